@@ -1,0 +1,102 @@
+"""The `mentorbot` command: serve, migrate the database, run the scheduler."""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from collections.abc import Sequence
+
+from sqlalchemy.engine import make_url
+from sqlalchemy.exc import OperationalError
+
+from bot.settings import Settings, SettingsError, load_settings
+
+log = logging.getLogger("mentorbot")
+
+SETUP_HELP = """\
+To create the Slack app:
+  1. Go to https://api.slack.com/apps → Create New App → From a manifest, and paste manifest.yml
+     (for HTTP mode, replace the example request URLs with your server's https://…/slack/events).
+  2. Install the app to your workspace.
+  3. Copy .env.example to .env and fill in:
+       SLACK_BOT_TOKEN       OAuth & Permissions → Bot User OAuth Token (xoxb-…)
+       SLACK_SIGNING_SECRET  Basic Information → App Credentials → Signing Secret
+       SLACK_APP_TOKEN       Basic Information → App-Level Tokens, scope connections:write (xapp-…),
+                             for Socket Mode only
+  4. Run `make run` again (or `MODE=http make run` to serve HTTP on port 3000)."""
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="mentorbot", description="A Slack app that runs mentoring programs.")
+    commands = parser.add_subparsers(dest="command", required=True)
+    serve = commands.add_parser("serve", help="run the bot (Socket Mode, or HTTP with --http)")
+    serve.add_argument("--http", action="store_true", help="serve POST /slack/events and GET /healthz over HTTP")
+    serve.add_argument("--port", type=int, default=3000)
+    serve.add_argument("--host", default="0.0.0.0")
+    serve.add_argument("--threads", type=int, default=16, help="HTTP worker threads")
+    db = commands.add_parser("db", help="database maintenance")
+    db_commands = db.add_subparsers(dest="db_command", required=True)
+    db_commands.add_parser("upgrade", help="apply all migrations")
+    return parser
+
+
+def _missing(names: list[str]) -> int:
+    print(
+        f"Mentorbot can't connect to Slack yet: {' and '.join(names)} "
+        f"{'is' if len(names) == 1 else 'are'} not set.\n\n{SETUP_HELP}",
+        file=sys.stderr,
+    )
+    return 2
+
+
+def _serve(settings: Settings, args: argparse.Namespace) -> int:
+    from bot.app import build
+
+    use_http = args.http or not settings.slack_app_token
+    missing = settings.missing_for_http() if use_http else settings.missing_for_socket_mode()
+    if missing:
+        return _missing(missing)
+    mentorbot = build(settings)
+    if use_http:
+        import waitress
+
+        log.info("serving HTTP on %s:%d (POST /slack/events, GET /healthz)", args.host, args.port)
+        waitress.serve(mentorbot.wsgi(), host=args.host, port=args.port, threads=args.threads, ident="mentorbot")
+        return 0
+    from slack_bolt.adapter.socket_mode import SocketModeHandler
+
+    log.info("connecting to Slack in Socket Mode")
+    SocketModeHandler(mentorbot.bolt, settings.slack_app_token).start()  # type: ignore[no-untyped-call]
+    return 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    logging.basicConfig(
+        level=logging.INFO if args.command == "serve" else logging.WARNING,
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+    )
+    try:
+        settings = load_settings()
+    except SettingsError as error:
+        print(f"mentorbot: {error}", file=sys.stderr)
+        return 2
+    try:
+        if args.command == "db":
+            from storage.migrate import upgrade
+
+            upgrade(settings.database_url)
+            print("database is up to date")
+            return 0
+        return _serve(settings, args)
+    except OperationalError as error:
+        where = make_url(settings.database_url).render_as_string(hide_password=True)
+        print(
+            f"mentorbot: can't use the database at {where}: {str(error.orig).strip().splitlines()[0]}", file=sys.stderr
+        )
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

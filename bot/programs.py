@@ -1,0 +1,33 @@
+"""The program of a workspace: created on first contact, with settings its admins control."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.orm import Session
+
+from storage.models import Cadence, Program
+
+
+def ensure_program(session: Session, team_id: str, now: datetime) -> Program:
+    """The workspace's program, created with defaults if it does not exist (safe under concurrent joins)."""
+    program = session.scalars(select(Program).where(Program.team_id == team_id)).one_or_none()
+    if program is not None:
+        return program
+    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    session.execute(
+        insert(Program)
+        .values(
+            team_id=team_id,
+            admins=[],
+            default_cadence=Cadence.BIWEEKLY,
+            anonymity_threshold=5,
+            request_expiry_hours=72,
+            created_at=now,
+        )
+        .on_conflict_do_nothing(index_elements=["team_id"])
+    )
+    return session.scalars(select(Program).where(Program.team_id == team_id)).one()

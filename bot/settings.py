@@ -1,0 +1,139 @@
+"""Settings from the environment and a `.env` file, validated once at start-up."""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from dotenv import dotenv_values
+from sqlalchemy.engine import URL, make_url
+from sqlalchemy.exc import ArgumentError
+
+DEFAULT_DATABASE_URL = "sqlite:///mentorbot.db"
+DEFAULT_SLACK_API_URL = "https://slack.com/api/"
+_USER_ID = re.compile(r"^[UW][A-Z0-9]{2,}$")
+_CHANNEL_ID = re.compile(r"^[CG][A-Z0-9]{2,}$")
+
+
+class SettingsError(ValueError):
+    """A setting is missing or malformed; the message is one line a person can act on."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    database_url: str = DEFAULT_DATABASE_URL
+    slack_bot_token: str = ""
+    slack_signing_secret: str = ""
+    slack_app_token: str = ""
+    slack_client_id: str = ""
+    slack_client_secret: str = ""
+    slack_api_url: str = DEFAULT_SLACK_API_URL
+    slack_api_timeout: float = 10.0
+    admins: frozenset[str] = field(default_factory=frozenset)
+    shoutout_channel: str = ""
+    scheduler_enabled: bool = True
+    tick_seconds: int = 60
+
+    def missing_for_http(self) -> list[str]:
+        """Names of the settings HTTP mode still needs."""
+        return [
+            name
+            for name, value in (
+                ("SLACK_BOT_TOKEN", self.slack_bot_token),
+                ("SLACK_SIGNING_SECRET", self.slack_signing_secret),
+            )
+            if not value
+        ]
+
+    def missing_for_socket_mode(self) -> list[str]:
+        """Names of the settings Socket Mode still needs."""
+        return [
+            name
+            for name, value in (
+                ("SLACK_BOT_TOKEN", self.slack_bot_token),
+                ("SLACK_APP_TOKEN", self.slack_app_token),
+            )
+            if not value
+        ]
+
+
+def load_settings(environ: Mapping[str, str] | None = None, env_file: Path | None = Path(".env")) -> Settings:
+    """Read settings; the process environment wins over the `.env` file."""
+    values: dict[str, str] = {}
+    if env_file is not None and env_file.is_file():
+        values.update({k: v for k, v in dotenv_values(env_file).items() if v is not None})
+    values.update(os.environ if environ is None else environ)
+
+    def get(name: str, default: str = "") -> str:
+        return values.get(name, default).strip() or default
+
+    return Settings(
+        database_url=normalise_database_url(get("DATABASE_URL", DEFAULT_DATABASE_URL)),
+        slack_bot_token=get("SLACK_BOT_TOKEN"),
+        slack_signing_secret=get("SLACK_SIGNING_SECRET"),
+        slack_app_token=get("SLACK_APP_TOKEN"),
+        slack_client_id=get("SLACK_CLIENT_ID"),
+        slack_client_secret=get("SLACK_CLIENT_SECRET"),
+        slack_api_url=_api_url(get("SLACK_API_URL", DEFAULT_SLACK_API_URL)),
+        slack_api_timeout=_positive_float("SLACK_API_TIMEOUT", get("SLACK_API_TIMEOUT", "10")),
+        admins=_admins(get("MENTORBOT_ADMINS")),
+        shoutout_channel=_channel(get("MENTORBOT_SHOUTOUT_CHANNEL")),
+        scheduler_enabled=get("SCHEDULER", "on").lower() not in {"off", "0", "false", "no"},
+        tick_seconds=int(_positive_float("MENTORBOT_TICK_SECONDS", get("MENTORBOT_TICK_SECONDS", "60"))),
+    )
+
+
+def normalise_database_url(raw: str) -> str:
+    """Accept the usual spellings of SQLite and PostgreSQL URLs and pin PostgreSQL to psycopg 3."""
+    try:
+        url: URL = make_url(raw)
+    except ArgumentError:
+        raise SettingsError(
+            f"DATABASE_URL {raw!r} is not a database URL; use sqlite:///mentorbot.db "
+            "or postgresql://user:password@host:5432/dbname"
+        ) from None
+    backend = url.get_backend_name()
+    if backend in {"postgres", "postgresql"}:
+        if not url.host and not url.query.get("host"):
+            raise SettingsError(f"DATABASE_URL {raw!r} names no PostgreSQL host")
+        url = url.set(drivername="postgresql+psycopg")
+    elif backend != "sqlite":
+        raise SettingsError(f"DATABASE_URL uses {backend!r}; Mentorbot supports sqlite and postgresql")
+    return url.render_as_string(hide_password=False)
+
+
+def _api_url(raw: str) -> str:
+    if not raw.startswith(("http://", "https://")):
+        raise SettingsError(f"SLACK_API_URL {raw!r} must start with http:// or https://")
+    # WebClient joins method names with urljoin, which drops a last path segment without a slash.
+    return raw if raw.endswith("/") else raw + "/"
+
+
+def _admins(raw: str) -> frozenset[str]:
+    ids = [part.strip() for part in raw.split(",") if part.strip()]
+    bad = [i for i in ids if not _USER_ID.match(i)]
+    if bad:
+        raise SettingsError(
+            f"MENTORBOT_ADMINS has {', '.join(repr(b) for b in bad)}: use Slack user IDs such as U012ABCDEF, "
+            "separated by commas"
+        )
+    return frozenset(ids)
+
+
+def _channel(raw: str) -> str:
+    if raw and not _CHANNEL_ID.match(raw):
+        raise SettingsError(f"MENTORBOT_SHOUTOUT_CHANNEL {raw!r} must be a channel ID such as C012ABCDEF")
+    return raw
+
+
+def _positive_float(name: str, raw: str) -> float:
+    try:
+        value = float(raw)
+    except ValueError:
+        raise SettingsError(f"{name} {raw!r} must be a number of seconds") from None
+    if value <= 0:
+        raise SettingsError(f"{name} must be greater than 0")
+    return value

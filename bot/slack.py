@@ -1,0 +1,72 @@
+"""The bot's only door to Slack: a WebClient with retries, and the few calls every feature shares."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+from slack_sdk.http_retry.builtin_handlers import (
+    ConnectionErrorRetryHandler,
+    RateLimitErrorRetryHandler,
+    ServerErrorRetryHandler,
+)
+
+from bot.views.blocks import Block, Message
+
+log = logging.getLogger(__name__)
+
+
+def make_client(base_url: str, token: str | None, timeout: float) -> WebClient:
+    """A WebClient that waits out 429 `Retry-After` and retries 5xx and dropped connections."""
+    return WebClient(
+        token=token or None,
+        base_url=base_url,
+        timeout=int(max(1, timeout)),
+        retry_handlers=[
+            ConnectionErrorRetryHandler(max_retry_count=2),
+            RateLimitErrorRetryHandler(max_retry_count=3),
+            ServerErrorRetryHandler(max_retry_count=2),
+        ],
+    )
+
+
+@dataclass(frozen=True)
+class SlackUser:
+    user_id: str
+    display_name: str
+    timezone: str
+    is_workspace_admin: bool
+
+
+def user_info(client: WebClient, user_id: str, fallback_timezone: str = "UTC") -> SlackUser:
+    """Name, time zone and admin flag from `users.info`; a failed lookup keeps the fallback time zone."""
+    try:
+        user = client.users_info(user=user_id)["user"]
+    except SlackApiError as error:
+        log.warning("users.info failed for %s: %s", user_id, error.response.get("error"))
+        return SlackUser(user_id, "", fallback_timezone, False)
+    profile = user.get("profile") or {}
+    name = profile.get("display_name") or profile.get("real_name") or user.get("real_name") or user.get("name") or ""
+    return SlackUser(
+        user_id=user_id,
+        display_name=str(name),
+        timezone=str(user.get("tz") or fallback_timezone),
+        is_workspace_admin=bool(user.get("is_admin") or user.get("is_owner")),
+    )
+
+
+def open_dm(client: WebClient, user_ids: list[str]) -> str:
+    """The channel ID of the DM (one person) or group DM (several) with the bot."""
+    return str(client.conversations_open(users=",".join(user_ids))["channel"]["id"])
+
+
+def send_dm(client: WebClient, user_id: str, message: Message) -> str:
+    """Post a message in the person's DM with the bot; returns the message's ts."""
+    channel = open_dm(client, [user_id])
+    return str(client.chat_postMessage(channel=channel, **message.as_kwargs())["ts"])
+
+
+def publish_home(client: WebClient, user_id: str, view: Block) -> None:
+    client.views_publish(user_id=user_id, view=view)

@@ -1,0 +1,24 @@
+"""Making user text safe and short enough for Slack: escaping control characters and cutting to limits."""
+
+from __future__ import annotations
+
+import re
+
+_CONTROL = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;"})
+_SPACE = re.compile(r"\s+")
+
+
+def escape(text: str) -> str:
+    """Escape `&`, `<` and `>` so user text can never ping (`<!channel>`) or link (`<http…>`) anyone."""
+    return text.translate(_CONTROL)
+
+
+def cut(text: str, limit: int) -> str:
+    """Cut text to at most `limit` characters, marking the cut with an ellipsis."""
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
+def squash(text: str) -> str:
+    """Collapse runs of white space and trim, as for a tag or a one-line title."""
+    return _SPACE.sub(" ", text).strip()
+

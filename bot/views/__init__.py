@@ -1,0 +1,1 @@
+"""Block Kit views: the only place that builds Slack blocks; user text is escaped and cut here."""

@@ -1,0 +1,254 @@
+"""The profile modal (join / edit), reading its submission, and the confirmation DM."""
+
+from __future__ import annotations
+
+from typing import Any, TypeVar
+
+from bot.profiles import SENIORITY_LEVELS, Profile, ProfileInput, parse_tags
+from bot.text import escape
+from bot.views.blocks import (
+    Block,
+    Message,
+    actions,
+    button,
+    context,
+    fields,
+    input_block,
+    modal,
+    number_input,
+    section,
+    static_select,
+    text_input,
+    timepicker,
+    users_select,
+)
+from storage.models import Cadence, LearningStyle, MeetingChannel, Role
+
+_E = TypeVar("_E", Role, Cadence, MeetingChannel, LearningStyle)
+
+JOIN_OPEN = "join.open"
+JOIN_SUBMIT = "join.submit"
+FIELD = "value"
+
+ROLE_LABELS = {Role.MENTOR: "Mentor others", Role.MENTEE: "Find a mentor", Role.BOTH: "Both"}
+CADENCE_LABELS = {
+    Cadence.WEEKLY: "Every week",
+    Cadence.BIWEEKLY: "Every 2 weeks",
+    Cadence.MONTHLY: "Every month",
+}
+CHANNEL_LABELS = {
+    MeetingChannel.VIDEO: "Video call",
+    MeetingChannel.IN_PERSON: "In person",
+    MeetingChannel.HUDDLE: "Slack huddle",
+}
+STYLE_LABELS = {
+    LearningStyle.HANDS_ON: "Hands-on: working through real tasks",
+    LearningStyle.DISCUSSION: "Talking things through",
+    LearningStyle.READING: "Reading and reflecting",
+    LearningStyle.OBSERVING: "Watching how others do it",
+}
+
+# Block IDs are the profile's field names, so validation errors map straight onto the modal.
+ROLE, EXPERTISE, GOALS, SENIORITY, CAPACITY = "role", "expertise", "goals", "seniority", "capacity"
+WORK_START, WORK_END, STYLE, CHANNEL, CADENCE = (
+    "work_start",
+    "work_end",
+    "learning_style",
+    "meeting_channel",
+    "cadence",
+)
+LANGUAGES, DEPARTMENT, DO_NOT_MATCH = "languages", "department", "do_not_match"
+
+
+def _choices(labels: dict[Any, str]) -> list[tuple[str, str]]:
+    return [(str(key), label) for key, label in labels.items()]
+
+
+def profile_modal(profile: Profile | None) -> Block:
+    d = profile.details if profile else None
+    blocks: list[Block] = [
+        section(
+            "Tell us a little about yourself so we can suggest the right people. "
+            "You can change any of this later with `/mentor join`."
+        ),
+        input_block(ROLE, "I'd like to", static_select(FIELD, _choices(ROLE_LABELS), d.role if d and d.role else None)),
+        input_block(
+            EXPERTISE,
+            "Topics I can help with",
+            text_input(
+                FIELD,
+                ", ".join(d.expertise) if d else "",
+                max_length=500,
+                placeholder="public speaking, python",
+            ),
+            optional=True,
+            hint="Mentors: separate topics with commas.",
+        ),
+        input_block(
+            GOALS,
+            "Topics I want to grow in",
+            text_input(FIELD, ", ".join(d.goals) if d else "", max_length=500, placeholder="leading a team, ml"),
+            optional=True,
+            hint="Mentees: separate topics with commas.",
+        ),
+        input_block(
+            SENIORITY,
+            "Where I am in my career",
+            static_select(FIELD, [(str(k), v) for k, v in SENIORITY_LEVELS.items()], str(d.seniority) if d else None),
+        ),
+        input_block(
+            CAPACITY,
+            "How many mentees I can take at once",
+            number_input(FIELD, d.capacity if d and d.capacity else None, 0, 10),
+            optional=True,
+            hint="Mentors only. Most people start with 1 or 2.",
+        ),
+        input_block(WORK_START, "My working day starts", timepicker(FIELD, d.work_start_minute if d else 9 * 60)),
+        input_block(WORK_END, "My working day ends", timepicker(FIELD, d.work_end_minute if d else 17 * 60)),
+        input_block(
+            CADENCE,
+            "I'd like to meet",
+            static_select(FIELD, _choices(CADENCE_LABELS), d.cadence if d else None),
+        ),
+        input_block(
+            CHANNEL,
+            "I prefer to meet by",
+            static_select(FIELD, _choices(CHANNEL_LABELS), d.meeting_channel if d else None),
+        ),
+        input_block(
+            STYLE,
+            "I learn best by",
+            static_select(FIELD, _choices(STYLE_LABELS), d.learning_style if d else None),
+        ),
+        input_block(
+            LANGUAGES,
+            "Languages I can mentor or be mentored in",
+            text_input(FIELD, ", ".join(d.languages) if d else "", max_length=300, placeholder="english, deutsch"),
+            optional=True,
+        ),
+        input_block(
+            DEPARTMENT,
+            "My department or team",
+            text_input(FIELD, d.department if d else "", max_length=80),
+            optional=True,
+        ),
+        input_block(
+            DO_NOT_MATCH,
+            "Please never match me with",
+            users_select(FIELD, d.do_not_match if d else []),
+            optional=True,
+            hint="Private: nobody else ever sees this list.",
+        ),
+    ]
+    title = "Your mentoring profile" if profile else "Join the program"
+    return modal(title, JOIN_SUBMIT, blocks, submit="Save")
+
+
+def _value(state: dict[str, Any], block_id: str) -> dict[str, Any]:
+    block = state.get(block_id)
+    if not isinstance(block, dict):
+        return {}
+    element = block.get(FIELD)
+    return element if isinstance(element, dict) else {}
+
+
+def _selected(state: dict[str, Any], block_id: str) -> str | None:
+    chosen = _value(state, block_id).get("selected_option")
+    if isinstance(chosen, dict) and isinstance(chosen.get("value"), str):
+        return str(chosen["value"])
+    return None
+
+
+def _text(state: dict[str, Any], block_id: str) -> str:
+    value = _value(state, block_id).get("value")
+    return value if isinstance(value, str) else ""
+
+
+def _int(raw: str | None) -> int | None:
+    try:
+        return int(raw) if raw is not None else None
+    except ValueError:
+        return None
+
+
+def _minute(state: dict[str, Any], block_id: str) -> int | None:
+    raw = _value(state, block_id).get("selected_time")
+    if not isinstance(raw, str) or len(raw) != 5 or raw[2] != ":":
+        return None
+    hours, minutes = _int(raw[:2]), _int(raw[3:])
+    if hours is None or minutes is None or not (0 <= hours < 24 and 0 <= minutes < 60):
+        return None
+    return hours * 60 + minutes
+
+
+def _enum_value(kind: type[_E], raw: str | None) -> _E | None:
+    try:
+        return kind(raw) if raw is not None else None
+    except ValueError:
+        return None
+
+
+def read_profile_form(state: dict[str, Any]) -> ProfileInput:
+    """The submitted modal's `state.values` as typed input; unreadable fields become None."""
+    users = _value(state, DO_NOT_MATCH).get("selected_users")
+    return ProfileInput(
+        role=_enum_value(Role, _selected(state, ROLE)),
+        expertise=parse_tags(_text(state, EXPERTISE)),
+        goals=parse_tags(_text(state, GOALS)),
+        seniority=_int(_selected(state, SENIORITY)),
+        capacity=_int(_text(state, CAPACITY) or None),
+        work_start_minute=_minute(state, WORK_START),
+        work_end_minute=_minute(state, WORK_END),
+        learning_style=_enum_value(LearningStyle, _selected(state, STYLE)),
+        meeting_channel=_enum_value(MeetingChannel, _selected(state, CHANNEL)),
+        cadence=_enum_value(Cadence, _selected(state, CADENCE)),
+        languages=parse_tags(_text(state, LANGUAGES)),
+        department=_text(state, DEPARTMENT),
+        do_not_match=[u for u in users if isinstance(u, str)] if isinstance(users, list) else [],
+    )
+
+
+def _clock(minute: int | None) -> str:
+    return "—" if minute is None else f"{minute // 60:02d}:{minute % 60:02d}"
+
+
+def profile_fields(profile: Profile) -> Block:
+    """The profile as a two-column summary; the do-not-match list is never shown."""
+    d = profile.details
+    role = ROLE_LABELS[d.role] if d.role else "—"
+    items = [f"*Role*\n{role}", f"*Level*\n{SENIORITY_LEVELS.get(d.seniority or 0, '—')}"]
+    if d.role and d.role.mentors:
+        items.append(f"*Can help with*\n{escape(', '.join(d.expertise))}")
+        items.append(f"*Mentee slots*\n{d.capacity}")
+    if d.role and d.role.seeks_mentor:
+        items.append(f"*Wants to grow in*\n{escape(', '.join(d.goals))}")
+    items.append(
+        f"*Working hours*\n{_clock(d.work_start_minute)}–{_clock(d.work_end_minute)} ({escape(profile.timezone)})"
+    )
+    if d.cadence:
+        items.append(f"*Meets*\n{CADENCE_LABELS[d.cadence]}")
+    if d.meeting_channel:
+        items.append(f"*Prefers*\n{CHANNEL_LABELS[d.meeting_channel]}")
+    return fields(*items)
+
+
+def saved_message(profile: Profile, created: bool) -> Message:
+    d = profile.details
+    if created:
+        intro = "Welcome to the mentoring program! Here is what I saved:"
+    else:
+        intro = "Your profile is updated. Here is what I saved:"
+    if d.role and d.role.seeks_mentor:
+        next_step = "Next: run `/mentor find` to see mentors who fit your goals."
+    else:
+        next_step = "Next: mentees who fit will send you a request here; you choose whether to accept."
+    return Message(
+        text=f"{intro} {next_step}",
+        blocks=[
+            section(intro),
+            profile_fields(profile),
+            section(next_step),
+            actions(button("Edit profile", JOIN_OPEN)),
+            context("Only you can see your do-not-match list. Pause any time with `/mentor leave`."),
+        ],
+    )

@@ -1,0 +1,17 @@
+"""Slack listeners, grouped by feature of a pair's journey; `register` wires them all into a Bolt app."""
+
+from __future__ import annotations
+
+from slack_bolt import App
+
+from bot.services import Services
+from handlers import home, join
+from handlers.router import MentorCommand
+
+
+def register(app: App, services: Services) -> MentorCommand:
+    command = MentorCommand()
+    for feature in (join, home):
+        feature.register(app, services, command)
+    app.command("/mentor")(command)
+    return command

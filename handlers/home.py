@@ -1,0 +1,28 @@
+"""App Home: publishes the person's dashboard when they open it and after anything on it changes."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from slack_bolt import App, BoltContext
+from slack_sdk import WebClient
+
+from bot.profiles import get_profile
+from bot.services import Services
+from bot.slack import publish_home
+from bot.views.home import home_view
+from handlers.router import MentorCommand, workspace_of
+
+
+def refresh_home(services: Services, client: WebClient, team_id: str, user_id: str) -> None:
+    with services.db.unit_of_work() as session:
+        profile = get_profile(session, team_id, user_id)
+    publish_home(client, user_id, home_view(profile))
+
+
+def register(app: App, services: Services, command: MentorCommand) -> None:
+    def on_home_opened(event: dict[str, Any], client: WebClient, context: BoltContext) -> None:
+        if event.get("tab", "home") == "home":
+            refresh_home(services, client, workspace_of(context), str(event["user"]))
+
+    app.event("app_home_opened")(on_home_opened)

@@ -1,0 +1,66 @@
+"""The HTTP door: `POST /slack/events` into Bolt, `GET /healthz` for load balancers, 404 for the rest."""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Callable, Iterable
+from typing import TYPE_CHECKING, Any
+
+from slack_bolt import App
+from slack_bolt.adapter.wsgi import SlackRequestHandler
+from waitress.server import create_server
+
+if TYPE_CHECKING:
+    from wsgiref.types import StartResponse, WSGIApplication, WSGIEnvironment
+
+EVENTS_PATH = "/slack/events"
+HEALTH_PATH = "/healthz"
+
+
+def wsgi_app(bolt_app: App, healthy: Callable[[], bool]) -> WSGIApplication:
+    slack = SlackRequestHandler(bolt_app, path=EVENTS_PATH)
+
+    def application(environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
+        if environ.get("PATH_INFO") == HEALTH_PATH and environ.get("REQUEST_METHOD") in {"GET", "HEAD"}:
+            ok = healthy()
+            body = json.dumps({"ok": ok}).encode()
+            status = "200 OK" if ok else "503 Service Unavailable"
+            start_response(status, [("Content-Type", "application/json"), ("Content-Length", str(len(body)))])
+            return [body]
+        return slack(environ, start_response)
+
+    return application
+
+
+class BackgroundServer:
+    """The production server (waitress) on a background thread: used by the sandbox, benchmarks and tests."""
+
+    def __init__(self, app: WSGIApplication, host: str = "127.0.0.1", port: int = 0, threads: int = 8) -> None:
+        # Typed as Any: waitress's stubs omit the loop internals (trigger, socket map) that a clean stop needs.
+        self._server: Any = create_server(app, host=host, port=port, threads=threads, ident="mentorbot")
+        self._thread = threading.Thread(target=self._server.run, name="mentorbot-http", daemon=True)
+
+    @property
+    def port(self) -> int:
+        return int(self._server.effective_port)
+
+    @property
+    def events_url(self) -> str:
+        return f"http://127.0.0.1:{self.port}{EVENTS_PATH}"
+
+    def start(self) -> BackgroundServer:
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        server = self._server
+
+        def close_everything() -> None:
+            # Runs on the server's own loop thread, so no socket is closed under a running select().
+            for channel in list(server._map.values()):
+                channel.close()
+
+        server.trigger.pull_trigger(close_everything)
+        self._thread.join(timeout=5)
+        server.task_dispatcher.shutdown()

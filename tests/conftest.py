@@ -1,0 +1,99 @@
+"""Fixtures: a migrated database (SQLite file, or PostgreSQL from TEST_DATABASE_URL), the fake Slack, the app."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from sqlalchemy import create_engine, text
+
+from bot.app import build
+from bot.clock import FixedClock
+from bot.services import Services
+from bot.settings import Settings, normalise_database_url
+from handlers.http import BackgroundServer
+from storage.migrate import upgrade
+from storage.models import Base
+from tests.fakes.payloads import SlackUserAgent
+from tests.fakes.slack_api import FakeSlack
+
+SIGNING_SECRET = "test-signing-secret"
+BOT_TOKEN = "xoxb-test-token"
+START = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory: pytest.TempPathFactory) -> str:
+    configured = os.environ.get("TEST_DATABASE_URL")
+    if configured:
+        url = normalise_database_url(configured)
+        engine = create_engine(url)
+        with engine.begin() as connection:
+            connection.execute(text("DROP SCHEMA public CASCADE"))
+            connection.execute(text("CREATE SCHEMA public"))
+        engine.dispose()
+    else:
+        url = f"sqlite:///{Path(tmp_path_factory.mktemp('db')) / 'mentorbot.db'}"
+    upgrade(url)
+    return url
+
+
+@pytest.fixture
+def settings(database_url: str) -> Settings:
+    return Settings(
+        database_url=database_url,
+        slack_bot_token=BOT_TOKEN,
+        slack_signing_secret=SIGNING_SECRET,
+        slack_api_timeout=5,
+        admins=frozenset({"UADMIN"}),
+        scheduler_enabled=False,
+    )
+
+
+@pytest.fixture
+def clock() -> FixedClock:
+    return FixedClock(START)
+
+
+@pytest.fixture
+def slack() -> Iterator[FakeSlack]:
+    fake = FakeSlack().start()
+    for user_id, name, tz in [
+        ("UANA", "Ana", "Europe/Berlin"),
+        ("UBEN", "Ben", "America/New_York"),
+        ("UCAT", "Cat", "Asia/Tokyo"),
+        ("UDAN", "Dan", "Europe/London"),
+        ("UEVE", "Eve", "America/Los_Angeles"),
+        ("UADMIN", "Ada Admin", "UTC"),
+    ]:
+        fake.add_user(user_id, name, tz)
+    yield fake
+    fake.stop()
+    assert fake.violations == [], "the bot sent payloads Slack would reject"
+
+
+@dataclass
+class Running:
+    """The app served over HTTP, the fake Slack it talks to, and the services behind it."""
+
+    user: SlackUserAgent
+    slack: FakeSlack
+    services: Services
+    clock: FixedClock
+
+
+@pytest.fixture
+def app(settings: Settings, slack: FakeSlack, clock: FixedClock) -> Iterator[Running]:
+    mentorbot = build(replace(settings, slack_api_url=slack.base_url), clock)
+    server = BackgroundServer(mentorbot.wsgi()).start()
+    yield Running(SlackUserAgent(server.events_url, SIGNING_SECRET, slack), slack, mentorbot.services, clock)
+    server.stop()
+    mentorbot.executor.shutdown(wait=True)
+    with mentorbot.services.db.unit_of_work() as session:
+        for table in reversed(Base.metadata.sorted_tables):
+            session.execute(table.delete())
+    mentorbot.close()

@@ -1,0 +1,288 @@
+"""A fake Slack Web API on 127.0.0.1 that records every call and checks messages against Block Kit limits."""
+
+from __future__ import annotations
+
+import itertools
+import json
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+from urllib.parse import parse_qs, urlparse
+
+from slack_sdk.errors import SlackObjectFormationError
+from slack_sdk.models.blocks import Block
+from slack_sdk.models.views import View
+
+JSON_FIELDS = {"blocks", "view", "attachments"}
+MESSAGE_METHODS = {"chat.postMessage", "chat.update", "chat.postEphemeral", "response_url"}
+VIEW_METHODS = {"views.open", "views.update", "views.push", "views.publish"}
+MESSAGE_BLOCKS_LIMIT = 50
+VIEW_BLOCKS_LIMIT = 100
+TEXT_LIMIT = 40_000
+
+
+@dataclass(frozen=True)
+class Call:
+    method: str
+    args: dict[str, Any]
+    token: str | None
+
+    def text(self) -> str:
+        """Everything a person would read in this message or view, flattened to one string."""
+        return flatten_text(self.args)
+
+
+@dataclass
+class _Failure:
+    kind: str
+    retry_after: int = 1
+    delay: float = 0.0
+
+
+def flatten_text(value: Any) -> str:
+    if isinstance(value, dict):
+        parts = [value["text"]] if isinstance(value.get("text"), str) else []
+        parts += [flatten_text(v) for k, v in value.items() if k != "text" or not isinstance(v, str)]
+        return "\n".join(p for p in parts if p)
+    if isinstance(value, list):
+        return "\n".join(flatten_text(v) for v in value)
+    return ""
+
+
+def block_kit_problems(method: str, args: dict[str, Any]) -> list[str]:
+    """Reasons Slack would reject (or silently cut) this payload; empty when it is well formed."""
+    problems: list[str] = []
+    if method in MESSAGE_METHODS:
+        blocks = args.get("blocks") or []
+        if not args.get("text") and not blocks and not args.get("delete_original"):
+            problems.append("message has neither text nor blocks")
+        if len(str(args.get("text") or "")) > TEXT_LIMIT:
+            problems.append("text over 40,000 characters")
+        if len(blocks) > MESSAGE_BLOCKS_LIMIT:
+            problems.append(f"{len(blocks)} blocks in a message")
+        for raw in blocks:
+            try:
+                parsed = Block.parse(raw)
+                if parsed is None:
+                    problems.append(f"unknown block {raw.get('type')}")
+                else:
+                    parsed.validate_json()
+            except (SlackObjectFormationError, KeyError, TypeError) as error:
+                problems.append(f"{raw.get('type')} block: {error}")
+    if method in VIEW_METHODS:
+        view = args.get("view") or {}
+        if len(view.get("blocks", [])) > VIEW_BLOCKS_LIMIT:
+            problems.append("over 100 blocks in a view")
+        try:
+            View(**view).validate_json()
+        except (SlackObjectFormationError, TypeError) as error:
+            problems.append(f"view: {error}")
+    return problems
+
+
+class FakeSlack:
+    """Start with `start()`; point `SLACK_API_URL` at `base_url`; read `calls`; inject failures with `fail`."""
+
+    def __init__(self, team_id: str = "T0001") -> None:
+        self.team_id = team_id
+        self.users: dict[str, dict[str, Any]] = {}
+        self.calls: list[Call] = []
+        self.attempts: dict[str, int] = {}
+        self.violations: list[str] = []
+        self._failures: dict[str, list[_Failure]] = {}
+        self._changed = threading.Condition()
+        self._ids = itertools.count(1)
+        self._server: ThreadingHTTPServer | None = None
+
+    # --- set-up ---
+    def add_user(self, user_id: str, name: str, tz: str = "UTC", is_admin: bool = False) -> None:
+        self.users[user_id] = {
+            "id": user_id,
+            "team_id": self.team_id,
+            "name": name.lower(),
+            "real_name": name,
+            "tz": tz,
+            "is_admin": is_admin,
+            "is_bot": False,
+            "deleted": False,
+            "profile": {"display_name": name, "real_name": name},
+        }
+
+    def fail(self, method: str, kind: str, times: int = 1, retry_after: int = 1, delay: float = 0.0) -> None:
+        """Make the next `times` calls of `method` answer 429 (`ratelimited`), 500 or a slow `timeout`."""
+        with self._changed:
+            self._failures.setdefault(method, []).extend(_Failure(kind, retry_after, delay) for _ in range(times))
+
+    # --- lifecycle ---
+    def start(self) -> FakeSlack:
+        fake = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def log_message(self, format: str, *args: Any) -> None:
+                return
+
+            def do_GET(self) -> None:
+                fake._handle(self)
+
+            def do_POST(self) -> None:
+                fake._handle(self)
+
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self._server.daemon_threads = True
+        threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
+        return self
+
+    def stop(self) -> None:
+        if self._server is not None:
+            self._server.shutdown()
+            self._server.server_close()
+
+    @property
+    def port(self) -> int:
+        assert self._server is not None
+        return int(self._server.server_address[1])
+
+    @property
+    def base_url(self) -> str:
+        return f"http://127.0.0.1:{self.port}/api/"
+
+    def response_url(self) -> str:
+        return f"http://127.0.0.1:{self.port}/respond/{next(self._ids)}"
+
+    # --- reading what the bot did ---
+    def calls_to(self, method: str) -> list[Call]:
+        with self._changed:
+            return [c for c in self.calls if c.method == method]
+
+    def wait_until(self, what: str, predicate: Callable[[list[Call]], bool], timeout: float = 10.0) -> list[Call]:
+        """Block until `predicate(calls)` holds (work after an ack is asynchronous); returns the calls."""
+        deadline = time.monotonic() + timeout
+        with self._changed:
+            while not predicate(self.calls):
+                left = deadline - time.monotonic()
+                if left <= 0:
+                    seen = [c.method for c in self.calls]
+                    raise AssertionError(f"timed out waiting for {what}; calls so far: {seen}")
+                self._changed.wait(left)
+            return list(self.calls)
+
+    def wait_for(self, method: str, count: int = 1, timeout: float = 10.0) -> list[Call]:
+        """Block until at least `count` calls of `method` were recorded; returns them."""
+        calls = self.wait_until(
+            f"{count} × {method}", lambda calls: sum(c.method == method for c in calls) >= count, timeout
+        )
+        return [c for c in calls if c.method == method]
+
+    def wait_for_message(self, channel: str, count: int = 1, timeout: float = 10.0) -> list[Call]:
+        """Block until `channel` has received at least `count` posted messages; returns them."""
+        self.wait_until(f"{count} message(s) in {channel}", lambda _: len(self.messages_to(channel)) >= count, timeout)
+        return self.messages_to(channel)
+
+    def messages_to(self, channel: str) -> list[Call]:
+        return [c for c in self.calls if c.method == "chat.postMessage" and c.args.get("channel") == channel]
+
+    def dm_channel(self, user_id: str) -> str:
+        return f"D{user_id}"
+
+    # --- serving ---
+    def _handle(self, request: BaseHTTPRequestHandler) -> None:
+        url = urlparse(request.path)
+        length = int(request.headers.get("Content-Length") or 0)
+        raw = request.rfile.read(length).decode() if length else ""
+        if url.path.startswith("/respond/"):
+            method = "response_url"
+            args: dict[str, Any] = json.loads(raw or "{}")
+        elif url.path.startswith("/api/"):
+            method = url.path.removeprefix("/api/")
+            args = self._arguments(request.headers.get("Content-Type", ""), raw, url.query)
+        else:
+            self._reply(request, 404, {"ok": False, "error": "not_found"})
+            return
+        with self._changed:
+            self.attempts[method] = self.attempts.get(method, 0) + 1
+            queue = self._failures.get(method) or []
+            failure = queue.pop(0) if queue else None
+        if failure is not None:
+            if failure.kind == "429":
+                self._reply(
+                    request, 429, {"ok": False, "error": "ratelimited"}, {"Retry-After": str(failure.retry_after)}
+                )
+                return
+            if failure.kind == "500":
+                self._reply(request, 500, {"ok": False, "error": "internal_error"})
+                return
+            time.sleep(failure.delay)
+        auth = request.headers.get("Authorization", "")
+        token = auth.removeprefix("Bearer ") if auth.startswith("Bearer ") else args.get("token")
+        problems = block_kit_problems(method, args)
+        if problems:
+            with self._changed:
+                self.violations.extend(f"{method}: {p}" for p in problems)
+            self._reply(request, 200, {"ok": False, "error": "invalid_blocks", "problems": problems})
+            return
+        answer = self._answer(method, args)
+        with self._changed:
+            self.calls.append(Call(method, args, token))
+            self._changed.notify_all()
+        self._reply(request, 200, answer)
+
+    @staticmethod
+    def _arguments(content_type: str, raw: str, query: str) -> dict[str, Any]:
+        if content_type.startswith("application/json"):
+            args: dict[str, Any] = json.loads(raw or "{}")
+        else:
+            pairs = parse_qs(raw, keep_blank_values=True) | parse_qs(query, keep_blank_values=True)
+            args = {k: v[0] for k, v in pairs.items()}
+        for name in JSON_FIELDS & args.keys():
+            if isinstance(args[name], str):
+                args[name] = json.loads(args[name])
+        return args
+
+    def _answer(self, method: str, args: dict[str, Any]) -> dict[str, Any]:
+        if method == "auth.test":
+            return {
+                "ok": True,
+                "url": "https://fake.slack/",
+                "team": "Fake",
+                "team_id": self.team_id,
+                "user": "mentorbot",
+                "user_id": "UBOT",
+                "bot_id": "BBOT",
+            }
+        if method == "users.info":
+            user_id = str(args.get("user"))
+            if user_id not in self.users:
+                return {"ok": False, "error": "user_not_found"}
+            return {"ok": True, "user": self.users[user_id]}
+        if method == "conversations.open":
+            users = sorted(str(args.get("users", "")).split(","))
+            channel = f"D{users[0]}" if len(users) == 1 else "G" + "".join(u[-3:] for u in users)
+            return {"ok": True, "channel": {"id": channel}}
+        if method in {"chat.postMessage", "chat.update"}:
+            ts = args.get("ts") or f"{1_700_000_000 + next(self._ids)}.000100"
+            return {"ok": True, "channel": args.get("channel"), "ts": ts, "message": {"text": args.get("text")}}
+        if method == "chat.postEphemeral":
+            return {"ok": True, "message_ts": f"{1_700_000_000 + next(self._ids)}.000200"}
+        if method in VIEW_METHODS:
+            return {"ok": True, "view": {"id": f"V{next(self._ids):06d}", **(args.get("view") or {})}}
+        if method == "response_url":
+            return {"ok": True}
+        with self._changed:
+            self.violations.append(f"unknown method {method}")
+        return {"ok": False, "error": "unknown_method"}
+
+    @staticmethod
+    def _reply(
+        request: BaseHTTPRequestHandler, status: int, body: dict[str, Any], headers: dict[str, str] | None = None
+    ) -> None:
+        data = json.dumps(body).encode()
+        request.send_response(status)
+        request.send_header("Content-Type", "application/json; charset=utf-8")
+        request.send_header("Content-Length", str(len(data)))
+        for name, value in (headers or {}).items():
+            request.send_header(name, value)
+        request.end_headers()
+        request.wfile.write(data)

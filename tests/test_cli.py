@@ -1,0 +1,106 @@
+"""The `mentorbot` console script: settings errors, migrations, and `serve --http` through real HTTP."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import BOT_TOKEN, SIGNING_SECRET
+from tests.fakes.payloads import SlackUserAgent
+from tests.fakes.slack_api import FakeSlack
+
+MENTORBOT = str(Path(sys.executable).parent / "mentorbot")
+
+
+def run(args: list[str], env: dict[str, str], cwd: Path) -> subprocess.CompletedProcess[str]:
+    clean = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "MENTORBOT_", "DATABASE_URL"))}
+    return subprocess.run([MENTORBOT, *args], env={**clean, **env}, cwd=cwd, capture_output=True, text=True, timeout=60)
+
+
+def test_serve_without_tokens_explains_what_is_missing(tmp_path: Path) -> None:
+    result = run(["serve"], {}, tmp_path)
+    assert result.returncode == 2
+    assert "SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET are not set" in result.stderr
+    assert "manifest.yml" in result.stderr and "SLACK_APP_TOKEN" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("env", "message"),
+    [
+        ({"DATABASE_URL": "mysql://u@h/db"}, "supports sqlite and postgresql"),
+        ({"MENTORBOT_ADMINS": "ana"}, "MENTORBOT_ADMINS"),
+        ({"DATABASE_URL": "postgresql://u@127.0.0.1:1/none"}, "can't use the database at"),
+    ],
+)
+def test_invalid_settings_fail_in_one_line(tmp_path: Path, env: dict[str, str], message: str) -> None:
+    result = run(["db", "upgrade"], env, tmp_path)
+    assert result.returncode == 2
+    assert message in result.stderr
+    assert "Traceback" not in result.stderr and len(result.stderr.strip().splitlines()) == 1
+
+
+def test_db_upgrade_creates_the_default_sqlite_file(tmp_path: Path) -> None:
+    result = run(["db", "upgrade"], {}, tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert (tmp_path / "mentorbot.db").exists()
+    assert run(["db", "upgrade"], {}, tmp_path).returncode == 0
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.fixture
+def served(tmp_path: Path, database_url: str, slack: FakeSlack) -> Iterator[tuple[int, SlackUserAgent]]:
+    port = free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "MENTORBOT_"))}
+    env |= {
+        "SLACK_BOT_TOKEN": BOT_TOKEN,
+        "SLACK_SIGNING_SECRET": SIGNING_SECRET,
+        "SLACK_API_URL": slack.base_url.rstrip("/"),
+        "DATABASE_URL": database_url,
+        "SCHEDULER": "off",
+    }
+    process = subprocess.Popen(
+        [MENTORBOT, "serve", "--http", "--port", str(port), "--host", "127.0.0.1"],
+        env=env,
+        cwd=tmp_path,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    deadline = time.monotonic() + 30
+    while True:
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=1) as response:
+                assert response.status == 200
+                break
+        except OSError:
+            assert process.poll() is None, process.stderr.read() if process.stderr else ""
+            assert time.monotonic() < deadline, "server did not start"
+            time.sleep(0.1)
+    yield port, SlackUserAgent(f"http://127.0.0.1:{port}/slack/events", SIGNING_SECRET, slack)
+    process.terminate()
+    process.wait(timeout=10)
+
+
+def test_serve_http_answers_signed_help_and_join_and_refuses_bad_signatures(
+    served: tuple[int, SlackUserAgent], slack: FakeSlack
+) -> None:
+    _, user = served
+    assert "/mentor join" in user.command("UANA", "help").text()
+    assert user.command("UANA", "join").status == 200
+    assert slack.wait_for("views.open")[-1].args["view"]["callback_id"] == "join.submit"
+    assert slack.calls_to("views.open")[-1].token == BOT_TOKEN
+    assert user.command("UANA", "help", signature="v0=forged").status == 401

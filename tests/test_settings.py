@@ -1,0 +1,50 @@
+"""Settings come from the environment and .env; bad values fail with one clear line."""
+
+from pathlib import Path
+
+import pytest
+
+from bot.settings import DEFAULT_DATABASE_URL, SettingsError, load_settings
+
+
+def test_defaults_use_a_sqlite_file_and_slacks_own_api() -> None:
+    settings = load_settings({}, env_file=None)
+    assert settings.database_url == DEFAULT_DATABASE_URL
+    assert settings.slack_api_url == "https://slack.com/api/"
+    assert settings.missing_for_http() == ["SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET"]
+
+
+def test_env_file_is_read_and_environment_wins(tmp_path: Path) -> None:
+    env = tmp_path / ".env"
+    env.write_text("SLACK_BOT_TOKEN=xoxb-from-file\nMENTORBOT_ADMINS=U01ADMIN, U02ADMIN\nSLACK_SIGNING_SECRET=s\n")
+    settings = load_settings({"SLACK_BOT_TOKEN": "xoxb-from-env"}, env_file=env)
+    assert settings.slack_bot_token == "xoxb-from-env"
+    assert settings.admins == {"U01ADMIN", "U02ADMIN"}
+    assert settings.missing_for_http() == []
+
+
+def test_api_url_gets_its_trailing_slash() -> None:
+    assert load_settings({"SLACK_API_URL": "http://127.0.0.1:9/api"}, env_file=None).slack_api_url == (
+        "http://127.0.0.1:9/api/"
+    )
+
+
+def test_postgres_urls_are_pinned_to_psycopg() -> None:
+    url = load_settings({"DATABASE_URL": "postgres://u:p@db:5432/mentor"}, env_file=None).database_url
+    assert url == "postgresql+psycopg://u:p@db:5432/mentor"
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "message"),
+    [
+        ("DATABASE_URL", "not a url", "is not a database URL"),
+        ("DATABASE_URL", "mysql://u@h/db", "supports sqlite and postgresql"),
+        ("MENTORBOT_ADMINS", "U01ADMIN,ana", "use Slack user IDs"),
+        ("SLACK_API_URL", "ftp://x", "must start with http"),
+        ("MENTORBOT_SHOUTOUT_CHANNEL", "#general", "channel ID"),
+        ("SLACK_API_TIMEOUT", "soon", "number of seconds"),
+    ],
+)
+def test_bad_values_fail_with_a_clear_message(name: str, value: str, message: str) -> None:
+    with pytest.raises(SettingsError, match=message):
+        load_settings({name: value}, env_file=None)
