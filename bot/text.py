@@ -21,4 +21,3 @@ def cut(text: str, limit: int) -> str:
 def squash(text: str) -> str:
     """Collapse runs of white space and trim, as for a tag or a one-line title."""
     return _SPACE.sub(" ", text).strip()
-
