@@ -154,8 +154,6 @@ def save_profile(
     team_id: str,
     user_id: str,
     form: ProfileInput,
-    display_name: str,
-    timezone: str,
     now: datetime,
 ) -> tuple[Profile, bool]:
     """Store a validated profile, reactivating a paused one. Returns the profile and whether it is new."""
@@ -170,8 +168,6 @@ def save_profile(
     if person is None:
         person = Person(team_id=team_id, slack_user_id=user_id, created_at=now)
         session.add(person)
-    person.display_name = display_name[:120]
-    person.timezone = timezone
     person.role = form.role
     person.expertise = form.expertise if form.role.mentors else []
     person.goals = form.goals if form.role.seeks_mentor else []
@@ -189,6 +185,17 @@ def save_profile(
     person.updated_at = now
     session.flush()
     return _to_profile(person), created
+
+
+def update_identity(session: Session, team_id: str, user_id: str, display_name: str, timezone: str) -> Profile:
+    """Refresh what Slack knows about the person (name, time zone) after their profile was saved."""
+    person = find_person(session, team_id, user_id)
+    if person is None:
+        raise NotJoined(user_id)
+    if display_name:
+        person.display_name = display_name[:120]
+    person.timezone = timezone
+    return _to_profile(person)
 
 
 def pause(session: Session, team_id: str, user_id: str, now: datetime) -> Profile:

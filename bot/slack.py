@@ -47,6 +47,9 @@ def user_info(client: WebClient, user_id: str, fallback_timezone: str = "UTC") -
     except SlackApiError as error:
         log.warning("users.info failed for %s: %s", user_id, error.response.get("error"))
         return SlackUser(user_id, "", fallback_timezone, False)
+    except OSError as error:
+        log.warning("users.info unreachable for %s: %s", user_id, error)
+        return SlackUser(user_id, "", fallback_timezone, False)
     profile = user.get("profile") or {}
     name = profile.get("display_name") or profile.get("real_name") or user.get("real_name") or user.get("name") or ""
     return SlackUser(

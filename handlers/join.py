@@ -8,7 +8,7 @@ from slack_bolt import Ack, App, BoltContext, Respond
 from slack_sdk import WebClient
 
 from bot.errors import NotJoined
-from bot.profiles import get_profile, pause, save_profile, validate_profile
+from bot.profiles import get_profile, pause, save_profile, update_identity, validate_profile
 from bot.services import Services
 from bot.slack import send_dm, user_info
 from bot.views.join import JOIN_OPEN, JOIN_SUBMIT, profile_modal, read_profile_form, saved_message
@@ -48,19 +48,11 @@ def register(app: App, services: Services, command: MentorCommand) -> None:
             return
         team_id, user_id = workspace_of(context), str(body["user"]["id"])
         with services.db.unit_of_work() as session:
-            known = get_profile(session, team_id, user_id)
-        slack_user = user_info(client, user_id, known.timezone if known else "UTC")
-        with services.db.unit_of_work() as session:
-            profile, created = save_profile(
-                session,
-                team_id,
-                user_id,
-                form,
-                display_name=slack_user.display_name,
-                timezone=slack_user.timezone,
-                now=services.clock.now(),
-            )
+            profile, created = save_profile(session, team_id, user_id, form, services.clock.now())
         ack()
+        slack_user = user_info(client, user_id, profile.timezone)
+        with services.db.unit_of_work() as session:
+            profile = update_identity(session, team_id, user_id, slack_user.display_name, slack_user.timezone)
         send_dm(client, user_id, saved_message(profile, created))
         refresh_home(services, client, team_id, user_id)
 

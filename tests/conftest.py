@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
@@ -86,14 +87,23 @@ class Running:
     clock: FixedClock
 
 
-@pytest.fixture
-def app(settings: Settings, slack: FakeSlack, clock: FixedClock) -> Iterator[Running]:
+@contextmanager
+def running_app(settings: Settings, slack: FakeSlack, clock: FixedClock) -> Iterator[Running]:
+    """The app built from `settings`, served over HTTP against `slack`; the database is emptied afterwards."""
     mentorbot = build(replace(settings, slack_api_url=slack.base_url), clock)
     server = BackgroundServer(mentorbot.wsgi()).start()
-    yield Running(SlackUserAgent(server.events_url, SIGNING_SECRET, slack), slack, mentorbot.services, clock)
-    server.stop()
-    mentorbot.executor.shutdown(wait=True)
-    with mentorbot.services.db.unit_of_work() as session:
-        for table in reversed(Base.metadata.sorted_tables):
-            session.execute(table.delete())
-    mentorbot.close()
+    try:
+        yield Running(SlackUserAgent(server.events_url, SIGNING_SECRET, slack), slack, mentorbot.services, clock)
+    finally:
+        server.stop()
+        mentorbot.executor.shutdown(wait=True)
+        with mentorbot.services.db.unit_of_work() as session:
+            for table in reversed(Base.metadata.sorted_tables):
+                session.execute(table.delete())
+        mentorbot.close()
+
+
+@pytest.fixture
+def app(settings: Settings, slack: FakeSlack, clock: FixedClock) -> Iterator[Running]:
+    with running_app(settings, slack, clock) as running:
+        yield running

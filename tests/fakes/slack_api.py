@@ -285,4 +285,7 @@ class FakeSlack:
         for name, value in (headers or {}).items():
             request.send_header(name, value)
         request.end_headers()
-        request.wfile.write(data)
+        try:
+            request.wfile.write(data)
+        except (BrokenPipeError, ConnectionResetError):
+            return  # the client gave up waiting (a simulated timeout); nothing to deliver
