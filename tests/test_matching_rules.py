@@ -1,0 +1,156 @@
+"""Scoring, hard rules and explanations (pure), and the round's optimality against brute force."""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import replace
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from bot.matching import (
+    Candidate,
+    History,
+    MentorPool,
+    normalise_topic,
+    plan_round,
+    rank,
+    score,
+    shared_hours,
+    topic_set,
+)
+
+ANA = Candidate(1, "UANA", "Ana", 1, "Europe/Berlin", 9 * 60, 17 * 60, goals=topic_set(["public speaking", "ml"]))
+BEN = Candidate(
+    2,
+    "UBEN",
+    "Ben",
+    3,
+    "Europe/London",
+    9 * 60,
+    17 * 60,
+    expertise=topic_set(["Machine-Learning", "public speaking"]),
+    free_slots=1,
+    capacity=2,
+)
+CAT = Candidate(
+    3, "UCAT", "Cat", 2, "Asia/Tokyo", 9 * 60, 17 * 60, expertise=topic_set(["python"]), free_slots=1, capacity=1
+)
+
+
+def test_topics_are_normalised_with_synonyms() -> None:
+    assert normalise_topic("  Machine-Learning ") == normalise_topic("ML") == "machine learning"
+    assert normalise_topic("Public_Speaking") == "public speaking"
+
+
+def test_shared_hours_cross_time_zones() -> None:
+    assert shared_hours(ANA, BEN) == 7.0  # Berlin is one hour ahead of London in January
+    assert shared_hours(ANA, CAT) == 0.0  # Tokyo's day ends as Berlin's starts
+
+
+def test_score_explains_itself() -> None:
+    match = score(ANA, BEN)
+    assert match.reasons[0] == "both care about *machine learning*, *public speaking*"
+    assert "7 h of shared working hours" in match.reasons
+    assert "2 levels senior" in match.reasons
+    assert match.score > score(ANA, CAT).score
+
+
+def test_never_yourself_paused_full_or_do_not_match() -> None:
+    me_as_mentor = replace(ANA, expertise=topic_set(["ml"]), free_slots=1, capacity=1)
+    assert rank(ANA, [me_as_mentor], History()) == []
+    assert rank(ANA, [replace(BEN, active=False)], History()) == []
+    assert rank(replace(ANA, active=False), [BEN], History()) == []
+    assert rank(ANA, [replace(BEN, free_slots=0)], History()) == []
+    assert rank(replace(ANA, do_not_match=frozenset({"UBEN"})), [BEN], History()) == []
+    assert rank(ANA, [replace(BEN, do_not_match=frozenset({"UANA"}))], History()) == []
+
+
+def test_never_a_current_partner_and_past_partners_only_as_a_last_resort() -> None:
+    assert rank(ANA, [BEN], History(current=frozenset({2}))) == []
+    only = rank(ANA, [BEN, CAT], History(past=frozenset({2})))
+    assert [m.mentor.user_id for m in only] == ["UCAT"] and not only[0].repeat
+    fallback = rank(ANA, [BEN], History(past=frozenset({2})))
+    assert [m.mentor.user_id for m in fallback] == ["UBEN"] and fallback[0].repeat
+
+
+def test_topic_narrows_the_ranking() -> None:
+    assert [m.mentor.user_id for m in rank(ANA, [BEN, CAT], History(), topic="Python")] == ["UCAT"]
+
+
+def test_weights_change_the_order() -> None:
+    near_but_off_topic = replace(CAT, timezone="Europe/Berlin")
+    default = rank(ANA, [BEN, near_but_off_topic], History())
+    hours_only = rank(ANA, [BEN, near_but_off_topic], History(), weights={"hours": 1.0, "seniority": 1.0})
+    assert default[0].mentor.user_id == "UBEN"
+    assert {m.score for m in hours_only} and hours_only[0].score >= hours_only[1].score
+
+
+ZONES = ["UTC", "Europe/Berlin", "America/New_York", "Asia/Tokyo", "Australia/Sydney", "Asia/Kolkata"]
+TOPICS = ["python", "ml", "public speaking", "leadership", "design", "sql"]
+
+
+@st.composite
+def people(draw: st.DrawFn, first_id: int, mentors: bool) -> list[Candidate]:
+    count = draw(st.integers(1, 5))
+    result = []
+    for i in range(count):
+        start = draw(st.integers(0, 20)) * 60
+        result.append(
+            Candidate(
+                person_id=first_id + i,
+                user_id=f"U{first_id + i}",
+                name=f"P{first_id + i}",
+                seniority=draw(st.integers(1, 6)),
+                timezone=draw(st.sampled_from(ZONES)),
+                work_start_minute=start,
+                work_end_minute=start + draw(st.integers(1, 10)) * 60,
+                expertise=topic_set(draw(st.lists(st.sampled_from(TOPICS), max_size=3))) if mentors else frozenset(),
+                goals=topic_set(draw(st.lists(st.sampled_from(TOPICS), min_size=1, max_size=3))),
+                free_slots=draw(st.integers(0, 3)) if mentors else 0,
+                capacity=3 if mentors else 0,
+                languages=frozenset(draw(st.lists(st.sampled_from(["en", "de"]), max_size=2))),
+                department=draw(st.sampled_from(["", "sales", "eng"])),
+            )
+        )
+    return result
+
+
+@settings(max_examples=60, deadline=None)
+@given(mentees=people(100, mentors=False), mentors=people(200, mentors=True))
+def test_pool_scores_equal_the_reference_score(mentees: list[Candidate], mentors: list[Candidate]) -> None:
+    pool = MentorPool(mentors)
+    for mentee in mentees:
+        vector = pool.scores(mentee)
+        for i, mentor in enumerate(mentors):
+            assert abs(vector[i] - score(mentee, mentor).score) < 1e-4
+
+
+def brute_force_best_total(mentees: list[Candidate], mentors: list[Candidate]) -> float:
+    slots = [m for m in mentors for _ in range(m.free_slots)]
+    best = 0.0
+    options = [None, *range(len(slots))]
+    for choice in itertools.product(options, repeat=len(mentees)):
+        used = [c for c in choice if c is not None]
+        if len(used) != len(set(used)):
+            continue
+        total = 0.0
+        for mentee, slot in zip(mentees, choice, strict=True):
+            if slot is not None:
+                total += score(mentee, slots[slot]).score
+        best = max(best, total)
+    return best
+
+
+@settings(max_examples=40, deadline=None)
+@given(mentees=people(100, mentors=False), mentors=people(200, mentors=True))
+def test_round_equals_the_brute_force_optimum(mentees: list[Candidate], mentors: list[Candidate]) -> None:
+    mentors = [replace(m, free_slots=min(m.free_slots, 2)) for m in mentors[:3]]
+    mentees = mentees[:4]
+    planned = plan_round(mentees, mentors, {})
+    assert abs(planned.total_score - brute_force_best_total(mentees, mentors)) < 1e-6
+    per_mentor: dict[int, int] = {}
+    for assignment in planned.assignments:
+        per_mentor[assignment.match.mentor.person_id] = per_mentor.get(assignment.match.mentor.person_id, 0) + 1
+    assert all(per_mentor[m.person_id] <= m.free_slots for m in mentors if m.person_id in per_mentor)
+    assert len(planned.assignments) + len(planned.unmatched) == len(mentees)
