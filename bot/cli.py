@@ -6,6 +6,7 @@ import argparse
 import logging
 import sys
 from collections.abc import Sequence
+from datetime import datetime
 
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError
@@ -35,10 +36,46 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--port", type=int, default=3000)
     serve.add_argument("--host", default="0.0.0.0")
     serve.add_argument("--threads", type=int, default=16, help="HTTP worker threads")
+    tick = commands.add_parser("tick", help="run one scheduler pass as of an instant, then exit")
+    tick.add_argument("--now", type=_instant, help="ISO-8601 instant with offset (default: the real now)")
+    commands.add_parser("scheduler", help="run the scheduler loop alone (no HTTP)")
     db = commands.add_parser("db", help="database maintenance")
     db_commands = db.add_subparsers(dest="db_command", required=True)
     db_commands.add_parser("upgrade", help="apply all migrations")
     return parser
+
+
+def _instant(raw: str) -> datetime:
+    try:
+        moment = datetime.fromisoformat(raw)
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"{raw!r} is not an ISO-8601 instant, e.g. 2026-12-01T09:00:00+00:00"
+        ) from None
+    if moment.tzinfo is None:
+        raise argparse.ArgumentTypeError(f"{raw!r} needs a UTC offset, e.g. 2026-12-01T09:00:00+00:00")
+    return moment
+
+
+def _tick(settings: Settings, args: argparse.Namespace) -> int:
+    from bot.app import build
+    from bot.clock import FixedClock, SystemClock
+    from bot.slack import make_client
+    from scheduler.runner import run_forever
+    from scheduler.tick import run_tick
+
+    if not settings.slack_bot_token:
+        return _missing(["SLACK_BOT_TOKEN"])
+    if args.command == "scheduler":
+        run_forever(build(settings, SystemClock()).services)
+        return 0
+    clock = FixedClock(args.now) if args.now else SystemClock()
+    mentorbot = build(settings, clock)
+    client = make_client(settings.slack_api_url, settings.slack_bot_token, settings.slack_api_timeout)
+    report = run_tick(mentorbot.services, lambda _team: client, clock.now())
+    print(f"tick at {clock.now().isoformat()}: {report.summary()}")
+    mentorbot.close()
+    return 0
 
 
 def _missing(names: list[str]) -> int:
@@ -58,6 +95,10 @@ def _serve(settings: Settings, args: argparse.Namespace) -> int:
     if missing:
         return _missing(missing)
     mentorbot = build(settings)
+    if settings.scheduler_enabled:
+        from scheduler.runner import start_in_background
+
+        start_in_background(mentorbot.services)
     if use_http:
         import waitress
 
@@ -74,7 +115,7 @@ def _serve(settings: Settings, args: argparse.Namespace) -> int:
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     logging.basicConfig(
-        level=logging.INFO if args.command == "serve" else logging.WARNING,
+        level=logging.INFO if args.command in {"serve", "scheduler"} else logging.WARNING,
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
     )
     try:
@@ -89,6 +130,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             upgrade(settings.database_url)
             print("database is up to date")
             return 0
+        if args.command in {"tick", "scheduler"}:
+            return _tick(settings, args)
         return _serve(settings, args)
     except OperationalError as error:
         where = make_url(settings.database_url).render_as_string(hide_password=True)

@@ -83,10 +83,11 @@ class Candidate:
 
 @dataclass(frozen=True)
 class History:
-    """Who the mentee is paired with now, and was paired with before."""
+    """Who the mentee is paired with now, was paired with before, and which mentors declined them."""
 
     current: frozenset[int] = frozenset()
     past: frozenset[int] = frozenset()
+    declined: frozenset[int] = frozenset()
 
 
 @dataclass(frozen=True)
@@ -99,7 +100,8 @@ class Match:
 
 
 def allowed(mentee: Candidate, mentor: Candidate, history: History) -> bool:
-    """The hard rules: never yourself, a paused person, a do-not-match, a current partner, or a full mentor."""
+    """The hard rules: never yourself, a paused person, a do-not-match, a current partner, a mentor who
+    declined this mentee, or a full mentor."""
     return (
         mentee.person_id != mentor.person_id
         and mentee.active
@@ -108,6 +110,7 @@ def allowed(mentee: Candidate, mentor: Candidate, history: History) -> bool:
         and mentor.user_id not in mentee.do_not_match
         and mentee.user_id not in mentor.do_not_match
         and mentor.person_id not in history.current
+        and mentor.person_id not in history.declined
     )
 
 
@@ -300,7 +303,7 @@ class MentorPool:
     def allowed_mask(self, mentee: Candidate, history: History, topic: str | None = None) -> np.ndarray:
         """`allowed()` for every mentor at once, narrowed to mentors offering `topic` when one is given."""
         mask = self._usable.copy() if mentee.active else np.zeros(len(self.mentors), dtype=bool)
-        mask[self._rows([mentee.person_id, *history.current])] = False
+        mask[self._rows([mentee.person_id, *history.current, *history.declined])] = False
         mask[[self._by_user[u] for u in mentee.do_not_match if u in self._by_user]] = False
         mask[self._blocked_by.get(mentee.user_id, [])] = False
         if topic:

@@ -31,3 +31,10 @@ def ensure_program(session: Session, team_id: str, now: datetime) -> Program:
         .on_conflict_do_nothing(index_elements=["team_id"])
     )
     return session.scalars(select(Program).where(Program.team_id == team_id)).one()
+
+
+def program_admins(session: Session, team_id: str, configured: frozenset[str]) -> list[str]:
+    """Everyone who gets program alerts: MENTORBOT_ADMINS plus the admins the program itself names."""
+    program = session.scalars(select(Program).where(Program.team_id == team_id)).one_or_none()
+    named = list(program.admins) if program is not None else []
+    return sorted(set(configured) | set(named))

@@ -65,10 +65,18 @@ def open_dm(client: WebClient, user_ids: list[str]) -> str:
     return str(client.conversations_open(users=",".join(user_ids))["channel"]["id"])
 
 
-def send_dm(client: WebClient, user_id: str, message: Message) -> str:
-    """Post a message in the person's DM with the bot; returns the message's ts."""
+def send_dm(client: WebClient, user_id: str, message: Message) -> tuple[str, str]:
+    """Post a message in the person's DM with the bot; returns the channel and the message's ts."""
     channel = open_dm(client, [user_id])
+    return channel, str(client.chat_postMessage(channel=channel, **message.as_kwargs())["ts"])
+
+
+def post(client: WebClient, channel: str, message: Message) -> str:
     return str(client.chat_postMessage(channel=channel, **message.as_kwargs())["ts"])
+
+
+def edit(client: WebClient, channel: str, ts: str, message: Message) -> None:
+    client.chat_update(channel=channel, ts=ts, **message.as_kwargs())
 
 
 def publish_home(client: WebClient, user_id: str, view: Block) -> None:

@@ -6,7 +6,20 @@ import enum
 from datetime import UTC, datetime
 from typing import Any, ClassVar
 
-from sqlalchemy import JSON, DateTime, Enum, Integer, MetaData, String, UniqueConstraint
+from sqlalchemy import (
+    JSON,
+    DateTime,
+    Enum,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Text,
+    UniqueConstraint,
+    text,
+)
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 from sqlalchemy.types import TypeDecorator
@@ -98,6 +111,7 @@ class Program(Base):
     default_cadence: Mapped[Cadence] = mapped_column(_enum(Cadence), default=Cadence.BIWEEKLY)
     anonymity_threshold: Mapped[int] = mapped_column(Integer, default=5)
     request_expiry_hours: Mapped[int] = mapped_column(Integer, default=72)
+    match_weights: Mapped[dict[str, Any]] = mapped_column(default=dict, server_default="{}")
     created_at: Mapped[datetime]
 
 
@@ -116,6 +130,8 @@ class Person(Base):
     goals: Mapped[list[str]] = mapped_column(default=list)
     seniority: Mapped[int] = mapped_column(Integer)
     capacity: Mapped[int] = mapped_column(Integer, default=0)
+    # Mentees currently taking a slot; raised only by a conditional UPDATE, which is how slots are claimed.
+    active_mentees: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     timezone: Mapped[str] = mapped_column(String(64), default="UTC")
     work_start_minute: Mapped[int] = mapped_column(Integer, default=9 * 60)
     work_end_minute: Mapped[int] = mapped_column(Integer, default=17 * 60)
@@ -128,3 +144,133 @@ class Person(Base):
     status: Mapped[PersonStatus] = mapped_column(_enum(PersonStatus), default=PersonStatus.ACTIVE)
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
+
+
+class PairStatus(enum.StrEnum):
+    PROPOSED = "proposed"
+    ACTIVE = "active"
+    DECLINED = "declined"
+    ENDED = "ended"
+
+
+class PairSource(enum.StrEnum):
+    REQUEST = "request"
+    ROUND = "round"
+
+
+class Pair(Base):
+    """A mentor and a mentee: proposed by a round, or active after an accepted request or both confirmations."""
+
+    __tablename__ = "pairs"
+    __table_args__ = (
+        Index("ix_pairs_team_status", "team_id", "status"),
+        Index("ix_pairs_mentee", "mentee_id"),
+        Index("ix_pairs_mentor", "mentor_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    team_id: Mapped[str] = mapped_column(String(32))
+    mentor_id: Mapped[int] = mapped_column(ForeignKey("people.id"))
+    mentee_id: Mapped[int] = mapped_column(ForeignKey("people.id"))
+    status: Mapped[PairStatus] = mapped_column(_enum(PairStatus))
+    source: Mapped[PairSource] = mapped_column(_enum(PairSource))
+    score: Mapped[float] = mapped_column(Float)
+    reasons: Mapped[list[str]] = mapped_column(default=list)
+    round_id: Mapped[int | None] = mapped_column(ForeignKey("match_rounds.id"))
+    mentor_confirmed: Mapped[bool] = mapped_column(default=False)
+    mentee_confirmed: Mapped[bool] = mapped_column(default=False)
+    channel_id: Mapped[str | None] = mapped_column(String(32))
+    created_at: Mapped[datetime]
+    started_at: Mapped[datetime | None]
+    ended_at: Mapped[datetime | None]
+
+
+class RequestStatus(enum.StrEnum):
+    OPEN = "open"
+    ACCEPTED = "accepted"
+    DECLINED = "declined"
+    EXPIRED = "expired"
+    WITHDRAWN = "withdrawn"
+
+
+class MatchRequest(Base):
+    """A mentee's request to one mentor; due times drive the reminder and the expiry."""
+
+    __tablename__ = "match_requests"
+    __table_args__ = (
+        Index("ix_match_requests_remind", "status", "remind_at"),
+        Index("ix_match_requests_expire", "status", "expires_at"),
+        Index("ix_match_requests_mentor", "mentor_id", "status"),
+        Index(
+            "uq_match_requests_one_open",
+            "mentee_id",
+            unique=True,
+            sqlite_where=text("status = 'open'"),
+            postgresql_where=text("status = 'open'"),
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    team_id: Mapped[str] = mapped_column(String(32))
+    mentee_id: Mapped[int] = mapped_column(ForeignKey("people.id"))
+    mentor_id: Mapped[int] = mapped_column(ForeignKey("people.id"))
+    message: Mapped[str] = mapped_column(Text)
+    cadence: Mapped[Cadence] = mapped_column(_enum(Cadence))
+    topic: Mapped[str] = mapped_column(String(80), default="")
+    score: Mapped[float] = mapped_column(Float)
+    reasons: Mapped[list[str]] = mapped_column(default=list)
+    status: Mapped[RequestStatus] = mapped_column(_enum(RequestStatus), default=RequestStatus.OPEN)
+    decline_note: Mapped[str] = mapped_column(Text, default="")
+    mentor_channel: Mapped[str | None] = mapped_column(String(32))
+    mentor_message_ts: Mapped[str | None] = mapped_column(String(32))
+    pair_id: Mapped[int | None] = mapped_column(ForeignKey("pairs.id"))
+    created_at: Mapped[datetime]
+    remind_at: Mapped[datetime | None]
+    expires_at: Mapped[datetime]
+    responded_at: Mapped[datetime | None]
+
+
+class RoundStatus(enum.StrEnum):
+    DRAFT = "draft"
+    PUBLISHED = "published"
+    DISCARDED = "discarded"
+
+
+class MatchRound(Base):
+    """A program-wide assignment an admin previews, then publishes or discards."""
+
+    __tablename__ = "match_rounds"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    team_id: Mapped[str] = mapped_column(String(32), index=True)
+    created_by: Mapped[str] = mapped_column(String(32))
+    status: Mapped[RoundStatus] = mapped_column(_enum(RoundStatus), default=RoundStatus.DRAFT)
+    # [{"mentee_id", "mentor_id", "score", "reasons"}] and [{"mentee_id", "reason"}]
+    proposals: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    unmatched: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    created_at: Mapped[datetime]
+    published_at: Mapped[datetime | None]
+
+
+class OutboxMessage(Base):
+    """A message to deliver, written in the same transaction as the state change it announces."""
+
+    __tablename__ = "outbox"
+    __table_args__ = (Index("ix_outbox_due", "sent_at", "send_after"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    team_id: Mapped[str] = mapped_column(String(32))
+    # Unique per logical message, so writing the same nudge twice is impossible.
+    dedupe_key: Mapped[str] = mapped_column(String(160), unique=True)
+    user_id: Mapped[str | None] = mapped_column(String(32))
+    channel_id: Mapped[str | None] = mapped_column(String(32))
+    update_ts: Mapped[str | None] = mapped_column(String(32))
+    text: Mapped[str] = mapped_column(Text)
+    blocks: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    send_after: Mapped[datetime]
+    claimed_until: Mapped[datetime | None]
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    sent_at: Mapped[datetime | None]
+    failed_at: Mapped[datetime | None]
+    last_error: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime]

@@ -6,6 +6,7 @@ from typing import Any
 
 from tests.conftest import Running
 from tests.fakes.payloads import Reply
+from tests.fakes.slack_api import Call
 
 MENTOR_PROFILE: dict[str, Any] = {
     "role": "mentor",
@@ -49,3 +50,69 @@ def join(app: Running, user_id: str, profile: dict[str, Any], **changes: Any) ->
     reply = submit_profile(app, user_id, {**profile, **changes})
     assert reply.status == 200 and reply.body == "", reply.body
     app.slack.wait_for_message(dm, before + 1)
+
+
+def buttons(blocks: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Every button in a message or view, whether in an actions block or a section accessory."""
+    found = []
+    for block in blocks:
+        if block.get("type") == "actions":
+            found += [e for e in block["elements"] if e.get("type") == "button"]
+        accessory = block.get("accessory")
+        if accessory and accessory.get("type") == "button":
+            found.append(accessory)
+    return found
+
+
+def find(app: Running, user_id: str, topic: str = "") -> Call:
+    """Run `/mentor find [topic]` and return the answer posted to the command's response_url."""
+    before = len(app.slack.calls_to("response_url"))
+    reply = app.user.command(user_id, f"find {topic}".strip())
+    assert reply.status == 200
+    return app.slack.wait_for("response_url", before + 1)[-1]
+
+
+def request_mentor(app: Running, mentee: str, mentor: str, message: str, topic: str = "") -> Reply:
+    """Pick `mentor` from the mentee's find results and send the request modal with `message`."""
+    results = find(app, mentee, topic)
+    chosen = [b for b in buttons(results.args["blocks"]) if b["action_id"] == "find.request"]
+    mentor_rows = [
+        block
+        for block in results.args["blocks"]
+        if block.get("accessory") in chosen and f"<@{mentor}>" in block["text"]["text"]
+    ]
+    assert mentor_rows, f"{mentor} is not among {mentee}'s results"
+    opened = len(app.slack.calls_to("views.open"))
+    app.user.click(mentee, "find.request", value=mentor_rows[0]["accessory"]["value"])
+    view = app.slack.wait_for("views.open", opened + 1)[-1].args["view"]
+    return app.user.submit(mentee, view, {"message": message, "cadence": "biweekly"})
+
+
+def mentor_request_dm(app: Running, mentor: str, count: int = 1) -> Call:
+    """The `count`-th request DM the mentor received (it carries Accept / Decline)."""
+    calls = app.slack.wait_until(
+        f"{count} request DM(s) to {mentor}",
+        lambda calls: (
+            len(
+                [
+                    c
+                    for c in calls
+                    if c.method == "chat.postMessage"
+                    and c.args.get("channel") == f"D{mentor}"
+                    and any(b["action_id"] == "find.accept" for b in buttons(c.args.get("blocks", [])))
+                ]
+            )
+            >= count
+        ),
+    )
+    return [
+        c
+        for c in calls
+        if c.method == "chat.postMessage"
+        and c.args.get("channel") == f"D{mentor}"
+        and any(b["action_id"] == "find.accept" for b in buttons(c.args.get("blocks", [])))
+    ][count - 1]
+
+
+def button_value(call: Call, action_id: str) -> str:
+    return str(next(b for b in buttons(call.args["blocks"]) if b["action_id"] == action_id)["value"])

@@ -12,6 +12,7 @@ from bot.matching import (
     Candidate,
     History,
     MentorPool,
+    allowed,
     normalise_topic,
     plan_round,
     rank,
@@ -64,6 +65,10 @@ def test_never_yourself_paused_full_or_do_not_match() -> None:
     assert rank(ANA, [replace(BEN, free_slots=0)], History()) == []
     assert rank(replace(ANA, do_not_match=frozenset({"UBEN"})), [BEN], History()) == []
     assert rank(ANA, [replace(BEN, do_not_match=frozenset({"UANA"}))], History()) == []
+
+
+def test_never_a_mentor_who_declined_them() -> None:
+    assert rank(ANA, [BEN], History(declined=frozenset({2}))) == []
 
 
 def test_never_a_current_partner_and_past_partners_only_as_a_last_resort() -> None:
@@ -120,10 +125,13 @@ def people(draw: st.DrawFn, first_id: int, mentors: bool) -> list[Candidate]:
 @given(mentees=people(100, mentors=False), mentors=people(200, mentors=True))
 def test_pool_scores_equal_the_reference_score(mentees: list[Candidate], mentors: list[Candidate]) -> None:
     pool = MentorPool(mentors)
+    history = History(current=frozenset({mentors[0].person_id}))
     for mentee in mentees:
         vector = pool.scores(mentee)
+        mask = pool.allowed_mask(mentee, history)
         for i, mentor in enumerate(mentors):
             assert abs(vector[i] - score(mentee, mentor).score) < 1e-4
+            assert mask[i] == allowed(mentee, mentor, history)
 
 
 def brute_force_best_total(mentees: list[Candidate], mentors: list[Candidate]) -> float:

@@ -169,12 +169,17 @@ class FakeSlack:
                 self._changed.wait(left)
             return list(self.calls)
 
-    def wait_for(self, method: str, count: int = 1, timeout: float = 10.0) -> list[Call]:
-        """Block until at least `count` calls of `method` were recorded; returns them."""
+    def mark(self) -> int:
+        """A point in the call log; pass it as `since` to wait only for what comes after it."""
+        with self._changed:
+            return len(self.calls)
+
+    def wait_for(self, method: str, count: int = 1, timeout: float = 10.0, since: int = 0) -> list[Call]:
+        """Block until at least `count` calls of `method` were recorded after `since`; returns those calls."""
         calls = self.wait_until(
-            f"{count} × {method}", lambda calls: sum(c.method == method for c in calls) >= count, timeout
+            f"{count} × {method}", lambda calls: sum(c.method == method for c in calls[since:]) >= count, timeout
         )
-        return [c for c in calls if c.method == method]
+        return [c for c in calls[since:] if c.method == method]
 
     def wait_for_message(self, channel: str, count: int = 1, timeout: float = 10.0) -> list[Call]:
         """Block until `channel` has received at least `count` posted messages; returns them."""

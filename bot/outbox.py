@@ -1,0 +1,138 @@
+"""The outbox: messages written in the same transaction as the change they announce, delivered afterwards.
+
+A row is claimed for a short lease before it is sent, so several processes never send it twice; a process
+that dies mid-send leaves the lease to expire and the next tick sends the row again.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+from sqlalchemy import or_, select, update
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.orm import Session
+
+from bot.slack import open_dm
+from bot.text import cut
+from bot.views.blocks import MESSAGE_BLOCKS_LIMIT, MESSAGE_TEXT_LIMIT, Message
+from storage.db import Database
+from storage.models import OutboxMessage
+
+log = logging.getLogger(__name__)
+
+LEASE = timedelta(minutes=2)
+MAX_ATTEMPTS = 6
+BATCH = 100
+
+
+def enqueue(
+    session: Session,
+    team_id: str,
+    key: str,
+    message: Message,
+    now: datetime,
+    *,
+    user_id: str | None = None,
+    channel_id: str | None = None,
+    update_ts: str | None = None,
+) -> None:
+    """Queue a DM (`user_id`), a channel post (`channel_id`) or an edit (`channel_id` + `update_ts`), once per key."""
+    if user_id is None and channel_id is None:
+        raise ValueError("a message needs a user or a channel")
+    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    session.execute(
+        insert(OutboxMessage)
+        .values(
+            team_id=team_id,
+            dedupe_key=key[:160],
+            user_id=user_id,
+            channel_id=channel_id,
+            update_ts=update_ts,
+            text=cut(message.text, MESSAGE_TEXT_LIMIT),
+            blocks=message.blocks[:MESSAGE_BLOCKS_LIMIT],
+            send_after=now,
+            attempts=0,
+            last_error="",
+            created_at=now,
+        )
+        .on_conflict_do_nothing(index_elements=["dedupe_key"])
+    )
+
+
+@dataclass
+class Delivery:
+    sent: int = 0
+    retried: int = 0
+    failed: int = 0
+
+
+def _claim(session: Session, now: datetime, limit: int) -> list[OutboxMessage]:
+    due = (
+        select(OutboxMessage)
+        .where(
+            OutboxMessage.sent_at.is_(None),
+            OutboxMessage.failed_at.is_(None),
+            OutboxMessage.send_after <= now,
+            or_(OutboxMessage.claimed_until.is_(None), OutboxMessage.claimed_until < now),
+        )
+        .order_by(OutboxMessage.id)
+        .limit(limit)
+    )
+    if session.get_bind().dialect.name == "postgresql":
+        due = due.with_for_update(skip_locked=True)
+    rows = list(session.scalars(due))
+    for row in rows:
+        row.claimed_until = now + LEASE
+        row.attempts += 1
+    return rows
+
+
+def _send(client: WebClient, row: OutboxMessage) -> None:
+    channel = row.channel_id or open_dm(client, [str(row.user_id)])
+    if row.update_ts:
+        client.chat_update(channel=channel, ts=row.update_ts, text=row.text, blocks=row.blocks)
+    else:
+        client.chat_postMessage(channel=channel, text=row.text, blocks=row.blocks)
+
+
+def deliver(db: Database, client_for: Callable[[str], WebClient], now: datetime) -> Delivery:
+    """Send every due message; failures back off exponentially and give up after MAX_ATTEMPTS."""
+    report = Delivery()
+    while True:
+        with db.unit_of_work() as session:
+            batch = [(row.id, row.team_id, row.attempts, row) for row in _claim(session, now, BATCH)]
+            session.expunge_all()
+        if not batch:
+            return report
+        for row_id, team_id, attempts, row in batch:
+            try:
+                _send(client_for(team_id), row)
+            except (SlackApiError, OSError) as error:
+                detail = error.response.get("error") if isinstance(error, SlackApiError) else str(error)
+                give_up = attempts >= MAX_ATTEMPTS or detail in {"channel_not_found", "user_not_found"}
+                log.warning("outbox %s attempt %s failed: %s", row_id, attempts, detail)
+                with db.unit_of_work() as session:
+                    session.execute(
+                        update(OutboxMessage)
+                        .where(OutboxMessage.id == row_id)
+                        .values(
+                            claimed_until=None,
+                            last_error=str(detail)[:500],
+                            failed_at=now if give_up else None,
+                            send_after=now + timedelta(minutes=2**attempts),
+                        )
+                    )
+                if give_up:
+                    report.failed += 1
+                else:
+                    report.retried += 1
+                continue
+            with db.unit_of_work() as session:
+                session.execute(update(OutboxMessage).where(OutboxMessage.id == row_id).values(sent_at=now))
+            report.sent += 1

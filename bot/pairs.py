@@ -1,0 +1,133 @@
+"""Pairs and mentor slots: claiming a slot is one conditional UPDATE, so racing accepts cannot overfill."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from bot.matching import History
+from storage.models import MatchRequest, Pair, PairSource, PairStatus, Person, PersonStatus, RequestStatus
+
+LIVE = (PairStatus.PROPOSED, PairStatus.ACTIVE)
+
+
+@dataclass(frozen=True)
+class PairView:
+    id: int
+    mentor_user_id: str
+    mentee_user_id: str
+    mentor_name: str
+    mentee_name: str
+    status: PairStatus
+    score: float
+    reasons: list[str]
+    channel_id: str | None
+    shared_topics: list[str]
+
+
+def claim_slot(session: Session, mentor_id: int) -> bool:
+    """Take one mentee slot of an active mentor, if one is free. True when taken."""
+    result = session.execute(
+        update(Person)
+        .where(
+            Person.id == mentor_id,
+            Person.status == PersonStatus.ACTIVE,
+            Person.active_mentees < Person.capacity,
+        )
+        .values(active_mentees=Person.active_mentees + 1)
+        .execution_options(synchronize_session=False)
+    )
+    return bool(result.rowcount == 1)  # type: ignore[attr-defined]
+
+
+def release_slot(session: Session, mentor_id: int) -> None:
+    session.execute(
+        update(Person)
+        .where(Person.id == mentor_id, Person.active_mentees > 0)
+        .values(active_mentees=Person.active_mentees - 1)
+        .execution_options(synchronize_session=False)
+    )
+
+
+def create_pair(
+    session: Session,
+    mentor: Person,
+    mentee: Person,
+    status: PairStatus,
+    source: PairSource,
+    score: float,
+    reasons: list[str],
+    now: datetime,
+    round_id: int | None = None,
+) -> Pair:
+    """A pair holding a slot the caller has already claimed."""
+    pair = Pair(
+        team_id=mentee.team_id,
+        mentor_id=mentor.id,
+        mentee_id=mentee.id,
+        status=status,
+        source=source,
+        score=score,
+        reasons=reasons,
+        round_id=round_id,
+        mentor_confirmed=status is PairStatus.ACTIVE,
+        mentee_confirmed=status is PairStatus.ACTIVE,
+        created_at=now,
+        started_at=now if status is PairStatus.ACTIVE else None,
+    )
+    session.add(pair)
+    session.flush()
+    return pair
+
+
+def live_pair_as_mentee(session: Session, mentee_id: int) -> Pair | None:
+    return session.scalars(
+        select(Pair).where(Pair.mentee_id == mentee_id, Pair.status.in_(LIVE)).order_by(Pair.id).limit(1)
+    ).first()
+
+
+def view_of(session: Session, pair: Pair) -> PairView:
+    mentor = session.get_one(Person, pair.mentor_id)
+    mentee = session.get_one(Person, pair.mentee_id)
+    shared = sorted(set(mentee.goals) & set(mentor.expertise))
+    return PairView(
+        id=pair.id,
+        mentor_user_id=mentor.slack_user_id,
+        mentee_user_id=mentee.slack_user_id,
+        mentor_name=mentor.display_name or mentor.slack_user_id,
+        mentee_name=mentee.display_name or mentee.slack_user_id,
+        status=pair.status,
+        score=pair.score,
+        reasons=list(pair.reasons),
+        channel_id=pair.channel_id,
+        shared_topics=shared,
+    )
+
+
+def set_channel(session: Session, pair_id: int, channel_id: str) -> None:
+    session.execute(update(Pair).where(Pair.id == pair_id).values(channel_id=channel_id))
+
+
+def histories(session: Session, mentee_ids: Iterable[int]) -> dict[int, History]:
+    """Current and past partners and declining mentors of each mentee, in two queries."""
+    ids = list(mentee_ids)
+    current: dict[int, set[int]] = {i: set() for i in ids}
+    past: dict[int, set[int]] = {i: set() for i in ids}
+    declined: dict[int, set[int]] = {i: set() for i in ids}
+    for mentee_id, mentor_id, status in session.execute(
+        select(Pair.mentee_id, Pair.mentor_id, Pair.status).where(Pair.mentee_id.in_(ids))
+    ):
+        (current if status in LIVE else past)[mentee_id].add(mentor_id)
+    for mentee_id, mentor_id in session.execute(
+        select(MatchRequest.mentee_id, MatchRequest.mentor_id).where(
+            MatchRequest.mentee_id.in_(ids), MatchRequest.status == RequestStatus.DECLINED
+        )
+    ):
+        declined[mentee_id].add(mentor_id)
+    return {
+        i: History(current=frozenset(current[i]), past=frozenset(past[i]), declined=frozenset(declined[i])) for i in ids
+    }

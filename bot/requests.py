@@ -1,0 +1,304 @@
+"""Mentee → mentor requests: finding mentors, sending a request, accepting, declining, reminding, expiring."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import func, select, update
+from sqlalchemy.orm import Session
+
+from bot.candidates import available_mentors, candidate
+from bot.errors import (
+    AlreadyPaired,
+    MentorUnavailable,
+    NoCapacity,
+    NotAMentee,
+    NotJoined,
+    NotYours,
+    OpenRequestExists,
+    Paused,
+    RequestClosed,
+)
+from bot.matching import DEFAULT_WEIGHTS, Match, MentorPool, allowed, score
+from bot.pairs import PairView, claim_slot, create_pair, histories, live_pair_as_mentee, view_of
+from bot.profiles import find_person
+from bot.programs import ensure_program
+from storage.models import Cadence, MatchRequest, PairSource, PairStatus, Person, PersonStatus, RequestStatus
+
+MIN_REQUEST_WORDS = 3
+MAX_REQUEST_LENGTH = 1000
+# The reminder goes out when two thirds of the answer time have passed; the request expires at the end.
+REMINDER_FRACTION = 2 / 3
+
+
+@dataclass(frozen=True)
+class RequestView:
+    id: int
+    team_id: str
+    mentee_user_id: str
+    mentor_user_id: str
+    mentee_name: str
+    mentor_name: str
+    message: str
+    cadence: Cadence
+    topic: str
+    score: float
+    reasons: list[str]
+    status: RequestStatus
+    created_at: datetime
+    expires_at: datetime
+    decline_note: str
+    mentor_channel: str | None
+    mentor_message_ts: str | None
+
+
+def _view(session: Session, request: MatchRequest) -> RequestView:
+    mentee = session.get_one(Person, request.mentee_id)
+    mentor = session.get_one(Person, request.mentor_id)
+    return RequestView(
+        id=request.id,
+        team_id=request.team_id,
+        mentee_user_id=mentee.slack_user_id,
+        mentor_user_id=mentor.slack_user_id,
+        mentee_name=mentee.display_name or mentee.slack_user_id,
+        mentor_name=mentor.display_name or mentor.slack_user_id,
+        message=request.message,
+        cadence=request.cadence,
+        topic=request.topic,
+        score=request.score,
+        reasons=list(request.reasons),
+        status=request.status,
+        created_at=request.created_at,
+        expires_at=request.expires_at,
+        decline_note=request.decline_note,
+        mentor_channel=request.mentor_channel,
+        mentor_message_ts=request.mentor_message_ts,
+    )
+
+
+def _seeker(session: Session, team_id: str, user_id: str) -> Person:
+    """The person looking for a mentor, or the reason they can't look right now."""
+    person = find_person(session, team_id, user_id)
+    if person is None:
+        raise NotJoined(user_id)
+    if not person.role.seeks_mentor:
+        raise NotAMentee(user_id)
+    if person.status is not PersonStatus.ACTIVE:
+        raise Paused(user_id)
+    pair = live_pair_as_mentee(session, person.id)
+    if pair is not None:
+        raise AlreadyPaired(session.get_one(Person, pair.mentor_id).slack_user_id)
+    open_request = session.scalars(
+        select(MatchRequest).where(MatchRequest.mentee_id == person.id, MatchRequest.status == RequestStatus.OPEN)
+    ).first()
+    if open_request is not None:
+        mentor = session.get_one(Person, open_request.mentor_id)
+        raise OpenRequestExists(open_request.id, mentor.slack_user_id, open_request.expires_at)
+    return person
+
+
+def _weights(session: Session, team_id: str, now: datetime) -> dict[str, float]:
+    configured = ensure_program(session, team_id, now).match_weights or {}
+    return {factor: float(configured.get(factor, default)) for factor, default in DEFAULT_WEIGHTS.items()}
+
+
+def find_mentors(
+    session: Session, team_id: str, user_id: str, topic: str | None, now: datetime, limit: int = 3
+) -> list[Match]:
+    """The best mentors with free capacity for this mentee, narrowed to `topic` when given."""
+    mentee = _seeker(session, team_id, user_id)
+    history = histories(session, [mentee.id])[mentee.id]
+    pool = MentorPool(available_mentors(session, team_id))
+    return pool.rank(candidate(mentee), history, _weights(session, team_id, now), topic or None, limit)
+
+
+def validate_request_message(message: str) -> str | None:
+    """An explanation when the request text is too thin or too long for a mentor to decide on."""
+    words = message.split()
+    if len(words) < MIN_REQUEST_WORDS:
+        return (
+            "Tell your mentor a little more: what would you like to learn, and why them? A sentence or two is plenty."
+        )
+    if len(message) > MAX_REQUEST_LENGTH:
+        return f"Keep it under {MAX_REQUEST_LENGTH} characters; you can say more when you meet."
+    return None
+
+
+def create_request(
+    session: Session,
+    team_id: str,
+    mentee_user_id: str,
+    mentor_person_id: int,
+    message: str,
+    cadence: Cadence,
+    topic: str,
+    now: datetime,
+) -> RequestView:
+    """Store a request to one mentor, re-checking every rule at the moment it is sent."""
+    problem = validate_request_message(message)
+    if problem:
+        raise ValueError(problem)
+    mentee = _seeker(session, team_id, mentee_user_id)
+    mentor = session.get(Person, mentor_person_id)
+    if mentor is None or mentor.team_id != team_id:
+        raise MentorUnavailable(str(mentor_person_id))
+    history = histories(session, [mentee.id])[mentee.id]
+    mentor_candidate, mentee_candidate = candidate(mentor), candidate(mentee)
+    if not mentor.role.mentors or mentor.status is not PersonStatus.ACTIVE:
+        raise MentorUnavailable(mentor.slack_user_id)
+    if mentor_candidate.free_slots == 0:
+        raise NoCapacity(mentor.slack_user_id)
+    if not allowed(mentee_candidate, mentor_candidate, history):
+        raise MentorUnavailable(mentor.slack_user_id)
+    match = score(mentee_candidate, mentor_candidate, _weights(session, team_id, now), topic or None)
+    program = ensure_program(session, team_id, now)
+    answer_time = timedelta(hours=program.request_expiry_hours)
+    request = MatchRequest(
+        team_id=team_id,
+        mentee_id=mentee.id,
+        mentor_id=mentor.id,
+        message=message.strip(),
+        cadence=cadence,
+        topic=topic[:80],
+        score=match.score,
+        reasons=list(match.reasons),
+        status=RequestStatus.OPEN,
+        decline_note="",
+        created_at=now,
+        remind_at=now + answer_time * REMINDER_FRACTION,
+        expires_at=now + answer_time,
+    )
+    session.add(request)
+    session.flush()
+    return _view(session, request)
+
+
+def remember_mentor_message(session: Session, request_id: int, channel: str, ts: str) -> None:
+    session.execute(
+        update(MatchRequest).where(MatchRequest.id == request_id).values(mentor_channel=channel, mentor_message_ts=ts)
+    )
+
+
+def _mentors_open_request(session: Session, team_id: str, mentor_user_id: str, request_id: int) -> MatchRequest:
+    request = session.get(MatchRequest, request_id)
+    mentor = find_person(session, team_id, mentor_user_id)
+    if request is None or mentor is None or request.mentor_id != mentor.id or request.team_id != team_id:
+        raise NotYours(f"{mentor_user_id} acted on request {request_id}")
+    if request.status is not RequestStatus.OPEN:
+        raise RequestClosed(request.status)
+    return request
+
+
+def open_request_for_mentor(session: Session, team_id: str, mentor_user_id: str, request_id: int) -> RequestView:
+    """An open request addressed to this mentor, or NotYours / RequestClosed."""
+    return _view(session, _mentors_open_request(session, team_id, mentor_user_id, request_id))
+
+
+def mentor_for_request(session: Session, team_id: str, mentor_person_id: int) -> Person | None:
+    """The mentor a Request button points at, if it belongs to this workspace."""
+    mentor = session.get(Person, mentor_person_id)
+    return mentor if mentor is not None and mentor.team_id == team_id else None
+
+
+def accept(
+    session: Session, team_id: str, mentor_user_id: str, request_id: int, now: datetime
+) -> tuple[RequestView, PairView]:
+    """Accept a request: claim a slot and create the pair in this one transaction."""
+    request = _mentors_open_request(session, team_id, mentor_user_id, request_id)
+    mentee = session.get_one(Person, request.mentee_id)
+    if live_pair_as_mentee(session, mentee.id) is not None:
+        raise RequestClosed("paired")
+    if not claim_slot(session, request.mentor_id):
+        raise NoCapacity(mentor_user_id)
+    mentor = session.get_one(Person, request.mentor_id)
+    session.refresh(mentor)
+    pair = create_pair(
+        session, mentor, mentee, PairStatus.ACTIVE, PairSource.REQUEST, request.score, list(request.reasons), now
+    )
+    request.status = RequestStatus.ACCEPTED
+    request.responded_at = now
+    request.remind_at = None
+    request.pair_id = pair.id
+    return _view(session, request), view_of(session, pair)
+
+
+def decline(
+    session: Session, team_id: str, mentor_user_id: str, request_id: int, note: str, now: datetime
+) -> RequestView:
+    request = _mentors_open_request(session, team_id, mentor_user_id, request_id)
+    request.status = RequestStatus.DECLINED
+    request.responded_at = now
+    request.remind_at = None
+    request.decline_note = note.strip()[:500]
+    return _view(session, request)
+
+
+def withdraw(session: Session, team_id: str, mentee_user_id: str, request_id: int, now: datetime) -> RequestView:
+    request = session.get(MatchRequest, request_id)
+    mentee = find_person(session, team_id, mentee_user_id)
+    if request is None or mentee is None or request.mentee_id != mentee.id:
+        raise NotYours(f"{mentee_user_id} withdrew request {request_id}")
+    if request.status is not RequestStatus.OPEN:
+        raise RequestClosed(request.status)
+    request.status = RequestStatus.WITHDRAWN
+    request.responded_at = now
+    request.remind_at = None
+    return _view(session, request)
+
+
+def claim_due_reminder(session: Session, now: datetime) -> RequestView | None:
+    """Take one request whose reminder is due (a conditional UPDATE, so only one process gets it)."""
+    due = session.scalars(
+        select(MatchRequest.id)
+        .where(MatchRequest.status == RequestStatus.OPEN, MatchRequest.remind_at <= now)
+        .order_by(MatchRequest.remind_at)
+        .limit(1)
+    ).first()
+    if due is None:
+        return None
+    claimed = session.execute(
+        update(MatchRequest)
+        .where(MatchRequest.id == due, MatchRequest.status == RequestStatus.OPEN, MatchRequest.remind_at <= now)
+        .values(remind_at=None)
+    )
+    if claimed.rowcount != 1:  # type: ignore[attr-defined]
+        return None
+    return _view(session, session.get_one(MatchRequest, due))
+
+
+def claim_due_expiry(session: Session, now: datetime) -> RequestView | None:
+    """Take one open request whose answer time is over, and mark it expired."""
+    due = session.scalars(
+        select(MatchRequest.id)
+        .where(MatchRequest.status == RequestStatus.OPEN, MatchRequest.expires_at <= now)
+        .order_by(MatchRequest.expires_at)
+        .limit(1)
+    ).first()
+    if due is None:
+        return None
+    claimed = session.execute(
+        update(MatchRequest)
+        .where(MatchRequest.id == due, MatchRequest.status == RequestStatus.OPEN)
+        .values(status=RequestStatus.EXPIRED, remind_at=None)
+    )
+    if claimed.rowcount != 1:  # type: ignore[attr-defined]
+        return None
+    request = session.get_one(MatchRequest, due)
+    session.refresh(request)
+    return _view(session, request)
+
+
+def expired_count(session: Session, team_id: str, mentor_user_id: str) -> int:
+    """How many requests to this mentor expired unanswered: what an admin alert counts."""
+    mentor = find_person(session, team_id, mentor_user_id)
+    if mentor is None:
+        return 0
+    return int(
+        session.scalar(
+            select(func.count())
+            .select_from(MatchRequest)
+            .where(MatchRequest.mentor_id == mentor.id, MatchRequest.status == RequestStatus.EXPIRED)
+        )
+        or 0
+    )

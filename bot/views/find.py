@@ -1,0 +1,312 @@
+"""Finding a mentor: the ranked list, the request modal, the mentor's DM and every answer to it."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from bot.errors import (
+    AlreadyPaired,
+    MentorbotError,
+    MentorUnavailable,
+    NoCapacity,
+    NotAMentee,
+    OpenRequestExists,
+    Paused,
+)
+from bot.matching import Match
+from bot.requests import MAX_REQUEST_LENGTH, RequestView
+from bot.text import cut, escape
+from bot.views.blocks import (
+    Block,
+    Message,
+    actions,
+    button,
+    context,
+    divider,
+    input_block,
+    modal,
+    section,
+    static_select,
+    text_input,
+)
+from bot.views.join import CADENCE_LABELS, JOIN_OPEN
+from storage.models import Cadence
+
+FIND_REQUEST = "find.request"
+REQUEST_SUBMIT = "find.request_submit"
+REQUEST_ACCEPT = "find.accept"
+REQUEST_DECLINE = "find.decline"
+DECLINE_SUBMIT = "find.decline_submit"
+REQUEST_WITHDRAW = "find.withdraw"
+MESSAGE, CADENCE, NOTE = "message", "cadence", "note"
+
+
+def _when(moment: datetime) -> str:
+    """A date Slack renders in the reader's own time zone."""
+    stamp = int(moment.timestamp())
+    return f"<!date^{stamp}^{{date_short_pretty}} at {{time}}|{moment:%Y-%m-%d %H:%M} UTC>"
+
+
+def reason_lines(reasons: Sequence[str]) -> str:
+    """Reasons as bullet lines; they quote people's own topics, so they are escaped like any user text."""
+    return "\n".join(f"• {escape(r)}" for r in reasons)
+
+
+def _percent(value: float) -> str:
+    return f"{round(value * 100)}% fit"
+
+
+def _match_section(match: Match, topic: str) -> Block:
+    reasons = reason_lines(match.reasons)
+    repeat = "\n_You've worked together before; nobody else fits right now._" if match.repeat else ""
+    value = json.dumps({"mentor": match.mentor.person_id, "topic": topic})
+    return section(
+        f"*<@{match.mentor.user_id}>* · {_percent(match.score)}\n{reasons}{repeat}",
+        accessory=button("Request", FIND_REQUEST, value=value, style="primary"),
+    )
+
+
+def results_message(matches: Sequence[Match], topic: str) -> Message:
+    about = f" for *{escape(cut(topic, 80))}*" if topic else ""
+    if not matches:
+        text = (
+            f"No mentor with a free slot fits you{about} right now. "
+            "Try again in a few days, try a broader topic, or ask a program admin about the next matching round."
+        )
+        return Message(text=text, blocks=[section(text)])
+    intro = f"Here are the mentors who fit you best{about}. Pick one and tell them what you hope to learn."
+    blocks: list[Block] = [section(intro)]
+    for match in matches:
+        blocks += [divider(), _match_section(match, topic)]
+    blocks.append(
+        context("Fit weighs shared topics, career level, overlapping working hours, free time, language and team.")
+    )
+    return Message(text=intro, blocks=blocks)
+
+
+def request_modal(mentor_user_id: str, mentor_person_id: int, topic: str, cadence: Cadence | None) -> Block:
+    metadata = json.dumps({"mentor": mentor_person_id, "topic": topic})
+    choices = [(str(k), v) for k, v in CADENCE_LABELS.items()]
+    return modal(
+        "Ask for mentoring",
+        REQUEST_SUBMIT,
+        [
+            section(f"Your note goes to <@{mentor_user_id}> with your profile. They can accept or decline."),
+            input_block(
+                MESSAGE,
+                "What would you like to learn from them?",
+                text_input(
+                    "value",
+                    multiline=True,
+                    max_length=MAX_REQUEST_LENGTH,
+                    placeholder="I'm preparing my first conference talk and would love feedback on…",
+                ),
+            ),
+            input_block(CADENCE, "How often would you like to meet?", static_select("value", choices, cadence)),
+        ],
+        submit="Send request",
+        private_metadata=metadata,
+    )
+
+
+def read_request_form(state: dict[str, Any]) -> tuple[str, Cadence | None]:
+    message = ((state.get(MESSAGE) or {}).get("value") or {}).get("value") or ""
+    chosen = ((state.get(CADENCE) or {}).get("value") or {}).get("selected_option") or {}
+    try:
+        cadence = Cadence(str(chosen.get("value"))) if chosen else None
+    except ValueError:
+        cadence = None
+    return str(message), cadence
+
+
+def read_metadata(raw: str) -> tuple[int | None, str]:
+    try:
+        data = json.loads(raw or "{}")
+        return int(data["mentor"]), str(data.get("topic") or "")
+    except (ValueError, KeyError, TypeError):
+        return None, ""
+
+
+def mentor_request_message(request: RequestView, profile_blocks: Block) -> Message:
+    text = f"<@{request.mentee_user_id}> would like you to mentor them."
+    reasons = reason_lines(request.reasons)
+    return Message(
+        text=text,
+        blocks=[
+            section(f"{text} They'd like to meet {CADENCE_LABELS[request.cadence].lower()}."),
+            section(f">{escape(request.message)}".replace("\n", "\n>")),
+            profile_blocks,
+            section(f"*Why you fit* ({_percent(request.score)})\n{reasons}"),
+            actions(
+                button("Accept", REQUEST_ACCEPT, value=str(request.id), style="primary"),
+                button("Decline", REQUEST_DECLINE, value=str(request.id)),
+            ),
+            context(f"Please answer by {_when(request.expires_at)}. Declining is fine: they'll see other mentors."),
+        ],
+    )
+
+
+def request_sent_message(request: RequestView) -> Message:
+    text = (
+        f"Your request is on its way to <@{request.mentor_user_id}>. They have until {_when(request.expires_at)} "
+        "to answer, and I'll tell you the moment they do."
+    )
+    return Message(
+        text=text,
+        blocks=[section(text), actions(button("Withdraw request", REQUEST_WITHDRAW, value=str(request.id)))],
+    )
+
+
+def mentor_accepted_update(request: RequestView) -> Message:
+    text = f"You accepted <@{request.mentee_user_id}>. I've started a group DM so you two can say hello."
+    return Message(text=text, blocks=[section(text)])
+
+
+def mentor_declined_update(request: RequestView) -> Message:
+    text = f"You declined <@{request.mentee_user_id}>'s request. Thanks for answering; I'll suggest other mentors."
+    return Message(text=text, blocks=[section(text)])
+
+
+def no_capacity_message(capacity_hint: str) -> Message:
+    text = (
+        "All your mentee slots are taken, so I couldn't start this pair. "
+        f"{capacity_hint} The request stays open until it expires, so you can still accept or decline."
+    )
+    return Message(text=text, blocks=[section(text), actions(button("Edit my capacity", JOIN_OPEN))])
+
+
+def decline_modal(request_id: int, mentee_user_id: str) -> Block:
+    return modal(
+        "Decline request",
+        DECLINE_SUBMIT,
+        [
+            section(f"I'll let <@{mentee_user_id}> know kindly and suggest other mentors."),
+            input_block(
+                NOTE,
+                "A note for them (optional)",
+                text_input("value", multiline=True, max_length=500, placeholder="I'm on leave until March, sorry!"),
+                optional=True,
+                hint="Shared with them as you write it. Leave it empty to send only the kind default.",
+            ),
+        ],
+        submit="Decline",
+        private_metadata=str(request_id),
+    )
+
+
+def read_note(state: dict[str, Any]) -> str:
+    return str(((state.get(NOTE) or {}).get("value") or {}).get("value") or "")
+
+
+def declined_for_mentee(request: RequestView, next_matches: Sequence[Match]) -> Message:
+    text = f"<@{request.mentor_user_id}> can't take on a new mentee right now. That's about their time, not about you."
+    blocks: list[Block] = [section(text)]
+    if request.decline_note:
+        blocks.append(section(f"Their note:\n>{escape(request.decline_note)}".replace("\n", "\n>")))
+    follow_up = results_message(next_matches, request.topic)
+    return Message(text=text, blocks=[*blocks, divider(), *follow_up.blocks])
+
+
+def reminder_message(request: RequestView) -> Message:
+    text = (
+        f"A gentle reminder: <@{request.mentee_user_id}> asked for mentoring and is waiting for your answer. "
+        f"The request closes {_when(request.expires_at)}."
+    )
+    return Message(
+        text=text,
+        blocks=[
+            section(text),
+            actions(
+                button("Accept", REQUEST_ACCEPT, value=str(request.id), style="primary"),
+                button("Decline", REQUEST_DECLINE, value=str(request.id)),
+            ),
+        ],
+    )
+
+
+def expired_for_mentee(request: RequestView) -> Message:
+    text = (
+        f"<@{request.mentor_user_id}> didn't get to your request in time, so I've closed it. "
+        "You're free to ask someone else; run `/mentor find` to see who fits."
+    )
+    return Message(text=text, blocks=[section(text)])
+
+
+def expired_for_mentor(request: RequestView) -> Message:
+    text = f"<@{request.mentee_user_id}>'s request expired without an answer. No action needed."
+    return Message(text=text, blocks=[section(text)])
+
+
+def expired_for_admins(request: RequestView, expired_total: int) -> Message:
+    text = (
+        f"A mentoring request to <@{request.mentor_user_id}> expired unanswered "
+        f"({expired_total} so far for them). They may need a nudge, or a lower capacity."
+    )
+    return Message(text=text, blocks=[section(text)])
+
+
+def closed_request_message(status: str) -> Message:
+    labels = {
+        "accepted": "already accepted",
+        "declined": "already declined",
+        "expired": "closed because it expired",
+        "withdrawn": "withdrawn by the mentee",
+        "paired": "closed: they've paired with another mentor",
+    }
+    text = f"This request was {labels.get(status, 'closed')}, so there's nothing more to do."
+    return Message(text=text, blocks=[section(text)])
+
+
+def withdrawn_message() -> Message:
+    text = "Your request is withdrawn. Run `/mentor find` whenever you're ready to ask someone."
+    return Message(text=text, blocks=[section(text)])
+
+
+def withdrawn_for_mentor(request: RequestView) -> Message:
+    text = f"<@{request.mentee_user_id}> withdrew their request. Nothing to do."
+    return Message(text=text, blocks=[section(text)])
+
+
+def blocked_message(error: MentorbotError) -> Message:
+    """Why `/mentor find` can't show mentors right now, and the one step that fixes it."""
+    if isinstance(error, NotAMentee):
+        text = "You joined as a mentor. To find a mentor for yourself too, set your role to *Both*."
+        return Message(text=text, blocks=[section(text), actions(button("Edit profile", JOIN_OPEN))])
+    if isinstance(error, Paused):
+        text = "You're paused at the moment. Come back first, then I'll show you mentors who fit."
+        return Message(text=text, blocks=[section(text), actions(button("Come back", JOIN_OPEN, style="primary"))])
+    if isinstance(error, AlreadyPaired):
+        text = (
+            f"You're already paired with <@{error.partner_user_id}>. One mentor at a time helps you both focus. "
+            "If it isn't working out, a program admin can help you end the pair without blame."
+        )
+        return Message(text=text, blocks=[section(text)])
+    if isinstance(error, OpenRequestExists):
+        text = (
+            f"Your request to <@{error.mentor_user_id}> is waiting for an answer until {_when(error.expires_at)}. "
+            "One request at a time keeps things fair for mentors; withdraw it if you'd rather ask someone else."
+        )
+        return Message(
+            text=text,
+            blocks=[section(text), actions(button("Withdraw request", REQUEST_WITHDRAW, value=str(error.request_id)))],
+        )
+    text = "Join the program first: it takes two minutes, then I'll show you mentors who fit."
+    return Message(text=text, blocks=[section(text), actions(button("Join the program", JOIN_OPEN, style="primary"))])
+
+
+def blocked_reason(error: MentorbotError) -> str:
+    """The same explanation as plain text, for an inline modal error (which cannot render mentions)."""
+    if isinstance(error, NoCapacity):
+        return "Their last slot was just taken. Close this and run /mentor find to see other mentors."
+    if isinstance(error, MentorUnavailable):
+        return "This mentor isn't available any more. Close this and run /mentor find to see other mentors."
+    if isinstance(error, OpenRequestExists):
+        return "You already have a request waiting for an answer. Withdraw it first if you'd like to ask someone else."
+    if isinstance(error, AlreadyPaired):
+        return "You're already paired with a mentor, so this request can't be sent."
+    if isinstance(error, Paused):
+        return "You're paused at the moment. Run /mentor join to come back first."
+    return "Join the program first with /mentor join."

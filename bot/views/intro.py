@@ -1,0 +1,33 @@
+"""The intro a new pair gets in its group DM: who is who, why they fit, and a first-meeting agenda."""
+
+from __future__ import annotations
+
+from bot.pairs import PairView
+from bot.text import escape
+from bot.views.blocks import Message, context, header, section
+from bot.views.find import reason_lines
+
+
+def intro_message(pair: PairView) -> Message:
+    text = f"Meet your mentoring pair: <@{pair.mentor_user_id}> will mentor <@{pair.mentee_user_id}>."
+    focus = ", ".join(pair.shared_topics) or "what matters most to the mentee right now"
+    agenda = (
+        "*A first meeting (30 minutes)*\n"
+        "1. Introductions: how you each got where you are (10 min)\n"
+        f"2. <@{pair.mentee_user_id}>: what you hope to get out of this, e.g. {escape(focus)} (10 min)\n"
+        "3. How you'll work together: how often, where, and what stays between you two (5 min)\n"
+        "4. One first goal, and the date of your next meeting (5 min)"
+    )
+    return Message(
+        text=text,
+        blocks=[
+            header("Meet your mentoring pair"),
+            section(text),
+            section(f"*Why you were matched*\n{reason_lines(pair.reasons)}"),
+            section(agenda),
+            context(
+                f"Next: <@{pair.mentee_user_id}>, suggest two times for that first meeting this week. "
+                "I'll check in with you both every so often."
+            ),
+        ],
+    )

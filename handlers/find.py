@@ -1,0 +1,233 @@
+"""Finding a mentor: `/mentor find [topic]`, the request modal, and the mentor's Accept / Decline."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from slack_bolt import Ack, App, BoltContext, Respond
+from slack_sdk import WebClient
+from sqlalchemy.exc import IntegrityError
+
+from bot.errors import MentorbotError, NoCapacity, NotYours, RequestClosed
+from bot.pairs import set_channel
+from bot.profiles import find_person, get_profile
+from bot.requests import (
+    RequestView,
+    accept,
+    create_request,
+    decline,
+    find_mentors,
+    mentor_for_request,
+    open_request_for_mentor,
+    remember_mentor_message,
+    validate_request_message,
+    withdraw,
+)
+from bot.services import Services
+from bot.slack import edit, open_dm, post, send_dm
+from bot.views.blocks import Message
+from bot.views.find import (
+    CADENCE,
+    DECLINE_SUBMIT,
+    FIND_REQUEST,
+    MESSAGE,
+    REQUEST_ACCEPT,
+    REQUEST_DECLINE,
+    REQUEST_SUBMIT,
+    REQUEST_WITHDRAW,
+    blocked_message,
+    blocked_reason,
+    closed_request_message,
+    decline_modal,
+    declined_for_mentee,
+    mentor_accepted_update,
+    mentor_declined_update,
+    mentor_request_message,
+    no_capacity_message,
+    read_metadata,
+    read_note,
+    read_request_form,
+    request_modal,
+    request_sent_message,
+    results_message,
+    withdrawn_for_mentor,
+    withdrawn_message,
+)
+from bot.views.intro import intro_message
+from bot.views.join import profile_fields
+from handlers.home import refresh_home
+from handlers.router import Invocation, MentorCommand, workspace_of
+
+log = logging.getLogger(__name__)
+NOT_YOURS = Message(text="That request isn't addressed to you, so I've left it alone.")
+
+
+def _request_id(body: dict[str, Any]) -> int | None:
+    try:
+        return int(body["actions"][0]["value"])
+    except (KeyError, IndexError, ValueError, TypeError):
+        return None
+
+
+def register(app: App, services: Services, command: MentorCommand) -> None:
+    def on_find(call: Invocation) -> None:
+        call.ack()
+        topic = call.args.strip()
+        try:
+            with services.db.unit_of_work() as session:
+                matches = find_mentors(session, call.team_id, call.user_id, topic, services.clock.now())
+        except MentorbotError as error:
+            call.respond(**blocked_message(error).as_kwargs())
+            return
+        call.respond(**results_message(matches, topic).as_kwargs())
+
+    def on_request_button(ack: Ack, body: dict[str, Any], client: WebClient, context: BoltContext) -> None:
+        ack()
+        mentor_id, topic = read_metadata(str(body["actions"][0].get("value") or ""))
+        team_id, user_id = workspace_of(context), str(body["user"]["id"])
+        with services.db.unit_of_work() as session:
+            mentee = find_person(session, team_id, user_id)
+            mentor = mentor_for_request(session, team_id, mentor_id) if mentor_id else None
+            if mentee is None or mentor is None:
+                return
+            view = request_modal(mentor.slack_user_id, mentor.id, topic, mentee.cadence)
+        client.views_open(trigger_id=str(body["trigger_id"]), view=view)
+
+    def on_request_submit(
+        ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient, context: BoltContext
+    ) -> None:
+        message, cadence = read_request_form(view.get("state", {}).get("values", {}))
+        mentor_id, topic = read_metadata(str(view.get("private_metadata") or ""))
+        errors: dict[str, str] = {}
+        problem = validate_request_message(message)
+        if problem:
+            errors[MESSAGE] = problem
+        if cadence is None:
+            errors[CADENCE] = "Pick how often you'd like to meet; you can agree on the details together later."
+        if mentor_id is None:
+            errors[MESSAGE] = "This form lost track of its mentor. Close it and run /mentor find again."
+        if errors or cadence is None or mentor_id is None:
+            ack(response_action="errors", errors=errors)
+            return
+        team_id, user_id = workspace_of(context), str(body["user"]["id"])
+        try:
+            with services.db.unit_of_work() as session:
+                request = create_request(
+                    session, team_id, user_id, mentor_id, message, cadence, topic, services.clock.now()
+                )
+                mentee_profile = get_profile(session, team_id, user_id)
+        except MentorbotError as error:
+            ack(response_action="errors", errors={MESSAGE: blocked_reason(error)})
+            return
+        except IntegrityError:
+            ack(response_action="errors", errors={MESSAGE: "You already have a request waiting for an answer."})
+            return
+        ack()
+        assert mentee_profile is not None
+        channel, ts = send_dm(
+            client, request.mentor_user_id, mentor_request_message(request, profile_fields(mentee_profile))
+        )
+        with services.db.unit_of_work() as session:
+            remember_mentor_message(session, request.id, channel, ts)
+        send_dm(client, user_id, request_sent_message(request))
+
+    def _update_mentor_message(client: WebClient, request: RequestView, message: Message, clicked_ts: str) -> None:
+        if request.mentor_channel and request.mentor_message_ts and request.mentor_message_ts != clicked_ts:
+            edit(client, request.mentor_channel, request.mentor_message_ts, message)
+
+    def on_accept(ack: Ack, body: dict[str, Any], respond: Respond, client: WebClient, context: BoltContext) -> None:
+        ack()
+        team_id, user_id, request_id = workspace_of(context), str(body["user"]["id"]), _request_id(body)
+        try:
+            with services.db.unit_of_work() as session:
+                request, pair = accept(session, team_id, user_id, request_id or 0, services.clock.now())
+        except NoCapacity:
+            respond(
+                replace_original=False,
+                **no_capacity_message(
+                    "Raise your capacity in your profile if you'd like to take them on too."
+                ).as_kwargs(),
+            )
+            return
+        except RequestClosed as closed:
+            respond(replace_original=True, **closed_request_message(closed.status).as_kwargs())
+            return
+        except NotYours:
+            log.warning("refused: %s tried to accept request %s", user_id, request_id)
+            respond(replace_original=False, **NOT_YOURS.as_kwargs())
+            return
+        channel = open_dm(client, [pair.mentor_user_id, pair.mentee_user_id])
+        with services.db.unit_of_work() as session:
+            set_channel(session, pair.id, channel)
+        post(client, channel, intro_message(pair))
+        respond(replace_original=True, **mentor_accepted_update(request).as_kwargs())
+        _update_mentor_message(client, request, mentor_accepted_update(request), str(body.get("message", {}).get("ts")))
+        for person in (pair.mentor_user_id, pair.mentee_user_id):
+            refresh_home(services, client, team_id, person)
+
+    def on_decline(ack: Ack, body: dict[str, Any], respond: Respond, client: WebClient, context: BoltContext) -> None:
+        ack()
+        team_id, user_id, request_id = workspace_of(context), str(body["user"]["id"]), _request_id(body)
+        try:
+            with services.db.unit_of_work() as session:
+                request = open_request_for_mentor(session, team_id, user_id, request_id or 0)
+        except NotYours:
+            log.warning("refused: %s tried to decline request %s", user_id, request_id)
+            respond(replace_original=False, **NOT_YOURS.as_kwargs())
+            return
+        except RequestClosed as closed:
+            respond(replace_original=True, **closed_request_message(closed.status).as_kwargs())
+            return
+        client.views_open(trigger_id=str(body["trigger_id"]), view=decline_modal(request.id, request.mentee_user_id))
+
+    def on_decline_submit(
+        ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient, context: BoltContext
+    ) -> None:
+        team_id, user_id = workspace_of(context), str(body["user"]["id"])
+        note = read_note(view.get("state", {}).get("values", {}))
+        try:
+            request_id = int(str(view.get("private_metadata")))
+            with services.db.unit_of_work() as session:
+                request = decline(session, team_id, user_id, request_id, note, services.clock.now())
+        except (ValueError, NotYours):
+            log.warning("refused: %s tried to decline request %s", user_id, view.get("private_metadata"))
+            ack(response_action="errors", errors={"note": "That request isn't addressed to you."})
+            return
+        except RequestClosed as closed:
+            ack(response_action="errors", errors={"note": closed_request_message(closed.status).text})
+            return
+        ack()
+        _update_mentor_message(client, request, mentor_declined_update(request), "")
+        try:
+            with services.db.unit_of_work() as session:
+                suggestions = find_mentors(
+                    session, team_id, request.mentee_user_id, request.topic, services.clock.now()
+                )
+        except MentorbotError:
+            suggestions = []
+        send_dm(client, request.mentee_user_id, declined_for_mentee(request, suggestions))
+
+    def on_withdraw(ack: Ack, body: dict[str, Any], respond: Respond, client: WebClient, context: BoltContext) -> None:
+        ack()
+        team_id, user_id, request_id = workspace_of(context), str(body["user"]["id"]), _request_id(body)
+        try:
+            with services.db.unit_of_work() as session:
+                request = withdraw(session, team_id, user_id, request_id or 0, services.clock.now())
+        except NotYours:
+            log.warning("refused: %s tried to withdraw request %s", user_id, request_id)
+            respond(replace_original=False, **NOT_YOURS.as_kwargs())
+            return
+        except RequestClosed as closed:
+            respond(replace_original=True, **closed_request_message(closed.status).as_kwargs())
+            return
+        respond(replace_original=True, **withdrawn_message().as_kwargs())
+        _update_mentor_message(client, request, withdrawn_for_mentor(request), "")
+
+    command.add("find", "find [topic]", "see the mentors who fit you best, and ask one", on_find)
+    app.action(FIND_REQUEST)(on_request_button)
+    app.view(REQUEST_SUBMIT)(on_request_submit)
+    app.action(REQUEST_ACCEPT)(on_accept)
+    app.action(REQUEST_DECLINE)(on_decline)
+    app.view(DECLINE_SUBMIT)(on_decline_submit)
+    app.action(REQUEST_WITHDRAW)(on_withdraw)

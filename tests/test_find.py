@@ -1,0 +1,166 @@
+"""Finding a mentor through signed HTTP: ranking with reasons, requests, accept, decline, withdraw, races."""
+
+from __future__ import annotations
+
+import threading
+
+from sqlalchemy import select
+
+from storage.models import MatchRequest, Pair, PairStatus, Person, RequestStatus
+from tests.conftest import Running
+from tests.steps import (
+    MENTEE_PROFILE,
+    MENTOR_PROFILE,
+    button_value,
+    buttons,
+    find,
+    join,
+    mentor_request_dm,
+    request_mentor,
+)
+
+REQUEST = "I'm giving my first conference talk in March and would love feedback on structure and nerves."
+
+
+def program(app: Running) -> None:
+    join(app, "UBEN", MENTOR_PROFILE, capacity="1")
+    join(app, "UDAN", MENTOR_PROFILE, expertise="python, sql", seniority="3")
+    join(app, "UANA", MENTEE_PROFILE)
+
+
+def stored_pairs(app: Running) -> list[Pair]:
+    with app.services.db.unit_of_work() as session:
+        return list(session.scalars(select(Pair)))
+
+
+def test_find_ranks_mentors_and_explains_why(app: Running) -> None:
+    program(app)
+    answer = find(app, "UANA")
+    text = answer.text()
+    assert text.index("<@UBEN>") < text.index("<@UDAN>")
+    assert "both care about *public speaking*, *python*" in text
+    assert "3 levels senior" in text and "h of shared working hours" in text
+    assert len([b for b in buttons(answer.args["blocks"]) if b["action_id"] == "find.request"]) == 2
+
+
+def test_topic_narrows_the_list(app: Running) -> None:
+    program(app)
+    text = find(app, "UANA", "SQL").text()
+    assert "<@UDAN>" in text and "<@UBEN>" not in text
+    assert "No mentor with a free slot fits you for *cooking*" in find(app, "UANA", "cooking").text()
+
+
+def test_request_accept_opens_a_group_dm_with_the_intro(app: Running) -> None:
+    program(app)
+    assert request_mentor(app, "UANA", "UBEN", REQUEST).body == ""
+    dm = mentor_request_dm(app, "UBEN")
+    assert "<@UANA> would like you to mentor them" in dm.text()
+    assert "first conference talk" in dm.text() and "Why you fit" in dm.text()
+    assert "on its way to <@UBEN>" in app.slack.wait_for_message("DUANA", 2)[-1].text()
+
+    mark = app.slack.mark()
+    app.user.click("UBEN", "find.accept", value=button_value(dm, "find.accept"), channel="DUBEN")
+    group = app.slack.wait_for_message("GANABEN")[-1]
+    intro = group.text()
+    assert "<@UBEN> will mentor <@UANA>" in intro
+    assert "Why you were matched" in intro and "A first meeting" in intro
+    assert "accepted <@UANA>" in app.slack.wait_for("response_url", since=mark)[-1].text()
+
+    pairs = stored_pairs(app)
+    assert len(pairs) == 1 and pairs[0].status is PairStatus.ACTIVE and pairs[0].channel_id == "GANABEN"
+    with app.services.db.unit_of_work() as session:
+        ben = session.scalars(select(Person).where(Person.slack_user_id == "UBEN")).one()
+        request = session.scalars(select(MatchRequest)).one()
+    assert ben.active_mentees == 1
+    assert request.status is RequestStatus.ACCEPTED and request.responded_at is not None
+
+    assert "already paired with <@UBEN>" in find(app, "UANA").text()
+
+
+def test_thin_request_is_refused_inline(app: Running) -> None:
+    program(app)
+    reply = request_mentor(app, "UANA", "UBEN", "help pls")
+    assert reply.json()["response_action"] == "errors"
+    assert "Tell your mentor a little more" in reply.json()["errors"]["message"]
+    with app.services.db.unit_of_work() as session:
+        assert session.scalars(select(MatchRequest)).all() == []
+
+
+def test_one_open_request_at_a_time_and_withdraw(app: Running) -> None:
+    program(app)
+    request_mentor(app, "UANA", "UBEN", REQUEST)
+    mentor_request_dm(app, "UBEN")
+    waiting = find(app, "UANA")
+    assert "Your request to <@UBEN> is waiting for an answer" in waiting.text()
+    app.user.click("UANA", "find.withdraw", value=button_value(waiting, "find.withdraw"))
+    app.slack.wait_until(
+        "withdrawn", lambda calls: any("withdrawn" in c.text() for c in calls if c.method == "response_url")
+    )
+    assert "<@UBEN>" in find(app, "UANA").text()
+    app.slack.wait_until(
+        "mentor told", lambda calls: any(c.method == "chat.update" and "withdrew" in c.text() for c in calls)
+    )
+
+
+def test_decline_tells_the_mentee_kindly_with_the_note_and_other_mentors(app: Running) -> None:
+    program(app)
+    request_mentor(app, "UANA", "UBEN", REQUEST)
+    dm = mentor_request_dm(app, "UBEN")
+    app.user.click("UBEN", "find.decline", value=button_value(dm, "find.decline"), channel="DUBEN")
+    modal = app.slack.wait_for("views.open")[-1].args["view"]
+    assert modal["callback_id"] == "find.decline_submit"
+    assert app.user.submit("UBEN", modal, {"note": "On leave until <!channel> March"}).body == ""
+    told = app.slack.wait_until(
+        "mentee told",
+        lambda calls: any(
+            c.method == "chat.postMessage" and c.args.get("channel") == "DUANA" and "can't take on" in c.text()
+            for c in calls
+        ),
+    )
+    text = [c for c in told if c.args.get("channel") == "DUANA"][-1].text()
+    assert "not about you" in text and "On leave until &lt;!channel&gt; March" in text
+    assert "<@UDAN>" in text and "<@UBEN>" not in text.split("not about you")[-1]
+    assert "<@UBEN>" not in find(app, "UANA").text()
+
+
+def test_two_accepts_racing_for_the_last_slot_make_one_pair(app: Running) -> None:
+    program(app)
+    join(app, "UCAT", MENTEE_PROFILE)
+    request_mentor(app, "UANA", "UBEN", REQUEST)
+    request_mentor(app, "UCAT", "UBEN", REQUEST)
+    first, second = mentor_request_dm(app, "UBEN", 1), mentor_request_dm(app, "UBEN", 2)
+    mark = app.slack.mark()
+    clicks = [
+        threading.Thread(
+            target=app.user.click,
+            args=("UBEN", "find.accept", button_value(dm, "find.accept")),
+            kwargs={"channel": "DUBEN"},
+        )
+        for dm in (first, second)
+    ]
+    for click in clicks:
+        click.start()
+    for click in clicks:
+        click.join()
+    answers = app.slack.wait_for("response_url", 2, since=mark)
+    assert len([p for p in stored_pairs(app) if p.status is PairStatus.ACTIVE]) == 1
+    assert sum("All your mentee slots are taken" in a.text() for a in answers) == 1
+    with app.services.db.unit_of_work() as session:
+        ben = session.scalars(select(Person).where(Person.slack_user_id == "UBEN")).one()
+    assert ben.active_mentees == 1
+
+
+def test_a_crafted_accept_from_someone_else_is_refused(app: Running) -> None:
+    program(app)
+    request_mentor(app, "UANA", "UBEN", REQUEST)
+    dm = mentor_request_dm(app, "UBEN")
+    mark = app.slack.mark()
+    app.user.click("UDAN", "find.accept", value=button_value(dm, "find.accept"))
+    assert "isn't addressed to you" in app.slack.wait_for("response_url", since=mark)[-1].text()
+    assert stored_pairs(app) == []
+
+
+def test_find_before_joining_or_as_mentor_only_says_what_to_do(app: Running) -> None:
+    assert "Join the program first" in find(app, "UEVE").text()
+    join(app, "UBEN", MENTOR_PROFILE)
+    assert "set your role to *Both*" in find(app, "UBEN").text()
