@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, replace
@@ -22,6 +24,7 @@ from storage.models import Base
 from tests.fakes.payloads import SlackUserAgent
 from tests.fakes.slack_api import FakeSlack
 
+MENTORBOT = str(Path(sys.executable).parent / "mentorbot")
 SIGNING_SECRET = "test-signing-secret"
 BOT_TOKEN = "xoxb-test-token"
 START = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
@@ -107,3 +110,11 @@ def running_app(settings: Settings, slack: FakeSlack, clock: FixedClock) -> Iter
 def app(settings: Settings, slack: FakeSlack, clock: FixedClock) -> Iterator[Running]:
     with running_app(settings, slack, clock) as running:
         yield running
+
+
+def run_mentorbot(args: list[str], env: dict[str, str], cwd: Path) -> subprocess.CompletedProcess[str]:
+    """The installed `mentorbot` console script, with only the given Mentorbot settings in its environment."""
+    clean = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "MENTORBOT_", "DATABASE_URL"))}
+    return subprocess.run(
+        [MENTORBOT, *args], env={**clean, **env}, cwd=cwd, capture_output=True, text=True, timeout=120
+    )

@@ -5,7 +5,6 @@ from __future__ import annotations
 import os
 import socket
 import subprocess
-import sys
 import time
 import urllib.request
 from collections.abc import Iterator
@@ -13,20 +12,13 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import BOT_TOKEN, SIGNING_SECRET
+from tests.conftest import BOT_TOKEN, MENTORBOT, SIGNING_SECRET, run_mentorbot
 from tests.fakes.payloads import SlackUserAgent
 from tests.fakes.slack_api import FakeSlack
 
-MENTORBOT = str(Path(sys.executable).parent / "mentorbot")
-
-
-def run(args: list[str], env: dict[str, str], cwd: Path) -> subprocess.CompletedProcess[str]:
-    clean = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "MENTORBOT_", "DATABASE_URL"))}
-    return subprocess.run([MENTORBOT, *args], env={**clean, **env}, cwd=cwd, capture_output=True, text=True, timeout=60)
-
 
 def test_serve_without_tokens_explains_what_is_missing(tmp_path: Path) -> None:
-    result = run(["serve"], {}, tmp_path)
+    result = run_mentorbot(["serve"], {}, tmp_path)
     assert result.returncode == 2
     assert "SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET are not set" in result.stderr
     assert "manifest.yml" in result.stderr and "SLACK_APP_TOKEN" in result.stderr
@@ -42,17 +34,17 @@ def test_serve_without_tokens_explains_what_is_missing(tmp_path: Path) -> None:
     ],
 )
 def test_invalid_settings_fail_in_one_line(tmp_path: Path, env: dict[str, str], message: str) -> None:
-    result = run(["db", "upgrade"], env, tmp_path)
+    result = run_mentorbot(["db", "upgrade"], env, tmp_path)
     assert result.returncode == 2
     assert message in result.stderr
     assert "Traceback" not in result.stderr and len(result.stderr.strip().splitlines()) == 1
 
 
 def test_db_upgrade_creates_the_default_sqlite_file(tmp_path: Path) -> None:
-    result = run(["db", "upgrade"], {}, tmp_path)
+    result = run_mentorbot(["db", "upgrade"], {}, tmp_path)
     assert result.returncode == 0, result.stderr
     assert (tmp_path / "mentorbot.db").exists()
-    assert run(["db", "upgrade"], {}, tmp_path).returncode == 0
+    assert run_mentorbot(["db", "upgrade"], {}, tmp_path).returncode == 0
 
 
 def free_port() -> int:
