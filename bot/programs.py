@@ -38,3 +38,10 @@ def program_admins(session: Session, team_id: str, configured: frozenset[str]) -
     program = session.scalars(select(Program).where(Program.team_id == team_id)).one_or_none()
     named = list(program.admins) if program is not None else []
     return sorted(set(configured) | set(named))
+
+
+def is_program_admin(
+    session: Session, team_id: str, user_id: str, configured: frozenset[str], workspace_admin: bool
+) -> bool:
+    """Admins are MENTORBOT_ADMINS, the program's named admins, and Slack workspace admins or owners."""
+    return workspace_admin or user_id in program_admins(session, team_id, configured)

@@ -98,7 +98,8 @@ def _seeker(session: Session, team_id: str, user_id: str) -> Person:
     return person
 
 
-def _weights(session: Session, team_id: str, now: datetime) -> dict[str, float]:
+def program_weights(session: Session, team_id: str, now: datetime) -> dict[str, float]:
+    """The program's matching weights, with defaults for any factor its admins did not set."""
     configured = ensure_program(session, team_id, now).match_weights or {}
     return {factor: float(configured.get(factor, default)) for factor, default in DEFAULT_WEIGHTS.items()}
 
@@ -110,7 +111,7 @@ def find_mentors(
     mentee = _seeker(session, team_id, user_id)
     history = histories(session, [mentee.id])[mentee.id]
     pool = MentorPool(available_mentors(session, team_id))
-    return pool.rank(candidate(mentee), history, _weights(session, team_id, now), topic or None, limit)
+    return pool.rank(candidate(mentee), history, program_weights(session, team_id, now), topic or None, limit)
 
 
 def validate_request_message(message: str) -> str | None:
@@ -151,7 +152,7 @@ def create_request(
         raise NoCapacity(mentor.slack_user_id)
     if not allowed(mentee_candidate, mentor_candidate, history):
         raise MentorUnavailable(mentor.slack_user_id)
-    match = score(mentee_candidate, mentor_candidate, _weights(session, team_id, now), topic or None)
+    match = score(mentee_candidate, mentor_candidate, program_weights(session, team_id, now), topic or None)
     program = ensure_program(session, team_id, now)
     answer_time = timedelta(hours=program.request_expiry_hours)
     request = MatchRequest(

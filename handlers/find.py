@@ -10,7 +10,6 @@ from slack_sdk import WebClient
 from sqlalchemy.exc import IntegrityError
 
 from bot.errors import MentorbotError, NoCapacity, NotYours, RequestClosed
-from bot.pairs import set_channel
 from bot.profiles import find_person, get_profile
 from bot.requests import (
     RequestView,
@@ -25,7 +24,7 @@ from bot.requests import (
     withdraw,
 )
 from bot.services import Services
-from bot.slack import edit, open_dm, post, send_dm
+from bot.slack import edit, send_dm
 from bot.views.blocks import Message
 from bot.views.find import (
     CADENCE,
@@ -54,9 +53,8 @@ from bot.views.find import (
     withdrawn_for_mentor,
     withdrawn_message,
 )
-from bot.views.intro import intro_message
 from bot.views.join import profile_fields
-from handlers.home import refresh_home
+from handlers.intro import start_conversation
 from handlers.router import Invocation, MentorCommand, workspace_of
 
 log = logging.getLogger(__name__)
@@ -157,14 +155,9 @@ def register(app: App, services: Services, command: MentorCommand) -> None:
             log.warning("refused: %s tried to accept request %s", user_id, request_id)
             respond(replace_original=False, **NOT_YOURS.as_kwargs())
             return
-        channel = open_dm(client, [pair.mentor_user_id, pair.mentee_user_id])
-        with services.db.unit_of_work() as session:
-            set_channel(session, pair.id, channel)
-        post(client, channel, intro_message(pair))
+        start_conversation(services, client, team_id, pair)
         respond(replace_original=True, **mentor_accepted_update(request).as_kwargs())
         _update_mentor_message(client, request, mentor_accepted_update(request), str(body.get("message", {}).get("ts")))
-        for person in (pair.mentor_user_id, pair.mentee_user_id):
-            refresh_home(services, client, team_id, person)
 
     def on_decline(ack: Ack, body: dict[str, Any], respond: Respond, client: WebClient, context: BoltContext) -> None:
         ack()

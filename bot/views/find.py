@@ -255,6 +255,10 @@ def closed_request_message(status: str) -> Message:
         "expired": "closed because it expired",
         "withdrawn": "withdrawn by the mentee",
         "paired": "closed: they've paired with another mentor",
+        "active": "already confirmed by you both",
+        "ended": "already ended",
+        "published": "already published",
+        "discarded": "already discarded",
     }
     text = f"This request was {labels.get(status, 'closed')}, so there's nothing more to do."
     return Message(text=text, blocks=[section(text)])

@@ -1,0 +1,197 @@
+"""Program-wide matching rounds: an optimal assignment an admin previews, publishes, and both sides confirm."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from bot.candidates import available_mentors, candidate
+from bot.errors import NotYours, RequestClosed
+from bot.matching import plan_round
+from bot.pairs import PairView, claim_slot, create_pair, histories, live_pair_as_mentee, release_slot, view_of
+from bot.requests import program_weights
+from storage.models import (
+    MatchRequest,
+    MatchRound,
+    Pair,
+    PairSource,
+    PairStatus,
+    Person,
+    PersonStatus,
+    RequestStatus,
+    Role,
+    RoundStatus,
+)
+
+
+@dataclass(frozen=True)
+class ProposedPair:
+    mentee_user_id: str
+    mentor_user_id: str
+    score: float
+    reasons: list[str]
+
+
+@dataclass(frozen=True)
+class RoundPreview:
+    round_id: int
+    pairs: list[ProposedPair]
+    unmatched: list[tuple[str, str]]
+
+    @property
+    def average_score(self) -> float:
+        return sum(p.score for p in self.pairs) / len(self.pairs) if self.pairs else 0.0
+
+
+@dataclass(frozen=True)
+class PublishedRound:
+    round_id: int
+    pairs: list[PairView]
+    skipped: int
+    unmatched: list[tuple[str, str]]
+
+
+def waiting_mentees(session: Session, team_id: str) -> list[Person]:
+    """Active people seeking a mentor, with no live pair and no open request."""
+    busy = select(Pair.mentee_id).where(Pair.status.in_((PairStatus.PROPOSED, PairStatus.ACTIVE)))
+    asking = select(MatchRequest.mentee_id).where(MatchRequest.status == RequestStatus.OPEN)
+    return list(
+        session.scalars(
+            select(Person)
+            .where(
+                Person.team_id == team_id,
+                Person.role.in_((Role.MENTEE, Role.BOTH)),
+                Person.status == PersonStatus.ACTIVE,
+                Person.id.not_in(busy),
+                Person.id.not_in(asking),
+            )
+            .order_by(Person.id)
+        )
+    )
+
+
+def preview_round(session: Session, team_id: str, admin_user_id: str, now: datetime) -> RoundPreview:
+    mentees = waiting_mentees(session, team_id)
+    mentors = available_mentors(session, team_id)
+    planned = plan_round(
+        [candidate(p) for p in mentees],
+        mentors,
+        histories(session, [p.id for p in mentees]),
+        program_weights(session, team_id, now),
+    )
+    draft = MatchRound(
+        team_id=team_id,
+        created_by=admin_user_id,
+        status=RoundStatus.DRAFT,
+        proposals=[
+            {
+                "mentee_id": a.mentee.person_id,
+                "mentor_id": a.match.mentor.person_id,
+                "score": a.match.score,
+                "reasons": list(a.match.reasons),
+            }
+            for a in planned.assignments
+        ],
+        unmatched=[{"mentee_id": m.person_id, "reason": reason} for m, reason in planned.unmatched],
+        created_at=now,
+    )
+    session.add(draft)
+    session.flush()
+    return RoundPreview(
+        round_id=draft.id,
+        pairs=[
+            ProposedPair(a.mentee.user_id, a.match.mentor.user_id, a.match.score, list(a.match.reasons))
+            for a in planned.assignments
+        ],
+        unmatched=[(m.user_id, reason) for m, reason in planned.unmatched],
+    )
+
+
+def _draft(session: Session, team_id: str, round_id: int) -> MatchRound:
+    draft = session.get(MatchRound, round_id)
+    if draft is None or draft.team_id != team_id:
+        raise NotYours(f"round {round_id}")
+    if draft.status is not RoundStatus.DRAFT:
+        raise RequestClosed(draft.status)
+    return draft
+
+
+def publish_round(session: Session, team_id: str, round_id: int, now: datetime) -> PublishedRound:
+    """Create the proposed pairs, each claiming a mentor slot; proposals overtaken since the preview are skipped."""
+    draft = _draft(session, team_id, round_id)
+    draft.status = RoundStatus.PUBLISHED
+    draft.published_at = now
+    created: list[PairView] = []
+    skipped = 0
+    for proposal in draft.proposals:
+        mentee = session.get(Person, proposal["mentee_id"])
+        mentor = session.get(Person, proposal["mentor_id"])
+        if (
+            mentee is None
+            or mentor is None
+            or mentee.status is not PersonStatus.ACTIVE
+            or live_pair_as_mentee(session, mentee.id) is not None
+            or not claim_slot(session, mentor.id)
+        ):
+            skipped += 1
+            continue
+        pair = create_pair(
+            session,
+            mentor,
+            mentee,
+            PairStatus.PROPOSED,
+            PairSource.ROUND,
+            float(proposal["score"]),
+            list(proposal["reasons"]),
+            now,
+            round_id=draft.id,
+        )
+        created.append(view_of(session, pair))
+    unmatched = []
+    for item in draft.unmatched:
+        mentee = session.get(Person, item["mentee_id"])
+        if mentee is not None:
+            unmatched.append((mentee.slack_user_id, str(item["reason"])))
+    return PublishedRound(round_id=draft.id, pairs=created, skipped=skipped, unmatched=unmatched)
+
+
+def discard_round(session: Session, team_id: str, round_id: int) -> None:
+    _draft(session, team_id, round_id).status = RoundStatus.DISCARDED
+
+
+def _proposed_pair_of(session: Session, team_id: str, user_id: str, pair_id: int) -> tuple[Pair, bool]:
+    pair = session.get(Pair, pair_id)
+    if pair is None or pair.team_id != team_id:
+        raise NotYours(f"{user_id} on pair {pair_id}")
+    mentor = session.get_one(Person, pair.mentor_id)
+    mentee = session.get_one(Person, pair.mentee_id)
+    if user_id not in (mentor.slack_user_id, mentee.slack_user_id):
+        raise NotYours(f"{user_id} on pair {pair_id}")
+    if pair.status is not PairStatus.PROPOSED:
+        raise RequestClosed(pair.status)
+    return pair, user_id == mentor.slack_user_id
+
+
+def confirm_pair(session: Session, team_id: str, user_id: str, pair_id: int, now: datetime) -> PairView:
+    """Record one side's yes; the pair becomes active when both have said yes."""
+    pair, is_mentor = _proposed_pair_of(session, team_id, user_id, pair_id)
+    if is_mentor:
+        pair.mentor_confirmed = True
+    else:
+        pair.mentee_confirmed = True
+    if pair.mentor_confirmed and pair.mentee_confirmed:
+        pair.status = PairStatus.ACTIVE
+        pair.started_at = now
+    return view_of(session, pair)
+
+
+def decline_pair(session: Session, team_id: str, user_id: str, pair_id: int, now: datetime) -> PairView:
+    """One side says no: the proposal ends without blame and the mentor's slot is free again."""
+    pair, _ = _proposed_pair_of(session, team_id, user_id, pair_id)
+    pair.status = PairStatus.DECLINED
+    pair.ended_at = now
+    release_slot(session, pair.mentor_id)
+    return view_of(session, pair)

@@ -1,0 +1,119 @@
+"""Program-wide rounds: the admin's preview, and the messages each matched or unmatched person receives."""
+
+from __future__ import annotations
+
+from bot.pairs import PairView
+from bot.rounds import PublishedRound, RoundPreview
+from bot.text import escape
+from bot.views.blocks import Block, Message, actions, button, context, divider, section
+from bot.views.find import reason_lines
+
+ROUND_PUBLISH = "admin.round_publish"
+ROUND_DISCARD = "admin.round_discard"
+PAIR_CONFIRM = "round.confirm"
+PAIR_DECLINE = "round.decline"
+PREVIEW_ROWS = 30
+
+
+def preview_message(preview: RoundPreview) -> Message:
+    summary = (
+        f"*Matching round preview*: {len(preview.pairs)} pairs, average fit {round(preview.average_score * 100)}%, "
+        f"{len(preview.unmatched)} left unmatched."
+    )
+    blocks: list[Block] = [section(summary)]
+    if preview.pairs:
+        rows = [
+            f"• <@{p.mentee_user_id}> ← <@{p.mentor_user_id}> · {round(p.score * 100)}%"
+            for p in preview.pairs[:PREVIEW_ROWS]
+        ]
+        more = len(preview.pairs) - PREVIEW_ROWS
+        blocks.append(section("\n".join(rows) + (f"\n…and {more} more" if more > 0 else "")))
+    if preview.unmatched:
+        rows = [f"• <@{user}>: {escape(reason)}" for user, reason in preview.unmatched[:PREVIEW_ROWS]]
+        blocks += [divider(), section("*Left unmatched*\n" + "\n".join(rows))]
+    if not preview.pairs:
+        blocks.append(section("Nobody can be matched right now, so there is nothing to publish."))
+        return Message(text=summary, blocks=blocks)
+    blocks += [
+        actions(
+            button("Publish round", ROUND_PUBLISH, value=str(preview.round_id), style="primary"),
+            button("Discard", ROUND_DISCARD, value=str(preview.round_id)),
+        ),
+        context("Publishing asks each pair to confirm in a DM. People left unmatched are told why."),
+    ]
+    return Message(text=summary, blocks=blocks)
+
+
+def published_message(published: PublishedRound) -> Message:
+    unmatched = len(published.unmatched)
+    text = (
+        f"Round published: {len(published.pairs)} pairs asked to confirm, "
+        f"{unmatched} {'person' if unmatched == 1 else 'people'} told they weren't matched this time."
+    )
+    if published.skipped:
+        text += f" {published.skipped} proposals were skipped because someone paired or paused since the preview."
+    return Message(text=text, blocks=[section(text)])
+
+
+def discarded_message() -> Message:
+    return Message(text="Round discarded. Nothing was sent.")
+
+
+def proposal_message(pair: PairView, user_id: str) -> Message:
+    partner = pair.mentor_user_id if user_id == pair.mentee_user_id else pair.mentee_user_id
+    role = "your mentor" if user_id == pair.mentee_user_id else "your mentee"
+    text = f"This round matched you with <@{partner}> as {role}. Would you like to go ahead?"
+    return Message(
+        text=text,
+        blocks=[
+            section(text),
+            section(f"*Why you fit*\n{reason_lines(pair.reasons)}"),
+            actions(
+                button("Yes, let's start", PAIR_CONFIRM, value=str(pair.id), style="primary"),
+                button("Not this time", PAIR_DECLINE, value=str(pair.id)),
+            ),
+            context("When you both say yes, I'll open a group DM with a first-meeting agenda."),
+        ],
+    )
+
+
+def unmatched_message(reason: str) -> Message:
+    text = (
+        f"This matching round didn't find you a mentor: {escape(reason)}. You stay in the pool for the next round, "
+        "and `/mentor find` shows anyone who frees up in the meantime."
+    )
+    return Message(text=text, blocks=[section(text)])
+
+
+def waiting_for_partner_message(pair: PairView, user_id: str) -> Message:
+    partner = pair.mentor_user_id if user_id == pair.mentee_user_id else pair.mentee_user_id
+    text = f"Thanks! I'll open your group DM as soon as <@{partner}> says yes too."
+    return Message(text=text, blocks=[section(text)])
+
+
+def started_message() -> Message:
+    text = "You're both in. I've opened your group DM with a first-meeting agenda."
+    return Message(text=text, blocks=[section(text)])
+
+
+def declined_by_you_message() -> Message:
+    text = "No problem: this match won't go ahead, and nobody is to blame. You stay in the pool."
+    return Message(text=text, blocks=[section(text)])
+
+
+def declined_for_partner_message() -> Message:
+    text = (
+        "Your proposed match from this round won't go ahead. That happens, and it isn't about you. "
+        "You stay in the pool; `/mentor find` shows who is available now."
+    )
+    return Message(text=text, blocks=[section(text)])
+
+
+def not_admin_message() -> Message:
+    text = "Only program admins can run matching rounds. Ask one if you think a round is due."
+    return Message(text=text, blocks=[section(text)])
+
+
+def admin_help_message() -> Message:
+    text = "*Admin commands*\n• `/mentor admin match`: preview a program-wide matching round, then publish it"
+    return Message(text=text, blocks=[section(text)])

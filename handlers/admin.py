@@ -1,0 +1,149 @@
+"""Program admin commands: `/mentor admin match` previews and publishes a program-wide matching round."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from slack_bolt import Ack, App, BoltContext, Respond
+from slack_sdk import WebClient
+
+from bot.errors import NotYours, RequestClosed
+from bot.outbox import deliver, enqueue
+from bot.programs import is_program_admin
+from bot.rounds import confirm_pair, decline_pair, discard_round, preview_round, publish_round
+from bot.services import Services
+from bot.slack import user_info
+from bot.views.find import closed_request_message
+from bot.views.rounds import (
+    PAIR_CONFIRM,
+    PAIR_DECLINE,
+    ROUND_DISCARD,
+    ROUND_PUBLISH,
+    admin_help_message,
+    declined_by_you_message,
+    declined_for_partner_message,
+    discarded_message,
+    not_admin_message,
+    preview_message,
+    proposal_message,
+    published_message,
+    started_message,
+    unmatched_message,
+    waiting_for_partner_message,
+)
+from handlers.intro import start_conversation
+from handlers.router import Invocation, MentorCommand, workspace_of
+from storage.models import PairStatus
+
+log = logging.getLogger(__name__)
+
+
+def _value(body: dict[str, Any]) -> int:
+    try:
+        return int(body["actions"][0]["value"])
+    except (KeyError, IndexError, ValueError, TypeError):
+        return 0
+
+
+def register(app: App, services: Services, command: MentorCommand) -> None:
+    def admin_allowed(client: WebClient, team_id: str, user_id: str) -> bool:
+        workspace_admin = user_info(client, user_id).is_workspace_admin
+        with services.db.unit_of_work() as session:
+            return is_program_admin(session, team_id, user_id, services.settings.admins, workspace_admin)
+
+    def on_admin(call: Invocation) -> None:
+        call.ack()
+        if not admin_allowed(call.client, call.team_id, call.user_id):
+            log.warning("refused: %s is not a program admin (/mentor admin %s)", call.user_id, call.args)
+            call.respond(**not_admin_message().as_kwargs())
+            return
+        if call.args.split()[:1] != ["match"]:
+            call.respond(**admin_help_message().as_kwargs())
+            return
+        with services.db.unit_of_work() as session:
+            preview = preview_round(session, call.team_id, call.user_id, services.clock.now())
+        call.respond(**preview_message(preview).as_kwargs())
+
+    def on_publish(ack: Ack, body: dict[str, Any], respond: Respond, client: WebClient, context: BoltContext) -> None:
+        ack()
+        team_id, user_id = workspace_of(context), str(body["user"]["id"])
+        if not admin_allowed(client, team_id, user_id):
+            log.warning("refused: %s tried to publish a round", user_id)
+            respond(replace_original=False, **not_admin_message().as_kwargs())
+            return
+        now = services.clock.now()
+        try:
+            with services.db.unit_of_work() as session:
+                published = publish_round(session, team_id, _value(body), now)
+                for pair in published.pairs:
+                    for person in (pair.mentee_user_id, pair.mentor_user_id):
+                        key = f"round:{published.round_id}:pair:{pair.id}:{person}"
+                        enqueue(session, team_id, key, proposal_message(pair, person), now, user_id=person)
+                for person, reason in published.unmatched:
+                    key = f"round:{published.round_id}:unmatched:{person}"
+                    enqueue(session, team_id, key, unmatched_message(reason), now, user_id=person)
+        except (NotYours, RequestClosed):
+            respond(replace_original=True, text="This round was already published or discarded.")
+            return
+        respond(replace_original=True, **published_message(published).as_kwargs())
+        deliver(services.db, lambda _team: client, now)
+
+    def on_discard(ack: Ack, body: dict[str, Any], respond: Respond, client: WebClient, context: BoltContext) -> None:
+        ack()
+        team_id, user_id = workspace_of(context), str(body["user"]["id"])
+        if not admin_allowed(client, team_id, user_id):
+            respond(replace_original=False, **not_admin_message().as_kwargs())
+            return
+        try:
+            with services.db.unit_of_work() as session:
+                discard_round(session, team_id, _value(body))
+        except (NotYours, RequestClosed):
+            respond(replace_original=True, text="This round was already published or discarded.")
+            return
+        respond(replace_original=True, **discarded_message().as_kwargs())
+
+    def on_confirm(ack: Ack, body: dict[str, Any], respond: Respond, client: WebClient, context: BoltContext) -> None:
+        ack()
+        team_id, user_id = workspace_of(context), str(body["user"]["id"])
+        try:
+            with services.db.unit_of_work() as session:
+                pair = confirm_pair(session, team_id, user_id, _value(body), services.clock.now())
+        except NotYours:
+            log.warning("refused: %s tried to confirm pair %s", user_id, _value(body))
+            respond(replace_original=False, text="That match isn't yours, so I've left it alone.")
+            return
+        except RequestClosed as closed:
+            respond(replace_original=True, **closed_request_message(closed.status).as_kwargs())
+            return
+        if pair.status is PairStatus.ACTIVE:
+            respond(replace_original=True, **started_message().as_kwargs())
+            start_conversation(services, client, team_id, pair)
+        else:
+            respond(replace_original=True, **waiting_for_partner_message(pair, user_id).as_kwargs())
+
+    def on_decline(ack: Ack, body: dict[str, Any], respond: Respond, client: WebClient, context: BoltContext) -> None:
+        ack()
+        team_id, user_id = workspace_of(context), str(body["user"]["id"])
+        now = services.clock.now()
+        try:
+            with services.db.unit_of_work() as session:
+                pair = decline_pair(session, team_id, user_id, _value(body), now)
+                partner = pair.mentor_user_id if user_id == pair.mentee_user_id else pair.mentee_user_id
+                key = f"pair:{pair.id}:declined:{partner}"
+                enqueue(session, team_id, key, declined_for_partner_message(), now, user_id=partner)
+        except NotYours:
+            log.warning("refused: %s tried to decline pair %s", user_id, _value(body))
+            respond(replace_original=False, text="That match isn't yours, so I've left it alone.")
+            return
+        except RequestClosed as closed:
+            respond(replace_original=True, **closed_request_message(closed.status).as_kwargs())
+            return
+        respond(replace_original=True, **declined_by_you_message().as_kwargs())
+        deliver(services.db, lambda _team: client, now)
+
+    command.add("admin", "admin match", "program admins: run a program-wide matching round", on_admin)
+    app.action(ROUND_PUBLISH)(on_publish)
+    app.action(ROUND_DISCARD)(on_discard)
+    app.action(PAIR_CONFIRM)(on_confirm)
+    app.action(PAIR_DECLINE)(on_decline)
