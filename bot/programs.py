@@ -45,3 +45,10 @@ def is_program_admin(
 ) -> bool:
     """Admins are MENTORBOT_ADMINS, the program's named admins, and Slack workspace admins or owners."""
     return workspace_admin or user_id in program_admins(session, team_id, configured)
+
+
+def set_match_weights(session: Session, team_id: str, changes: dict[str, float], now: datetime) -> dict[str, float]:
+    """Store new weights for some matching factors; the others keep their value."""
+    program = ensure_program(session, team_id, now)
+    program.match_weights = {**(program.match_weights or {}), **changes}
+    return dict(program.match_weights)

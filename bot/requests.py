@@ -114,6 +114,23 @@ def find_mentors(
     return pool.rank(candidate(mentee), history, program_weights(session, team_id, now), topic or None, limit)
 
 
+def parse_weights(args: list[str]) -> tuple[dict[str, float], str]:
+    """`factor=value` words as weights, or an explanation of what is wrong with them."""
+    changes: dict[str, float] = {}
+    for word in args:
+        name, _, raw = word.partition("=")
+        if name not in DEFAULT_WEIGHTS:
+            return {}, f"I don't know the factor “{name}”. The factors are: {', '.join(DEFAULT_WEIGHTS)}."
+        try:
+            value = float(raw)
+        except ValueError:
+            return {}, f"“{word}” needs a number, e.g. {name}=0.3."
+        if not 0 <= value <= 100:
+            return {}, f"Weights go from 0 to 100; “{word}” is outside that."
+        changes[name] = value
+    return changes, ""
+
+
 def validate_request_message(message: str) -> str | None:
     """An explanation when the request text is too thin or too long for a mentor to decide on."""
     words = message.split()

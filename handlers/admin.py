@@ -10,7 +10,8 @@ from slack_sdk import WebClient
 
 from bot.errors import NotYours, RequestClosed
 from bot.outbox import deliver, enqueue
-from bot.programs import is_program_admin
+from bot.programs import is_program_admin, set_match_weights
+from bot.requests import parse_weights, program_weights
 from bot.rounds import confirm_pair, decline_pair, discard_round, preview_round, publish_round
 from bot.services import Services
 from bot.slack import user_info
@@ -31,6 +32,7 @@ from bot.views.rounds import (
     started_message,
     unmatched_message,
     waiting_for_partner_message,
+    weights_message,
 )
 from handlers.intro import start_conversation
 from handlers.router import Invocation, MentorCommand, workspace_of
@@ -58,7 +60,16 @@ def register(app: App, services: Services, command: MentorCommand) -> None:
             log.warning("refused: %s is not a program admin (/mentor admin %s)", call.user_id, call.args)
             call.respond(**not_admin_message().as_kwargs())
             return
-        if call.args.split()[:1] != ["match"]:
+        words = call.args.split()
+        if words[:1] == ["weights"]:
+            changes, problem = parse_weights(words[1:])
+            with services.db.unit_of_work() as session:
+                if changes:
+                    set_match_weights(session, call.team_id, changes, services.clock.now())
+                weights = program_weights(session, call.team_id, services.clock.now())
+            call.respond(**weights_message(weights, problem).as_kwargs())
+            return
+        if words[:1] != ["match"]:
             call.respond(**admin_help_message().as_kwargs())
             return
         with services.db.unit_of_work() as session:
@@ -142,7 +153,7 @@ def register(app: App, services: Services, command: MentorCommand) -> None:
         respond(replace_original=True, **declined_by_you_message().as_kwargs())
         deliver(services.db, lambda _team: client, now)
 
-    command.add("admin", "admin match", "program admins: run a program-wide matching round", on_admin)
+    command.add("admin", "admin match | weights", "program admins: matching rounds and matching weights", on_admin)
     app.action(ROUND_PUBLISH)(on_publish)
     app.action(ROUND_DISCARD)(on_discard)
     app.action(PAIR_CONFIRM)(on_confirm)

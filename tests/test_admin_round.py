@@ -7,7 +7,7 @@ from sqlalchemy import select
 from storage.models import Pair, PairStatus, Person
 from tests.conftest import Running
 from tests.fakes.slack_api import Call
-from tests.steps import MENTEE_PROFILE, MENTOR_PROFILE, button_value, join
+from tests.steps import MENTEE_PROFILE, MENTOR_PROFILE, button_value, find, join
 
 
 def program(app: Running) -> None:
@@ -116,3 +116,16 @@ def test_publishing_twice_sends_nothing_twice(app: Running) -> None:
     app.user.click("UADMIN", "admin.round_publish", value=value)
     assert "already published" in app.slack.wait_for("response_url", since=mark)[-1].text()
     assert len(pairs(app)) == 2
+
+
+def test_admin_sets_matching_weights_and_they_change_the_ranking(app: Running) -> None:
+    program(app)
+    shown = admin_command(app, "UADMIN", "admin weights").text()
+    assert "`topics` = 0.4" in shown
+    changed = admin_command(app, "UADMIN", "admin weights topics=0 seniority=0 hours=0 capacity=0 language=1").text()
+    assert "`topics` = 0 (0%)" in changed and "`language` = 1 (95%)" in changed
+    # Nobody named languages, so each mentor now scores the neutral 0.5 language fit over a total weight of 1.05.
+    assert find(app, "UANA").text().count("48% fit") == 2
+    assert "I don't know the factor “luck”" in admin_command(app, "UADMIN", "admin weights luck=1").text()
+    assert "needs a number" in admin_command(app, "UADMIN", "admin weights hours=lots").text()
+    assert "Only program admins" in admin_command(app, "UANA", "admin weights topics=1").text()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from bot.pairs import PairView
 from bot.rounds import PublishedRound, RoundPreview
 from bot.text import escape
@@ -115,5 +117,19 @@ def not_admin_message() -> Message:
 
 
 def admin_help_message() -> Message:
-    text = "*Admin commands*\n• `/mentor admin match`: preview a program-wide matching round, then publish it"
+    text = (
+        "*Admin commands*\n• `/mentor admin match`: preview a program-wide matching round, then publish it\n"
+        "• `/mentor admin weights [factor=value …]`: show or change how much each matching factor counts"
+    )
     return Message(text=text, blocks=[section(text)])
+
+
+def weights_message(weights: Mapping[str, float], problem: str = "") -> Message:
+    total = sum(weights.values()) or 1.0
+    rows = "\n".join(f"• `{name}` = {value:g} ({round(100 * value / total)}%)" for name, value in weights.items())
+    text = f"*Matching weights*\n{rows}"
+    blocks = [section(f"{escape(problem)}\n\n{text}" if problem else text)]
+    blocks.append(
+        context("Change them with e.g. `/mentor admin weights topics=0.5 hours=0.3`. Only the ratios matter.")
+    )
+    return Message(text=problem or "Matching weights", blocks=blocks)
