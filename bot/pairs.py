@@ -4,15 +4,17 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from bot.errors import NotYours
 from bot.matching import History
 from storage.models import MatchRequest, Pair, PairSource, PairStatus, Person, PersonStatus, RequestStatus
 
 LIVE = (PairStatus.PROPOSED, PairStatus.ACTIVE)
+FIT_CHECK_AFTER = timedelta(days=14)
 
 
 @dataclass(frozen=True)
@@ -27,6 +29,8 @@ class PairView:
     reasons: list[str]
     channel_id: str | None
     shared_topics: list[str]
+    started_at: datetime | None
+    next_checkin_at: datetime | None
 
 
 def claim_slot(session: Session, mentor_id: int) -> bool:
@@ -77,11 +81,19 @@ def create_pair(
         mentor_confirmed=status is PairStatus.ACTIVE,
         mentee_confirmed=status is PairStatus.ACTIVE,
         created_at=now,
-        started_at=now if status is PairStatus.ACTIVE else None,
     )
+    if status is PairStatus.ACTIVE:
+        activate(pair, now)
     session.add(pair)
     session.flush()
     return pair
+
+
+def activate(pair: Pair, now: datetime) -> None:
+    """The pair starts now; its private fit check is due two weeks in."""
+    pair.status = PairStatus.ACTIVE
+    pair.started_at = now
+    pair.fit_check_at = now + FIT_CHECK_AFTER
 
 
 def live_pair_as_mentee(session: Session, mentee_id: int) -> Pair | None:
@@ -105,6 +117,8 @@ def view_of(session: Session, pair: Pair) -> PairView:
         reasons=list(pair.reasons),
         channel_id=pair.channel_id,
         shared_topics=shared,
+        started_at=pair.started_at,
+        next_checkin_at=pair.next_checkin_at,
     )
 
 
@@ -131,3 +145,28 @@ def histories(session: Session, mentee_ids: Iterable[int]) -> dict[int, History]
     return {
         i: History(current=frozenset(current[i]), past=frozenset(past[i]), declined=frozenset(declined[i])) for i in ids
     }
+
+
+def pair_for_member(session: Session, team_id: str, user_id: str, pair_id: int) -> Pair:
+    """The pair, if `user_id` is one of its two people; anyone else gets NotYours (and is logged by the caller)."""
+    pair = session.get(Pair, pair_id)
+    if pair is None or pair.team_id != team_id:
+        raise NotYours(f"{user_id} on pair {pair_id}")
+    members = session.execute(
+        select(Person.slack_user_id).where(Person.id.in_((pair.mentor_id, pair.mentee_id)))
+    ).scalars()
+    if user_id not in set(members):
+        raise NotYours(f"{user_id} on pair {pair_id}")
+    return pair
+
+
+def end_pair(session: Session, pair: Pair, reason: str, now: datetime) -> None:
+    """End a live pair without blame: its slot frees up at once and nothing more is scheduled for it."""
+    if pair.status not in LIVE:
+        return
+    pair.status = PairStatus.ENDED
+    pair.ended_at = now
+    pair.end_reason = reason[:40]
+    pair.next_checkin_at = None
+    pair.fit_check_at = None
+    release_slot(session, pair.mentor_id)

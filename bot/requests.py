@@ -53,7 +53,7 @@ class RequestView:
     mentor_message_ts: str | None
 
 
-def _view(session: Session, request: MatchRequest) -> RequestView:
+def request_view(session: Session, request: MatchRequest) -> RequestView:
     mentee = session.get_one(Person, request.mentee_id)
     mentor = session.get_one(Person, request.mentor_id)
     return RequestView(
@@ -189,7 +189,7 @@ def create_request(
     )
     session.add(request)
     session.flush()
-    return _view(session, request)
+    return request_view(session, request)
 
 
 def remember_mentor_message(session: Session, request_id: int, channel: str, ts: str) -> None:
@@ -210,7 +210,7 @@ def _mentors_open_request(session: Session, team_id: str, mentor_user_id: str, r
 
 def open_request_for_mentor(session: Session, team_id: str, mentor_user_id: str, request_id: int) -> RequestView:
     """An open request addressed to this mentor, or NotYours / RequestClosed."""
-    return _view(session, _mentors_open_request(session, team_id, mentor_user_id, request_id))
+    return request_view(session, _mentors_open_request(session, team_id, mentor_user_id, request_id))
 
 
 def mentor_for_request(session: Session, team_id: str, mentor_person_id: int) -> Person | None:
@@ -238,7 +238,7 @@ def accept(
     request.responded_at = now
     request.remind_at = None
     request.pair_id = pair.id
-    return _view(session, request), view_of(session, pair)
+    return request_view(session, request), view_of(session, pair)
 
 
 def decline(
@@ -249,7 +249,7 @@ def decline(
     request.responded_at = now
     request.remind_at = None
     request.decline_note = note.strip()[:500]
-    return _view(session, request)
+    return request_view(session, request)
 
 
 def withdraw(session: Session, team_id: str, mentee_user_id: str, request_id: int, now: datetime) -> RequestView:
@@ -262,7 +262,7 @@ def withdraw(session: Session, team_id: str, mentee_user_id: str, request_id: in
     request.status = RequestStatus.WITHDRAWN
     request.responded_at = now
     request.remind_at = None
-    return _view(session, request)
+    return request_view(session, request)
 
 
 def claim_due_reminder(session: Session, now: datetime) -> RequestView | None:
@@ -282,7 +282,7 @@ def claim_due_reminder(session: Session, now: datetime) -> RequestView | None:
     )
     if claimed.rowcount != 1:  # type: ignore[attr-defined]
         return None
-    return _view(session, session.get_one(MatchRequest, due))
+    return request_view(session, session.get_one(MatchRequest, due))
 
 
 def claim_due_expiry(session: Session, now: datetime) -> RequestView | None:
@@ -304,7 +304,7 @@ def claim_due_expiry(session: Session, now: datetime) -> RequestView | None:
         return None
     request = session.get_one(MatchRequest, due)
     session.refresh(request)
-    return _view(session, request)
+    return request_view(session, request)
 
 
 def expired_count(session: Session, team_id: str, mentor_user_id: str) -> int:

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 from bot.candidates import available_mentors, candidate
 from bot.errors import NotYours, RequestClosed
 from bot.matching import plan_round
-from bot.pairs import PairView, claim_slot, create_pair, histories, live_pair_as_mentee, release_slot, view_of
+from bot.pairs import PairView, activate, claim_slot, create_pair, histories, live_pair_as_mentee, release_slot, view_of
 from bot.requests import program_weights
 from storage.models import (
     MatchRequest,
@@ -183,8 +183,7 @@ def confirm_pair(session: Session, team_id: str, user_id: str, pair_id: int, now
     else:
         pair.mentee_confirmed = True
     if pair.mentor_confirmed and pair.mentee_confirmed:
-        pair.status = PairStatus.ACTIVE
-        pair.started_at = now
+        activate(pair, now)
     return view_of(session, pair)
 
 

@@ -35,17 +35,10 @@ from bot.views.rounds import (
     weights_message,
 )
 from handlers.intro import start_conversation
-from handlers.router import Invocation, MentorCommand, workspace_of
+from handlers.router import Invocation, MentorCommand, action_value, workspace_of
 from storage.models import PairStatus
 
 log = logging.getLogger(__name__)
-
-
-def _value(body: dict[str, Any]) -> int:
-    try:
-        return int(body["actions"][0]["value"])
-    except (KeyError, IndexError, ValueError, TypeError):
-        return 0
 
 
 def register(app: App, services: Services, command: MentorCommand) -> None:
@@ -86,7 +79,7 @@ def register(app: App, services: Services, command: MentorCommand) -> None:
         now = services.clock.now()
         try:
             with services.db.unit_of_work() as session:
-                published = publish_round(session, team_id, _value(body), now)
+                published = publish_round(session, team_id, action_value(body), now)
                 for pair in published.pairs:
                     for person in (pair.mentee_user_id, pair.mentor_user_id):
                         key = f"round:{published.round_id}:pair:{pair.id}:{person}"
@@ -108,7 +101,7 @@ def register(app: App, services: Services, command: MentorCommand) -> None:
             return
         try:
             with services.db.unit_of_work() as session:
-                discard_round(session, team_id, _value(body))
+                discard_round(session, team_id, action_value(body))
         except (NotYours, RequestClosed):
             respond(replace_original=True, text="This round was already published or discarded.")
             return
@@ -119,9 +112,9 @@ def register(app: App, services: Services, command: MentorCommand) -> None:
         team_id, user_id = workspace_of(context), str(body["user"]["id"])
         try:
             with services.db.unit_of_work() as session:
-                pair = confirm_pair(session, team_id, user_id, _value(body), services.clock.now())
+                pair = confirm_pair(session, team_id, user_id, action_value(body), services.clock.now())
         except NotYours:
-            log.warning("refused: %s tried to confirm pair %s", user_id, _value(body))
+            log.warning("refused: %s tried to confirm pair %s", user_id, action_value(body))
             respond(replace_original=False, text="That match isn't yours, so I've left it alone.")
             return
         except RequestClosed as closed:
@@ -139,12 +132,12 @@ def register(app: App, services: Services, command: MentorCommand) -> None:
         now = services.clock.now()
         try:
             with services.db.unit_of_work() as session:
-                pair = decline_pair(session, team_id, user_id, _value(body), now)
+                pair = decline_pair(session, team_id, user_id, action_value(body), now)
                 partner = pair.mentor_user_id if user_id == pair.mentee_user_id else pair.mentee_user_id
                 key = f"pair:{pair.id}:declined:{partner}"
                 enqueue(session, team_id, key, declined_for_partner_message(), now, user_id=partner)
         except NotYours:
-            log.warning("refused: %s tried to decline pair %s", user_id, _value(body))
+            log.warning("refused: %s tried to decline pair %s", user_id, action_value(body))
             respond(replace_original=False, text="That match isn't yours, so I've left it alone.")
             return
         except RequestClosed as closed:

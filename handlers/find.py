@@ -55,17 +55,10 @@ from bot.views.find import (
 )
 from bot.views.join import profile_fields
 from handlers.intro import start_conversation
-from handlers.router import Invocation, MentorCommand, workspace_of
+from handlers.router import Invocation, MentorCommand, action_value, workspace_of
 
 log = logging.getLogger(__name__)
 NOT_YOURS = Message(text="That request isn't addressed to you, so I've left it alone.")
-
-
-def _request_id(body: dict[str, Any]) -> int | None:
-    try:
-        return int(body["actions"][0]["value"])
-    except (KeyError, IndexError, ValueError, TypeError):
-        return None
 
 
 def register(app: App, services: Services, command: MentorCommand) -> None:
@@ -136,10 +129,10 @@ def register(app: App, services: Services, command: MentorCommand) -> None:
 
     def on_accept(ack: Ack, body: dict[str, Any], respond: Respond, client: WebClient, context: BoltContext) -> None:
         ack()
-        team_id, user_id, request_id = workspace_of(context), str(body["user"]["id"]), _request_id(body)
+        team_id, user_id, request_id = workspace_of(context), str(body["user"]["id"]), action_value(body)
         try:
             with services.db.unit_of_work() as session:
-                request, pair = accept(session, team_id, user_id, request_id or 0, services.clock.now())
+                request, pair = accept(session, team_id, user_id, request_id, services.clock.now())
         except NoCapacity:
             respond(
                 replace_original=False,
@@ -161,10 +154,10 @@ def register(app: App, services: Services, command: MentorCommand) -> None:
 
     def on_decline(ack: Ack, body: dict[str, Any], respond: Respond, client: WebClient, context: BoltContext) -> None:
         ack()
-        team_id, user_id, request_id = workspace_of(context), str(body["user"]["id"]), _request_id(body)
+        team_id, user_id, request_id = workspace_of(context), str(body["user"]["id"]), action_value(body)
         try:
             with services.db.unit_of_work() as session:
-                request = open_request_for_mentor(session, team_id, user_id, request_id or 0)
+                request = open_request_for_mentor(session, team_id, user_id, request_id)
         except NotYours:
             log.warning("refused: %s tried to decline request %s", user_id, request_id)
             respond(replace_original=False, **NOT_YOURS.as_kwargs())
@@ -203,10 +196,10 @@ def register(app: App, services: Services, command: MentorCommand) -> None:
 
     def on_withdraw(ack: Ack, body: dict[str, Any], respond: Respond, client: WebClient, context: BoltContext) -> None:
         ack()
-        team_id, user_id, request_id = workspace_of(context), str(body["user"]["id"]), _request_id(body)
+        team_id, user_id, request_id = workspace_of(context), str(body["user"]["id"]), action_value(body)
         try:
             with services.db.unit_of_work() as session:
-                request = withdraw(session, team_id, user_id, request_id or 0, services.clock.now())
+                request = withdraw(session, team_id, user_id, request_id, services.clock.now())
         except NotYours:
             log.warning("refused: %s tried to withdraw request %s", user_id, request_id)
             respond(replace_original=False, **NOT_YOURS.as_kwargs())

@@ -7,17 +7,17 @@ from typing import Any
 from slack_bolt import App, BoltContext
 from slack_sdk import WebClient
 
-from bot.profiles import get_profile
+from bot.dashboard import dashboard
 from bot.services import Services
 from bot.slack import publish_home
-from bot.views.home import home_view
-from handlers.router import MentorCommand, workspace_of
+from bot.views.home import home_view, status_message
+from handlers.router import Invocation, MentorCommand, workspace_of
 
 
 def refresh_home(services: Services, client: WebClient, team_id: str, user_id: str) -> None:
     with services.db.unit_of_work() as session:
-        profile = get_profile(session, team_id, user_id)
-    publish_home(client, user_id, home_view(profile))
+        board = dashboard(session, team_id, user_id)
+    publish_home(client, user_id, home_view(board))
 
 
 def register(app: App, services: Services, command: MentorCommand) -> None:
@@ -25,4 +25,10 @@ def register(app: App, services: Services, command: MentorCommand) -> None:
         if event.get("tab", "home") == "home":
             refresh_home(services, client, workspace_of(context), str(event["user"]))
 
+    def on_status(call: Invocation) -> None:
+        with services.db.unit_of_work() as session:
+            board = dashboard(session, call.team_id, call.user_id)
+        call.ack(**status_message(board).as_kwargs())
+
+    command.add("status", "status", "your pairs, agreements, goals and open requests at a glance", on_status)
     app.event("app_home_opened")(on_home_opened)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
@@ -9,7 +10,11 @@ from typing import Any
 from slack_bolt import Ack, BoltContext, Respond
 from slack_sdk import WebClient
 
+from bot.slack import send_dm
+from bot.views.blocks import Message
 from bot.views.help import help_message
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -34,6 +39,20 @@ class _Entry:
     description: str
     handler: Subcommand
     listed: bool
+
+
+def refuse(client: WebClient, user_id: str, what: str) -> None:
+    """Someone acted on a pair, goal or request that is not theirs: log it, change nothing, tell them kindly."""
+    log.warning("refused: %s %s", user_id, what)
+    send_dm(client, user_id, Message(text="That belongs to someone else's mentoring, so I've left it alone."))
+
+
+def action_value(body: dict[str, Any]) -> int:
+    """The numeric ID a button carries as its value (0 when it carries none, which matches nothing)."""
+    try:
+        return int(body["actions"][0]["value"])
+    except (KeyError, IndexError, ValueError, TypeError):
+        return 0
 
 
 def workspace_of(context: BoltContext) -> str:

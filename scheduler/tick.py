@@ -9,6 +9,7 @@ from datetime import datetime
 
 from slack_sdk import WebClient
 
+from bot.fit import claim_due_fit_check
 from bot.outbox import Delivery, deliver, enqueue
 from bot.programs import program_admins
 from bot.requests import claim_due_expiry, claim_due_reminder, expired_count
@@ -19,6 +20,8 @@ from bot.views.find import (
     expired_for_mentor,
     reminder_message,
 )
+from bot.views.fit import question_message
+from storage.models import Pair
 
 log = logging.getLogger(__name__)
 
@@ -27,11 +30,13 @@ log = logging.getLogger(__name__)
 class TickReport:
     reminders: int = 0
     expired: int = 0
+    fit_checks: int = 0
     delivery: Delivery = field(default_factory=Delivery)
 
     def summary(self) -> str:
         return (
-            f"reminders {self.reminders}, expired requests {self.expired}; messages sent {self.delivery.sent}, "
+            f"reminders {self.reminders}, expired requests {self.expired}, fit checks {self.fit_checks}; "
+            f"messages sent {self.delivery.sent}, "
             f"retrying {self.delivery.retried}, failed {self.delivery.failed}"
         )
 
@@ -82,12 +87,27 @@ def _request_expiries(services: Services, now: datetime) -> int:
         count += 1
 
 
+def _fit_checks(services: Services, now: datetime) -> int:
+    count = 0
+    while True:
+        with services.db.unit_of_work() as session:
+            pair = claim_due_fit_check(session, now)
+            if pair is None:
+                return count
+            team_id = session.get_one(Pair, pair.id).team_id
+            for person in (pair.mentor_user_id, pair.mentee_user_id):
+                key = f"pair:{pair.id}:fitcheck:{person}"
+                enqueue(session, team_id, key, question_message(pair, person), now, user_id=person)
+        count += 1
+
+
 def run_tick(services: Services, client_for: Callable[[str], WebClient], now: datetime) -> TickReport:
     """Everything due at `now`, exactly once across processes, then delivery of the outbox."""
     report = TickReport()
     report.reminders = _request_reminders(services, now)
     report.expired = _request_expiries(services, now)
+    report.fit_checks = _fit_checks(services, now)
     report.delivery = deliver(services.db, client_for, now)
-    if report.reminders or report.expired or report.delivery.sent or report.delivery.failed:
+    if report.reminders or report.expired or report.fit_checks or report.delivery.sent or report.delivery.failed:
         log.info("tick at %s: %s", now.isoformat(), report.summary())
     return report

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import enum
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any, ClassVar
 
 from sqlalchemy import (
     JSON,
+    Date,
     DateTime,
     Enum,
     Float,
@@ -183,6 +184,11 @@ class Pair(Base):
     created_at: Mapped[datetime]
     started_at: Mapped[datetime | None]
     ended_at: Mapped[datetime | None]
+    # Due times the scheduler claims; indexed so a tick costs O(due).
+    next_checkin_at: Mapped[datetime | None] = mapped_column(index=True)
+    fit_check_at: Mapped[datetime | None] = mapped_column(index=True)
+    ends_at: Mapped[datetime | None]
+    end_reason: Mapped[str] = mapped_column(String(40), default="", server_default="")
 
 
 class RequestStatus(enum.StrEnum):
@@ -273,4 +279,105 @@ class OutboxMessage(Base):
     sent_at: Mapped[datetime | None]
     failed_at: Mapped[datetime | None]
     last_error: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime]
+
+
+class AgreementStatus(enum.StrEnum):
+    PROPOSED = "proposed"
+    ACTIVE = "active"
+    SUPERSEDED = "superseded"
+
+
+class Agreement(Base):
+    """How a pair works together. One side proposes, the other confirms; only a confirmed one is active."""
+
+    __tablename__ = "agreements"
+    __table_args__ = (Index("ix_agreements_pair", "pair_id", "status"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    team_id: Mapped[str] = mapped_column(String(32))
+    pair_id: Mapped[int] = mapped_column(ForeignKey("pairs.id"))
+    status: Mapped[AgreementStatus] = mapped_column(_enum(AgreementStatus))
+    proposed_by: Mapped[str] = mapped_column(String(32))
+    cadence: Mapped[Cadence] = mapped_column(_enum(Cadence))
+    meeting_minutes: Mapped[int] = mapped_column(Integer)
+    meeting_channel: Mapped[MeetingChannel] = mapped_column(_enum(MeetingChannel))
+    focus: Mapped[str] = mapped_column(Text)
+    length_months: Mapped[int] = mapped_column(Integer)
+    confidentiality: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime]
+    confirmed_at: Mapped[datetime | None]
+
+
+class GoalStatus(enum.StrEnum):
+    OPEN = "open"
+    COMPLETED = "completed"
+
+
+class Goal(Base):
+    """A SMART goal of a pair: specific title, measurable outcome, due date, milestones, a first step."""
+
+    __tablename__ = "goals"
+    __table_args__ = (Index("ix_goals_pair", "pair_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    team_id: Mapped[str] = mapped_column(String(32))
+    pair_id: Mapped[int] = mapped_column(ForeignKey("pairs.id"))
+    title: Mapped[str] = mapped_column(String(150))
+    outcome: Mapped[str] = mapped_column(Text)
+    due_on: Mapped[date] = mapped_column(Date)
+    first_action: Mapped[str] = mapped_column(Text)
+    progress: Mapped[int] = mapped_column(Integer, default=0)
+    status: Mapped[GoalStatus] = mapped_column(_enum(GoalStatus), default=GoalStatus.OPEN)
+    created_by: Mapped[str] = mapped_column(String(32))
+    channel_id: Mapped[str | None] = mapped_column(String(32))
+    message_ts: Mapped[str | None] = mapped_column(String(32))
+    created_at: Mapped[datetime]
+    updated_at: Mapped[datetime]
+    completed_at: Mapped[datetime | None]
+
+
+class Milestone(Base):
+    __tablename__ = "milestones"
+    __table_args__ = (Index("ix_milestones_goal", "goal_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    goal_id: Mapped[int] = mapped_column(ForeignKey("goals.id"))
+    position: Mapped[int] = mapped_column(Integer)
+    title: Mapped[str] = mapped_column(String(150))
+    due_on: Mapped[date | None] = mapped_column(Date)
+    done_at: Mapped[datetime | None]
+
+
+class GoalEvent(Base):
+    """The history of a goal: created, edited, progress, milestone done, comment, completed."""
+
+    __tablename__ = "goal_events"
+    __table_args__ = (Index("ix_goal_events_goal", "goal_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    goal_id: Mapped[int] = mapped_column(ForeignKey("goals.id"))
+    actor: Mapped[str] = mapped_column(String(32))
+    kind: Mapped[str] = mapped_column(String(24))
+    detail: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime]
+
+
+class FitAnswer(enum.StrEnum):
+    GOOD = "good"
+    DECIDING = "deciding"
+    NOT_GOOD = "not_good"
+
+
+class FitCheck(Base):
+    """One person's private answer to "is this a good fit?"; never shown to the partner."""
+
+    __tablename__ = "fit_checks"
+    __table_args__ = (UniqueConstraint("pair_id", "user_id", name="uq_fit_checks_pair_user"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    team_id: Mapped[str] = mapped_column(String(32))
+    pair_id: Mapped[int] = mapped_column(ForeignKey("pairs.id"))
+    user_id: Mapped[str] = mapped_column(String(32))
+    answer: Mapped[FitAnswer] = mapped_column(_enum(FitAnswer))
     created_at: Mapped[datetime]

@@ -1,36 +1,110 @@
-"""App Home: the person's dashboard, with the one button that moves them forward."""
+"""App Home and `/mentor status`: the person's pairs, agreements, goals, open requests and profile."""
 
 from __future__ import annotations
 
-from bot.profiles import Profile
-from bot.views.blocks import Block, actions, button, context, divider, header, home, section
+from bot.dashboard import Dashboard, PairSummary
+from bot.text import escape
+from bot.views.agreement import AGREEMENT_OPEN, terms_text, when
+from bot.views.blocks import Block, Message, actions, button, confirm_dialog, context, divider, header, home, section
+from bot.views.find import REQUEST_ACCEPT, REQUEST_DECLINE, REQUEST_WITHDRAW
+from bot.views.fit import PAIR_END
+from bot.views.goals import GOAL_OPEN, progress_bar
 from bot.views.join import JOIN_OPEN, profile_fields
 
+HELP_HINT = "Type `/mentor help` anywhere to see everything I can do."
 
-def home_view(profile: Profile | None) -> Block:
-    if profile is None:
-        return home(
-            [
-                header("Welcome to Mentorbot"),
-                section(
-                    "Mentorbot pairs mentors and mentees in this workspace, helps you agree how to work together, "
-                    "and keeps the conversation going with gentle check-ins."
-                ),
-                section("Joining takes two minutes: tell us what you can help with or want to grow in."),
-                actions(button("Join the program", JOIN_OPEN, style="primary")),
-                context("Type `/mentor help` anywhere to see everything I can do."),
-            ]
-        )
-    blocks: list[Block] = [header("Your mentoring")]
-    if not profile.active:
+
+def _pair_blocks(summary: PairSummary) -> list[Block]:
+    pair = summary.pair
+    role = f"You mentor <@{pair.mentee_user_id}>" if summary.is_mentor else f"<@{pair.mentor_user_id}> mentors you"
+    since = f" since {when(pair.started_at)}" if pair.started_at else ""
+    lines = [f"*{role}*{since}"]
+    if pair.next_checkin_at:
+        lines.append(f"Next check-in: around {when(pair.next_checkin_at)}")
+    if summary.agreement:
+        lines.append(f"*Agreement*\n{terms_text(summary.agreement)}")
+    elif summary.proposal:
+        lines.append(f"Agreement proposed by <@{summary.proposal.proposed_by}>, waiting for confirmation.")
+    else:
+        lines.append("No working agreement yet: agree how often and how you'll meet.")
+    if summary.goals:
+        goal_lines = [
+            f"{'✅' if g.status == 'completed' else '🎯'} {escape(g.title)}  {progress_bar(g.progress)}  "
+            f"· due {g.due_on:%d %b %Y}"
+            for g in summary.goals
+        ]
+        lines.append("*Goals*\n" + "\n".join(goal_lines))
+    else:
+        lines.append("No goals yet.")
+    value = str(pair.id)
+    buttons = [
+        button("Add a goal", GOAL_OPEN, value=value),
+        button("Change agreement" if summary.agreement else "Set up our agreement", AGREEMENT_OPEN, value=value),
+        button(
+            "End the pair",
+            PAIR_END,
+            value=value,
+            confirm=confirm_dialog(
+                "End the pair?",
+                "It's no-fault: your partner is told only that the pair has closed.",
+                "End it",
+                "Cancel",
+            ),
+        ),
+    ]
+    return [section("\n".join(lines)), actions(*buttons)]
+
+
+def dashboard_blocks(board: Dashboard) -> list[Block]:
+    if board.profile is None:
+        return [
+            section(
+                "Mentorbot pairs mentors and mentees in this workspace, helps you agree how to work together, "
+                "and keeps the conversation going with gentle check-ins."
+            ),
+            section("Joining takes two minutes: tell us what you can help with or want to grow in."),
+            actions(button("Join the program", JOIN_OPEN, style="primary")),
+            context(HELP_HINT),
+        ]
+    blocks: list[Block] = []
+    if not board.profile.active:
         blocks.append(
             section(
                 "You're paused: nobody will be matched with you. Your profile is kept, so coming back is one click."
             )
         )
         blocks.append(actions(button("Come back", JOIN_OPEN, style="primary")))
-    blocks += [divider(), section("*Your profile*"), profile_fields(profile)]
-    if profile.active:
-        blocks.append(actions(button("Edit profile", JOIN_OPEN)))
-    blocks.append(context("Type `/mentor help` anywhere to see everything I can do."))
-    return home(blocks)
+    for summary in board.pairs:
+        blocks += [*_pair_blocks(summary), divider()]
+    for request in board.requests_to_me:
+        blocks.append(
+            section(
+                f"<@{request.mentee_user_id}> asked you to mentor them. Please answer by {when(request.expires_at)}."
+            )
+        )
+        blocks.append(
+            actions(
+                button("Accept", REQUEST_ACCEPT, value=str(request.id), style="primary"),
+                button("Decline", REQUEST_DECLINE, value=str(request.id)),
+            )
+        )
+    for request in board.requests_from_me:
+        blocks.append(
+            section(f"Your request to <@{request.mentor_user_id}> is waiting until {when(request.expires_at)}.")
+        )
+        blocks.append(actions(button("Withdraw request", REQUEST_WITHDRAW, value=str(request.id))))
+    details = board.profile.details
+    if not board.pairs and not board.requests_from_me and details.role and details.role.seeks_mentor:
+        blocks.append(section("Looking for a mentor? Run `/mentor find` to see who fits you best."))
+    blocks += [section("*Your profile*"), profile_fields(board.profile), actions(button("Edit profile", JOIN_OPEN))]
+    blocks.append(context(HELP_HINT))
+    return blocks
+
+
+def home_view(board: Dashboard) -> Block:
+    title = "Welcome to Mentorbot" if board.profile is None else "Your mentoring"
+    return home([header(title), *dashboard_blocks(board)])
+
+
+def status_message(board: Dashboard) -> Message:
+    return Message(text="Your mentoring at a glance", blocks=dashboard_blocks(board))

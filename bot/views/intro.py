@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from bot.pairs import PairView
 from bot.text import escape
-from bot.views.blocks import Message, context, header, section
+from bot.views.agreement import AGREEMENT_OPEN
+from bot.views.blocks import Message, actions, button, header, section
 from bot.views.find import reason_lines
 
 
@@ -25,9 +26,10 @@ def intro_message(pair: PairView) -> Message:
             section(text),
             section(f"*Why you were matched*\n{reason_lines(pair.reasons)}"),
             section(agenda),
-            context(
+            section(
                 f"Next: <@{pair.mentee_user_id}>, suggest two times for that first meeting this week. "
-                "I'll check in with you both every so often."
+                "Then agree how you'll work together:"
             ),
+            actions(button("Set up our agreement", AGREEMENT_OPEN, value=str(pair.id), style="primary")),
         ],
     )

@@ -1,0 +1,154 @@
+"""Working agreements: one person proposes, the other confirms or suggests changes; the confirmed one is active."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from bot.errors import NotYours, RequestClosed
+from bot.pairs import PairView, pair_for_member, view_of
+from storage.models import Agreement, AgreementStatus, Cadence, MeetingChannel, Pair, PairStatus
+
+CADENCE_DAYS = {Cadence.WEEKLY: 7, Cadence.BIWEEKLY: 14, Cadence.MONTHLY: 28}
+MEETING_MINUTES = (30, 45, 60, 90)
+LENGTH_MONTHS = (3, 6, 12)
+DAYS_PER_MONTH = 30
+CONFIDENTIALITY = {
+    "private": "What we discuss stays between the two of us.",
+    "ask_first": "We can share what we learn, but we ask each other first.",
+    "open": "We're happy for the themes (not the details) to be shared with the program.",
+}
+
+
+@dataclass(frozen=True)
+class AgreementTerms:
+    cadence: Cadence | None
+    meeting_minutes: int | None
+    meeting_channel: MeetingChannel | None
+    focus: str
+    length_months: int | None
+    confidentiality: str | None
+
+
+@dataclass(frozen=True)
+class AgreementView:
+    id: int
+    pair: PairView
+    status: AgreementStatus
+    proposed_by: str
+    cadence: Cadence
+    meeting_minutes: int
+    meeting_channel: MeetingChannel
+    focus: str
+    length_months: int
+    confidentiality: str
+    confirmed_at: datetime | None
+
+    @property
+    def partner_of_proposer(self) -> str:
+        p = self.pair
+        return p.mentee_user_id if self.proposed_by == p.mentor_user_id else p.mentor_user_id
+
+
+def validate_terms(terms: AgreementTerms) -> dict[str, str]:
+    errors: dict[str, str] = {}
+    if terms.cadence is None:
+        errors["cadence"] = "Pick how often you'll meet; you can change it later."
+    if terms.meeting_minutes not in MEETING_MINUTES:
+        errors["meeting_minutes"] = "Pick how long a meeting usually is."
+    if terms.meeting_channel is None:
+        errors["meeting_channel"] = "Pick where you'll usually meet."
+    if len(terms.focus.split()) < 2:
+        errors["focus"] = "Name what you'll focus on, e.g. “preparing conference talks, giving feedback”."
+    elif len(terms.focus) > 500:
+        errors["focus"] = "Keep the focus under 500 characters; goals hold the details."
+    if terms.length_months not in LENGTH_MONTHS:
+        errors["length_months"] = "Pick how long you'd like to work together."
+    if terms.confidentiality not in CONFIDENTIALITY:
+        errors["confidentiality"] = "Agree on what stays between you two."
+    return errors
+
+
+def agreement_view(session: Session, agreement: Agreement) -> AgreementView:
+    return AgreementView(
+        id=agreement.id,
+        pair=view_of(session, session.get_one(Pair, agreement.pair_id)),
+        status=agreement.status,
+        proposed_by=agreement.proposed_by,
+        cadence=agreement.cadence,
+        meeting_minutes=agreement.meeting_minutes,
+        meeting_channel=agreement.meeting_channel,
+        focus=agreement.focus,
+        length_months=agreement.length_months,
+        confidentiality=agreement.confidentiality,
+        confirmed_at=agreement.confirmed_at,
+    )
+
+
+def current_agreement(session: Session, pair_id: int, status: AgreementStatus) -> Agreement | None:
+    return session.scalars(
+        select(Agreement).where(Agreement.pair_id == pair_id, Agreement.status == status).order_by(Agreement.id.desc())
+    ).first()
+
+
+def agreement_for_member(session: Session, team_id: str, user_id: str, pair_id: int) -> AgreementView | None:
+    """The latest proposal or, failing that, the active agreement; for pre-filling the modal."""
+    pair_for_member(session, team_id, user_id, pair_id)
+    agreement = current_agreement(session, pair_id, AgreementStatus.PROPOSED) or current_agreement(
+        session, pair_id, AgreementStatus.ACTIVE
+    )
+    return None if agreement is None else agreement_view(session, agreement)
+
+
+def propose(
+    session: Session, team_id: str, user_id: str, pair_id: int, terms: AgreementTerms, now: datetime
+) -> AgreementView:
+    """A new proposal by one member; it replaces any earlier unconfirmed proposal."""
+    if validate_terms(terms):
+        raise ValueError("invalid agreement terms")
+    assert terms.cadence and terms.meeting_minutes and terms.meeting_channel and terms.length_months
+    pair = pair_for_member(session, team_id, user_id, pair_id)
+    if pair.status is not PairStatus.ACTIVE:
+        raise RequestClosed(pair.status)
+    earlier = current_agreement(session, pair_id, AgreementStatus.PROPOSED)
+    if earlier is not None:
+        earlier.status = AgreementStatus.SUPERSEDED
+    agreement = Agreement(
+        team_id=team_id,
+        pair_id=pair_id,
+        status=AgreementStatus.PROPOSED,
+        proposed_by=user_id,
+        cadence=terms.cadence,
+        meeting_minutes=terms.meeting_minutes,
+        meeting_channel=terms.meeting_channel,
+        focus=terms.focus.strip(),
+        length_months=terms.length_months,
+        confidentiality=str(terms.confidentiality),
+        created_at=now,
+    )
+    session.add(agreement)
+    session.flush()
+    return agreement_view(session, agreement)
+
+
+def confirm(session: Session, team_id: str, user_id: str, agreement_id: int, now: datetime) -> AgreementView:
+    """The other member confirms: the agreement becomes active and sets the pair's first check-in and end."""
+    agreement = session.get(Agreement, agreement_id)
+    if agreement is None or agreement.team_id != team_id:
+        raise NotYours(f"{user_id} on agreement {agreement_id}")
+    pair = pair_for_member(session, team_id, user_id, agreement.pair_id)
+    if agreement.proposed_by == user_id:
+        raise NotYours(f"{user_id} cannot confirm their own proposal {agreement_id}")
+    if agreement.status is not AgreementStatus.PROPOSED:
+        raise RequestClosed(agreement.status)
+    previous = current_agreement(session, pair.id, AgreementStatus.ACTIVE)
+    if previous is not None:
+        previous.status = AgreementStatus.SUPERSEDED
+    agreement.status = AgreementStatus.ACTIVE
+    agreement.confirmed_at = now
+    pair.next_checkin_at = now + timedelta(days=CADENCE_DAYS[agreement.cadence])
+    pair.ends_at = (pair.started_at or now) + timedelta(days=DAYS_PER_MONTH * agreement.length_months)
+    return agreement_view(session, agreement)

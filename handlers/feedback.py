@@ -1,0 +1,79 @@
+"""Private feedback: the fit check answers, and ending a pair without blame."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from slack_bolt import Ack, App, BoltContext, Respond
+from slack_sdk import WebClient
+
+from bot.errors import NotYours
+from bot.fit import answer, end_without_blame
+from bot.services import Services
+from bot.slack import send_dm
+from bot.views.blocks import Message
+from bot.views.fit import (
+    FIT_DECIDING,
+    FIT_GOOD,
+    FIT_KEEP,
+    FIT_NOT_GOOD,
+    PAIR_END,
+    deciding_answer,
+    ended_for_partner,
+    ended_for_you,
+    good_answer,
+    kept_answer,
+    not_good_answer,
+    partner_of,
+)
+from handlers.home import refresh_home
+from handlers.router import MentorCommand, action_value, refuse, workspace_of
+from storage.models import FitAnswer
+
+ANSWERS = {FIT_GOOD: FitAnswer.GOOD, FIT_DECIDING: FitAnswer.DECIDING, FIT_NOT_GOOD: FitAnswer.NOT_GOOD}
+
+
+def register(app: App, services: Services, command: MentorCommand) -> None:
+    def on_answer(ack: Ack, body: dict[str, Any], respond: Respond, client: WebClient, context: BoltContext) -> None:
+        ack()
+        team_id, user_id, pair_id = workspace_of(context), str(body["user"]["id"]), action_value(body)
+        given = ANSWERS[str(body["actions"][0]["action_id"])]
+        try:
+            with services.db.unit_of_work() as session:
+                pair = answer(session, team_id, user_id, pair_id, given, services.clock.now())
+        except NotYours:
+            refuse(client, user_id, f"answered the fit check of pair {pair_id}")
+            return
+        reply: Message = {
+            FitAnswer.GOOD: good_answer(),
+            FitAnswer.DECIDING: deciding_answer(),
+            FitAnswer.NOT_GOOD: not_good_answer(pair),
+        }[given]
+        respond(replace_original=True, **reply.as_kwargs())
+
+    def on_end(ack: Ack, body: dict[str, Any], respond: Respond, client: WebClient, context: BoltContext) -> None:
+        ack()
+        team_id, user_id, pair_id = workspace_of(context), str(body["user"]["id"]), action_value(body)
+        try:
+            with services.db.unit_of_work() as session:
+                pair = end_without_blame(session, team_id, user_id, pair_id, services.clock.now())
+        except NotYours:
+            refuse(client, user_id, f"ended pair {pair_id}")
+            return
+        if body.get("response_url"):
+            respond(replace_original=True, **ended_for_you(pair, user_id).as_kwargs())
+        else:
+            send_dm(client, user_id, ended_for_you(pair, user_id))
+        partner = partner_of(pair, user_id)
+        send_dm(client, partner, ended_for_partner(pair, partner))
+        for person in (user_id, partner):
+            refresh_home(services, client, team_id, person)
+
+    def on_keep(ack: Ack, respond: Respond) -> None:
+        ack()
+        respond(replace_original=True, **kept_answer().as_kwargs())
+
+    for action_id in ANSWERS:
+        app.action(action_id)(on_answer)
+    app.action(PAIR_END)(on_end)
+    app.action(FIT_KEEP)(on_keep)
