@@ -141,7 +141,7 @@ def confirm(session: Session, team_id: str, user_id: str, agreement_id: int, now
         raise NotYours(f"{user_id} on agreement {agreement_id}")
     pair = pair_for_member(session, team_id, user_id, agreement.pair_id)
     if agreement.proposed_by == user_id:
-        raise NotYours(f"{user_id} cannot confirm their own proposal {agreement_id}")
+        raise RequestClosed("own_proposal")
     if agreement.status is not AgreementStatus.PROPOSED:
         raise RequestClosed(agreement.status)
     previous = current_agreement(session, pair.id, AgreementStatus.ACTIVE)

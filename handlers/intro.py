@@ -92,8 +92,8 @@ def register(app: App, services: Services, command: MentorCommand) -> None:
         except NotYours:
             refuse(client, user_id, f"confirmed agreement {agreement_id}")
             return
-        except RequestClosed:
-            respond(replace_original=True, **agreement_closed_message().as_kwargs())
+        except RequestClosed as closed:
+            respond(replace_original=False, **agreement_closed_message(closed.status).as_kwargs())
             return
         respond(replace_original=True, **confirmed_for_confirmer().as_kwargs())
         pair = agreement.pair

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
-from tests.conftest import Running
+from bot.slack import make_client
+from scheduler.tick import TickReport, run_tick
+from tests.conftest import BOT_TOKEN, Running
 from tests.fakes.payloads import Reply
 from tests.fakes.slack_api import Call
 
@@ -116,3 +119,21 @@ def mentor_request_dm(app: Running, mentor: str, count: int = 1) -> Call:
 
 def button_value(call: Call, action_id: str) -> str:
     return str(next(b for b in buttons(call.args["blocks"]) if b["action_id"] == action_id)["value"])
+
+
+def paired(app: Running, mentor: str = "UBEN", mentee: str = "UANA") -> int:
+    """Join both, request, accept; returns the new pair's ID (from the intro's agreement button)."""
+    join(app, mentor, MENTOR_PROFILE)
+    join(app, mentee, MENTEE_PROFILE)
+    request_mentor(app, mentee, mentor, "I'd love help preparing my first conference talk, from outline to delivery.")
+    dm = mentor_request_dm(app, mentor)
+    app.user.click(mentor, "find.accept", value=button_value(dm, "find.accept"), channel=f"D{mentor}")
+    channel = "G" + "".join(u[-3:] for u in sorted([mentor, mentee]))
+    intro = app.slack.wait_for_message(channel)[0]
+    return int(button_value(intro, "agreement.open"))
+
+
+def tick_at(app: Running, when: datetime) -> TickReport:
+    """One scheduler pass as of `when`, against the same database and fake Slack."""
+    client = make_client(app.slack.base_url, BOT_TOKEN, 5)
+    return run_tick(app.services, lambda _team: client, when)

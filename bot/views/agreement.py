@@ -166,5 +166,7 @@ def confirmed_for_confirmer() -> Message:
     return Message(text="Confirmed. I've posted your agreement in your group DM.")
 
 
-def agreement_closed_message() -> Message:
+def agreement_closed_message(status: str) -> Message:
+    if status == "own_proposal":
+        return Message(text="This is your own proposal: it's waiting for your partner to confirm.")
     return Message(text="This proposal was replaced or already confirmed, so there's nothing to do here.")

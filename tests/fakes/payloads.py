@@ -150,6 +150,23 @@ class SlackUserAgent:
             payload["message"] = {"ts": message_ts or "1.1", "text": ""}
         return self._interaction(payload)
 
+    def interact(self, user_id: str, action: dict[str, Any], channel: str) -> Reply:
+        """Use any interactive element (a select menu, say) in a message in `channel`."""
+        return self._interaction(
+            {
+                "type": "block_actions",
+                "user": {"id": user_id, "username": user_id.lower(), "team_id": self.team_id},
+                "team": {"id": self.team_id, "domain": "fake"},
+                "api_app_id": "A0MENTOR",
+                "trigger_id": f"trigger.{next(self._ids)}",
+                "response_url": self.fake.response_url(),
+                "container": {"type": "message", "channel_id": channel, "message_ts": "1.1"},
+                "channel": {"id": channel},
+                "message": {"ts": "1.1", "text": ""},
+                "actions": [action],
+            }
+        )
+
     def submit(self, user_id: str, view: dict[str, Any], values: dict[str, Any]) -> Reply:
         """Submit a modal the bot opened, with `values` keyed by the input blocks' block_id."""
         submitted = {**view, "state": {"values": fill_state(view, values)}, "team_id": self.team_id}
