@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import func, select, update
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from bot.pairs import PairView, end_pair, pair_for_member, view_of
@@ -43,13 +43,3 @@ def end_without_blame(session: Session, team_id: str, user_id: str, pair_id: int
     pair = pair_for_member(session, team_id, user_id, pair_id)
     end_pair(session, pair, "not_a_fit", now)
     return view_of(session, pair)
-
-
-def fit_counts(session: Session, team_id: str) -> dict[FitAnswer, int]:
-    """How many answers of each kind the program has: all admins ever see of fit checks."""
-    rows = session.execute(
-        select(FitCheck.answer, func.count()).where(FitCheck.team_id == team_id).group_by(FitCheck.answer)
-    )
-    counts = {a: 0 for a in FitAnswer}
-    counts.update({a: int(n) for a, n in rows})
-    return counts

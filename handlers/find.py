@@ -54,6 +54,7 @@ from bot.views.find import (
     withdrawn_message,
 )
 from bot.views.join import profile_fields
+from handlers.home import refresh_home
 from handlers.intro import start_conversation
 from handlers.router import Invocation, MentorCommand, action_value, workspace_of
 
@@ -122,6 +123,11 @@ def register(app: App, services: Services, command: MentorCommand) -> None:
         with services.db.unit_of_work() as session:
             remember_mentor_message(session, request.id, channel, ts)
         send_dm(client, user_id, request_sent_message(request))
+        refresh_both(client, request)
+
+    def refresh_both(client: WebClient, request: RequestView) -> None:
+        for person in (request.mentee_user_id, request.mentor_user_id):
+            refresh_home(services, client, request.team_id, person)
 
     def _update_mentor_message(client: WebClient, request: RequestView, message: Message, clicked_ts: str) -> None:
         if request.mentor_channel and request.mentor_message_ts and request.mentor_message_ts != clicked_ts:
@@ -193,6 +199,7 @@ def register(app: App, services: Services, command: MentorCommand) -> None:
         except MentorbotError:
             suggestions = []
         send_dm(client, request.mentee_user_id, declined_for_mentee(request, suggestions))
+        refresh_both(client, request)
 
     def on_withdraw(ack: Ack, body: dict[str, Any], respond: Respond, client: WebClient, context: BoltContext) -> None:
         ack()
@@ -209,6 +216,7 @@ def register(app: App, services: Services, command: MentorCommand) -> None:
             return
         respond(replace_original=True, **withdrawn_message().as_kwargs())
         _update_mentor_message(client, request, withdrawn_for_mentor(request), "")
+        refresh_both(client, request)
 
     command.add("find", "find [topic]", "see the mentors who fit you best, and ask one", on_find)
     app.action(FIND_REQUEST)(on_request_button)

@@ -164,3 +164,21 @@ def test_find_before_joining_or_as_mentor_only_says_what_to_do(app: Running) -> 
     assert "Join the program first" in find(app, "UEVE").text()
     join(app, "UBEN", MENTOR_PROFILE)
     assert "set your role to *Both*" in find(app, "UBEN").text()
+
+
+def test_open_requests_show_on_both_app_homes(app: Running) -> None:
+    program(app)
+    request_mentor(app, "UANA", "UBEN", REQUEST)
+    mentor_request_dm(app, "UBEN")
+
+    def latest_home(user: str) -> str:
+        homes = [c for c in app.slack.calls if c.method == "views.publish" and c.args["user_id"] == user]
+        return homes[-1].text() if homes else ""
+
+    app.slack.wait_until(
+        "homes refreshed",
+        lambda _: (
+            "asked you to mentor them" in latest_home("UBEN")
+            and "Your request to <@UBEN> is waiting" in latest_home("UANA")
+        ),
+    )
