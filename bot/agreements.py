@@ -8,11 +8,12 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from bot.activity import touch
+from bot.cadence import cadence_interval
 from bot.errors import NotYours, RequestClosed
 from bot.pairs import PairView, pair_for_member, view_of
 from storage.models import Agreement, AgreementStatus, Cadence, MeetingChannel, Pair, PairStatus
 
-CADENCE_DAYS = {Cadence.WEEKLY: 7, Cadence.BIWEEKLY: 14, Cadence.MONTHLY: 28}
 MEETING_MINUTES = (30, 45, 60, 90)
 LENGTH_MONTHS = (3, 6, 12)
 DAYS_PER_MONTH = 30
@@ -149,6 +150,8 @@ def confirm(session: Session, team_id: str, user_id: str, agreement_id: int, now
         previous.status = AgreementStatus.SUPERSEDED
     agreement.status = AgreementStatus.ACTIVE
     agreement.confirmed_at = now
-    pair.next_checkin_at = now + timedelta(days=CADENCE_DAYS[agreement.cadence])
+    pair.cadence = agreement.cadence
+    touch(pair, now)
+    pair.next_checkin_at = now + cadence_interval(agreement.cadence)
     pair.ends_at = (pair.started_at or now) + timedelta(days=DAYS_PER_MONTH * agreement.length_months)
     return agreement_view(session, agreement)

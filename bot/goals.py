@@ -9,6 +9,7 @@ from datetime import date, datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from bot.activity import touch
 from bot.errors import NotYours, RequestClosed
 from bot.pairs import PairView, pair_for_member, view_of
 from bot.text import squash
@@ -106,6 +107,7 @@ def last_day_of(pair: Pair, now: datetime) -> date:
 
 def _event(session: Session, goal: Goal, actor: str, kind: str, detail: str, now: datetime) -> None:
     session.add(GoalEvent(goal_id=goal.id, actor=actor, kind=kind, detail=detail[:1000], created_at=now))
+    touch(session.get_one(Pair, goal.pair_id), now)
 
 
 def _view(session: Session, goal: Goal) -> GoalView:

@@ -9,9 +9,10 @@ from datetime import datetime, timedelta
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from bot.activity import touch
 from bot.errors import NotYours
 from bot.matching import History
-from storage.models import MatchRequest, Pair, PairSource, PairStatus, Person, PersonStatus, RequestStatus
+from storage.models import MatchRequest, Pair, PairSource, PairStatus, Person, PersonStatus, Program, RequestStatus
 
 LIVE = (PairStatus.PROPOSED, PairStatus.ACTIVE)
 FIT_CHECK_AFTER = timedelta(days=14)
@@ -20,6 +21,7 @@ FIT_CHECK_AFTER = timedelta(days=14)
 @dataclass(frozen=True)
 class PairView:
     id: int
+    team_id: str
     mentor_user_id: str
     mentee_user_id: str
     mentor_name: str
@@ -82,18 +84,25 @@ def create_pair(
         mentee_confirmed=status is PairStatus.ACTIVE,
         created_at=now,
     )
-    if status is PairStatus.ACTIVE:
-        activate(pair, now)
     session.add(pair)
     session.flush()
+    if status is PairStatus.ACTIVE:
+        activate(session, pair, now)
+        session.flush()
     return pair
 
 
-def activate(pair: Pair, now: datetime) -> None:
-    """The pair starts now; its private fit check is due two weeks in."""
+def activate(session: Session, pair: Pair, now: datetime) -> None:
+    """The pair starts now: fit check two weeks in, first evaluation on the program's first evaluation day."""
+    mentee = session.get_one(Person, pair.mentee_id)
+    program = session.scalars(select(Program).where(Program.team_id == pair.team_id)).one_or_none()
+    days = list(program.evaluation_days) if program is not None else [30, 60, 90]
     pair.status = PairStatus.ACTIVE
     pair.started_at = now
+    pair.cadence = mentee.cadence
     pair.fit_check_at = now + FIT_CHECK_AFTER
+    pair.next_evaluation_at = now + timedelta(days=int(days[0])) if days else None
+    touch(pair, now)
 
 
 def live_pair_as_mentee(session: Session, mentee_id: int) -> Pair | None:
@@ -108,6 +117,7 @@ def view_of(session: Session, pair: Pair) -> PairView:
     shared = sorted(set(mentee.goals) & set(mentor.expertise))
     return PairView(
         id=pair.id,
+        team_id=pair.team_id,
         mentor_user_id=mentor.slack_user_id,
         mentee_user_id=mentee.slack_user_id,
         mentor_name=mentor.display_name or mentor.slack_user_id,
@@ -169,4 +179,7 @@ def end_pair(session: Session, pair: Pair, reason: str, now: datetime) -> None:
     pair.end_reason = reason[:40]
     pair.next_checkin_at = None
     pair.fit_check_at = None
+    pair.health_check_at = pair.dormant_at = pair.close_at = None
+    # The final evaluation is due at once; the scheduler sends it.
+    pair.next_evaluation_at = now
     release_slot(session, pair.mentor_id)

@@ -183,7 +183,7 @@ def confirm_pair(session: Session, team_id: str, user_id: str, pair_id: int, now
     else:
         pair.mentee_confirmed = True
     if pair.mentor_confirmed and pair.mentee_confirmed:
-        activate(pair, now)
+        activate(session, pair, now)
     return view_of(session, pair)
 
 

@@ -1,4 +1,4 @@
-"""Private feedback: the fit check answers, and ending a pair without blame."""
+"""Private feedback: fit check answers, evaluations (shared only by choice), and ending a pair without blame."""
 
 from __future__ import annotations
 
@@ -7,11 +7,23 @@ from typing import Any
 from slack_bolt import Ack, App, BoltContext, Respond
 from slack_sdk import WebClient
 
-from bot.errors import NotYours
+from bot.errors import NotYours, RequestClosed
+from bot.evaluations import open_evaluation
+from bot.evaluations import submit as submit_evaluation
+from bot.evaluations import validate as validate_evaluation
 from bot.fit import answer, end_without_blame
 from bot.services import Services
 from bot.slack import send_dm
 from bot.views.blocks import Message
+from bot.views.evaluations import (
+    EVALUATION_OPEN,
+    EVALUATION_SUBMIT,
+    evaluation_modal,
+    read_evaluation_form,
+    shared_with_partner,
+    thanks_message,
+)
+from bot.views.evaluations import already_answered as evaluation_answered
 from bot.views.fit import (
     FIT_DECIDING,
     FIT_GOOD,
@@ -73,6 +85,49 @@ def register(app: App, services: Services, command: MentorCommand) -> None:
         ack()
         respond(replace_original=True, **kept_answer().as_kwargs())
 
+    def on_evaluation_open(
+        ack: Ack, body: dict[str, Any], respond: Respond, client: WebClient, context: BoltContext
+    ) -> None:
+        ack()
+        team_id, user_id, evaluation_id = workspace_of(context), str(body["user"]["id"]), action_value(body)
+        try:
+            with services.db.unit_of_work() as session:
+                ask = open_evaluation(session, team_id, user_id, evaluation_id)
+        except NotYours:
+            refuse(client, user_id, f"opened evaluation {evaluation_id}")
+            return
+        except RequestClosed:
+            respond(replace_original=False, **evaluation_answered().as_kwargs())
+            return
+        client.views_open(trigger_id=str(body["trigger_id"]), view=evaluation_modal(ask))
+
+    def on_evaluation_submit(
+        ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient, context: BoltContext
+    ) -> None:
+        answers = read_evaluation_form(view.get("state", {}).get("values", {}))
+        errors = validate_evaluation(answers)
+        if errors:
+            ack(response_action="errors", errors=errors)
+            return
+        team_id, user_id = workspace_of(context), str(body["user"]["id"])
+        try:
+            with services.db.unit_of_work() as session:
+                ask = submit_evaluation(
+                    session, team_id, user_id, int(view.get("private_metadata") or 0), answers, services.clock.now()
+                )
+        except (NotYours, ValueError):
+            ack(response_action="errors", errors={"overall": "This evaluation belongs to someone else."})
+            return
+        except RequestClosed:
+            ack(response_action="errors", errors={"overall": "You've already sent this evaluation. Thank you!"})
+            return
+        ack()
+        send_dm(client, user_id, thanks_message(answers.share))
+        if answers.share:
+            send_dm(client, ask.partner_id, shared_with_partner(ask, answers))
+
+    app.action(EVALUATION_OPEN)(on_evaluation_open)
+    app.view(EVALUATION_SUBMIT)(on_evaluation_submit)
     for action_id in ANSWERS:
         app.action(action_id)(on_answer)
     app.action(PAIR_END)(on_end)

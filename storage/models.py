@@ -113,6 +113,9 @@ class Program(Base):
     anonymity_threshold: Mapped[int] = mapped_column(Integer, default=5)
     request_expiry_hours: Mapped[int] = mapped_column(Integer, default=72)
     match_weights: Mapped[dict[str, Any]] = mapped_column(default=dict, server_default="{}")
+    evaluation_days: Mapped[list[Any]] = mapped_column(
+        JSON, default=lambda: [30, 60, 90], server_default="[30, 60, 90]"
+    )
     created_at: Mapped[datetime]
 
 
@@ -189,6 +192,19 @@ class Pair(Base):
     fit_check_at: Mapped[datetime | None] = mapped_column(index=True)
     ends_at: Mapped[datetime | None]
     end_reason: Mapped[str] = mapped_column(String(40), default="", server_default="")
+    cadence: Mapped[Cadence] = mapped_column(_enum(Cadence), default=Cadence.BIWEEKLY, server_default="biweekly")
+    paused_at: Mapped[datetime | None]
+    snoozed_until: Mapped[datetime | None]
+    missed_checkins: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    last_question: Mapped[int] = mapped_column(Integer, default=-1, server_default="-1")
+    last_activity_at: Mapped[datetime | None]
+    low_rating: Mapped[bool] = mapped_column(default=False, server_default=text("false"))
+    at_risk_since: Mapped[datetime | None]
+    health_check_at: Mapped[datetime | None] = mapped_column(index=True)
+    dormant_at: Mapped[datetime | None] = mapped_column(index=True)
+    close_at: Mapped[datetime | None] = mapped_column(index=True)
+    next_evaluation_at: Mapped[datetime | None] = mapped_column(index=True)
+    evaluations_sent: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
 
 class RequestStatus(enum.StrEnum):
@@ -381,3 +397,52 @@ class FitCheck(Base):
     user_id: Mapped[str] = mapped_column(String(32))
     answer: Mapped[FitAnswer] = mapped_column(_enum(FitAnswer))
     created_at: Mapped[datetime]
+
+
+class CheckInStatus(enum.StrEnum):
+    OPEN = "open"
+    MET = "met"
+    NOT_YET = "not_yet"
+    RESCHEDULED = "rescheduled"
+    MISSED = "missed"
+
+
+class CheckIn(Base):
+    """One check-in prompt in a pair's group DM, with who answered what."""
+
+    __tablename__ = "checkins"
+    __table_args__ = (Index("ix_checkins_pair", "pair_id", "status"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    team_id: Mapped[str] = mapped_column(String(32))
+    pair_id: Mapped[int] = mapped_column(ForeignKey("pairs.id"))
+    question: Mapped[str] = mapped_column(Text)
+    status: Mapped[CheckInStatus] = mapped_column(_enum(CheckInStatus), default=CheckInStatus.OPEN)
+    answers: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    notes: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    created_at: Mapped[datetime]
+    answered_at: Mapped[datetime | None]
+
+
+class Evaluation(Base):
+    """One person's private evaluation of their pair at a milestone (day 30, 60, 90, or the end)."""
+
+    __tablename__ = "evaluations"
+    __table_args__ = (
+        UniqueConstraint("pair_id", "user_id", "milestone", name="uq_evaluations_pair_user_milestone"),
+        Index("ix_evaluations_remind", "remind_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    team_id: Mapped[str] = mapped_column(String(32))
+    pair_id: Mapped[int] = mapped_column(ForeignKey("pairs.id"))
+    user_id: Mapped[str] = mapped_column(String(32))
+    milestone: Mapped[str] = mapped_column(String(16))
+    requested_at: Mapped[datetime]
+    remind_at: Mapped[datetime | None]
+    answered_at: Mapped[datetime | None]
+    ratings: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    nps: Mapped[int | None] = mapped_column(Integer)
+    worked: Mapped[str] = mapped_column(Text, default="")
+    change: Mapped[str] = mapped_column(Text, default="")
+    shared: Mapped[bool] = mapped_column(default=False)

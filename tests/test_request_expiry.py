@@ -53,7 +53,9 @@ def test_reminder_once_then_expiry_tells_everyone(app: Running, tmp_path: Path) 
     assert dms(app, "UANA", "didn't get to your request in time") == 1
     assert dms(app, "UADMIN", "expired unanswered (1 so far for them)") == 1
     assert any(c.method == "chat.update" and "expired without an answer" in c.text() for c in app.slack.calls)
-    assert "expired requests 0, fit checks 0; messages sent 0" in tick(app, tmp_path, timedelta(hours=80))
+    assert "expired requests 0, fit checks 0, check-ins 0, evaluations 0, at risk 0, closed 0; messages sent 0" in tick(
+        app, tmp_path, timedelta(hours=80)
+    )
     with app.services.db.unit_of_work() as session:
         request = session.scalars(select(MatchRequest)).one()
     assert request.status is RequestStatus.EXPIRED and request.responded_at is None
