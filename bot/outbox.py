@@ -107,6 +107,8 @@ def deliver(db: Database, client_for: Callable[[str], WebClient], now: datetime)
     while True:
         with db.unit_of_work() as session:
             batch = [(row.id, row.team_id, row.attempts, row) for row in _claim(session, now, BATCH)]
+            # The lease must reach the database before the rows leave the session, or nothing is claimed.
+            session.flush()
             session.expunge_all()
         if not batch:
             return report

@@ -127,13 +127,16 @@ def paired(app: Running, mentor: str = "UBEN", mentee: str = "UANA") -> int:
     join(app, mentee, MENTEE_PROFILE)
     request_mentor(app, mentee, mentor, "I'd love help preparing my first conference talk, from outline to delivery.")
     dm = mentor_request_dm(app, mentor)
+    mark = app.slack.mark()
     app.user.click(mentor, "find.accept", value=button_value(dm, "find.accept"), channel=f"D{mentor}")
     channel = "G" + "".join(u[-3:] for u in sorted([mentor, mentee]))
     intro = app.slack.wait_for_message(channel)[0]
+    app.slack.wait_for("response_url", since=mark)
     return int(button_value(intro, "agreement.open"))
 
 
 def tick_at(app: Running, when: datetime) -> TickReport:
-    """One scheduler pass as of `when`, against the same database and fake Slack."""
+    """Travel to `when` (the app's clock too) and run one scheduler pass against the same database and fake Slack."""
+    app.clock.set(when)
     client = make_client(app.slack.base_url, BOT_TOKEN, 5)
     return run_tick(app.services, lambda _team: client, when)
