@@ -7,6 +7,7 @@ that dies mid-send leaves the lease to expire and the next tick sends the row ag
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -27,6 +28,8 @@ from storage.models import OutboxMessage
 log = logging.getLogger(__name__)
 
 LEASE = timedelta(minutes=2)
+# Messages a second across a workspace; Slack's chat.postMessage allows about one a second per conversation.
+DEFAULT_RATE = 20.0
 MAX_ATTEMPTS = 6
 BATCH = 100
 
@@ -65,6 +68,47 @@ def enqueue(
     )
 
 
+class Pacer:
+    """Keeps to Slack's pace: one message a second per conversation and a workspace-wide rate."""
+
+    def __init__(
+        self,
+        per_second: float,
+        per_channel_interval: float = 1.0,
+        clock: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        self._gap = 1.0 / per_second
+        self._per_channel = per_channel_interval
+        self._clock, self._sleep = clock, sleep
+        self._next_in_team: dict[str, float] = {}
+        self._next_in_channel: dict[tuple[str, str], float] = {}
+
+    def wait(self, team_id: str, channel: str) -> None:
+        """Sleep until a message to `channel` in `team_id` keeps within both limits, then count it as sent."""
+        ready = max(self._next_in_team.get(team_id, 0.0), self._next_in_channel.get((team_id, channel), 0.0))
+        pause = ready - self._clock()
+        if pause > 0:
+            self._sleep(pause)
+        sent = self._clock()
+        self._next_in_team[team_id] = sent + self._gap
+        self._next_in_channel[(team_id, channel)] = sent + self._per_channel
+
+
+def interleave(rows: list[OutboxMessage]) -> list[OutboxMessage]:
+    """Round-robin over conversations, so one busy conversation never holds up the others."""
+    queues: dict[str, list[OutboxMessage]] = {}
+    for row in rows:
+        queues.setdefault(str(row.channel_id or row.user_id), []).append(row)
+    ordered: list[OutboxMessage] = []
+    while queues:
+        for key in list(queues):
+            ordered.append(queues[key].pop(0))
+            if not queues[key]:
+                del queues[key]
+    return ordered
+
+
 @dataclass
 class Delivery:
     sent: int = 0
@@ -101,18 +145,23 @@ def _send(client: WebClient, row: OutboxMessage) -> None:
         client.chat_postMessage(channel=channel, text=row.text, blocks=row.blocks)
 
 
-def deliver(db: Database, client_for: Callable[[str], WebClient], now: datetime) -> Delivery:
-    """Send every due message; failures back off exponentially and give up after MAX_ATTEMPTS."""
+def deliver(
+    db: Database, client_for: Callable[[str], WebClient], now: datetime, pacer: Pacer | None = None
+) -> Delivery:
+    """Send every due message at Slack's pace; failures back off exponentially and give up after MAX_ATTEMPTS."""
     report = Delivery()
+    pacer = pacer or Pacer(per_second=DEFAULT_RATE)
     while True:
         with db.unit_of_work() as session:
-            batch = [(row.id, row.team_id, row.attempts, row) for row in _claim(session, now, BATCH)]
+            claimed = interleave(_claim(session, now, BATCH))
+            batch = [(row.id, row.team_id, row.attempts, row) for row in claimed]
             # The lease must reach the database before the rows leave the session, or nothing is claimed.
             session.flush()
             session.expunge_all()
         if not batch:
             return report
         for row_id, team_id, attempts, row in batch:
+            pacer.wait(team_id, str(row.channel_id or row.user_id))
             try:
                 _send(client_for(team_id), row)
             except (SlackApiError, OSError) as error:

@@ -14,7 +14,7 @@ from bot.checkins import due_checkins, open_checkin
 from bot.evaluations import due_evaluations, due_reminders, request_evaluations
 from bot.fit import claim_due_fit_check
 from bot.health import AtRisk, assess, due_closures, due_dormancy_warnings, due_health_checks
-from bot.outbox import Delivery, deliver, enqueue
+from bot.outbox import Delivery, Pacer, deliver, enqueue
 from bot.pairs import PairView
 from bot.programs import program_admins
 from bot.requests import claim_due_expiry, claim_due_reminder, expired_count
@@ -177,7 +177,9 @@ def _health(services: Services, now: datetime) -> tuple[int, int]:
             return flagged, closed
 
 
-def run_tick(services: Services, client_for: Callable[[str], WebClient], now: datetime) -> TickReport:
+def run_tick(
+    services: Services, client_for: Callable[[str], WebClient], now: datetime, pacer: Pacer | None = None
+) -> TickReport:
     """Everything due at `now`, exactly once across processes, then delivery of the outbox."""
     report = TickReport()
     report.reminders, report.expired = _request_work(services, now)
@@ -185,7 +187,7 @@ def run_tick(services: Services, client_for: Callable[[str], WebClient], now: da
     report.checkins = _checkins(services, now)
     report.at_risk, report.closed = _health(services, now)
     report.evaluations = _evaluations(services, now)
-    report.delivery = deliver(services.db, client_for, now)
+    report.delivery = deliver(services.db, client_for, now, pacer)
     if report.delivery.sent or report.delivery.failed:
         log.info("tick at %s: %s", now.isoformat(), report.summary())
     return report

@@ -19,10 +19,10 @@ from bot.clock import FixedClock
 from bot.services import Services
 from bot.settings import Settings, normalise_database_url
 from handlers.http import BackgroundServer
+from sandbox.fake_slack import FakeSlack
 from storage.migrate import upgrade
 from storage.models import Base
 from tests.fakes.payloads import SlackUserAgent
-from tests.fakes.slack_api import FakeSlack
 
 MENTORBOT = str(Path(sys.executable).parent / "mentorbot")
 SIGNING_SECRET = "test-signing-secret"

@@ -6,10 +6,10 @@ from datetime import datetime
 from typing import Any
 
 from bot.slack import make_client
+from sandbox.fake_slack import Call
 from scheduler.tick import TickReport, run_tick
 from tests.conftest import BOT_TOKEN, Running
 from tests.fakes.payloads import Reply
-from tests.fakes.slack_api import Call
 
 MENTOR_PROFILE: dict[str, Any] = {
     "role": "mentor",

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
+from sandbox.fake_slack import Call
 from storage.models import Pair, PairStatus, Person
 from tests.conftest import Running
-from tests.fakes.slack_api import Call
 from tests.steps import MENTEE_PROFILE, MENTOR_PROFILE, button_value, find, join
 
 

@@ -12,9 +12,9 @@ from pathlib import Path
 
 import pytest
 
+from sandbox.fake_slack import FakeSlack
 from tests.conftest import BOT_TOKEN, MENTORBOT, SIGNING_SECRET, run_mentorbot
 from tests.fakes.payloads import SlackUserAgent
-from tests.fakes.slack_api import FakeSlack
 
 
 def test_serve_without_tokens_explains_what_is_missing(tmp_path: Path) -> None:

@@ -9,6 +9,7 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
+from sandbox.fake_slack import Call
 from storage.models import (
     Agreement,
     AgreementStatus,
@@ -21,7 +22,6 @@ from storage.models import (
     Person,
 )
 from tests.conftest import START, Running
-from tests.fakes.slack_api import Call
 from tests.steps import button_value, paired, tick_at
 
 TERMS: dict[str, Any] = {

@@ -10,9 +10,9 @@ from typing import Any
 from sqlalchemy import select
 
 from bot.outbox import _claim
+from sandbox.fake_slack import Call
 from storage.models import CheckIn, CheckInStatus, Evaluation, OutboxMessage, Pair, PairStatus, Person
 from tests.conftest import BOT_TOKEN, MENTORBOT, START, Running
-from tests.fakes.slack_api import Call
 from tests.steps import button_value, buttons, paired, tick_at
 
 TERMS: dict[str, Any] = {

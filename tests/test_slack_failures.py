@@ -8,9 +8,9 @@ from sqlalchemy import select
 
 from bot.clock import FixedClock
 from bot.settings import Settings
+from sandbox.fake_slack import FakeSlack
 from storage.models import Person
 from tests.conftest import Running, running_app
-from tests.fakes.slack_api import FakeSlack
 from tests.steps import MENTOR_PROFILE, join
 
 

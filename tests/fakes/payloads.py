@@ -13,7 +13,7 @@ from urllib.parse import urlencode
 
 from slack_sdk.signature import SignatureVerifier
 
-from tests.fakes.slack_api import FakeSlack
+from sandbox.fake_slack import FakeSlack
 
 
 @dataclass(frozen=True)
@@ -25,7 +25,7 @@ class Reply:
         return dict(json.loads(self.body)) if self.body else {}
 
     def text(self) -> str:
-        from tests.fakes.slack_api import flatten_text
+        from sandbox.fake_slack import flatten_text
 
         return flatten_text(self.json())
 

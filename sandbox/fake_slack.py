@@ -1,4 +1,4 @@
-"""A fake Slack Web API on 127.0.0.1 that records every call and checks messages against Block Kit limits."""
+"""A local stand-in for the Slack Web API on 127.0.0.1: records every call, checks Block Kit limits, can fail."""
 
 from __future__ import annotations
 
@@ -96,6 +96,10 @@ class FakeSlack:
         self._changed = threading.Condition()
         self._ids = itertools.count(1)
         self._server: ThreadingHTTPServer | None = None
+        self._per_channel_interval = 0.0
+        self._workspace_interval = 0.0
+        self._last_post: dict[str, float] = {}
+        self._post_times: list[float] = []
 
     # --- set-up ---
     def add_user(self, user_id: str, name: str, tz: str = "UTC", is_admin: bool = False) -> None:
@@ -115,6 +119,27 @@ class FakeSlack:
         """Make the next `times` calls of `method` answer 429 (`ratelimited`), 500 or a slow `timeout`."""
         with self._changed:
             self._failures.setdefault(method, []).extend(_Failure(kind, retry_after, delay) for _ in range(times))
+
+    def enforce_rate_limits(self, per_channel_per_second: float, workspace_per_second: float) -> None:
+        """Answer 429 with Retry-After, as Slack does, when messages come faster than these rates."""
+        self._per_channel_interval = 1.0 / per_channel_per_second
+        self._workspace_interval = 1.0 / workspace_per_second
+
+    def _rate_limited(self, method: str, args: dict[str, Any]) -> bool:
+        if method != "chat.postMessage" or not self._workspace_interval:
+            return False
+        now = time.monotonic()
+        channel = str(args.get("channel"))
+        with self._changed:
+            recent = [t for t in self._post_times if now - t < 1.0]
+            # Slack's limits are over a window; allow the workspace rate within any one-second window.
+            too_fast_here = now - self._last_post.get(channel, -1e9) < self._per_channel_interval * 0.95
+            too_fast_overall = len(recent) >= round(1.0 / self._workspace_interval)
+            if too_fast_here or too_fast_overall:
+                return True
+            self._last_post[channel] = now
+            self._post_times = [*recent, now]
+            return False
 
     # --- lifecycle ---
     def start(self) -> FakeSlack:
@@ -220,6 +245,11 @@ class FakeSlack:
                 self._reply(request, 500, {"ok": False, "error": "internal_error"})
                 return
             time.sleep(failure.delay)
+        if self._rate_limited(method, args):
+            with self._changed:
+                self.attempts["rate_limited"] = self.attempts.get("rate_limited", 0) + 1
+            self._reply(request, 429, {"ok": False, "error": "ratelimited"}, {"Retry-After": "1"})
+            return
         auth = request.headers.get("Authorization", "")
         token = auth.removeprefix("Bearer ") if auth.startswith("Bearer ") else args.get("token")
         problems = block_kit_problems(method, args)
