@@ -106,8 +106,9 @@ def test_decline_tells_the_mentee_kindly_with_the_note_and_other_mentors(app: Ru
     program(app)
     request_mentor(app, "UANA", "UBEN", REQUEST)
     dm = mentor_request_dm(app, "UBEN")
+    mark = app.slack.mark()
     app.user.click("UBEN", "find.decline", value=button_value(dm, "find.decline"), channel="DUBEN")
-    modal = app.slack.wait_for("views.open")[-1].args["view"]
+    modal = app.slack.wait_for("views.open", since=mark)[-1].args["view"]
     assert modal["callback_id"] == "find.decline_submit"
     assert app.user.submit("UBEN", modal, {"note": "On leave until <!channel> March"}).body == ""
     told = app.slack.wait_until(
