@@ -190,7 +190,7 @@ class Pair(Base):
     # Due times the scheduler claims; indexed so a tick costs O(due).
     next_checkin_at: Mapped[datetime | None] = mapped_column(index=True)
     fit_check_at: Mapped[datetime | None] = mapped_column(index=True)
-    ends_at: Mapped[datetime | None]
+    ends_at: Mapped[datetime | None] = mapped_column(index=True)
     end_reason: Mapped[str] = mapped_column(String(40), default="", server_default="")
     cadence: Mapped[Cadence] = mapped_column(_enum(Cadence), default=Cadence.BIWEEKLY, server_default="biweekly")
     paused_at: Mapped[datetime | None]
@@ -205,6 +205,7 @@ class Pair(Base):
     close_at: Mapped[datetime | None] = mapped_column(index=True)
     next_evaluation_at: Mapped[datetime | None] = mapped_column(index=True)
     evaluations_sent: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    stay_in_touch_at: Mapped[datetime | None] = mapped_column(index=True)
 
 
 class RequestStatus(enum.StrEnum):
@@ -446,3 +447,55 @@ class Evaluation(Base):
     worked: Mapped[str] = mapped_column(Text, default="")
     change: Mapped[str] = mapped_column(Text, default="")
     shared: Mapped[bool] = mapped_column(default=False)
+
+
+class ShoutoutStatus(enum.StrEnum):
+    ASKING = "asking"
+    POSTED = "posted"
+    DECLINED = "declined"
+
+
+class Shoutout(Base):
+    """A finished milestone or goal that may be celebrated in the program channel once both people agree."""
+
+    __tablename__ = "shoutouts"
+    __table_args__ = (Index("ix_shoutouts_pair", "pair_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    team_id: Mapped[str] = mapped_column(String(32))
+    pair_id: Mapped[int] = mapped_column(ForeignKey("pairs.id"))
+    goal_id: Mapped[int] = mapped_column(ForeignKey("goals.id"))
+    achievement: Mapped[str] = mapped_column(String(200))
+    story: Mapped[str] = mapped_column(Text)
+    consents: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    status: Mapped[ShoutoutStatus] = mapped_column(_enum(ShoutoutStatus), default=ShoutoutStatus.ASKING)
+    created_at: Mapped[datetime]
+    posted_at: Mapped[datetime | None]
+
+
+class Thanks(Base):
+    __tablename__ = "thanks"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    team_id: Mapped[str] = mapped_column(String(32), index=True)
+    from_user: Mapped[str] = mapped_column(String(32))
+    to_user: Mapped[str] = mapped_column(String(32))
+    message: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime]
+    shared_at: Mapped[datetime | None]
+
+
+class HelpRequest(Base):
+    """A confidential request to program admins; the partner is never told."""
+
+    __tablename__ = "help_requests"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    team_id: Mapped[str] = mapped_column(String(32), index=True)
+    user_id: Mapped[str] = mapped_column(String(32))
+    pair_id: Mapped[int | None] = mapped_column(ForeignKey("pairs.id"))
+    reason: Mapped[str] = mapped_column(String(40))
+    details: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime]
+    handled_by: Mapped[str | None] = mapped_column(String(32))
+    handled_at: Mapped[datetime | None]

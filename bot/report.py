@@ -1,0 +1,167 @@
+"""Program health for admins: counts and averages only, with small groups hidden so nobody can be singled out."""
+
+from __future__ import annotations
+
+import statistics
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from bot.evaluations import RATINGS
+from storage.models import (
+    CheckIn,
+    CheckInStatus,
+    Evaluation,
+    FitAnswer,
+    FitCheck,
+    Goal,
+    GoalStatus,
+    MatchRequest,
+    Pair,
+    PairStatus,
+    Program,
+    RequestStatus,
+)
+
+MIN_THRESHOLD = 3
+MILESTONES = ("day30", "day60", "day90", "final")
+
+
+def suppress(groups: Mapping[str, Sequence[float]], threshold: int) -> dict[str, float | None]:
+    """Each group's mean, or None where it is hidden.
+
+    A group with fewer than `threshold` respondents is hidden; while the hidden groups together have fewer than
+    `threshold` respondents, the smallest shown group is hidden too (complementary suppression), so no hidden
+    figure can be worked out by subtracting the shown ones from the overall one.
+    """
+    counts = {name: len(values) for name, values in groups.items() if values}
+    hidden = {name for name, n in counts.items() if n < threshold}
+    while hidden and sum(counts[name] for name in hidden) < threshold:
+        shown = [name for name in counts if name not in hidden]
+        if not shown:
+            break
+        hidden.add(min(shown, key=lambda name: (counts[name], name)))
+    return {
+        name: (None if name in hidden or not values else round(statistics.fmean(values), 2))
+        for name, values in groups.items()
+    }
+
+
+def overall(values: Sequence[float], threshold: int) -> float | None:
+    return round(statistics.fmean(values), 2) if len(values) >= threshold else None
+
+
+@dataclass(frozen=True)
+class QuestionRow:
+    question: str
+    overall: float | None
+    respondents: int
+    by_milestone: dict[str, float | None]
+
+
+@dataclass(frozen=True)
+class Report:
+    threshold: int
+    active_pairs: int
+    proposed_pairs: int
+    ended_pairs: int
+    at_risk_pairs: int
+    requests: dict[str, int]
+    median_response_hours: float | None
+    checkin_rate: float | None
+    checkins_closed: int
+    goals_total: int
+    goals_completed: int
+    evaluations: list[QuestionRow]
+    nps: float | None
+    fit: dict[str, int] | None
+
+
+def program_report(session: Session, team_id: str, configured_threshold: int | None = None) -> Report:
+    program = session.scalars(select(Program).where(Program.team_id == team_id)).one_or_none()
+    threshold = max(MIN_THRESHOLD, configured_threshold or (program.anonymity_threshold if program else 5))
+    pairs = dict(
+        session.execute(select(Pair.status, func.count()).where(Pair.team_id == team_id).group_by(Pair.status)).all()
+    )
+    at_risk = session.scalar(
+        select(func.count()).where(
+            Pair.team_id == team_id, Pair.status == PairStatus.ACTIVE, Pair.at_risk_since.is_not(None)
+        )
+    )
+    requests = {
+        str(status): int(n)
+        for status, n in session.execute(
+            select(MatchRequest.status, func.count())
+            .where(MatchRequest.team_id == team_id)
+            .group_by(MatchRequest.status)
+        )
+    }
+    waits = [
+        (responded - created).total_seconds() / 3600
+        for created, responded in session.execute(
+            select(MatchRequest.created_at, MatchRequest.responded_at).where(
+                MatchRequest.team_id == team_id,
+                MatchRequest.responded_at.is_not(None),
+                MatchRequest.status.in_((RequestStatus.ACCEPTED, RequestStatus.DECLINED)),
+            )
+        )
+        if responded is not None
+    ]
+    closed = dict(
+        session.execute(
+            select(CheckIn.status, func.count())
+            .where(CheckIn.team_id == team_id, CheckIn.status != CheckInStatus.OPEN)
+            .group_by(CheckIn.status)
+        ).all()
+    )
+    closed_total = sum(closed.values())
+    goals = dict(
+        session.execute(select(Goal.status, func.count()).where(Goal.team_id == team_id).group_by(Goal.status)).all()
+    )
+    answered = list(
+        session.execute(
+            select(Evaluation.milestone, Evaluation.ratings, Evaluation.nps).where(
+                Evaluation.team_id == team_id, Evaluation.answered_at.is_not(None)
+            )
+        )
+    )
+    rows = []
+    for key, question in RATINGS.items():
+        by_milestone: dict[str, list[float]] = {m: [] for m in MILESTONES}
+        for milestone, ratings, _ in answered:
+            if key in ratings and milestone in by_milestone:
+                by_milestone[milestone].append(float(ratings[key]))
+        everyone = [v for values in by_milestone.values() for v in values]
+        rows.append(
+            QuestionRow(question, overall(everyone, threshold), len(everyone), suppress(by_milestone, threshold))
+        )
+    scores = [int(nps) for _, _, nps in answered if nps is not None]
+    nps = None
+    if len(scores) >= threshold:
+        promoters = sum(s >= 9 for s in scores)
+        detractors = sum(s <= 6 for s in scores)
+        nps = round(100 * (promoters - detractors) / len(scores), 1)
+    fit_rows = dict(
+        session.execute(
+            select(FitCheck.answer, func.count()).where(FitCheck.team_id == team_id).group_by(FitCheck.answer)
+        ).all()
+    )
+    fit = {str(a): int(fit_rows.get(a, 0)) for a in FitAnswer} if sum(fit_rows.values()) >= threshold else None
+    return Report(
+        threshold=threshold,
+        active_pairs=int(pairs.get(PairStatus.ACTIVE, 0)),
+        proposed_pairs=int(pairs.get(PairStatus.PROPOSED, 0)),
+        ended_pairs=int(pairs.get(PairStatus.ENDED, 0)),
+        at_risk_pairs=int(at_risk or 0),
+        requests=requests,
+        median_response_hours=round(statistics.median(waits), 1) if waits else None,
+        checkin_rate=round(closed.get(CheckInStatus.MET, 0) / closed_total, 3) if closed_total else None,
+        checkins_closed=closed_total,
+        goals_total=sum(int(n) for n in goals.values()),
+        goals_completed=int(goals.get(GoalStatus.COMPLETED, 0)),
+        evaluations=rows,
+        nps=nps,
+        fit=fit,
+    )
