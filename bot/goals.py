@@ -228,25 +228,27 @@ def complete_milestone(
     milestone = session.get(Milestone, milestone_id)
     if milestone is None or milestone.goal_id != goal.id:
         raise NotYours(f"{user_id} on milestone {milestone_id}")
-    if milestone.done_at is None:
-        milestone.done_at = now
-        _event(session, goal, user_id, "milestone_done", milestone.title, now)
-        session.flush()
-        all_ = list(session.scalars(select(Milestone).where(Milestone.goal_id == goal.id)))
-        share = round(100 * sum(m.done_at is not None for m in all_) / len(all_))
-        goal.progress = max(goal.progress, share)
-        goal.updated_at = now
+    if milestone.done_at is not None:
+        raise RequestClosed("done")
+    milestone.done_at = now
+    _event(session, goal, user_id, "milestone_done", milestone.title, now)
+    session.flush()
+    all_ = list(session.scalars(select(Milestone).where(Milestone.goal_id == goal.id)))
+    share = round(100 * sum(m.done_at is not None for m in all_) / len(all_))
+    goal.progress = max(goal.progress, share)
+    goal.updated_at = now
     return _view(session, goal), milestone.title
 
 
 def complete_goal(session: Session, team_id: str, user_id: str, goal_id: int, now: datetime) -> GoalView:
     goal = goal_for_member(session, team_id, user_id, goal_id)
-    if goal.status is not GoalStatus.COMPLETED:
-        goal.status = GoalStatus.COMPLETED
-        goal.progress = 100
-        goal.completed_at = now
-        goal.updated_at = now
-        _event(session, goal, user_id, "completed", goal.title, now)
+    if goal.status is GoalStatus.COMPLETED:
+        raise RequestClosed("completed")
+    goal.status = GoalStatus.COMPLETED
+    goal.progress = 100
+    goal.completed_at = now
+    goal.updated_at = now
+    _event(session, goal, user_id, "completed", goal.title, now)
     return _view(session, goal)
 
 

@@ -30,7 +30,7 @@ MILESTONES = ("day30", "day60", "day90", "final")
 
 
 def suppress(groups: Mapping[str, Sequence[float]], threshold: int) -> dict[str, float | None]:
-    """Each group's mean, or None where it is hidden.
+    """Each answered group's mean, or None where it is hidden; groups nobody answered are left out.
 
     A group with fewer than `threshold` respondents is hidden; while the hidden groups together have fewer than
     `threshold` respondents, the smallest shown group is hidden too (complementary suppression), so no hidden
@@ -44,8 +44,9 @@ def suppress(groups: Mapping[str, Sequence[float]], threshold: int) -> dict[str,
             break
         hidden.add(min(shown, key=lambda name: (counts[name], name)))
     return {
-        name: (None if name in hidden or not values else round(statistics.fmean(values), 2))
+        name: (None if name in hidden else round(statistics.fmean(values), 2))
         for name, values in groups.items()
+        if values
     }
 
 

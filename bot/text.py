@@ -21,3 +21,12 @@ def cut(text: str, limit: int) -> str:
 def squash(text: str) -> str:
     """Collapse runs of white space and trim, as for a tag or a one-line title."""
     return _SPACE.sub(" ", text).strip()
+
+
+_MENTION = re.compile(r"^<@([UW][A-Z0-9]+)(?:\|[^>]*)?>$")
+
+
+def parse_mention(token: str) -> str | None:
+    """The user ID in an escaped mention such as `<@U123|ana>`, as `/mentor` delivers it (should_escape)."""
+    found = _MENTION.match(token.strip())
+    return found.group(1) if found else None

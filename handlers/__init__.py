@@ -5,13 +5,13 @@ from __future__ import annotations
 from slack_bolt import App
 
 from bot.services import Services
-from handlers import admin, checkins, feedback, find, goals, home, intro, join
+from handlers import admin, celebrate, checkins, feedback, find, goals, home, intro, join
 from handlers.router import MentorCommand
 
 
 def register(app: App, services: Services) -> MentorCommand:
     command = MentorCommand()
-    for feature in (join, find, intro, goals, checkins, feedback, home, admin):
+    for feature in (join, find, intro, goals, checkins, feedback, celebrate, home, admin):
         feature.register(app, services, command)
     app.command("/mentor")(command)
     return command

@@ -11,11 +11,13 @@ from slack_sdk import WebClient
 from bot.errors import NotYours, RequestClosed
 from bot.outbox import deliver, enqueue
 from bot.programs import is_program_admin, set_match_weights
+from bot.report import program_report
 from bot.requests import parse_weights, program_weights
 from bot.rounds import confirm_pair, decline_pair, discard_round, preview_round, publish_round
 from bot.services import Services
 from bot.slack import user_info
 from bot.views.find import closed_request_message
+from bot.views.report import report_message
 from bot.views.rounds import (
     PAIR_CONFIRM,
     PAIR_DECLINE,
@@ -61,6 +63,11 @@ def register(app: App, services: Services, command: MentorCommand) -> None:
                     set_match_weights(session, call.team_id, changes, services.clock.now())
                 weights = program_weights(session, call.team_id, services.clock.now())
             call.respond(**weights_message(weights, problem).as_kwargs())
+            return
+        if words[:1] == ["report"]:
+            with services.db.unit_of_work() as session:
+                report = program_report(session, call.team_id)
+            call.respond(**report_message(report).as_kwargs())
             return
         if words[:1] != ["match"]:
             call.respond(**admin_help_message().as_kwargs())
@@ -146,7 +153,7 @@ def register(app: App, services: Services, command: MentorCommand) -> None:
         respond(replace_original=True, **declined_by_you_message().as_kwargs())
         deliver(services.db, lambda _team: client, now)
 
-    command.add("admin", "admin match | weights", "program admins: matching rounds and matching weights", on_admin)
+    command.add("admin", "admin match | report | weights", "program admins: rounds, program health, weights", on_admin)
     app.action(ROUND_PUBLISH)(on_publish)
     app.action(ROUND_DISCARD)(on_discard)
     app.action(PAIR_CONFIRM)(on_confirm)

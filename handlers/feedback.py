@@ -7,14 +7,25 @@ from typing import Any
 from slack_bolt import Ack, App, BoltContext, Respond
 from slack_sdk import WebClient
 
+from bot.closing import end_by_member, stay_in_touch
 from bot.errors import NotYours, RequestClosed
 from bot.evaluations import open_evaluation
 from bot.evaluations import submit as submit_evaluation
 from bot.evaluations import validate as validate_evaluation
 from bot.fit import answer, end_without_blame
+from bot.pairs import pair_for_member, view_of
 from bot.services import Services
 from bot.slack import send_dm
 from bot.views.blocks import Message
+from bot.views.closing import (
+    PAIR_END_OPEN,
+    PAIR_END_SUBMIT,
+    STAY_IN_TOUCH,
+    closing_message,
+    end_modal,
+    read_reason,
+    stay_in_touch_set,
+)
 from bot.views.evaluations import (
     EVALUATION_OPEN,
     EVALUATION_SUBMIT,
@@ -81,6 +92,54 @@ def register(app: App, services: Services, command: MentorCommand) -> None:
         for person in (user_id, partner):
             refresh_home(services, client, team_id, person)
 
+    def on_end_open(ack: Ack, body: dict[str, Any], client: WebClient, context: BoltContext) -> None:
+        ack()
+        team_id, user_id, pair_id = workspace_of(context), str(body["user"]["id"]), action_value(body)
+        try:
+            with services.db.unit_of_work() as session:
+                pair = view_of(session, pair_for_member(session, team_id, user_id, pair_id))
+        except NotYours:
+            refuse(client, user_id, f"opened the end of pair {pair_id}")
+            return
+        client.views_open(trigger_id=str(body["trigger_id"]), view=end_modal(pair, user_id))
+
+    def on_end_submit(
+        ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient, context: BoltContext
+    ) -> None:
+        reason = read_reason(view.get("state", {}).get("values", {}))
+        if reason is None:
+            ack(response_action="errors", errors={"reason": "Pick the closest reason; it stays private."})
+            return
+        team_id, user_id = workspace_of(context), str(body["user"]["id"])
+        try:
+            with services.db.unit_of_work() as session:
+                pair = end_by_member(
+                    session, team_id, user_id, int(view.get("private_metadata") or 0), reason, services.clock.now()
+                )
+        except (NotYours, ValueError):
+            ack(response_action="errors", errors={"reason": "This isn't your pair."})
+            return
+        except RequestClosed:
+            ack(response_action="errors", errors={"reason": "This pair has already ended."})
+            return
+        ack()
+        for person in (pair.mentee_user_id, pair.mentor_user_id):
+            send_dm(client, person, closing_message(pair, person, completed=False))
+            refresh_home(services, client, team_id, person)
+
+    def on_stay_in_touch(
+        ack: Ack, body: dict[str, Any], respond: Respond, client: WebClient, context: BoltContext
+    ) -> None:
+        ack()
+        team_id, user_id, pair_id = workspace_of(context), str(body["user"]["id"]), action_value(body)
+        try:
+            with services.db.unit_of_work() as session:
+                stay_in_touch(session, team_id, user_id, pair_id, services.clock.now())
+        except NotYours:
+            refuse(client, user_id, f"stayed in touch with pair {pair_id}")
+            return
+        respond(replace_original=False, **stay_in_touch_set().as_kwargs())
+
     def on_keep(ack: Ack, respond: Respond) -> None:
         ack()
         respond(replace_original=True, **kept_answer().as_kwargs())
@@ -132,3 +191,6 @@ def register(app: App, services: Services, command: MentorCommand) -> None:
         app.action(action_id)(on_answer)
     app.action(PAIR_END)(on_end)
     app.action(FIT_KEEP)(on_keep)
+    app.action(PAIR_END_OPEN)(on_end_open)
+    app.view(PAIR_END_SUBMIT)(on_end_submit)
+    app.action(STAY_IN_TOUCH)(on_stay_in_touch)

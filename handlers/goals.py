@@ -8,6 +8,7 @@ from typing import Any
 from slack_bolt import Ack, App, BoltContext
 from slack_sdk import WebClient
 
+from bot.celebrate import program_channel, propose_shoutout
 from bot.errors import NotYours, RequestClosed
 from bot.goals import (
     GoalView,
@@ -22,8 +23,10 @@ from bot.goals import (
     validate_goal,
     view_goal,
 )
+from bot.outbox import deliver, enqueue
 from bot.services import Services
 from bot.slack import edit, open_dm, post
+from bot.views.celebrate import shoutout_question
 from bot.views.goals import (
     GOAL_COMMENT,
     GOAL_COMMENT_SUBMIT,
@@ -65,6 +68,19 @@ def register(app: App, services: Services, command: MentorCommand) -> None:
                 remember_card(session, goal.id, channel, ts)
         for person in (goal.pair.mentor_user_id, goal.pair.mentee_user_id):
             refresh_home(services, client, team_id, person)
+
+    def ask_to_celebrate(client: WebClient, goal: GoalView, achievement: str) -> None:
+        """Ask both people, privately, whether this may be celebrated in the program channel."""
+        now = services.clock.now()
+        with services.db.unit_of_work() as session:
+            channel = program_channel(session, goal.pair.team_id, services.settings.shoutout_channel)
+            if channel is None:
+                return
+            shoutout = propose_shoutout(session, goal, achievement, now)
+            for person in (goal.pair.mentee_user_id, goal.pair.mentor_user_id):
+                key = f"shoutout:{shoutout.id}:ask:{person}"
+                enqueue(session, goal.pair.team_id, key, shoutout_question(shoutout, channel), now, user_id=person)
+        deliver(services.db, lambda _team: client, now)
 
     def on_open(ack: Ack, body: dict[str, Any], client: WebClient, context: BoltContext) -> None:
         ack()
@@ -126,9 +142,12 @@ def register(app: App, services: Services, command: MentorCommand) -> None:
         except (NotYours, ValueError):
             refuse(client, user_id, f"ticked milestone {raw}")
             return
+        except RequestClosed:
+            return
         show(client, team_id, goal)
         if goal.channel_id:
             post(client, goal.channel_id, milestone_done_message(goal, title, user_id))
+        ask_to_celebrate(client, goal, title)
 
     def open_goal_modal(body: dict[str, Any], client: WebClient, context: BoltContext, kind: str) -> None:
         team_id, user_id, goal_id = workspace_of(context), str(body["user"]["id"]), action_value(body)
@@ -196,9 +215,12 @@ def register(app: App, services: Services, command: MentorCommand) -> None:
         except NotYours:
             refuse(client, user_id, f"completed goal {goal_id}")
             return
+        except RequestClosed:
+            return
         show(client, team_id, goal)
         if goal.channel_id:
             post(client, goal.channel_id, goal_completed_message(goal))
+        ask_to_celebrate(client, goal, goal.title)
 
     app.action(GOAL_OPEN)(on_open)
     app.action(GOAL_EDIT)(on_edit)

@@ -80,6 +80,16 @@ def register(app: App, services: Services, command: MentorCommand) -> None:
         ack()
         respond(replace_original=True, **kept_message().as_kwargs())
 
+    def on_user_change(event: dict[str, Any], context: BoltContext) -> None:
+        user = event.get("user") or {}
+        if user.get("deleted"):
+            try:
+                with services.db.unit_of_work() as session:
+                    pause(session, workspace_of(context), str(user.get("id")), services.clock.now())
+            except NotJoined:
+                return
+
+    app.event("user_change")(on_user_change)
     command.add("join", "join", "create or edit your mentoring profile", on_join)
     command.add("leave", "leave", "pause your participation (your profile is kept)", on_leave)
     app.action(JOIN_OPEN)(on_open_button)

@@ -11,6 +11,7 @@ from slack_sdk import WebClient
 from sqlalchemy.orm import Session
 
 from bot.checkins import due_checkins, open_checkin
+from bot.closing import due_endings, due_touch_nudges
 from bot.evaluations import due_evaluations, due_reminders, request_evaluations
 from bot.fit import claim_due_fit_check
 from bot.health import AtRisk, assess, due_closures, due_dormancy_warnings, due_health_checks
@@ -21,6 +22,7 @@ from bot.requests import claim_due_expiry, claim_due_reminder, expired_count
 from bot.services import Services
 from bot.views.blocks import Message
 from bot.views.checkins import checkin_message
+from bot.views.closing import closing_message, touch_nudge
 from bot.views.evaluations import invitation_message
 from bot.views.find import expired_for_admins, expired_for_mentee, expired_for_mentor, reminder_message
 from bot.views.fit import question_message
@@ -177,6 +179,23 @@ def _health(services: Services, now: datetime) -> tuple[int, int]:
             return flagged, closed
 
 
+def _endings(services: Services, now: datetime) -> int:
+    ended = 0
+    while True:
+        with services.db.unit_of_work() as session:
+            finished = due_endings(session, now, BATCH)
+            for pair in finished:
+                for person in (pair.mentee_user_id, pair.mentor_user_id):
+                    message = closing_message(pair, person, completed=True)
+                    enqueue(session, pair.team_id, f"pair:{pair.id}:completed:{person}", message, now, user_id=person)
+            nudged = due_touch_nudges(session, now, BATCH)
+            for pair in nudged:
+                _to_pair(session, pair.team_id, f"pair:{pair.id}:touch:{now.date()}", pair, touch_nudge(pair), now)
+            ended += len(finished)
+        if max(len(finished), len(nudged)) < BATCH:
+            return ended
+
+
 def run_tick(
     services: Services, client_for: Callable[[str], WebClient], now: datetime, pacer: Pacer | None = None
 ) -> TickReport:
@@ -186,6 +205,7 @@ def run_tick(
     report.fit_checks = _fit_checks(services, now)
     report.checkins = _checkins(services, now)
     report.at_risk, report.closed = _health(services, now)
+    report.closed += _endings(services, now)
     report.evaluations = _evaluations(services, now)
     report.delivery = deliver(services.db, client_for, now, pacer)
     if report.delivery.sent or report.delivery.failed:

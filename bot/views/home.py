@@ -5,9 +5,10 @@ from __future__ import annotations
 from bot.dashboard import Dashboard, PairSummary
 from bot.text import escape
 from bot.views.agreement import AGREEMENT_OPEN, terms_text, when
-from bot.views.blocks import Block, Message, actions, button, confirm_dialog, context, divider, header, home, section
+from bot.views.blocks import Block, Message, actions, button, context, divider, header, home, section
+from bot.views.celebrate import HELP_OPEN
+from bot.views.closing import PAIR_END_OPEN
 from bot.views.find import REQUEST_ACCEPT, REQUEST_DECLINE, REQUEST_WITHDRAW
-from bot.views.fit import PAIR_END
 from bot.views.goals import GOAL_OPEN, progress_bar
 from bot.views.join import JOIN_OPEN, profile_fields
 
@@ -40,17 +41,8 @@ def _pair_blocks(summary: PairSummary) -> list[Block]:
     buttons = [
         button("Add a goal", GOAL_OPEN, value=value),
         button("Change agreement" if summary.agreement else "Set up our agreement", AGREEMENT_OPEN, value=value),
-        button(
-            "End the pair",
-            PAIR_END,
-            value=value,
-            confirm=confirm_dialog(
-                "End the pair?",
-                "It's no-fault: your partner is told only that the pair has closed.",
-                "End it",
-                "Cancel",
-            ),
-        ),
+        button("I need help", HELP_OPEN, value=value),
+        button("End the pair", PAIR_END_OPEN, value=value),
     ]
     return [section("\n".join(lines)), actions(*buttons)]
 

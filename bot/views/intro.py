@@ -6,6 +6,7 @@ from bot.pairs import PairView
 from bot.text import escape
 from bot.views.agreement import AGREEMENT_OPEN
 from bot.views.blocks import Message, actions, button, header, section
+from bot.views.celebrate import HELP_OPEN, THANKS_OPEN
 from bot.views.find import reason_lines
 
 
@@ -30,6 +31,10 @@ def intro_message(pair: PairView) -> Message:
                 f"Next: <@{pair.mentee_user_id}>, suggest two times for that first meeting this week. "
                 "Then agree how you'll work together:"
             ),
-            actions(button("Set up our agreement", AGREEMENT_OPEN, value=str(pair.id), style="primary")),
+            actions(
+                button("Set up our agreement", AGREEMENT_OPEN, value=str(pair.id), style="primary"),
+                button("Say thanks", THANKS_OPEN, value=str(pair.id)),
+                button("I need help", HELP_OPEN, value=str(pair.id)),
+            ),
         ],
     )

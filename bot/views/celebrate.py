@@ -1,0 +1,162 @@
+"""Shout-outs (asked privately, posted only with both yeses), thank-yous, and confidential help."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from bot.celebrate import HELP_REASONS, MAX_STORY, HelpView, ShoutoutView, ThanksView
+from bot.text import escape
+from bot.views.blocks import (
+    Block,
+    Message,
+    actions,
+    button,
+    context,
+    input_block,
+    modal,
+    section,
+    static_select,
+    text_input,
+)
+
+SHOUTOUT_YES = "shoutout.yes"
+SHOUTOUT_NO = "shoutout.no"
+SHOUTOUT_SUBMIT = "shoutout.submit"
+THANKS_SHARE = "thanks.share"
+THANKS_OPEN = "thanks.open"
+THANKS_SUBMIT = "thanks.submit"
+HELP_OPEN = "help.open"
+HELP_SUBMIT = "help.submit"
+HELP_HANDLED = "help.handled"
+
+
+def shoutout_question(shoutout: ShoutoutView, channel: str) -> Message:
+    text = (
+        f"🎉 “{escape(shoutout.achievement)}” is done! May we celebrate it in <#{channel}>? "
+        "I'll only post it if you both say yes."
+    )
+    return Message(
+        text=text,
+        blocks=[
+            section(text),
+            section(f"_{escape(shoutout.story)}_"),
+            actions(
+                button("Yes, celebrate", SHOUTOUT_YES, value=str(shoutout.id), style="primary"),
+                button("Keep it between us", SHOUTOUT_NO, value=str(shoutout.id)),
+            ),
+            context("Your partner won't learn what you chose."),
+        ],
+    )
+
+
+def story_modal(shoutout: ShoutoutView) -> Block:
+    return modal(
+        "Celebrate",
+        SHOUTOUT_SUBMIT,
+        [
+            section("Edit the one-line story if you like; it's posted as written once you both agree."),
+            input_block("story", "The story", text_input("value", shoutout.story, max_length=MAX_STORY)),
+        ],
+        submit="Agree",
+        private_metadata=str(shoutout.id),
+    )
+
+
+def read_story(state: dict[str, Any]) -> str:
+    return str(((state.get("story") or {}).get("value") or {}).get("value") or "")
+
+
+def shoutout_post(shoutout: ShoutoutView) -> Message:
+    pair = shoutout.pair
+    text = f"🎉 A milestone from <@{pair.mentee_user_id}> and <@{pair.mentor_user_id}>: {escape(shoutout.story)}"
+    return Message(text=text, blocks=[section(text), context("Shared with both people's consent.")])
+
+
+def consent_recorded(agreed: bool, posted: bool) -> Message:
+    if not agreed:
+        return Message(text="Understood, it stays between you. Well done all the same!")
+    if posted:
+        return Message(text="You both agreed, so it's posted. Congratulations!")
+    return Message(text="Thanks! I'll post it if your partner agrees too.")
+
+
+def thanks_dm(thanks: ThanksView) -> Message:
+    text = f"💛 <@{thanks.from_user}> wants to say thank you:\n>{escape(thanks.message)}".replace("\n", "\n>", 1)
+    return Message(text=text, blocks=[section(text)])
+
+
+def thanks_sent(thanks: ThanksView, channel: str | None) -> Message:
+    text = f"Sent to <@{thanks.to_user}>. Kind words go a long way."
+    blocks: list[Block] = [section(text)]
+    if channel:
+        blocks.append(actions(button("Also share it in the program channel", THANKS_SHARE, value=str(thanks.id))))
+    return Message(text=text, blocks=blocks)
+
+
+def thanks_post(thanks: ThanksView) -> Message:
+    text = f"💛 <@{thanks.from_user}> thanks <@{thanks.to_user}>: {escape(thanks.message)}"
+    return Message(text=text, blocks=[section(text)])
+
+
+def thanks_problem(problem: str) -> Message:
+    return Message(text=problem)
+
+
+def thanks_modal(pair_id: int, partner: str) -> Block:
+    return modal(
+        "Say thanks",
+        THANKS_SUBMIT,
+        [input_block("message", "What are you thankful for?", text_input("value", multiline=True, max_length=1000))],
+        submit="Send",
+        private_metadata=f"{pair_id}:{partner}",
+    )
+
+
+def read_thanks(state: dict[str, Any]) -> str:
+    return str(((state.get("message") or {}).get("value") or {}).get("value") or "")
+
+
+def help_modal(pair_id: int | None) -> Block:
+    return modal(
+        "Ask for help",
+        HELP_SUBMIT,
+        [
+            section("This goes only to the program admins. Your partner is never told."),
+            input_block("reason", "What's going on?", static_select("value", list(HELP_REASONS.items()))),
+            input_block(
+                "details",
+                "What would help?",
+                text_input("value", multiline=True, max_length=2000),
+                optional=True,
+            ),
+        ],
+        submit="Send to admins",
+        private_metadata=str(pair_id or ""),
+    )
+
+
+def read_help(state: dict[str, Any]) -> tuple[str | None, str]:
+    chosen = ((state.get("reason") or {}).get("value") or {}).get("selected_option") or {}
+    details = str(((state.get("details") or {}).get("value") or {}).get("value") or "")
+    return (str(chosen.get("value")) if chosen else None), details
+
+
+def help_for_admins(request: HelpView) -> Message:
+    text = f"<@{request.user_id}> asked for help, confidentially: *{HELP_REASONS[request.reason]}*."
+    blocks: list[Block] = [section(text)]
+    if request.details:
+        blocks.append(section(f">{escape(request.details)}".replace("\n", "\n>")))
+    blocks += [
+        actions(button("Mark handled", HELP_HANDLED, value=str(request.id))),
+        context("Their partner has not been told. Please reach out to them directly."),
+    ]
+    return Message(text=text, blocks=blocks)
+
+
+def help_sent() -> Message:
+    return Message(text="Your request went to the program admins, and only to them. Someone will reach out soon.")
+
+
+def help_handled(request: HelpView) -> Message:
+    text = f"<@{request.handled_by}> is handling <@{request.user_id}>'s request. Thank you."
+    return Message(text=text, blocks=[section(text)])
