@@ -97,9 +97,12 @@ def consent(
     if shoutout is None or shoutout.team_id != team_id:
         raise NotYours(f"{user_id} on shout-out {shoutout_id}")
     pair_for_member(session, team_id, user_id, shoutout.pair_id)
-    if shoutout.status is not ShoutoutStatus.ASKING:
+    if shoutout.status is ShoutoutStatus.POSTED or user_id in shoutout.consents:
         raise RequestClosed(shoutout.status)
     shoutout.consents = {**shoutout.consents, user_id: "yes" if agree else "no"}
+    if shoutout.status is ShoutoutStatus.DECLINED:
+        # The partner already said no; this answer is recorded and looks exactly like waiting for them.
+        return _shoutout_view(session, shoutout)
     if not agree:
         shoutout.status = ShoutoutStatus.DECLINED
     else:

@@ -1,0 +1,225 @@
+"""Celebrate, thank, ask for help, finish well, and the admin report, through signed HTTP."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from dataclasses import replace
+from datetime import timedelta
+from typing import Any
+
+import pytest
+from sqlalchemy import select
+
+from bot.clock import FixedClock
+from bot.settings import Settings
+from sandbox.fake_slack import Call, FakeSlack
+from storage.models import Evaluation, HelpRequest, Pair, PairStatus, Person, PersonStatus, Shoutout
+from tests.conftest import START, Running, running_app
+from tests.steps import button_value, paired, tick_at
+
+GROUP = "GANABEN"
+CHANNEL = "CPROGRAM"
+GOAL: dict[str, Any] = {
+    "title": "Give a talk at a meetup",
+    "outcome": "A 20-minute talk delivered, with feedback from at least 5 people",
+    "due_on": "2027-03-01",
+    "milestones": "outline ready",
+    "first_action": "list three talk ideas by Friday",
+}
+
+
+@pytest.fixture
+def app(settings: Settings, slack: FakeSlack, clock: FixedClock) -> Iterator[Running]:
+    with running_app(replace(settings, shoutout_channel=CHANNEL), slack, clock) as running:
+        yield running
+
+
+def in_channel(app: Running) -> list[Call]:
+    return [c for c in app.slack.calls if c.method == "chat.postMessage" and c.args.get("channel") == CHANNEL]
+
+
+def dm_with(app: Running, user: str, phrase: str) -> Call:
+    calls = app.slack.wait_until(
+        f"{phrase!r} to {user}",
+        lambda calls: any(c.args.get("channel") == f"D{user}" and phrase in c.text() for c in calls),
+    )
+    return [c for c in calls if c.args.get("channel") == f"D{user}" and phrase in c.text()][-1]
+
+
+def finish_milestone(app: Running, pair_id: int) -> None:
+    mark = app.slack.mark()
+    app.user.click("UANA", "goal.open", value=str(pair_id), channel=GROUP)
+    view = app.slack.wait_for("views.open", since=mark)[-1].args["view"]
+    app.user.submit("UANA", view, GOAL)
+    card = app.slack.wait_until("card", lambda calls: any("Success looks like" in c.text() for c in calls))
+    card_call = [c for c in card if "Success looks like" in c.text()][-1]
+    menu = next(
+        e
+        for b in card_call.args["blocks"]
+        if b["type"] == "actions"
+        for e in b["elements"]
+        if e.get("action_id") == "goal.milestone"
+    )
+    app.user.interact(
+        "UANA",
+        {
+            "type": "static_select",
+            "action_id": "goal.milestone",
+            "block_id": "b",
+            "selected_option": {"value": menu["options"][0]["value"]},
+            "action_ts": "1",
+        },
+        GROUP,
+    )
+
+
+def agree(app: Running, user: str, story: str) -> None:
+    question = dm_with(app, user, "May we celebrate it")
+    mark = app.slack.mark()
+    app.user.click(user, "shoutout.yes", value=button_value(question, "shoutout.yes"))
+    modal = app.slack.wait_for("views.open", since=mark)[-1].args["view"]
+    assert app.user.submit(user, modal, {"story": story}).body == ""
+
+
+def test_shoutout_is_posted_escaped_only_when_both_agree(app: Running) -> None:
+    pair_id = paired(app)
+    finish_milestone(app, pair_id)
+    agree(app, "UANA", "Ana nailed her outline <!channel> with Ben's help")
+    dm_with(app, "UANA", "if your partner agrees too")
+    assert in_channel(app) == []
+    agree(app, "UBEN", "Ana nailed her talk outline <!channel> with Ben's help")
+    posted = app.slack.wait_until("posted", lambda _: bool(in_channel(app)))
+    post = in_channel(app)[-1].text()
+    assert "&lt;!channel&gt;" in post and "<!channel>" not in post
+    assert "<@UANA> and <@UBEN>" in post
+    assert posted
+
+
+def test_one_no_means_nothing_is_posted_and_the_partner_is_not_told(app: Running) -> None:
+    pair_id = paired(app)
+    finish_milestone(app, pair_id)
+    question = dm_with(app, "UBEN", "May we celebrate it")
+    app.user.click("UBEN", "shoutout.no", value=button_value(question, "shoutout.no"))
+    dm_with(app, "UBEN", "it stays between you")
+    agree(app, "UANA", "Ana finished her outline with Ben")
+    told = dm_with(app, "UANA", "Thanks!")
+    assert "if your partner agrees" in told.text() and "declin" not in told.text().lower()
+    assert in_channel(app) == []
+    with app.services.db.unit_of_work() as session:
+        assert session.scalars(select(Shoutout.status)).one() == "declined"
+
+
+def test_thanks_reaches_the_person_and_is_shared_only_by_choice(app: Running) -> None:
+    mark = app.slack.mark()
+    app.user.command("UANA", "thanks everyone!")
+    assert "Mention who you'd like to thank" in app.slack.wait_for("response_url", since=mark)[-1].text()
+    mark = app.slack.mark()
+    app.user.command("UANA", "thanks <@UANA|ana> me myself")
+    assert "only pass thanks on to someone else" in app.slack.wait_for("response_url", since=mark)[-1].text()
+    app.user.command("UANA", "thanks <@UBEN|ben> for the honest feedback on my slides <@UCAT>")
+    received = dm_with(app, "UBEN", "wants to say thank you")
+    assert "honest feedback" in received.text() and "&lt;@UCAT&gt;" in received.text()
+    sent = dm_with(app, "UANA", "Kind words go a long way")
+    assert in_channel(app) == []
+    app.user.click("UANA", "thanks.share", value=button_value(sent, "thanks.share"))
+    app.slack.wait_until("shared", lambda _: bool(in_channel(app)))
+    assert "<@UANA> thanks <@UBEN>" in in_channel(app)[-1].text()
+    mark = app.slack.mark()
+    app.user.click("UBEN", "thanks.share", value=button_value(sent, "thanks.share"))
+    dm_with(app, "UBEN", "someone else's mentoring")
+
+
+def test_help_request_reaches_admins_only(app: Running) -> None:
+    pair_id = paired(app)
+    mark = app.slack.mark()
+    app.user.click("UANA", "help.open", value=str(pair_id), channel=GROUP)
+    modal = app.slack.wait_for("views.open", since=mark)[-1].args["view"]
+    assert "reason" in app.user.submit("UANA", modal, {}).json()["errors"]
+    assert app.user.submit("UANA", modal, {"reason": "not_meeting", "details": "He cancels a lot"}).body == ""
+    alert = dm_with(app, "UADMIN", "asked for help, confidentially")
+    assert "He cancels a lot" in alert.text()
+    dm_with(app, "UANA", "only to them")
+    assert not [
+        c
+        for c in app.slack.calls[mark:]
+        if c.args.get("channel") in ("DUBEN", GROUP) and ("help" in c.text().lower() or "cancels" in c.text())
+    ]
+    app.user.click("UBEN", "help.handled", value=button_value(alert, "help.handled"))
+    dm_with(app, "UBEN", "someone else's mentoring")
+    app.user.click("UADMIN", "help.handled", value=button_value(alert, "help.handled"))
+    app.slack.wait_until("handled", lambda calls: any("is handling" in c.text() for c in calls))
+    with app.services.db.unit_of_work() as session:
+        assert session.scalars(select(HelpRequest.handled_by)).one() == "UADMIN"
+
+
+def test_ending_keeps_the_reason_private_frees_capacity_and_asks_for_a_final_evaluation(app: Running) -> None:
+    pair_id = paired(app)
+    mark = app.slack.mark()
+    app.user.click("UBEN", "pair.end_open", value=str(pair_id))
+    modal = app.slack.wait_for("views.open", since=mark)[-1].args["view"]
+    assert app.user.submit("UBEN", modal, {"reason": "schedules"}).body == ""
+    to_ana = dm_with(app, "UANA", "Your mentoring pair has ended")
+    assert "schedule" not in to_ana.text().lower() and "Become a mentor" in to_ana.text()
+    with app.services.db.unit_of_work() as session:
+        pair = session.scalars(select(Pair)).one()
+        ben = session.scalars(select(Person).where(Person.slack_user_id == "UBEN")).one()
+    assert pair.status is PairStatus.ENDED and pair.end_reason == "schedules" and ben.active_mentees == 0
+    assert tick_at(app, START + timedelta(minutes=5)).evaluations == 2
+    with app.services.db.unit_of_work() as session:
+        assert set(session.scalars(select(Evaluation.milestone))) == {"final"}
+    app.user.click("UANA", "pair.stay_in_touch", value=button_value(to_ana, "pair.stay_in_touch"))
+    app.slack.wait_until("touch", lambda calls: any("once a year" in c.text() for c in calls))
+    assert tick_at(app, START + timedelta(days=366)).delivery.sent >= 1
+    assert any("been a year" in c.text() for c in app.slack.calls)
+
+
+def test_pair_ends_when_its_agreed_length_is_over(app: Running) -> None:
+    paired(app)
+    with app.services.db.unit_of_work() as session:
+        session.scalars(select(Pair)).one().ends_at = START + timedelta(days=90)
+    assert tick_at(app, START + timedelta(days=90, minutes=1)).closed == 1
+    assert "Stay in touch" in dm_with(app, "UBEN", "agreed time together is complete").text()
+
+
+def test_report_hides_small_groups_and_refuses_non_admins(app: Running) -> None:
+    paired(app)
+    with app.services.db.unit_of_work() as session:
+        pair = session.scalars(select(Pair)).one()
+        for user, score in (("UANA", 5), ("UBEN", 1)):
+            session.add(
+                Evaluation(
+                    team_id=pair.team_id,
+                    pair_id=pair.id,
+                    user_id=user,
+                    milestone="day30",
+                    requested_at=START,
+                    answered_at=START,
+                    ratings={"overall": score},
+                    nps=10,
+                    worked="private words",
+                    change="",
+                    shared=False,
+                )
+            )
+    mark = app.slack.mark()
+    app.user.command("UADMIN", "admin report")
+    report = app.slack.wait_for("response_url", since=mark)[-1].text()
+    assert "Active pairs*\n1" in report and "hidden (too few answers)" in report
+    assert "private words" not in report
+    mark = app.slack.mark()
+    app.user.command("UANA", "admin report")
+    assert "Only program admins" in app.slack.wait_for("response_url", since=mark)[-1].text()
+
+
+def test_deactivated_slack_users_are_paused(app: Running) -> None:
+    paired(app)
+    assert app.user.event({"type": "user_change", "user": {"id": "UBEN", "deleted": True}}).status == 200
+    deadline = time.monotonic() + 5
+    while time.monotonic() < deadline:
+        with app.services.db.unit_of_work() as session:
+            status = session.scalars(select(Person.status).where(Person.slack_user_id == "UBEN")).one()
+        if status is PersonStatus.PAUSED:
+            return
+        time.sleep(0.05)
+    raise AssertionError("UBEN was not paused")
