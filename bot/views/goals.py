@@ -173,7 +173,7 @@ def goal_card(goal: GoalView) -> Message:
         ]
         blocks.append(actions(*elements))
     blocks.append(context(f"Goal of <@{goal.pair.mentee_user_id}> with <@{goal.pair.mentor_user_id}>."))
-    return Message(text=f"Goal: {goal.title}", blocks=blocks)
+    return Message(text=f"Goal: {escape(goal.title)}", blocks=blocks)
 
 
 def progress_modal(goal: GoalView) -> Block:
