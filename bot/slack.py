@@ -81,3 +81,10 @@ def edit(client: WebClient, channel: str, ts: str, message: Message) -> None:
 
 def publish_home(client: WebClient, user_id: str, view: Block) -> None:
     client.views_publish(user_id=user_id, view=view)
+
+
+def upload_to_dm(client: WebClient, user_id: str, filename: str, data: bytes, title: str, comment: str) -> None:
+    """Share a file privately in the person's DM with the bot."""
+    client.files_upload_v2(
+        channel=open_dm(client, [user_id]), file=data, filename=filename, title=title, initial_comment=comment
+    )

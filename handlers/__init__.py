@@ -9,7 +9,7 @@ from slack_bolt import App
 
 from bot.services import Services
 from bot.text import drop_control_characters
-from handlers import admin, celebrate, checkins, feedback, find, goals, home, intro, join
+from handlers import admin, celebrate, checkins, feedback, find, goals, home, intro, join, privacy
 from handlers.router import MentorCommand
 
 
@@ -22,7 +22,7 @@ def _clean_payload(body: dict[str, Any], next: Callable[[], None]) -> None:
 def register(app: App, services: Services) -> MentorCommand:
     app.use(_clean_payload)
     command = MentorCommand()
-    for feature in (join, find, intro, goals, checkins, feedback, celebrate, home, admin):
+    for feature in (join, find, intro, goals, checkins, feedback, celebrate, home, privacy, admin):
         feature.register(app, services, command)
     app.command("/mentor")(command)
     return command

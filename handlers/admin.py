@@ -9,13 +9,14 @@ from slack_bolt import Ack, App, BoltContext, Respond
 from slack_sdk import WebClient
 
 from bot.errors import NotYours, RequestClosed
+from bot.exports import program_chart, program_csv
 from bot.outbox import deliver, enqueue
 from bot.programs import is_program_admin, set_match_weights
 from bot.report import program_report
 from bot.requests import parse_weights, program_weights
 from bot.rounds import confirm_pair, decline_pair, discard_round, preview_round, publish_round
 from bot.services import Services
-from bot.slack import user_info
+from bot.slack import upload_to_dm, user_info
 from bot.views.find import closed_request_message
 from bot.views.report import report_message
 from bot.views.rounds import (
@@ -63,6 +64,17 @@ def register(app: App, services: Services, command: MentorCommand) -> None:
                     set_match_weights(session, call.team_id, changes, services.clock.now())
                 weights = program_weights(session, call.team_id, services.clock.now())
             call.respond(**weights_message(weights, problem).as_kwargs())
+            return
+        if words[:1] in (["chart"], ["export"]):
+            with services.db.unit_of_work() as session:
+                if words[0] == "chart":
+                    data = program_chart(session, call.team_id, services.clock.now())
+                    name, title = "mentoring-program.png", "Mentoring program over time"
+                else:
+                    data = program_csv(session, call.team_id)
+                    name, title = "mentoring-pairs.csv", "Mentoring pairs (no free text)"
+            upload_to_dm(call.client, call.user_id, name, data, title, f"{title}: only you can see this file here.")
+            call.respond(text=f"{title} is in your DM with me.")
             return
         if words[:1] == ["report"]:
             with services.db.unit_of_work() as session:
@@ -153,7 +165,9 @@ def register(app: App, services: Services, command: MentorCommand) -> None:
         respond(replace_original=True, **declined_by_you_message().as_kwargs())
         deliver(services.db, lambda _team: client, now)
 
-    command.add("admin", "admin match | report | weights", "program admins: rounds, program health, weights", on_admin)
+    command.add(
+        "admin", "admin match | report | chart | export | weights", "program admins: rounds, health, weights", on_admin
+    )
     app.action(ROUND_PUBLISH)(on_publish)
     app.action(ROUND_DISCARD)(on_discard)
     app.action(PAIR_CONFIRM)(on_confirm)

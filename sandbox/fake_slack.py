@@ -16,7 +16,7 @@ from slack_sdk.errors import SlackObjectFormationError
 from slack_sdk.models.blocks import Block
 from slack_sdk.models.views import View
 
-JSON_FIELDS = {"blocks", "view", "attachments"}
+JSON_FIELDS = {"blocks", "view", "attachments", "files"}
 MESSAGE_METHODS = {"chat.postMessage", "chat.update", "chat.postEphemeral", "response_url"}
 VIEW_METHODS = {"views.open", "views.update", "views.push", "views.publish"}
 MESSAGE_BLOCKS_LIMIT = 50
@@ -100,6 +100,8 @@ class FakeSlack:
         self._workspace_interval = 0.0
         self._last_post: dict[str, float] = {}
         self._post_times: list[float] = []
+        self.uploads: dict[str, bytes] = {}
+        self.upload_names: dict[str, str] = {}
 
     # --- set-up ---
     def add_user(self, user_id: str, name: str, tz: str = "UTC", is_admin: bool = False) -> None:
@@ -214,6 +216,16 @@ class FakeSlack:
     def messages_to(self, channel: str) -> list[Call]:
         return [c for c in self.calls if c.method == "chat.postMessage" and c.args.get("channel") == channel]
 
+    def files_shared_in(self, channel: str) -> list[tuple[str, bytes]]:
+        """(filename, bytes) of every file completed into `channel`."""
+        with self._changed:
+            return [
+                (self.upload_names.get(f["id"], ""), self.uploads.get(f["id"], b""))
+                for c in self.calls
+                if c.method == "files.completeUploadExternal" and c.args.get("channel_id") == channel
+                for f in c.args.get("files") or []
+            ]
+
     def dm_channel(self, user_id: str) -> str:
         return f"D{user_id}"
 
@@ -221,7 +233,17 @@ class FakeSlack:
     def _handle(self, request: BaseHTTPRequestHandler) -> None:
         url = urlparse(request.path)
         length = int(request.headers.get("Content-Length") or 0)
-        raw = request.rfile.read(length).decode() if length else ""
+        data = request.rfile.read(length) if length else b""
+        if url.path.startswith("/upload/"):
+            with self._changed:
+                self.uploads[url.path.removeprefix("/upload/")] = data
+            body = b"OK"
+            request.send_response(200)
+            request.send_header("Content-Length", str(len(body)))
+            request.end_headers()
+            request.wfile.write(body)
+            return
+        raw = data.decode()
         if url.path.startswith("/respond/"):
             method = "response_url"
             args: dict[str, Any] = json.loads(raw or "{}")
@@ -305,6 +327,14 @@ class FakeSlack:
             return {"ok": True, "view": {"id": f"V{next(self._ids):06d}", **(args.get("view") or {})}}
         if method == "response_url":
             return {"ok": True}
+        if method == "files.getUploadURLExternal":
+            file_id = f"F{next(self._ids):06d}"
+            with self._changed:
+                self.upload_names[file_id] = str(args.get("filename"))
+            return {"ok": True, "file_id": file_id, "upload_url": f"http://127.0.0.1:{self.port}/upload/{file_id}"}
+        if method == "files.completeUploadExternal":
+            files = args.get("files") or []
+            return {"ok": True, "files": [{"id": f.get("id"), "title": f.get("title")} for f in files]}
         with self._changed:
             self.violations.append(f"unknown method {method}")
         return {"ok": False, "error": "unknown_method"}

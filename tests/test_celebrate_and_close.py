@@ -223,3 +223,69 @@ def test_deactivated_slack_users_are_paused(app: Running) -> None:
             return
         time.sleep(0.05)
     raise AssertionError("UBEN was not paused")
+
+
+def test_admin_chart_and_csv_arrive_in_the_admins_dm_without_free_text(app: Running) -> None:
+    paired(app)
+    with app.services.db.unit_of_work() as session:
+        pair = session.scalars(select(Pair)).one()
+        session.add(
+            Evaluation(
+                team_id=pair.team_id,
+                pair_id=pair.id,
+                user_id="UANA",
+                milestone="day30",
+                requested_at=START,
+                answered_at=START,
+                ratings={"overall": 5},
+                nps=9,
+                worked="secret praise",
+                change="",
+                shared=False,
+            )
+        )
+    app.user.command("UADMIN", "admin chart")
+    app.user.command("UADMIN", "admin export")
+    files = app.slack.wait_until("files", lambda _: len(app.slack.files_shared_in("DUADMIN")) == 2)
+    assert files
+    shared = dict(app.slack.files_shared_in("DUADMIN"))
+    assert shared["mentoring-program.png"].startswith(b"\x89PNG")
+    table = shared["mentoring-pairs.csv"].decode()
+    assert table.splitlines()[0].startswith("pair_id,mentor,mentee,status")
+    assert "UBEN,UANA,active" in table and "secret praise" not in table
+    mark = app.slack.mark()
+    app.user.command("UANA", "admin export")
+    assert "Only program admins" in app.slack.wait_for("response_url", since=mark)[-1].text()
+
+
+def test_privacy_page_export_and_delete(app: Running) -> None:
+    paired(app)
+    page = app.user.command("UANA", "privacy").text()
+    assert "What Mentorbot stores about you" in page and "Who sees what" in page
+    app.user.click("UANA", "privacy.export")
+    app.slack.wait_until("export", lambda _: bool(app.slack.files_shared_in("DUANA")))
+    import json
+
+    exported = json.loads(app.slack.files_shared_in("DUANA")[0][1])
+    assert exported["profile"]["goals"] == ["public speaking", "python"]
+    assert exported["requests_sent"][0]["message"].startswith("I'd love help")
+    assert exported["pairs"][0]["role"] == "mentee"
+
+    mark = app.slack.mark()
+    app.user.click("UANA", "privacy.delete")
+    assert "your data is deleted" in app.slack.wait_for("response_url", since=mark)[-1].text()
+    told = dm_with(app, "UBEN", "because they left the program")
+    assert told
+    with app.services.db.unit_of_work() as session:
+        ana = session.scalars(select(Person).where(Person.slack_user_id.like("deleted-%"))).one()
+        pair = session.scalars(select(Pair)).one()
+        ben = session.scalars(select(Person).where(Person.slack_user_id == "UBEN")).one()
+        from storage.models import MatchRequest
+
+        messages = list(session.scalars(select(MatchRequest.message)))
+    assert ana.goals == [] and ana.status is PersonStatus.PAUSED
+    assert pair.status is PairStatus.ENDED and ben.active_mentees == 0
+    assert messages == [""]
+    mark = app.slack.mark()
+    app.user.command("UADMIN", "admin report")
+    assert "Ended*\n1" in app.slack.wait_for("response_url", since=mark)[-1].text()

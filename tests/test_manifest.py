@@ -60,6 +60,7 @@ def test_every_event_the_code_handles_is_subscribed() -> None:
 
 def test_every_scope_the_code_needs_is_requested() -> None:
     called = set(re.findall(r"\.(chat_\w+|conversations_\w+|users_\w+|views_\w+|files_\w+|auth_\w+)\(", source()))
+    assert "files_upload_v2" in called
     unknown = called - SCOPES_BY_METHOD.keys()
     assert not unknown, f"add the scopes of {unknown} to SCOPES_BY_METHOD"
     needed = set().union(*(SCOPES_BY_METHOD[m] for m in called)) | {"commands"}
