@@ -52,3 +52,10 @@ def set_match_weights(session: Session, team_id: str, changes: dict[str, float],
     program = ensure_program(session, team_id, now)
     program.match_weights = {**(program.match_weights or {}), **changes}
     return dict(program.match_weights)
+
+
+def set_anonymity_threshold(session: Session, team_id: str, threshold: int, now: datetime) -> int:
+    """Reports hide groups smaller than this; it never goes below 3."""
+    program = ensure_program(session, team_id, now)
+    program.anonymity_threshold = max(3, threshold)
+    return program.anonymity_threshold

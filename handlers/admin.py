@@ -11,7 +11,7 @@ from slack_sdk import WebClient
 from bot.errors import NotYours, RequestClosed
 from bot.exports import program_chart, program_csv
 from bot.outbox import deliver, enqueue
-from bot.programs import is_program_admin, set_match_weights
+from bot.programs import is_program_admin, set_anonymity_threshold, set_match_weights
 from bot.report import program_report
 from bot.requests import parse_weights, program_weights
 from bot.rounds import confirm_pair, decline_pair, discard_round, preview_round, publish_round
@@ -64,6 +64,14 @@ def register(app: App, services: Services, command: MentorCommand) -> None:
                     set_match_weights(session, call.team_id, changes, services.clock.now())
                 weights = program_weights(session, call.team_id, services.clock.now())
             call.respond(**weights_message(weights, problem).as_kwargs())
+            return
+        if words[:1] == ["threshold"]:
+            if len(words) != 2 or not words[1].isdigit():
+                call.respond(text="Give a whole number, e.g. `/mentor admin threshold 5`. It never goes below 3.")
+                return
+            with services.db.unit_of_work() as session:
+                value = set_anonymity_threshold(session, call.team_id, int(words[1]), services.clock.now())
+            call.respond(text=f"Reports now hide any figure from fewer than {value} people.")
             return
         if words[:1] in (["chart"], ["export"]):
             with services.db.unit_of_work() as session:
@@ -166,7 +174,10 @@ def register(app: App, services: Services, command: MentorCommand) -> None:
         deliver(services.db, lambda _team: client, now)
 
     command.add(
-        "admin", "admin match | report | chart | export | weights", "program admins: rounds, health, weights", on_admin
+        "admin",
+        "admin match | report | chart | export | weights | threshold",
+        "program admins: rounds, health, weights",
+        on_admin,
     )
     app.action(ROUND_PUBLISH)(on_publish)
     app.action(ROUND_DISCARD)(on_discard)

@@ -8,6 +8,8 @@ from slack_bolt import App, BoltContext
 from slack_sdk import WebClient
 
 from bot.dashboard import dashboard
+from bot.programs import program_admins
+from bot.report import program_report
 from bot.services import Services
 from bot.slack import publish_home
 from bot.views.home import home_view, status_message
@@ -15,9 +17,12 @@ from handlers.router import Invocation, MentorCommand, workspace_of
 
 
 def refresh_home(services: Services, client: WebClient, team_id: str, user_id: str) -> None:
+    """Publish the person's dashboard; program admins also see the program's health report."""
     with services.db.unit_of_work() as session:
         board = dashboard(session, team_id, user_id)
-    publish_home(client, user_id, home_view(board))
+        admin = user_id in program_admins(session, team_id, services.settings.admins)
+        report = program_report(session, team_id) if admin else None
+    publish_home(client, user_id, home_view(board, report))
 
 
 def register(app: App, services: Services, command: MentorCommand) -> None:

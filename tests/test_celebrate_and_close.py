@@ -289,3 +289,15 @@ def test_privacy_page_export_and_delete(app: Running) -> None:
     mark = app.slack.mark()
     app.user.command("UADMIN", "admin report")
     assert "Ended*\n1" in app.slack.wait_for("response_url", since=mark)[-1].text()
+
+
+def test_admins_see_the_report_on_app_home_and_set_the_threshold(app: Running) -> None:
+    app.user.event({"type": "app_home_opened", "user": "UADMIN", "tab": "home", "channel": "DUADMIN"})
+    home = app.slack.wait_for("views.publish")[-1]
+    assert home.args["user_id"] == "UADMIN" and "Program health" in home.text()
+    mark = app.slack.mark()
+    app.user.command("UADMIN", "admin threshold 1")
+    assert "fewer than 3 people" in app.slack.wait_for("response_url", since=mark)[-1].text()
+    mark = app.slack.mark()
+    app.user.event({"type": "app_home_opened", "user": "UANA", "tab": "home", "channel": "DUANA"})
+    assert "Program health" not in app.slack.wait_for("views.publish", since=mark)[-1].text()

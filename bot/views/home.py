@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from bot.dashboard import Dashboard, PairSummary
+from bot.report import Report
 from bot.text import escape
 from bot.views.agreement import AGREEMENT_OPEN, terms_text, when
 from bot.views.blocks import Block, Message, actions, button, context, divider, header, home, section
@@ -11,6 +12,7 @@ from bot.views.closing import PAIR_END_OPEN
 from bot.views.find import REQUEST_ACCEPT, REQUEST_DECLINE, REQUEST_WITHDRAW
 from bot.views.goals import GOAL_OPEN, progress_bar
 from bot.views.join import JOIN_OPEN, profile_fields
+from bot.views.report import report_blocks
 
 HELP_HINT = "Type `/mentor help` anywhere to see everything I can do."
 
@@ -93,9 +95,10 @@ def dashboard_blocks(board: Dashboard) -> list[Block]:
     return blocks
 
 
-def home_view(board: Dashboard) -> Block:
+def home_view(board: Dashboard, report: Report | None = None) -> Block:
     title = "Welcome to Mentorbot" if board.profile is None else "Your mentoring"
-    return home([header(title), *dashboard_blocks(board)])
+    admin = [divider(), *report_blocks(report)] if report is not None else []
+    return home([header(title), *dashboard_blocks(board), *admin])
 
 
 def status_message(board: Dashboard) -> Message:

@@ -121,7 +121,8 @@ def admin_help_message() -> Message:
         "*Admin commands*\n• `/mentor admin match`: preview a program-wide matching round, then publish it\n"
         "• `/mentor admin report`: program health, as anonymous aggregates\n"
         "• `/mentor admin chart` / `export`: a chart of the program over time, a CSV of pairs (no free text)\n"
-        "• `/mentor admin weights [factor=value …]`: show or change how much each matching factor counts"
+        "• `/mentor admin weights [factor=value …]`: show or change how much each matching factor counts\n"
+        "• `/mentor admin threshold N`: hide report figures from fewer than N people (at least 3)"
     )
     return Message(text=text, blocks=[section(text)])
 
