@@ -18,7 +18,7 @@ install: $(STAMP)
 
 run: $(STAMP)
 	$(BIN)/mentorbot db upgrade
-	$(BIN)/mentorbot serve $(if $(filter http,$(MODE)),--http --port $(PORT))
+	$(BIN)/mentorbot run $(if $(filter http,$(MODE)),--http --port $(PORT))
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

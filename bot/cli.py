@@ -36,6 +36,14 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--port", type=int, default=3000)
     serve.add_argument("--host", default="0.0.0.0")
     serve.add_argument("--threads", type=int, default=16, help="HTTP worker threads")
+    sandbox = commands.add_parser("sandbox", help="play a mentoring journey with a local stand-in for Slack")
+    sandbox.add_argument("--interactive", action="store_true", help="stay up afterwards and take your commands")
+    sandbox.add_argument("words", nargs="*", help='say USER "/mentor …": act as a simulated person')
+    run = commands.add_parser("run", help="serve with Slack tokens, or play the sandbox without them")
+    run.add_argument("--http", action="store_true")
+    run.add_argument("--port", type=int, default=3000)
+    run.add_argument("--host", default="0.0.0.0")
+    run.add_argument("--threads", type=int, default=16)
     tick = commands.add_parser("tick", help="run one scheduler pass as of an instant, then exit")
     tick.add_argument("--now", type=_instant, help="ISO-8601 instant with offset (default: the real now)")
     commands.add_parser("scheduler", help="run the scheduler loop alone (no HTTP)")
@@ -76,6 +84,54 @@ def _tick(settings: Settings, args: argparse.Namespace) -> int:
     print(f"tick at {clock.now().isoformat()}: {report.summary()}")
     mentorbot.close()
     return 0
+
+
+def _sandbox(args: argparse.Namespace) -> int:
+    import tempfile
+    import threading
+
+    from sandbox.journey import STATE_FILE, play, say_as, started, write_state
+
+    words = list(getattr(args, "words", []) or [])
+    if words[:1] == ["say"]:
+        if len(words) != 3:
+            print('usage: mentorbot sandbox say UANA "/mentor find"', file=sys.stderr)
+            return 2
+        return say_as(words[1], words[2])
+    with tempfile.TemporaryDirectory() as folder, started(f"sqlite:///{folder}/sandbox.db") as sandbox:
+        play(sandbox)
+        if not getattr(args, "interactive", False):
+            return 0
+        write_state(sandbox)
+        print(
+            "\nThe sandbox stays up. In another terminal, act as anyone, e.g.:\n"
+            '  mentorbot sandbox say UKIM "/mentor find"\n'
+            '  mentorbot sandbox say UANA "/mentor status"\n'
+            '  mentorbot sandbox say UADA "/mentor admin report"\n'
+            "People: "
+            + ", ".join(f"{uid} ({name})" for uid, name in sandbox.names.items() if uid.startswith("U"))
+            + "\nPress Ctrl-C to stop."
+        )
+        try:
+            threading.Event().wait()
+        except KeyboardInterrupt:
+            STATE_FILE.unlink(missing_ok=True)
+    return 0
+
+
+def _run(settings: Settings, args: argparse.Namespace) -> int:
+    """`make run`: the real thing when Slack is configured, the sandbox when it is not."""
+    if settings.slack_bot_token and (settings.slack_signing_secret or settings.slack_app_token):
+        return _serve(settings, args)
+    missing = settings.missing_for_http()
+    print(
+        f"No Slack app configured ({' and '.join(missing)} not set), so here is the sandbox: the real app "
+        "against a local stand-in for Slack.\n",
+        file=sys.stderr,
+    )
+    code = _sandbox(args)
+    print(f"\nReady for a real workspace?\n{SETUP_HELP}", file=sys.stderr)
+    return code
 
 
 def _missing(names: list[str]) -> int:
@@ -132,6 +188,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             return 0
         if args.command in {"tick", "scheduler"}:
             return _tick(settings, args)
+        if args.command == "sandbox":
+            return _sandbox(args)
+        if args.command == "run":
+            return _run(settings, args)
         return _serve(settings, args)
     except OperationalError as error:
         where = make_url(settings.database_url).render_as_string(hide_password=True)

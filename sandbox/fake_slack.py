@@ -152,7 +152,10 @@ class FakeSlack:
                 return
 
             def do_GET(self) -> None:
-                fake._handle(self)
+                if self.path.startswith("/__calls"):
+                    fake._list_calls(self)
+                else:
+                    fake._handle(self)
 
             def do_POST(self) -> None:
                 fake._handle(self)
@@ -230,6 +233,14 @@ class FakeSlack:
         return f"D{user_id}"
 
     # --- serving ---
+    def _list_calls(self, request: BaseHTTPRequestHandler) -> None:
+        """The call log as JSON (`/__calls?since=N`), so another process can follow what the bot sent."""
+        since = int(parse_qs(urlparse(request.path).query).get("since", ["0"])[0])
+        with self._changed:
+            calls = [{"method": c.method, "args": c.args} for c in self.calls[since:]]
+            total = len(self.calls)
+        self._reply(request, 200, {"ok": True, "total": total, "calls": calls})
+
     def _handle(self, request: BaseHTTPRequestHandler) -> None:
         url = urlparse(request.path)
         length = int(request.headers.get("Content-Length") or 0)

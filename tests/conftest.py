@@ -20,9 +20,9 @@ from bot.services import Services
 from bot.settings import Settings, normalise_database_url
 from handlers.http import BackgroundServer
 from sandbox.fake_slack import FakeSlack
+from sandbox.slack_user import SlackUserAgent
 from storage.migrate import upgrade
 from storage.models import Base
-from tests.fakes.payloads import SlackUserAgent
 
 MENTORBOT = str(Path(sys.executable).parent / "mentorbot")
 SIGNING_SECRET = "test-signing-secret"

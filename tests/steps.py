@@ -7,9 +7,9 @@ from typing import Any
 
 from bot.slack import make_client
 from sandbox.fake_slack import Call
+from sandbox.slack_user import Reply
 from scheduler.tick import TickReport, run_tick
 from tests.conftest import BOT_TOKEN, Running
-from tests.fakes.payloads import Reply
 
 MENTOR_PROFILE: dict[str, Any] = {
     "role": "mentor",

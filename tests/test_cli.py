@@ -13,8 +13,8 @@ from pathlib import Path
 import pytest
 
 from sandbox.fake_slack import FakeSlack
+from sandbox.slack_user import SlackUserAgent
 from tests.conftest import BOT_TOKEN, MENTORBOT, SIGNING_SECRET, run_mentorbot
-from tests.fakes.payloads import SlackUserAgent
 
 
 def test_serve_without_tokens_explains_what_is_missing(tmp_path: Path) -> None:

@@ -8,12 +8,12 @@ import time
 import urllib.error
 import urllib.request
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 from urllib.parse import urlencode
 
 from slack_sdk.signature import SignatureVerifier
 
-from sandbox.fake_slack import FakeSlack
+from sandbox.fake_slack import flatten_text
 
 
 @dataclass(frozen=True)
@@ -25,8 +25,6 @@ class Reply:
         return dict(json.loads(self.body)) if self.body else {}
 
     def text(self) -> str:
-        from sandbox.fake_slack import flatten_text
-
         return flatten_text(self.json())
 
 
@@ -55,10 +53,18 @@ def fill_state(view: dict[str, Any], values: dict[str, Any]) -> dict[str, Any]:
     return state
 
 
+class SlackSide(Protocol):
+    """What a request needs from the Slack it pretends to come from: the workspace and response URLs."""
+
+    team_id: str
+
+    def response_url(self) -> str: ...
+
+
 class SlackUserAgent:
     """Plays Slack's side of the events endpoint: builds payloads, signs them and posts them over HTTP."""
 
-    def __init__(self, events_url: str, signing_secret: str, fake: FakeSlack) -> None:
+    def __init__(self, events_url: str, signing_secret: str, fake: SlackSide) -> None:
         self.events_url = events_url
         self.fake = fake
         self._signer = SignatureVerifier(signing_secret)
