@@ -5,12 +5,13 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from slack_bolt import App
+from slack_bolt import App, BoltContext, BoltResponse
 
+from bot.deliveries import delivery_key, first_time
 from bot.services import Services
 from bot.text import drop_control_characters
 from handlers import admin, celebrate, checkins, feedback, find, goals, home, intro, join, privacy
-from handlers.router import MentorCommand
+from handlers.router import MentorCommand, workspace_of
 
 
 def _clean_payload(body: dict[str, Any], next: Callable[[], None]) -> None:
@@ -20,7 +21,19 @@ def _clean_payload(body: dict[str, Any], next: Callable[[], None]) -> None:
 
 
 def register(app: App, services: Services) -> MentorCommand:
+    def once(body: dict[str, Any], context: BoltContext, next: Callable[[], None]) -> BoltResponse | None:
+        """Slack retries events and people double-click: the second delivery is acknowledged and dropped."""
+        key = delivery_key(body)
+        if key is not None:
+            with services.db.unit_of_work() as session:
+                fresh = first_time(session, key, workspace_of(context), services.clock.now())
+            if not fresh:
+                return BoltResponse(status=200, body="")
+        next()
+        return None
+
     app.use(_clean_payload)
+    app.use(once)
     command = MentorCommand()
     for feature in (join, find, intro, goals, checkins, feedback, celebrate, home, privacy, admin):
         feature.register(app, services, command)

@@ -7,6 +7,7 @@ import json
 import time
 import urllib.error
 import urllib.request
+import uuid
 from dataclasses import dataclass
 from typing import Any, Protocol
 from urllib.parse import urlencode
@@ -69,6 +70,7 @@ class SlackUserAgent:
         self.fake = fake
         self._signer = SignatureVerifier(signing_secret)
         self._ids = itertools.count(1)
+        self.last: tuple[str, str] = ("", "")
 
     @property
     def team_id(self) -> str:
@@ -82,6 +84,7 @@ class SlackUserAgent:
         signature: str | None = None,
         headers: dict[str, str] | None = None,
     ) -> Reply:
+        self.last = (body, content_type)
         stamp = str(int(time.time()) if timestamp is None else timestamp)
         signed = signature or str(self._signer.generate_signature(timestamp=stamp, body=body))
         request = urllib.request.Request(
@@ -101,6 +104,12 @@ class SlackUserAgent:
         except urllib.error.HTTPError as error:
             return Reply(error.code, error.read().decode())
 
+    def resend(self, retry: int = 0) -> Reply:
+        """Deliver the last request again, as Slack does when it retries (with X-Slack-Retry-Num)."""
+        body, content_type = self.last
+        headers = {"X-Slack-Retry-Num": str(retry), "X-Slack-Retry-Reason": "http_timeout"} if retry else None
+        return self.post(body, content_type, headers=headers)
+
     def _form(self, fields: dict[str, str], **kwargs: Any) -> Reply:
         return self.post(urlencode(fields), "application/x-www-form-urlencoded", **kwargs)
 
@@ -118,7 +127,7 @@ class SlackUserAgent:
                 "text": text,
                 "api_app_id": "A0MENTOR",
                 "response_url": self.fake.response_url(),
-                "trigger_id": f"trigger.{next(self._ids)}",
+                "trigger_id": f"trigger.{uuid.uuid4().hex}",
             },
             **kwargs,
         )
@@ -143,7 +152,7 @@ class SlackUserAgent:
             "user": {"id": user_id, "username": user_id.lower(), "team_id": self.team_id},
             "team": {"id": self.team_id, "domain": "fake"},
             "api_app_id": "A0MENTOR",
-            "trigger_id": f"trigger.{next(self._ids)}",
+            "trigger_id": f"trigger.{uuid.uuid4().hex}",
             "actions": [action],
         }
         if view is not None:
@@ -164,7 +173,7 @@ class SlackUserAgent:
                 "user": {"id": user_id, "username": user_id.lower(), "team_id": self.team_id},
                 "team": {"id": self.team_id, "domain": "fake"},
                 "api_app_id": "A0MENTOR",
-                "trigger_id": f"trigger.{next(self._ids)}",
+                "trigger_id": f"trigger.{uuid.uuid4().hex}",
                 "response_url": self.fake.response_url(),
                 "container": {"type": "message", "channel_id": channel, "message_ts": "1.1"},
                 "channel": {"id": channel},
@@ -182,7 +191,7 @@ class SlackUserAgent:
                 "user": {"id": user_id, "username": user_id.lower(), "team_id": self.team_id},
                 "team": {"id": self.team_id, "domain": "fake"},
                 "api_app_id": "A0MENTOR",
-                "trigger_id": f"trigger.{next(self._ids)}",
+                "trigger_id": f"trigger.{uuid.uuid4().hex}",
                 "view": submitted,
             }
         )

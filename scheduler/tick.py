@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 
 from bot.checkins import due_checkins, open_checkin
 from bot.closing import due_endings, due_touch_nudges
+from bot.deliveries import prune
 from bot.evaluations import due_evaluations, due_reminders, request_evaluations
 from bot.fit import claim_due_fit_check
 from bot.health import AtRisk, assess, due_closures, due_dormancy_warnings, due_health_checks
@@ -208,6 +209,8 @@ def run_tick(
     report.closed += _endings(services, now)
     report.evaluations = _evaluations(services, now)
     report.delivery = deliver(services.db, client_for, now, pacer)
+    with services.db.unit_of_work() as session:
+        prune(session, now)
     if report.delivery.sent or report.delivery.failed:
         log.info("tick at %s: %s", now.isoformat(), report.summary())
     return report

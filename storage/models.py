@@ -499,3 +499,13 @@ class HelpRequest(Base):
     created_at: Mapped[datetime]
     handled_by: Mapped[str | None] = mapped_column(String(32))
     handled_at: Mapped[datetime | None]
+
+
+class Delivery(Base):
+    """A Slack delivery already handled (event_id, or the trigger_id of a command, click or submission)."""
+
+    __tablename__ = "deliveries"
+
+    key: Mapped[str] = mapped_column(String(160), primary_key=True)
+    team_id: Mapped[str] = mapped_column(String(32))
+    received_at: Mapped[datetime] = mapped_column(index=True)

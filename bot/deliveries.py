@@ -1,0 +1,38 @@
+"""Slack delivers some requests more than once (event retries, double clicks): handle each only once."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import delete
+from sqlalchemy.dialects.postgresql import insert as pg_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.orm import Session
+
+from storage.models import Delivery
+
+KEEP_FOR = timedelta(days=1)
+
+
+def delivery_key(body: dict[str, Any]) -> str | None:
+    """What identifies one delivery: the event's ID, or the trigger ID of one human action."""
+    if body.get("type") == "event_callback" and body.get("event_id"):
+        return f"event:{body['event_id']}"
+    trigger = body.get("trigger_id")
+    return f"trigger:{trigger}" if trigger else None
+
+
+def first_time(session: Session, key: str, team_id: str, now: datetime) -> bool:
+    """Record the delivery; False when it was recorded before (a retry or a duplicate)."""
+    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    result = session.execute(
+        insert(Delivery)
+        .values(key=key[:160], team_id=team_id, received_at=now)
+        .on_conflict_do_nothing(index_elements=["key"])
+    )
+    return bool(result.rowcount == 1)  # type: ignore[attr-defined]
+
+
+def prune(session: Session, now: datetime) -> None:
+    session.execute(delete(Delivery).where(Delivery.received_at < now - KEEP_FOR))

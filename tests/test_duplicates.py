@@ -1,0 +1,56 @@
+"""Slack retries events and people double-click: every delivery is handled once."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from storage.models import Pair, Person
+from tests.conftest import Running
+from tests.steps import (
+    MENTEE_PROFILE,
+    MENTOR_PROFILE,
+    button_value,
+    join,
+    mentor_request_dm,
+    open_join_modal,
+    request_mentor,
+)
+
+
+def test_a_retried_event_is_acknowledged_and_handled_once(app: Running) -> None:
+    assert app.user.event({"type": "app_home_opened", "user": "UANA", "tab": "home"}).status == 200
+    app.slack.wait_for("views.publish")
+    retry = app.user.resend(retry=1)
+    assert retry.status == 200 and retry.body == ""
+    app.user.resend(retry=2)
+    assert len(app.slack.calls_to("views.publish")) == 1
+
+
+def test_a_slash_command_delivered_twice_opens_one_modal(app: Running) -> None:
+    app.user.command("UANA", "join")
+    app.slack.wait_for("views.open")
+    assert app.user.resend().body == ""
+    assert len(app.slack.calls_to("views.open")) == 1
+
+
+def test_a_double_submitted_profile_is_saved_once(app: Running) -> None:
+    view = open_join_modal(app, "UBEN")
+    app.user.submit("UBEN", view, MENTOR_PROFILE)
+    app.user.resend()
+    app.slack.wait_for_message("DUBEN")
+    with app.services.db.unit_of_work() as session:
+        assert len(session.scalars(select(Person)).all()) == 1
+    assert len(app.slack.messages_to("DUBEN")) == 1
+
+
+def test_a_double_click_on_accept_makes_one_pair_and_one_intro(app: Running) -> None:
+    join(app, "UBEN", MENTOR_PROFILE)
+    join(app, "UANA", MENTEE_PROFILE)
+    request_mentor(app, "UANA", "UBEN", "Could you help me prepare my first conference talk this spring?")
+    dm = mentor_request_dm(app, "UBEN")
+    app.user.click("UBEN", "find.accept", value=button_value(dm, "find.accept"), channel="DUBEN")
+    app.user.resend()
+    app.slack.wait_for_message("GANABEN")
+    with app.services.db.unit_of_work() as session:
+        assert len(session.scalars(select(Pair)).all()) == 1
+    assert len(app.slack.messages_to("GANABEN")) == 1
