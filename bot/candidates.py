@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select
+import threading
+
+from sqlalchemy import ColumnElement, func, select
 from sqlalchemy.orm import Session
 
-from bot.matching import Candidate, topic_set
+from bot.matching import Candidate, MentorPool, topic_set
 from storage.models import Person, PersonStatus, Role
 
 
@@ -29,14 +31,47 @@ def candidate(person: Person) -> Candidate:
     )
 
 
+def _available(team_id: str) -> tuple[ColumnElement[bool], ...]:
+    return (
+        Person.team_id == team_id,
+        Person.role.in_((Role.MENTOR, Role.BOTH)),
+        Person.status == PersonStatus.ACTIVE,
+        Person.active_mentees < Person.capacity,
+    )
+
+
 def available_mentors(session: Session, team_id: str) -> list[Candidate]:
     """Active mentors of the workspace with at least one free slot."""
-    people = session.scalars(
-        select(Person).where(
-            Person.team_id == team_id,
-            Person.role.in_((Role.MENTOR, Role.BOTH)),
-            Person.status == PersonStatus.ACTIVE,
-            Person.active_mentees < Person.capacity,
+    return [candidate(p) for p in session.scalars(select(Person).where(*_available(team_id)))]
+
+
+class MentorPools:
+    """One ranked-ready pool of mentors per workspace, rebuilt only when the mentors change.
+
+    The fingerprint (count, last profile change, a weighted sum of taken slots) is one indexed aggregate
+    query; loading thousands of profiles is not. A stale pool can only offer a mentor whose last slot was
+    just taken, and a request re-checks capacity in its own transaction anyway.
+    """
+
+    def __init__(self) -> None:
+        self._pools: dict[str, tuple[tuple[object, ...], MentorPool]] = {}
+        self._lock = threading.Lock()
+
+    def pool(self, session: Session, team_id: str) -> MentorPool:
+        fingerprint = tuple(
+            session.execute(
+                select(
+                    func.count(),
+                    func.max(Person.updated_at),
+                    func.coalesce(func.sum(Person.active_mentees * Person.id), 0),
+                ).where(*_available(team_id))
+            ).one()
         )
-    )
-    return [candidate(p) for p in people]
+        with self._lock:
+            cached = self._pools.get(team_id)
+        if cached is not None and cached[0] == fingerprint:
+            return cached[1]
+        pool = MentorPool(available_mentors(session, team_id))
+        with self._lock:
+            self._pools[team_id] = (fingerprint, pool)
+        return pool

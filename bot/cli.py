@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import logging
 import sys
 from collections.abc import Sequence
@@ -87,6 +88,7 @@ def _tick(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def _sandbox(args: argparse.Namespace) -> int:
+    import signal
     import tempfile
     import threading
 
@@ -112,10 +114,11 @@ def _sandbox(args: argparse.Namespace) -> int:
             + ", ".join(f"{uid} ({name})" for uid, name in sandbox.names.items() if uid.startswith("U"))
             + "\nPress Ctrl-C to stop."
         )
-        try:
-            threading.Event().wait()
-        except KeyboardInterrupt:
-            STATE_FILE.unlink(missing_ok=True)
+        stop = threading.Event()
+        signal.signal(signal.SIGTERM, lambda *_: stop.set())
+        with contextlib.suppress(KeyboardInterrupt):
+            stop.wait()
+        STATE_FILE.unlink(missing_ok=True)
     return 0
 
 

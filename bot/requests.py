@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
-from bot.candidates import available_mentors, candidate
+from bot.candidates import MentorPools, available_mentors, candidate
 from bot.errors import (
     AlreadyPaired,
     MentorUnavailable,
@@ -105,12 +105,18 @@ def program_weights(session: Session, team_id: str, now: datetime) -> dict[str, 
 
 
 def find_mentors(
-    session: Session, team_id: str, user_id: str, topic: str | None, now: datetime, limit: int = 3
+    session: Session,
+    team_id: str,
+    user_id: str,
+    topic: str | None,
+    now: datetime,
+    pools: MentorPools | None = None,
+    limit: int = 3,
 ) -> list[Match]:
     """The best mentors with free capacity for this mentee, narrowed to `topic` when given."""
     mentee = _seeker(session, team_id, user_id)
     history = histories(session, [mentee.id])[mentee.id]
-    pool = MentorPool(available_mentors(session, team_id))
+    pool = pools.pool(session, team_id) if pools else MentorPool(available_mentors(session, team_id))
     return pool.rank(candidate(mentee), history, program_weights(session, team_id, now), topic or None, limit)
 
 

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
+from bot.candidates import MentorPools
 from bot.clock import Clock
 from bot.settings import Settings
 from storage.db import Database
@@ -14,3 +15,4 @@ class Services:
     settings: Settings
     db: Database
     clock: Clock
+    mentor_pools: MentorPools = field(default_factory=MentorPools)

@@ -68,7 +68,9 @@ def register(app: App, services: Services, command: MentorCommand) -> None:
         topic = call.args.strip()
         try:
             with services.db.unit_of_work() as session:
-                matches = find_mentors(session, call.team_id, call.user_id, topic, services.clock.now())
+                matches = find_mentors(
+                    session, call.team_id, call.user_id, topic, services.clock.now(), services.mentor_pools
+                )
         except MentorbotError as error:
             call.respond(**blocked_message(error).as_kwargs())
             return

@@ -70,4 +70,8 @@ def test_interactive_sandbox_takes_commands_as_anyone(tmp_path: Path) -> None:
         assert "/mentor find" in found.stdout
     finally:
         process.send_signal(signal.SIGINT)
-        process.wait(timeout=10)
+        try:
+            assert process.wait(timeout=60) == 0
+        except subprocess.TimeoutExpired:
+            process.kill()
+            raise
