@@ -132,6 +132,8 @@ def paired(app: Running, mentor: str = "UBEN", mentee: str = "UANA") -> int:
     channel = "G" + "".join(u[-3:] for u in sorted([mentor, mentee]))
     intro = app.slack.wait_for_message(channel)[0]
     app.slack.wait_for("response_url", since=mark)
+    # The accept ends by editing the mentor's original request message; wait for it so later steps start clean.
+    app.slack.wait_for("chat.update", since=mark)
     return int(button_value(intro, "agreement.open"))
 
 
