@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
+import time
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from bot.slack import make_client
 from sandbox.fake_slack import Call
 from sandbox.slack_user import Reply
 from scheduler.tick import TickReport, run_tick
+from storage.models import MatchRequest
 from tests.conftest import BOT_TOKEN, Running
 
 MENTOR_PROFILE: dict[str, Any] = {
@@ -127,6 +133,7 @@ def paired(app: Running, mentor: str = "UBEN", mentee: str = "UANA") -> int:
     join(app, mentee, MENTEE_PROFILE)
     request_mentor(app, mentee, mentor, "I'd love help preparing my first conference talk, from outline to delivery.")
     dm = mentor_request_dm(app, mentor)
+    wait_until_stored(app, lambda session: session.scalar(select(MatchRequest.mentor_message_ts)) is not None)
     mark = app.slack.mark()
     app.user.click(mentor, "find.accept", value=button_value(dm, "find.accept"), channel=f"D{mentor}")
     channel = "G" + "".join(u[-3:] for u in sorted([mentor, mentee]))
@@ -135,6 +142,17 @@ def paired(app: Running, mentor: str = "UBEN", mentee: str = "UANA") -> int:
     # The accept ends by editing the mentor's original request message; wait for it so later steps start clean.
     app.slack.wait_for("chat.update", since=mark)
     return int(button_value(intro, "agreement.open"))
+
+
+def wait_until_stored(app: Running, stored: Callable[[Session], bool], timeout: float = 10.0) -> None:
+    """Wait for work the app finishes after its ack to reach the database."""
+    deadline = time.monotonic() + timeout
+    while True:
+        with app.services.db.unit_of_work() as session:
+            if stored(session):
+                return
+        assert time.monotonic() < deadline, "timed out waiting for the database"
+        time.sleep(0.02)
 
 
 def tick_at(app: Running, when: datetime) -> TickReport:
