@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import func, select, update
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from bot.candidates import MentorPools, available_mentors, candidate
 from bot.errors import (
@@ -271,46 +272,40 @@ def withdraw(session: Session, team_id: str, mentee_user_id: str, request_id: in
     return request_view(session, request)
 
 
-def claim_due_reminder(session: Session, now: datetime) -> RequestView | None:
-    """Take one request whose reminder is due (a conditional UPDATE, so only one process gets it)."""
+def _claim_one_open(
+    session: Session, due_at: InstrumentedAttribute[Any], now: datetime, **changes: object
+) -> RequestView | None:
+    """Take one open request whose `due_at` has passed, applying `changes` with a conditional UPDATE so that
+    only one process gets it."""
     due = session.scalars(
         select(MatchRequest.id)
-        .where(MatchRequest.status == RequestStatus.OPEN, MatchRequest.remind_at <= now)
-        .order_by(MatchRequest.remind_at)
+        .where(MatchRequest.status == RequestStatus.OPEN, due_at <= now)
+        .order_by(due_at)
         .limit(1)
     ).first()
     if due is None:
         return None
     claimed = session.execute(
         update(MatchRequest)
-        .where(MatchRequest.id == due, MatchRequest.status == RequestStatus.OPEN, MatchRequest.remind_at <= now)
-        .values(remind_at=None)
-    )
-    if claimed.rowcount != 1:  # type: ignore[attr-defined]
-        return None
-    return request_view(session, session.get_one(MatchRequest, due))
-
-
-def claim_due_expiry(session: Session, now: datetime) -> RequestView | None:
-    """Take one open request whose answer time is over, and mark it expired."""
-    due = session.scalars(
-        select(MatchRequest.id)
-        .where(MatchRequest.status == RequestStatus.OPEN, MatchRequest.expires_at <= now)
-        .order_by(MatchRequest.expires_at)
-        .limit(1)
-    ).first()
-    if due is None:
-        return None
-    claimed = session.execute(
-        update(MatchRequest)
-        .where(MatchRequest.id == due, MatchRequest.status == RequestStatus.OPEN)
-        .values(status=RequestStatus.EXPIRED, remind_at=None)
+        .where(MatchRequest.id == due, MatchRequest.status == RequestStatus.OPEN, due_at <= now)
+        .values(**changes)
+        .execution_options(synchronize_session=False)
     )
     if claimed.rowcount != 1:  # type: ignore[attr-defined]
         return None
     request = session.get_one(MatchRequest, due)
     session.refresh(request)
     return request_view(session, request)
+
+
+def claim_due_reminder(session: Session, now: datetime) -> RequestView | None:
+    """One request whose single reminder is due."""
+    return _claim_one_open(session, MatchRequest.remind_at, now, remind_at=None)
+
+
+def claim_due_expiry(session: Session, now: datetime) -> RequestView | None:
+    """One open request whose answer time is over, now marked expired."""
+    return _claim_one_open(session, MatchRequest.expires_at, now, status=RequestStatus.EXPIRED, remind_at=None)
 
 
 def expired_count(session: Session, team_id: str, mentor_user_id: str) -> int:
