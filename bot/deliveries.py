@@ -26,12 +26,14 @@ def delivery_key(body: dict[str, Any]) -> str | None:
 def first_time(session: Session, key: str, team_id: str, now: datetime) -> bool:
     """Record the delivery; False when it was recorded before (a retry or a duplicate)."""
     insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
-    result = session.execute(
+    # RETURNING, not rowcount: after ON CONFLICT DO NOTHING only the returned row says whether it was inserted.
+    inserted = session.execute(
         insert(Delivery)
         .values(key=key[:160], team_id=team_id, received_at=now)
         .on_conflict_do_nothing(index_elements=["key"])
-    )
-    return bool(result.rowcount == 1)  # type: ignore[attr-defined]
+        .returning(Delivery.key)
+    ).scalar_one_or_none()
+    return inserted is not None
 
 
 def prune(session: Session, now: datetime) -> None:
