@@ -115,7 +115,9 @@ def _sandbox(args: argparse.Namespace) -> int:
             + "\nPress Ctrl-C to stop."
         )
         stop = threading.Event()
-        signal.signal(signal.SIGTERM, lambda *_: stop.set())
+        # Handle both explicitly: a process started from a background job inherits SIGINT as ignored.
+        for stop_signal in (signal.SIGINT, signal.SIGTERM):
+            signal.signal(stop_signal, lambda *_: stop.set())
         with contextlib.suppress(KeyboardInterrupt):
             stop.wait()
         STATE_FILE.unlink(missing_ok=True)

@@ -6,9 +6,12 @@ import json
 import threading
 from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any
+from urllib.parse import parse_qsl
 
-from slack_bolt import App
+from slack_bolt import App, BoltContext, BoltRequest, BoltResponse
 from slack_bolt.adapter.wsgi import SlackRequestHandler
+from slack_bolt.adapter.wsgi.http_request import WsgiHttpRequest
+from slack_bolt.request.internals import build_context
 from waitress.server import create_server
 
 if TYPE_CHECKING:
@@ -18,8 +21,26 @@ EVENTS_PATH = "/slack/events"
 HEALTH_PATH = "/healthz"
 
 
+class _EventsHandler(SlackRequestHandler):
+    """Bolt's WSGI handler, with one parsing fix.
+
+    Bolt treats any form body that merely contains the text "payload" as an interactive payload and parses
+    it as empty when there is no `payload` field, so `/mentor find payload engineering` went unhandled.
+    The raw body, which the signature check uses, is left as it is.
+    """
+
+    def dispatch(self, request: WsgiHttpRequest) -> BoltResponse:
+        bolt_request = BoltRequest(body=request.get_body(), query=request.query_string, headers=request.get_headers())
+        if not bolt_request.body and "payload" in bolt_request.raw_body:
+            fields = dict(parse_qsl(bolt_request.raw_body, keep_blank_values=True))
+            if "payload" not in fields:
+                bolt_request.body = fields
+                bolt_request.context = build_context(BoltContext(), fields)
+        return self.app.dispatch(bolt_request)
+
+
 def wsgi_app(bolt_app: App, healthy: Callable[[], bool]) -> WSGIApplication:
-    slack = SlackRequestHandler(bolt_app, path=EVENTS_PATH)
+    slack = _EventsHandler(bolt_app, path=EVENTS_PATH)
 
     def application(environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
         if environ.get("PATH_INFO") == HEALTH_PATH and environ.get("REQUEST_METHOD") in {"GET", "HEAD"}:
@@ -61,6 +82,10 @@ class BackgroundServer:
             for channel in list(server._map.values()):
                 channel.close()
 
-        server.trigger.pull_trigger(close_everything)
+        try:
+            server.trigger.pull_trigger(close_everything)
+        except OSError:
+            # The loop already closed its wake-up pipe (it is ending); close what is left from here.
+            close_everything()
         self._thread.join(timeout=5)
         server.task_dispatcher.shutdown()

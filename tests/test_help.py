@@ -24,3 +24,8 @@ def test_unknown_subcommand_is_escaped(app: Running) -> None:
     text = app.user.command("UANA", "<!channel>").text()
     assert "<!channel>" not in text
     assert "&lt;!channel&gt;" in text
+
+
+def test_text_that_mentions_payload_is_still_a_command(app: Running) -> None:
+    text = app.user.command("UANA", "payload engineering").text()
+    assert "I don't know “payload”" in text

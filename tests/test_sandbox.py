@@ -69,7 +69,7 @@ def test_interactive_sandbox_takes_commands_as_anyone(tmp_path: Path) -> None:
         found = run_mentorbot(["sandbox", "say", "UANA", "/mentor help"], {}, tmp_path)
         assert "/mentor find" in found.stdout
     finally:
-        process.send_signal(signal.SIGINT)
+        process.send_signal(signal.SIGTERM)
         try:
             assert process.wait(timeout=60) == 0
         except subprocess.TimeoutExpired:
