@@ -93,10 +93,7 @@ def consent(
     session: Session, team_id: str, user_id: str, shoutout_id: int, agree: bool, story: str, now: datetime
 ) -> ShoutoutView:
     """Record one person's yes (with their edit of the story) or no. Both yes → posted; any no → never posted."""
-    shoutout = session.get(Shoutout, shoutout_id)
-    if shoutout is None or shoutout.team_id != team_id:
-        raise NotYours(f"{user_id} on shout-out {shoutout_id}")
-    pair_for_member(session, team_id, user_id, shoutout.pair_id)
+    shoutout = _member_shoutout(session, team_id, user_id, shoutout_id)
     if shoutout.status is ShoutoutStatus.POSTED or user_id in shoutout.consents:
         raise RequestClosed(shoutout.status)
     shoutout.consents = {**shoutout.consents, user_id: "yes" if agree else "no"}
@@ -114,12 +111,16 @@ def consent(
     return _shoutout_view(session, shoutout)
 
 
-def shoutout_for_member(session: Session, team_id: str, user_id: str, shoutout_id: int) -> ShoutoutView:
+def _member_shoutout(session: Session, team_id: str, user_id: str, shoutout_id: int) -> Shoutout:
     shoutout = session.get(Shoutout, shoutout_id)
     if shoutout is None or shoutout.team_id != team_id:
         raise NotYours(f"{user_id} on shout-out {shoutout_id}")
     pair_for_member(session, team_id, user_id, shoutout.pair_id)
-    return _shoutout_view(session, shoutout)
+    return shoutout
+
+
+def shoutout_for_member(session: Session, team_id: str, user_id: str, shoutout_id: int) -> ShoutoutView:
+    return _shoutout_view(session, _member_shoutout(session, team_id, user_id, shoutout_id))
 
 
 def validate_thanks(from_user: str, to_user: str | None, message: str) -> str | None:

@@ -153,13 +153,10 @@ def reschedule(session: Session, team_id: str, user_id: str, checkin_id: int, da
     """Move the next check-in to the start of the mentee's working day on `day`."""
     if day <= now.date() or day > (now + timedelta(days=90)).date():
         raise ValueError("pick a day within the next three months")
-    checkin, pair = _member_checkin(session, team_id, user_id, checkin_id)
-    mentee = session.get_one(Person, pair.mentee_id)
-    hours = hours_of(mentee)
-    start = datetime.combine(day, time(0), hours.zone()) + timedelta(minutes=hours.start_minute)
     view = answer(session, team_id, user_id, checkin_id, CheckInStatus.RESCHEDULED, now)
-    pair.next_checkin_at = start
-    del checkin
+    pair = session.get_one(Pair, view.pair.id)
+    hours = hours_of(session.get_one(Person, pair.mentee_id))
+    pair.next_checkin_at = datetime.combine(day, time(0), hours.zone()) + timedelta(minutes=hours.start_minute)
     return view
 
 

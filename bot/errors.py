@@ -51,7 +51,3 @@ class RequestClosed(MentorbotError):
 
 class NotYours(MentorbotError):
     """Someone acted on a request, pair or round that is not theirs (a crafted payload, or a forwarded one)."""
-
-
-class NotAdmin(MentorbotError):
-    """Only program admins may do this."""

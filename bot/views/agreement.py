@@ -17,6 +17,7 @@ from bot.views.blocks import (
     input_block,
     modal,
     section,
+    slack_date,
     static_select,
     text_input,
 )
@@ -28,11 +29,6 @@ AGREEMENT_OPEN = "agreement.open"
 AGREEMENT_SUBMIT = "agreement.submit"
 AGREEMENT_CONFIRM = "agreement.confirm"
 AGREEMENT_CHANGE = "agreement.change"
-
-
-def when(moment: datetime) -> str:
-    """A date Slack renders in the reader's own time zone."""
-    return f"<!date^{int(moment.timestamp())}^{{date_short_pretty}}|{moment:%Y-%m-%d}>"
 
 
 def agreement_modal(pair_id: int, current: AgreementView | None, default_cadence: Cadence | None) -> Block:
@@ -148,7 +144,7 @@ def proposed_sent_message(agreement: AgreementView) -> Message:
 
 def confirmed_message(agreement: AgreementView, next_checkin_at: datetime | None) -> Message:
     text = "Your working agreement is set."
-    checkin = f"I'll check in with you both around {when(next_checkin_at)}. " if next_checkin_at else ""
+    checkin = f"I'll check in with you both around {slack_date(next_checkin_at)}. " if next_checkin_at else ""
     return Message(
         text=text,
         blocks=[

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 from bot.text import cut
@@ -32,6 +33,13 @@ class Message:
 
     def as_kwargs(self) -> dict[str, Any]:
         return {"text": cut(self.text, MESSAGE_TEXT_LIMIT), "blocks": self.blocks[:MESSAGE_BLOCKS_LIMIT]}
+
+
+def slack_date(moment: datetime, with_time: bool = False) -> str:
+    """A date (and time) Slack renders in the reader's own time zone, with a UTC fallback."""
+    if with_time:
+        return f"<!date^{int(moment.timestamp())}^{{date_short_pretty}} at {{time}}|{moment:%Y-%m-%d %H:%M} UTC>"
+    return f"<!date^{int(moment.timestamp())}^{{date_short_pretty}}|{moment:%Y-%m-%d}>"
 
 
 def plain(text: str, limit: int) -> dict[str, Any]:

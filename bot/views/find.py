@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
-from datetime import datetime
 from typing import Any
 
 from bot.errors import (
@@ -29,6 +28,7 @@ from bot.views.blocks import (
     input_block,
     modal,
     section,
+    slack_date,
     static_select,
     text_input,
 )
@@ -42,12 +42,6 @@ REQUEST_DECLINE = "find.decline"
 DECLINE_SUBMIT = "find.decline_submit"
 REQUEST_WITHDRAW = "find.withdraw"
 MESSAGE, CADENCE, NOTE = "message", "cadence", "note"
-
-
-def _when(moment: datetime) -> str:
-    """A date Slack renders in the reader's own time zone."""
-    stamp = int(moment.timestamp())
-    return f"<!date^{stamp}^{{date_short_pretty}} at {{time}}|{moment:%Y-%m-%d %H:%M} UTC>"
 
 
 def reason_lines(reasons: Sequence[str]) -> str:
@@ -144,14 +138,18 @@ def mentor_request_message(request: RequestView, profile_blocks: Block) -> Messa
                 button("Accept", REQUEST_ACCEPT, value=str(request.id), style="primary"),
                 button("Decline", REQUEST_DECLINE, value=str(request.id)),
             ),
-            context(f"Please answer by {_when(request.expires_at)}. Declining is fine: they'll see other mentors."),
+            context(
+                f"Please answer by {slack_date(request.expires_at, with_time=True)}. "
+                "Declining is fine: they'll see other mentors."
+            ),
         ],
     )
 
 
 def request_sent_message(request: RequestView) -> Message:
     text = (
-        f"Your request is on its way to <@{request.mentor_user_id}>. They have until {_when(request.expires_at)} "
+        f"Your request is on its way to <@{request.mentor_user_id}>. They have until "
+        f"{slack_date(request.expires_at, with_time=True)} "
         "to answer, and I'll tell you the moment they do."
     )
     return Message(
@@ -213,7 +211,7 @@ def declined_for_mentee(request: RequestView, next_matches: Sequence[Match]) -> 
 def reminder_message(request: RequestView) -> Message:
     text = (
         f"A gentle reminder: <@{request.mentee_user_id}> asked for mentoring and is waiting for your answer. "
-        f"The request closes {_when(request.expires_at)}."
+        f"The request closes {slack_date(request.expires_at, with_time=True)}."
     )
     return Message(
         text=text,
@@ -290,7 +288,8 @@ def blocked_message(error: MentorbotError) -> Message:
         return Message(text=text, blocks=[section(text)])
     if isinstance(error, OpenRequestExists):
         text = (
-            f"Your request to <@{error.mentor_user_id}> is waiting for an answer until {_when(error.expires_at)}. "
+            f"Your request to <@{error.mentor_user_id}> is waiting for an answer until "
+            f"{slack_date(error.expires_at, with_time=True)}. "
             "One request at a time keeps things fair for mentors; withdraw it if you'd rather ask someone else."
         )
         return Message(

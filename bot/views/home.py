@@ -5,8 +5,8 @@ from __future__ import annotations
 from bot.dashboard import Dashboard, PairSummary
 from bot.report import Report
 from bot.text import escape
-from bot.views.agreement import AGREEMENT_OPEN, terms_text, when
-from bot.views.blocks import Block, Message, actions, button, context, divider, header, home, section
+from bot.views.agreement import AGREEMENT_OPEN, terms_text
+from bot.views.blocks import Block, Message, actions, button, context, divider, header, home, section, slack_date
 from bot.views.celebrate import HELP_OPEN
 from bot.views.closing import PAIR_END_OPEN
 from bot.views.find import REQUEST_ACCEPT, REQUEST_DECLINE, REQUEST_WITHDRAW
@@ -20,10 +20,10 @@ HELP_HINT = "Type `/mentor help` anywhere to see everything I can do."
 def _pair_blocks(summary: PairSummary) -> list[Block]:
     pair = summary.pair
     role = f"You mentor <@{pair.mentee_user_id}>" if summary.is_mentor else f"<@{pair.mentor_user_id}> mentors you"
-    since = f" since {when(pair.started_at)}" if pair.started_at else ""
+    since = f" since {slack_date(pair.started_at)}" if pair.started_at else ""
     lines = [f"*{role}*{since}"]
     if pair.next_checkin_at:
-        lines.append(f"Next check-in: around {when(pair.next_checkin_at)}")
+        lines.append(f"Next check-in: around {slack_date(pair.next_checkin_at)}")
     if summary.agreement:
         lines.append(f"*Agreement*\n{terms_text(summary.agreement)}")
     elif summary.proposal:
@@ -73,7 +73,8 @@ def dashboard_blocks(board: Dashboard) -> list[Block]:
     for request in board.requests_to_me:
         blocks.append(
             section(
-                f"<@{request.mentee_user_id}> asked you to mentor them. Please answer by {when(request.expires_at)}."
+                f"<@{request.mentee_user_id}> asked you to mentor them. "
+                f"Please answer by {slack_date(request.expires_at)}."
             )
         )
         blocks.append(
@@ -84,7 +85,7 @@ def dashboard_blocks(board: Dashboard) -> list[Block]:
         )
     for request in board.requests_from_me:
         blocks.append(
-            section(f"Your request to <@{request.mentor_user_id}> is waiting until {when(request.expires_at)}.")
+            section(f"Your request to <@{request.mentor_user_id}> is waiting until {slack_date(request.expires_at)}.")
         )
         blocks.append(actions(button("Withdraw request", REQUEST_WITHDRAW, value=str(request.id))))
     details = board.profile.details
