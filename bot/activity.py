@@ -5,9 +5,10 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from sqlalchemy import Select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from bot.cadence import cadence_interval
+from bot.workspaces import installed
 from storage.models import Pair
 
 QUIET_CADENCES = 3
@@ -23,8 +24,12 @@ def touch(pair: Pair, now: datetime) -> None:
     pair.close_at = None
 
 
-def lock_due(session: Session, query: Select[int]) -> list[int]:
-    """IDs of due rows, locked for this transaction; other processes skip them (PostgreSQL) or wait (SQLite)."""
+def lock_due(session: Session, query: Select[int], team: InstrumentedAttribute[str]) -> list[int]:
+    """IDs of due rows, locked for this transaction; other processes skip them (PostgreSQL) or wait (SQLite).
+
+    Rows of workspaces that uninstalled the app are left alone until it is installed again.
+    """
+    query = query.where(installed(team))
     if session.get_bind().dialect.name == "postgresql":
         query = query.with_for_update(skip_locked=True)
     return list(session.scalars(query))

@@ -11,17 +11,24 @@ from slack_bolt import App
 from sqlalchemy import text
 
 from bot.clock import Clock, SystemClock
+from bot.installations import Tokens, installation_stores
 from bot.services import Services
 from bot.settings import Settings
 from bot.slack import make_client
 from handlers import register
 from handlers.http import wsgi_app
+from handlers.install import oauth_settings
 from storage.db import Database
 
 if TYPE_CHECKING:
     from wsgiref.types import WSGIApplication
 
 log = logging.getLogger(__name__)
+
+NOT_INSTALLED_MESSAGE = (
+    "Mentorbot isn't installed in this workspace right now. A workspace admin can add it again from the app's "
+    "install page; everyone's profile and pairs are kept and pick up where they left off."
+)
 
 
 @dataclass
@@ -31,17 +38,34 @@ class Mentorbot:
     services: Services
     bolt: App = field(init=False)
     executor: ThreadPoolExecutor = field(init=False)
+    tokens: Tokens = field(init=False)
 
     def __post_init__(self) -> None:
         settings = self.services.settings
         # Listener work that continues after the ack runs here; owning the pool lets shutdown wait for it.
         self.executor = ThreadPoolExecutor(max_workers=32, thread_name_prefix="mentorbot-listener")
-        self.bolt = App(
-            name="mentorbot",
-            signing_secret=settings.slack_signing_secret,
-            client=make_client(settings.slack_api_url, settings.slack_bot_token, settings.slack_api_timeout),
-            listener_executor=self.executor,
-        )
+        if settings.oauth:
+            store, states = installation_stores(settings, self.services.db.engine)
+            self.services.installations = store
+            # Each request's client gets its workspace's token; this one lends its base URL and retry handlers.
+            self.bolt = App(
+                name="mentorbot",
+                signing_secret=settings.slack_signing_secret,
+                client=make_client(settings.slack_api_url, None, settings.slack_api_timeout),
+                installation_store=store,
+                installation_store_bot_only=True,
+                oauth_settings=oauth_settings(self.services, store, states),
+                user_facing_authorize_error_message=NOT_INSTALLED_MESSAGE,
+                listener_executor=self.executor,
+            )
+        else:
+            self.bolt = App(
+                name="mentorbot",
+                signing_secret=settings.slack_signing_secret,
+                client=make_client(settings.slack_api_url, settings.slack_bot_token, settings.slack_api_timeout),
+                listener_executor=self.executor,
+            )
+        self.tokens = Tokens(settings, self.services.installations)
         register(self.bolt, self.services)
 
     def wsgi(self) -> WSGIApplication:

@@ -69,6 +69,7 @@ def due_checkins(session: Session, now: datetime, limit: int) -> list[int]:
         )
         .order_by(Pair.next_checkin_at)
         .limit(limit),
+        Pair.team_id,
     )
 
 

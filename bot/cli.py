@@ -28,6 +28,16 @@ To create the Slack app:
                              for Socket Mode only
   4. Run `make run` again (or `MODE=http make run` to serve HTTP on port 3000)."""
 
+OAUTH_HELP = """\
+To let many workspaces install Mentorbot:
+  1. Create the app from manifest.yml, with your server's https://…/slack/oauth_redirect as its redirect URL.
+  2. In .env set:
+       SLACK_CLIENT_ID, SLACK_CLIENT_SECRET  Basic Information → App Credentials
+       SLACK_SIGNING_SECRET                  Basic Information → App Credentials → Signing Secret
+       MENTORBOT_SECRET_KEY                  encrypts installed tokens; make one with
+         python -c "from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())"
+  3. Run `mentorbot serve --http` and open https://…/slack/install to add Mentorbot to a workspace."""
+
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="mentorbot", description="A Slack app that runs mentoring programs.")
@@ -69,19 +79,19 @@ def _instant(raw: str) -> datetime:
 def _tick(settings: Settings, args: argparse.Namespace) -> int:
     from bot.app import build
     from bot.clock import FixedClock, SystemClock
-    from bot.slack import make_client
     from scheduler.runner import run_forever
     from scheduler.tick import run_tick
 
-    if not settings.slack_bot_token:
-        return _missing(["SLACK_BOT_TOKEN"])
+    missing = settings.missing_for_scheduler()
+    if missing:
+        return _missing(settings, missing)
     if args.command == "scheduler":
-        run_forever(build(settings, SystemClock()).services)
+        mentorbot = build(settings, SystemClock())
+        run_forever(mentorbot.services, mentorbot.tokens)
         return 0
     clock = FixedClock(args.now) if args.now else SystemClock()
     mentorbot = build(settings, clock)
-    client = make_client(settings.slack_api_url, settings.slack_bot_token, settings.slack_api_timeout)
-    report = run_tick(mentorbot.services, lambda _team: client, clock.now())
+    report = run_tick(mentorbot.services, mentorbot.tokens.resolver(), clock.now())
     print(f"tick at {clock.now().isoformat()}: {report.summary()}")
     mentorbot.close()
     return 0
@@ -126,7 +136,7 @@ def _sandbox(args: argparse.Namespace) -> int:
 
 def _run(settings: Settings, args: argparse.Namespace) -> int:
     """`make run`: the real thing when Slack is configured, the sandbox when it is not."""
-    if settings.slack_bot_token and (settings.slack_signing_secret or settings.slack_app_token):
+    if settings.oauth or (settings.slack_bot_token and (settings.slack_signing_secret or settings.slack_app_token)):
         return _serve(settings, args)
     missing = settings.missing_for_http()
     print(
@@ -139,10 +149,10 @@ def _run(settings: Settings, args: argparse.Namespace) -> int:
     return code
 
 
-def _missing(names: list[str]) -> int:
+def _missing(settings: Settings, names: list[str]) -> int:
     print(
         f"Mentorbot can't connect to Slack yet: {' and '.join(names)} "
-        f"{'is' if len(names) == 1 else 'are'} not set.\n\n{SETUP_HELP}",
+        f"{'is' if len(names) == 1 else 'are'} not set.\n\n{OAUTH_HELP if settings.oauth else SETUP_HELP}",
         file=sys.stderr,
     )
     return 2
@@ -150,20 +160,24 @@ def _missing(names: list[str]) -> int:
 
 def _serve(settings: Settings, args: argparse.Namespace) -> int:
     from bot.app import build
+    from bot.installations import INSTALL_PATH
 
-    use_http = args.http or not settings.slack_app_token
+    # The OAuth install flow is served over HTTP, so many-workspace mode always serves HTTP.
+    use_http = args.http or settings.oauth or not settings.slack_app_token
     missing = settings.missing_for_http() if use_http else settings.missing_for_socket_mode()
     if missing:
-        return _missing(missing)
+        return _missing(settings, missing)
     mentorbot = build(settings)
     if settings.scheduler_enabled:
         from scheduler.runner import start_in_background
 
-        start_in_background(mentorbot.services)
+        start_in_background(mentorbot.services, mentorbot.tokens)
     if use_http:
         import waitress
 
         log.info("serving HTTP on %s:%d (POST /slack/events, GET /healthz)", args.host, args.port)
+        if settings.oauth:
+            log.info("workspaces install the app at GET %s", INSTALL_PATH)
         waitress.serve(mentorbot.wsgi(), host=args.host, port=args.port, threads=args.threads, ident="mentorbot")
         return 0
     from slack_bolt.adapter.socket_mode import SocketModeHandler

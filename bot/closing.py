@@ -34,7 +34,7 @@ def due_endings(session: Session, now: datetime, limit: int) -> list[PairView]:
     """Pairs whose agreed length is over: they end, with thanks and a final evaluation."""
     ended = []
     query = select(Pair.id).where(Pair.status == PairStatus.ACTIVE, Pair.ends_at <= now).limit(limit)
-    for pair_id in lock_due(session, query):
+    for pair_id in lock_due(session, query, Pair.team_id):
         pair = session.get_one(Pair, pair_id)
         end_pair(session, pair, "completed", now)
         ended.append(view_of(session, pair))
@@ -50,7 +50,7 @@ def stay_in_touch(session: Session, team_id: str, user_id: str, pair_id: int, no
 def due_touch_nudges(session: Session, now: datetime, limit: int) -> list[PairView]:
     nudged = []
     query = select(Pair.id).where(Pair.stay_in_touch_at <= now).limit(limit)
-    for pair_id in lock_due(session, query):
+    for pair_id in lock_due(session, query, Pair.team_id):
         pair = session.get_one(Pair, pair_id)
         pair.stay_in_touch_at = now + STAY_IN_TOUCH_EVERY
         nudged.append(view_of(session, pair))

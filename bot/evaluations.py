@@ -72,6 +72,7 @@ def due_evaluations(session: Session, now: datetime, limit: int) -> list[int]:
         .where(Pair.status.in_((PairStatus.ACTIVE, PairStatus.ENDED)), Pair.next_evaluation_at <= now)
         .order_by(Pair.next_evaluation_at)
         .limit(limit),
+        Pair.team_id,
     )
 
 
@@ -124,6 +125,7 @@ def due_reminders(session: Session, now: datetime, limit: int) -> list[Evaluatio
         .where(Evaluation.remind_at <= now, Evaluation.answered_at.is_(None))
         .order_by(Evaluation.remind_at)
         .limit(limit),
+        Evaluation.team_id,
     )
     asks = []
     for evaluation_id in ids:

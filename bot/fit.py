@@ -8,6 +8,7 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
 from bot.pairs import PairView, end_pair, pair_for_member, view_of
+from bot.workspaces import installed
 from storage.models import FitAnswer, FitCheck, Pair, PairStatus
 
 
@@ -15,7 +16,7 @@ def claim_due_fit_check(session: Session, now: datetime) -> PairView | None:
     """Take one active pair whose fit check is due; the conditional UPDATE makes it one process's alone."""
     due = session.scalars(
         select(Pair.id)
-        .where(Pair.status == PairStatus.ACTIVE, Pair.fit_check_at <= now)
+        .where(Pair.status == PairStatus.ACTIVE, Pair.fit_check_at <= now, installed(Pair.team_id))
         .order_by(Pair.fit_check_at)
         .limit(1)
     ).first()

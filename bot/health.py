@@ -23,7 +23,8 @@ class AtRisk:
 
 
 def _due(session: Session, column: InstrumentedAttribute[datetime | None], now: datetime, limit: int) -> list[int]:
-    return lock_due(session, select(Pair.id).where(Pair.status == PairStatus.ACTIVE, column <= now).limit(limit))
+    query = select(Pair.id).where(Pair.status == PairStatus.ACTIVE, column <= now).limit(limit)
+    return lock_due(session, query, Pair.team_id)
 
 
 def due_health_checks(session: Session, now: datetime, limit: int) -> list[int]:

@@ -19,9 +19,11 @@ from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
+from bot.installations import NotInstalled
 from bot.slack import open_dm
 from bot.text import cut
 from bot.views.blocks import MESSAGE_BLOCKS_LIMIT, MESSAGE_TEXT_LIMIT, Message
+from bot.workspaces import UNINSTALLED, installed
 from storage.db import Database
 from storage.models import OutboxMessage
 
@@ -31,6 +33,10 @@ LEASE = timedelta(minutes=2)
 # Messages a second across a workspace; Slack's chat.postMessage allows about one a second per conversation.
 DEFAULT_RATE = 20.0
 MAX_ATTEMPTS = 6
+# Errors no retry can fix: the person or channel is gone, or the workspace revoked or removed the app.
+FINAL_ERRORS = frozenset(
+    {"channel_not_found", "user_not_found", "invalid_auth", "account_inactive", "token_revoked", UNINSTALLED}
+)
 BATCH = 100
 
 
@@ -123,6 +129,7 @@ def _claim(session: Session, now: datetime, limit: int) -> list[OutboxMessage]:
             OutboxMessage.sent_at.is_(None),
             OutboxMessage.failed_at.is_(None),
             OutboxMessage.send_after <= now,
+            installed(OutboxMessage.team_id),
             or_(OutboxMessage.claimed_until.is_(None), OutboxMessage.claimed_until < now),
         )
         .order_by(OutboxMessage.id)
@@ -145,6 +152,14 @@ def _send(client: WebClient, row: OutboxMessage) -> None:
         client.chat_postMessage(channel=channel, text=row.text, blocks=row.blocks)
 
 
+def _error_code(error: Exception) -> str:
+    if isinstance(error, SlackApiError):
+        return str(error.response.get("error"))
+    if isinstance(error, NotInstalled):
+        return UNINSTALLED
+    return str(error)
+
+
 def deliver(
     db: Database, client_for: Callable[[str], WebClient], now: datetime, pacer: Pacer | None = None
 ) -> Delivery:
@@ -164,9 +179,9 @@ def deliver(
             pacer.wait(team_id, str(row.channel_id or row.user_id))
             try:
                 _send(client_for(team_id), row)
-            except (SlackApiError, OSError) as error:
-                detail = error.response.get("error") if isinstance(error, SlackApiError) else str(error)
-                give_up = attempts >= MAX_ATTEMPTS or detail in {"channel_not_found", "user_not_found"}
+            except (SlackApiError, OSError, NotInstalled) as error:
+                detail = _error_code(error)
+                give_up = attempts >= MAX_ATTEMPTS or detail in FINAL_ERRORS
                 log.warning("outbox %s attempt %s failed: %s", row_id, attempts, detail)
                 with db.unit_of_work() as session:
                     session.execute(

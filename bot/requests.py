@@ -25,6 +25,7 @@ from bot.matching import DEFAULT_WEIGHTS, Match, MentorPool, allowed, score
 from bot.pairs import PairView, claim_slot, create_pair, histories, live_pair_as_mentee, view_of
 from bot.profiles import find_person
 from bot.programs import ensure_program
+from bot.workspaces import installed
 from storage.models import Cadence, MatchRequest, PairSource, PairStatus, Person, PersonStatus, RequestStatus
 
 MIN_REQUEST_WORDS = 3
@@ -279,7 +280,7 @@ def _claim_one_open(
     only one process gets it."""
     due = session.scalars(
         select(MatchRequest.id)
-        .where(MatchRequest.status == RequestStatus.OPEN, due_at <= now)
+        .where(MatchRequest.status == RequestStatus.OPEN, due_at <= now, installed(MatchRequest.team_id))
         .order_by(due_at)
         .limit(1)
     ).first()

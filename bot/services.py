@@ -1,8 +1,10 @@
-"""What every handler and scheduler job is given: settings, the database and the clock."""
+"""What every handler and scheduler job is given: settings, the database, the clock and, with OAuth, installs."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+
+from slack_sdk.oauth.installation_store import InstallationStore
 
 from bot.candidates import MentorPools
 from bot.clock import Clock
@@ -16,3 +18,5 @@ class Services:
     db: Database
     clock: Clock
     mentor_pools: MentorPools = field(default_factory=MentorPools)
+    # Each workspace's bot token, when the app is installed through OAuth (None with one SLACK_BOT_TOKEN).
+    installations: InstallationStore | None = None

@@ -8,6 +8,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from cryptography.fernet import Fernet
 from dotenv import dotenv_values
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError
@@ -30,6 +31,8 @@ class Settings:
     slack_app_token: str = ""
     slack_client_id: str = ""
     slack_client_secret: str = ""
+    # Fernet keys for tokens at rest: the first encrypts, all decrypt (so a new key can be rolled in).
+    secret_keys: tuple[str, ...] = ()
     slack_api_url: str = DEFAULT_SLACK_API_URL
     slack_api_timeout: float = 10.0
     admins: frozenset[str] = field(default_factory=frozenset)
@@ -37,16 +40,25 @@ class Settings:
     scheduler_enabled: bool = True
     tick_seconds: int = 60
 
+    @property
+    def oauth(self) -> bool:
+        """Many workspaces install the app through OAuth; each one's bot token lives in the database."""
+        return bool(self.slack_client_id and self.slack_client_secret)
+
     def missing_for_http(self) -> list[str]:
         """Names of the settings HTTP mode still needs."""
-        return [
-            name
-            for name, value in (
-                ("SLACK_BOT_TOKEN", self.slack_bot_token),
-                ("SLACK_SIGNING_SECRET", self.slack_signing_secret),
-            )
-            if not value
-        ]
+        needed = (
+            (("SLACK_SIGNING_SECRET", self.slack_signing_secret), ("MENTORBOT_SECRET_KEY", self.secret_keys))
+            if self.oauth
+            else (("SLACK_BOT_TOKEN", self.slack_bot_token), ("SLACK_SIGNING_SECRET", self.slack_signing_secret))
+        )
+        return [name for name, value in needed if not value]
+
+    def missing_for_scheduler(self) -> list[str]:
+        """Names of the settings the scheduler needs to speak for a workspace."""
+        if self.oauth:
+            return [] if self.secret_keys else ["MENTORBOT_SECRET_KEY"]
+        return [] if self.slack_bot_token else ["SLACK_BOT_TOKEN"]
 
     def missing_for_socket_mode(self) -> list[str]:
         """Names of the settings Socket Mode still needs."""
@@ -70,13 +82,17 @@ def load_settings(environ: Mapping[str, str] | None = None, env_file: Path | Non
     def get(name: str, default: str = "") -> str:
         return values.get(name, default).strip() or default
 
+    client_id, client_secret = get("SLACK_CLIENT_ID"), get("SLACK_CLIENT_SECRET")
+    if bool(client_id) != bool(client_secret):
+        raise SettingsError("set both SLACK_CLIENT_ID and SLACK_CLIENT_SECRET for OAuth installs, or neither")
     return Settings(
         database_url=normalise_database_url(get("DATABASE_URL", DEFAULT_DATABASE_URL)),
         slack_bot_token=get("SLACK_BOT_TOKEN"),
         slack_signing_secret=get("SLACK_SIGNING_SECRET"),
         slack_app_token=get("SLACK_APP_TOKEN"),
-        slack_client_id=get("SLACK_CLIENT_ID"),
-        slack_client_secret=get("SLACK_CLIENT_SECRET"),
+        slack_client_id=client_id,
+        slack_client_secret=client_secret,
+        secret_keys=_secret_keys(get("MENTORBOT_SECRET_KEY")),
         slack_api_url=_api_url(get("SLACK_API_URL", DEFAULT_SLACK_API_URL)),
         slack_api_timeout=_positive_float("SLACK_API_TIMEOUT", get("SLACK_API_TIMEOUT", "10")),
         admins=_admins(get("MENTORBOT_ADMINS")),
@@ -110,6 +126,19 @@ def _api_url(raw: str) -> str:
         raise SettingsError(f"SLACK_API_URL {raw!r} must start with http:// or https://")
     # WebClient joins method names with urljoin, which drops a last path segment without a slash.
     return raw if raw.endswith("/") else raw + "/"
+
+
+def _secret_keys(raw: str) -> tuple[str, ...]:
+    keys = tuple(part.strip() for part in raw.split(",") if part.strip())
+    for key in keys:
+        try:
+            Fernet(key)
+        except ValueError:
+            raise SettingsError(
+                "MENTORBOT_SECRET_KEY must be Fernet keys separated by commas; make one with: python -c "
+                '"from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())"'
+            ) from None
+    return keys
 
 
 def _admins(raw: str) -> frozenset[str]:

@@ -10,7 +10,7 @@ from slack_bolt import App, BoltContext, BoltResponse
 from bot.deliveries import delivery_key, first_time
 from bot.services import Services
 from bot.text import drop_control_characters
-from handlers import admin, celebrate, checkins, feedback, find, goals, home, intro, join, privacy
+from handlers import admin, celebrate, checkins, feedback, find, goals, home, install, intro, join, privacy
 from handlers.router import MentorCommand, workspace_of
 
 
@@ -35,7 +35,7 @@ def register(app: App, services: Services) -> MentorCommand:
     app.use(_clean_payload)
     app.use(once)
     command = MentorCommand()
-    for feature in (join, find, intro, goals, checkins, feedback, celebrate, home, privacy, admin):
+    for feature in (install, join, find, intro, goals, checkins, feedback, celebrate, home, privacy, admin):
         feature.register(app, services, command)
     app.command("/mentor")(command)
     return command

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import itertools
 import json
 import threading
@@ -33,6 +34,24 @@ class Call:
     def text(self) -> str:
         """Everything a person would read in this message or view, flattened to one string."""
         return flatten_text(self.args)
+
+
+@dataclass
+class _Grant:
+    """An authorization a person gave on Slack's install page, waiting to be exchanged for a token."""
+
+    team_id: str
+    team_name: str
+    user_id: str
+    scope: str
+
+
+@dataclass
+class _Token:
+    team_id: str
+    team_name: str
+    expires_at: float | None
+    revoked: bool = False
 
 
 @dataclass
@@ -102,6 +121,12 @@ class FakeSlack:
         self._post_times: list[float] = []
         self.uploads: dict[str, bytes] = {}
         self.upload_names: dict[str, str] = {}
+        # OAuth: off until `enable_oauth`; then every call must carry a token this fake issued.
+        self._client: tuple[str, str] | None = None
+        self.token_lifetime: int | None = None
+        self._grants: dict[str, _Grant] = {}
+        self._tokens: dict[str, _Token] = {}
+        self._refresh_tokens: dict[str, _Token] = {}
 
     # --- set-up ---
     def add_user(self, user_id: str, name: str, tz: str = "UTC", is_admin: bool = False) -> None:
@@ -121,6 +146,34 @@ class FakeSlack:
         """Make the next `times` calls of `method` answer 429 (`ratelimited`), 500 or a slow `timeout`."""
         with self._changed:
             self._failures.setdefault(method, []).extend(_Failure(kind, retry_after, delay) for _ in range(times))
+
+    def enable_oauth(self, client_id: str, client_secret: str, token_lifetime: int | None = None) -> None:
+        """Act as Slack for an app distributed by OAuth: `oauth.v2.access` issues tokens, and from now on every
+        Web API call must use an issued, unexpired, unrevoked token. `token_lifetime` turns on token rotation."""
+        self._client = (client_id, client_secret)
+        self.token_lifetime = token_lifetime
+
+    def authorize_install(self, team_id: str, team_name: str, user_id: str, scope: str) -> str:
+        """Someone clicked "Allow" on the install page: the code Slack hands to the app's redirect URL."""
+        code = f"code-{team_id}-{next(self._ids)}"
+        with self._changed:
+            self._grants[code] = _Grant(team_id, team_name, user_id, scope)
+        return code
+
+    def revoke(self, team_id: str) -> None:
+        """The workspace removed the app: its tokens stop working."""
+        with self._changed:
+            for token in self._tokens.values():
+                if token.team_id == team_id:
+                    token.revoked = True
+
+    def live_tokens(self, team_id: str) -> list[str]:
+        now = time.time()
+        return [
+            value
+            for value, token in self._tokens.items()
+            if token.team_id == team_id and not token.revoked and (token.expires_at is None or token.expires_at > now)
+        ]
 
     def enforce_rate_limits(self, per_channel_per_second: float, workspace_per_second: float) -> None:
         """Answer 429 with Retry-After, as Slack does, when messages come faster than these rates."""
@@ -285,13 +338,20 @@ class FakeSlack:
             return
         auth = request.headers.get("Authorization", "")
         token = auth.removeprefix("Bearer ") if auth.startswith("Bearer ") else args.get("token")
+        if method == "oauth.v2.access":
+            self._reply(request, 200, self._oauth_access(auth, args))
+            return
+        refused = self._token_problem(method, token)
+        if refused:
+            self._reply(request, 200, {"ok": False, "error": refused})
+            return
         problems = block_kit_problems(method, args)
         if problems:
             with self._changed:
                 self.violations.extend(f"{method}: {p}" for p in problems)
             self._reply(request, 200, {"ok": False, "error": "invalid_blocks", "problems": problems})
             return
-        answer = self._answer(method, args)
+        answer = self._answer(method, args, token)
         with self._changed:
             self.calls.append(Call(method, args, token))
             self._changed.notify_all()
@@ -309,13 +369,72 @@ class FakeSlack:
                 args[name] = json.loads(args[name])
         return args
 
-    def _answer(self, method: str, args: dict[str, Any]) -> dict[str, Any]:
+    def _token_problem(self, method: str, token: str | None) -> str:
+        if self._client is None or method == "response_url":
+            return ""
+        with self._changed:
+            issued = self._tokens.get(token or "")
+            if issued is None:
+                return "not_authed" if not token else "invalid_auth"
+            if issued.revoked:
+                return "token_revoked"
+            if issued.expires_at is not None and issued.expires_at <= time.time():
+                return "token_expired"
+        return ""
+
+    def _issue(self, team_id: str, team_name: str) -> dict[str, Any]:
+        """A bot token (and, with rotation, a refresh token and its lifetime) for the workspace."""
+        n = next(self._ids)
+        rotating = self.token_lifetime is not None
+        value = f"xoxe.xoxb-{team_id}-{n}" if rotating else f"xoxb-{team_id}-{n}"
+        expires_at = time.time() + self.token_lifetime if self.token_lifetime is not None else None
+        token = _Token(team_id, team_name, expires_at)
+        self._tokens[value] = token
+        issued: dict[str, Any] = {"token_type": "bot", "access_token": value, "bot_user_id": "UBOT"}
+        if self.token_lifetime is not None:
+            refresh = f"xoxe-1-{team_id}-{n}"
+            self._refresh_tokens[refresh] = token
+            issued |= {"refresh_token": refresh, "expires_in": self.token_lifetime}
+        return issued
+
+    def _oauth_access(self, auth: str, args: dict[str, Any]) -> dict[str, Any]:
+        if auth.startswith("Basic "):
+            client_id, _, client_secret = base64.b64decode(auth.removeprefix("Basic ")).decode().partition(":")
+        else:
+            client_id, client_secret = str(args.get("client_id")), str(args.get("client_secret"))
+        with self._changed:
+            self.calls.append(Call("oauth.v2.access", dict(args), None))
+            self._changed.notify_all()
+            if self._client != (client_id, client_secret):
+                return {"ok": False, "error": "invalid_client_id"}
+            if args.get("grant_type") == "refresh_token":
+                previous = self._refresh_tokens.pop(str(args.get("refresh_token")), None)
+                if previous is None or previous.revoked:
+                    return {"ok": False, "error": "invalid_refresh_token"}
+                issued = self._issue(previous.team_id, previous.team_name)
+                return {"ok": True, "app_id": "A0MENTOR", "team": {"id": previous.team_id}, **issued}
+            grant = self._grants.pop(str(args.get("code")), None)
+            if grant is None:
+                return {"ok": False, "error": "invalid_code"}
+            return {
+                "ok": True,
+                "app_id": "A0MENTOR",
+                "authed_user": {"id": grant.user_id},
+                "scope": grant.scope,
+                "team": {"id": grant.team_id, "name": grant.team_name},
+                "enterprise": None,
+                "is_enterprise_install": False,
+                **self._issue(grant.team_id, grant.team_name),
+            }
+
+    def _answer(self, method: str, args: dict[str, Any], token: str | None) -> dict[str, Any]:
         if method == "auth.test":
+            issued = self._tokens.get(token or "")
             return {
                 "ok": True,
                 "url": "https://fake.slack/",
-                "team": "Fake",
-                "team_id": self.team_id,
+                "team": issued.team_name if issued else "Fake",
+                "team_id": issued.team_id if issued else self.team_id,
                 "user": "mentorbot",
                 "user_id": "UBOT",
                 "bot_id": "BBOT",

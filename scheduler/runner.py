@@ -8,20 +8,19 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.schedulers.base import BaseScheduler
 from apscheduler.schedulers.blocking import BlockingScheduler
 
+from bot.installations import Tokens
 from bot.services import Services
-from bot.slack import make_client
 from scheduler.tick import run_tick
 
 log = logging.getLogger(__name__)
 
 
-def _add_tick(scheduler: BaseScheduler, services: Services) -> None:
+def _add_tick(scheduler: BaseScheduler, services: Services, tokens: Tokens) -> None:
     settings = services.settings
-    client = make_client(settings.slack_api_url, settings.slack_bot_token, settings.slack_api_timeout)
 
     def tick() -> None:
         try:
-            run_tick(services, lambda _team: client, services.clock.now())
+            run_tick(services, tokens.resolver(), services.clock.now())
         except Exception:
             log.exception("scheduler tick failed; the next tick retries")
 
@@ -37,15 +36,15 @@ def _add_tick(scheduler: BaseScheduler, services: Services) -> None:
     )
 
 
-def start_in_background(services: Services) -> BackgroundScheduler:
+def start_in_background(services: Services, tokens: Tokens) -> BackgroundScheduler:
     scheduler = BackgroundScheduler(timezone="UTC")
-    _add_tick(scheduler, services)
+    _add_tick(scheduler, services, tokens)
     scheduler.start()
     return scheduler
 
 
-def run_forever(services: Services) -> None:
+def run_forever(services: Services, tokens: Tokens) -> None:
     scheduler = BlockingScheduler(timezone="UTC")
-    _add_tick(scheduler, services)
+    _add_tick(scheduler, services, tokens)
     log.info("scheduler ticking every %d s", services.settings.tick_seconds)
     scheduler.start()

@@ -6,6 +6,8 @@ import enum
 from datetime import UTC, date, datetime
 from typing import Any, ClassVar
 
+from slack_sdk.oauth.installation_store.sqlalchemy import SQLAlchemyInstallationStore
+from slack_sdk.oauth.state_store.sqlalchemy import SQLAlchemyOAuthStateStore
 from sqlalchemy import (
     JSON,
     Date,
@@ -17,6 +19,7 @@ from sqlalchemy import (
     Integer,
     MetaData,
     String,
+    Table,
     Text,
     UniqueConstraint,
     text,
@@ -117,6 +120,8 @@ class Program(Base):
         JSON, default=lambda: [30, 60, 90], server_default="[30, 60, 90]"
     )
     created_at: Mapped[datetime]
+    # Set while the app is uninstalled from the workspace: its pairs are paused and no due work runs.
+    uninstalled_at: Mapped[datetime | None]
 
 
 class Person(Base):
@@ -509,3 +514,21 @@ class Delivery(Base):
     key: Mapped[str] = mapped_column(String(160), primary_key=True)
     team_id: Mapped[str] = mapped_column(String(32))
     received_at: Mapped[datetime] = mapped_column(index=True)
+
+
+def _slack_sdk_tables() -> tuple[Table, Table, Table]:
+    """The tables slack_sdk's installation and OAuth state stores query, declared here so our migrations own them.
+
+    Token columns are widened to TEXT: they hold Fernet ciphertext, which is longer than the token.
+    """
+    installations = SQLAlchemyInstallationStore.build_installations_table(Base.metadata, "slack_installations")
+    bots = SQLAlchemyInstallationStore.build_bots_table(Base.metadata, "slack_bots")
+    for table in (installations, bots):
+        for column in table.c:
+            if column.name.endswith("token"):
+                column.type = Text()
+    states = SQLAlchemyOAuthStateStore.build_oauth_states_table(Base.metadata, "slack_oauth_states")
+    return installations, bots, states
+
+
+SLACK_INSTALLATIONS, SLACK_BOTS, SLACK_OAUTH_STATES = _slack_sdk_tables()

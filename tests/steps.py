@@ -10,12 +10,12 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from bot.slack import make_client
+from bot.installations import Tokens
 from sandbox.fake_slack import Call
 from sandbox.slack_user import Reply
 from scheduler.tick import TickReport, run_tick
 from storage.models import MatchRequest
-from tests.conftest import BOT_TOKEN, Running
+from tests.conftest import Running
 
 MENTOR_PROFILE: dict[str, Any] = {
     "role": "mentor",
@@ -158,5 +158,4 @@ def wait_until_stored(app: Running, stored: Callable[[Session], bool], timeout: 
 def tick_at(app: Running, when: datetime) -> TickReport:
     """Travel to `when` (the app's clock too) and run one scheduler pass against the same database and fake Slack."""
     app.clock.set(when)
-    client = make_client(app.slack.base_url, BOT_TOKEN, 5)
-    return run_tick(app.services, lambda _team: client, when)
+    return run_tick(app.services, Tokens(app.services.settings, app.services.installations).resolver(), when)

@@ -25,6 +25,14 @@ def test_serve_without_tokens_explains_what_is_missing(tmp_path: Path) -> None:
     assert "Traceback" not in result.stderr
 
 
+def test_oauth_mode_needs_a_key_for_the_tokens_it_stores(tmp_path: Path) -> None:
+    env = {"SLACK_CLIENT_ID": "1111.2222", "SLACK_CLIENT_SECRET": "s", "SLACK_SIGNING_SECRET": SIGNING_SECRET}
+    for args in (["serve", "--http"], ["tick"]):
+        result = run_mentorbot(args, env, tmp_path)
+        assert result.returncode == 2
+        assert "MENTORBOT_SECRET_KEY is not set" in result.stderr and "SLACK_BOT_TOKEN" not in result.stderr
+
+
 @pytest.mark.parametrize(
     ("env", "message"),
     [

@@ -8,6 +8,8 @@ from typing import Any
 import jsonschema
 import yaml
 
+from bot.installations import BOT_SCOPES, REDIRECT_PATH
+
 ROOT = Path(__file__).resolve().parent.parent
 SCHEMA = ROOT / "tests" / "fixtures" / "slack-app-manifest.schema.json"
 SOURCES = [p for folder in ("bot", "handlers", "scheduler") for p in (ROOT / folder).rglob("*.py")]
@@ -69,3 +71,12 @@ def test_every_scope_the_code_needs_is_requested() -> None:
 
 def test_home_tab_is_enabled_because_the_code_publishes_it() -> None:
     assert manifest()["features"]["app_home"]["home_tab_enabled"] is True
+
+
+def test_oauth_installs_ask_for_the_scopes_the_manifest_declares() -> None:
+    assert set(BOT_SCOPES) == set(manifest()["oauth_config"]["scopes"]["bot"])
+
+
+def test_the_oauth_redirect_url_is_the_path_the_app_serves() -> None:
+    urls = manifest()["oauth_config"]["redirect_urls"]
+    assert urls and all(url.endswith(REDIRECT_PATH) for url in urls)

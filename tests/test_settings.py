@@ -43,6 +43,8 @@ def test_postgres_urls_are_pinned_to_psycopg() -> None:
         ("SLACK_API_URL", "ftp://x", "must start with http"),
         ("MENTORBOT_SHOUTOUT_CHANNEL", "#general", "channel ID"),
         ("SLACK_API_TIMEOUT", "soon", "number of seconds"),
+        ("MENTORBOT_SECRET_KEY", "hunter2", "Fernet.generate_key"),
+        ("SLACK_CLIENT_ID", "1111.2222", "both SLACK_CLIENT_ID and SLACK_CLIENT_SECRET"),
     ],
 )
 def test_bad_values_fail_with_a_clear_message(name: str, value: str, message: str) -> None:
