@@ -56,6 +56,7 @@ class MentorPools:
     def __init__(self) -> None:
         self._pools: dict[str, tuple[tuple[object, ...], MentorPool]] = {}
         self._lock = threading.Lock()
+        self._building: dict[str, threading.Lock] = {}
 
     def pool(self, session: Session, team_id: str) -> MentorPool:
         fingerprint = tuple(
@@ -67,11 +68,22 @@ class MentorPools:
                 ).where(*_available(team_id))
             ).one()
         )
+        cached = self._cached(team_id, fingerprint)
+        if cached is not None:
+            return cached
+        with self._lock:
+            building = self._building.setdefault(team_id, threading.Lock())
+        # One build per workspace at a time: requests arriving meanwhile wait for it instead of each building.
+        with building:
+            cached = self._cached(team_id, fingerprint)
+            if cached is not None:
+                return cached
+            pool = MentorPool(available_mentors(session, team_id))
+            with self._lock:
+                self._pools[team_id] = (fingerprint, pool)
+            return pool
+
+    def _cached(self, team_id: str, fingerprint: tuple[object, ...]) -> MentorPool | None:
         with self._lock:
             cached = self._pools.get(team_id)
-        if cached is not None and cached[0] == fingerprint:
-            return cached[1]
-        pool = MentorPool(available_mentors(session, team_id))
-        with self._lock:
-            self._pools[team_id] = (fingerprint, pool)
-        return pool
+        return cached[1] if cached is not None and cached[0] == fingerprint else None

@@ -26,7 +26,7 @@ from bot.pairs import PairView, claim_slot, create_pair, histories, live_pair_as
 from bot.profiles import find_person
 from bot.programs import ensure_program
 from bot.workspaces import installed
-from storage.models import Cadence, MatchRequest, PairSource, PairStatus, Person, PersonStatus, RequestStatus
+from storage.models import Cadence, MatchRequest, PairSource, PairStatus, Person, PersonStatus, Program, RequestStatus
 
 MIN_REQUEST_WORDS = 3
 MAX_REQUEST_LENGTH = 1000
@@ -100,9 +100,10 @@ def _seeker(session: Session, team_id: str, user_id: str) -> Person:
     return person
 
 
-def program_weights(session: Session, team_id: str, now: datetime) -> dict[str, float]:
+def program_weights(session: Session, team_id: str) -> dict[str, float]:
     """The program's matching weights, with defaults for any factor its admins did not set."""
-    configured = ensure_program(session, team_id, now).match_weights or {}
+    program = session.scalars(select(Program).where(Program.team_id == team_id)).one_or_none()
+    configured = (program.match_weights if program is not None else None) or {}
     return {factor: float(configured.get(factor, default)) for factor, default in DEFAULT_WEIGHTS.items()}
 
 
@@ -111,7 +112,6 @@ def find_mentors(
     team_id: str,
     user_id: str,
     topic: str | None,
-    now: datetime,
     pools: MentorPools | None = None,
     limit: int = 3,
 ) -> list[Match]:
@@ -119,7 +119,7 @@ def find_mentors(
     mentee = _seeker(session, team_id, user_id)
     history = histories(session, [mentee.id])[mentee.id]
     pool = pools.pool(session, team_id) if pools else MentorPool(available_mentors(session, team_id))
-    return pool.rank(candidate(mentee), history, program_weights(session, team_id, now), topic or None, limit)
+    return pool.rank(candidate(mentee), history, program_weights(session, team_id), topic or None, limit)
 
 
 def parse_weights(args: list[str]) -> tuple[dict[str, float], str]:
@@ -177,7 +177,7 @@ def create_request(
         raise NoCapacity(mentor.slack_user_id)
     if not allowed(mentee_candidate, mentor_candidate, history):
         raise MentorUnavailable(mentor.slack_user_id)
-    match = score(mentee_candidate, mentor_candidate, program_weights(session, team_id, now), topic or None)
+    match = score(mentee_candidate, mentor_candidate, program_weights(session, team_id), topic or None)
     program = ensure_program(session, team_id, now)
     answer_time = timedelta(hours=program.request_expiry_hours)
     request = MatchRequest(

@@ -80,7 +80,7 @@ def preview_round(session: Session, team_id: str, admin_user_id: str, now: datet
         [candidate(p) for p in mentees],
         mentors,
         histories(session, [p.id for p in mentees]),
-        program_weights(session, team_id, now),
+        program_weights(session, team_id),
     )
     draft = MatchRound(
         team_id=team_id,

@@ -62,7 +62,7 @@ def register(app: App, services: Services, command: MentorCommand) -> None:
             with services.db.unit_of_work() as session:
                 if changes:
                     set_match_weights(session, call.team_id, changes, services.clock.now())
-                weights = program_weights(session, call.team_id, services.clock.now())
+                weights = program_weights(session, call.team_id)
             call.respond(**weights_message(weights, problem).as_kwargs())
             return
         if words[:1] == ["threshold"]:

@@ -67,10 +67,8 @@ def register(app: App, services: Services, command: MentorCommand) -> None:
         call.ack()
         topic = call.args.strip()
         try:
-            with services.db.unit_of_work() as session:
-                matches = find_mentors(
-                    session, call.team_id, call.user_id, topic, services.clock.now(), services.mentor_pools
-                )
+            with services.db.reading() as session:
+                matches = find_mentors(session, call.team_id, call.user_id, topic, services.mentor_pools)
         except MentorbotError as error:
             call.respond(**blocked_message(error).as_kwargs())
             return
@@ -194,9 +192,9 @@ def register(app: App, services: Services, command: MentorCommand) -> None:
         ack()
         _update_mentor_message(client, request, mentor_declined_update(request), "")
         try:
-            with services.db.unit_of_work() as session:
+            with services.db.reading() as session:
                 suggestions = find_mentors(
-                    session, team_id, request.mentee_user_id, request.topic, services.clock.now()
+                    session, team_id, request.mentee_user_id, request.topic, services.mentor_pools
                 )
         except MentorbotError:
             suggestions = []

@@ -9,6 +9,8 @@ from typing import Any
 from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.orm import Session, sessionmaker
 
+READ_ONLY = "mentorbot_read_only"
+
 
 def make_engine(url: str) -> Engine:
     if url.startswith("sqlite"):
@@ -26,8 +28,9 @@ def make_engine(url: str) -> Engine:
         @event.listens_for(engine, "begin")
         def _begin_immediate(connection: Connection) -> None:
             # Take the write lock at BEGIN: two racing writers then wait for each other (busy timeout)
-            # instead of failing when a read snapshot cannot be upgraded to a write.
-            connection.exec_driver_sql("BEGIN IMMEDIATE")
+            # instead of failing when a read snapshot cannot be upgraded to a write. Reads take no lock.
+            reading = connection.get_execution_options().get(READ_ONLY, False)
+            connection.exec_driver_sql("BEGIN" if reading else "BEGIN IMMEDIATE")
 
         return engine
     return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20)
@@ -38,12 +41,26 @@ class Database:
         self.url = url
         self.engine = make_engine(url)
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
+        self._reads = sessionmaker(self.engine.execution_options(**{READ_ONLY: True}), expire_on_commit=False)
 
     @contextmanager
     def unit_of_work(self) -> Iterator[Session]:
         """A session whose work is committed when the block ends, or rolled back if it raises."""
         with self._sessions.begin() as session:
             yield session
+
+    @contextmanager
+    def reading(self) -> Iterator[Session]:
+        """A session for reads only: one consistent snapshot that never waits for, or blocks, a writer.
+
+        On SQLite a unit of work holds the database's one write lock for its whole transaction; long reads
+        (ranking thousands of mentors) belong here so other requests' acks don't queue behind them.
+        """
+        with self._reads() as session:
+            try:
+                yield session
+            finally:
+                session.rollback()
 
     def dispose(self) -> None:
         self.engine.dispose()
