@@ -1,5 +1,6 @@
 """Settings come from the environment and .env; bad values fail with one clear line."""
 
+import re
 from pathlib import Path
 
 import pytest
@@ -50,3 +51,10 @@ def test_postgres_urls_are_pinned_to_psycopg() -> None:
 def test_bad_values_fail_with_a_clear_message(name: str, value: str, message: str) -> None:
     with pytest.raises(SettingsError, match=message):
         load_settings({name: value}, env_file=None)
+
+
+def test_env_example_lists_every_setting_the_app_reads() -> None:
+    root = Path(__file__).resolve().parent.parent
+    read = set(re.findall(r'get\("([A-Z_]+)"', (root / "bot" / "settings.py").read_text()))
+    listed = set(re.findall(r"^([A-Z_]+)=", (root / ".env.example").read_text(), re.MULTILINE))
+    assert read and read <= listed, f"add {read - listed} to .env.example"
