@@ -1,41 +1,48 @@
 """Serving benchmark: ack latency of the real app against a bare Bolt app, at rising concurrency.
 
-The real app serves `/mentor find` (ranking 10,000 mentors after the ack) and a button click from a database
-holding 10,000 mentors; the bare app's handler only acks and responds. Both run under the same production
-server (waitress) against the same fake Slack. Prints p50/p99 ack latency and throughput per concurrency,
-the p99 ratio, and resident memory before and after 20,000 requests (after a 2,000-request warm-up).
-Run: `.venv/bin/python bench/serve.py`.
+The real app is `mentorbot serve --http` in its own process (with its worker processes), serving `/mentor find`
+(ranking 10,000 mentors after the ack) and a button click from a SQLite database holding 10,000 mentors. The
+bare app, in another process, is Bolt under the same production server (waitress, 16 threads) whose handlers
+only ack and respond. Both talk to the same fake Slack, which lives here with the client. Prints p50/p99 ack
+latency and throughput per concurrency, the p99 ratio, how long the find answers took to arrive, and the
+resident memory of the real app's processes before and after 20,000 requests (after a 2,000-request warm-up).
+Run: `.venv/bin/python bench/serve.py` (`--quick` for a short run, `--workers N` for MENTORBOT_WORKERS).
 """
 
 from __future__ import annotations
 
 import argparse
 import logging
-import resource
+import os
+import socket
+import subprocess
+import sys
 import tempfile
 import time
-from collections.abc import Callable
+import urllib.request
+from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import waitress
 from slack_bolt import Ack, App, Respond
 from sqlalchemy import insert
 
-from bot.app import build
-from bot.clock import FixedClock
-from bot.settings import Settings
 from bot.slack import make_client
-from handlers.http import BackgroundServer, wsgi_app
+from handlers.http import wsgi_app
 from sandbox.fake_slack import FakeSlack
 from sandbox.slack_user import Reply, SlackUserAgent
 from storage.migrate import upgrade
 from storage.models import Person
 
 SECRET = "bench-secret"
+TOKEN = "xoxb-bench"
 NOW = datetime(2026, 12, 1, 12, 0, tzinfo=UTC)
 LEVELS = (1, 8, 32, 64)
+THREADS = 16
 
 
 def seed(database_url: str, mentors: int) -> None:
@@ -88,8 +95,8 @@ def seed(database_url: str, mentors: int) -> None:
     db.dispose()
 
 
-def bare_app(slack: FakeSlack) -> App:
-    app = App(signing_secret=SECRET, client=make_client(slack.base_url, "xoxb-bench", 10))
+def bare_app(api_url: str) -> App:
+    app = App(signing_secret=SECRET, client=make_client(api_url, TOKEN, 10))
 
     def command(ack: Ack, respond: Respond) -> None:
         ack()
@@ -102,6 +109,35 @@ def bare_app(slack: FakeSlack) -> App:
     app.command("/mentor")(command)
     app.action("find.accept")(click)
     return app
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])
+
+
+@contextmanager
+def server(command: list[str], port: int, env: dict[str, str], cwd: str) -> Iterator[subprocess.Popen[bytes]]:
+    """A server process, once its `/healthz` answers; stopped at the end. Its log goes to a file in `cwd`."""
+    log = Path(cwd) / f"server-{port}.log"
+    with log.open("wb") as output:
+        process = subprocess.Popen(command, env={**os.environ, **env}, cwd=cwd, stdout=output, stderr=output)
+    deadline = time.monotonic() + 60
+    while True:
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=2):
+                break
+        except OSError:
+            if process.poll() is not None or time.monotonic() > deadline:
+                process.kill()
+                raise RuntimeError(f"{' '.join(command)} did not start:\n{log.read_text()[-2000:]}") from None
+            time.sleep(0.1)
+    try:
+        yield process
+    finally:
+        process.terminate()
+        process.wait(timeout=60)
 
 
 def drive(send: Callable[[], Reply], concurrency: int, total: int) -> tuple[list[float], float]:
@@ -132,70 +168,132 @@ def p(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, int(len(ordered) * q))]
 
 
-def rss_mb() -> float:
-    for line in Path("/proc/self/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
-            return int(line.split()[1]) / 1024
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+def descendants(pid: int) -> list[int]:
+    """`pid` and every process below it (the app's forkserver and worker processes)."""
+    parents: dict[int, list[int]] = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                parent = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
+            except (OSError, IndexError, ValueError):
+                continue
+            parents.setdefault(parent, []).append(int(entry.name))
+    found, todo = [], [pid]
+    while todo:
+        current = todo.pop()
+        found.append(current)
+        todo.extend(parents.get(current, []))
+    return found
+
+
+def rss_mb(pid: int) -> float:
+    """Resident memory of a process and its descendants, in MB."""
+    total = 0
+    for each in descendants(pid):
+        try:
+            lines = Path(f"/proc/{each}/status").read_text().splitlines()
+        except OSError:
+            continue
+        total += sum(int(line.split()[1]) for line in lines if line.startswith("VmRSS:"))
+    return total / 1024
+
+
+def serve_bare(port: int, api_url: str) -> None:
+    waitress.serve(wsgi_app(bare_app(api_url), lambda: True), host="127.0.0.1", port=port, threads=THREADS)
 
 
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--quick", action="store_true")
+    parser.add_argument("--workers", type=int, default=1, help="MENTORBOT_WORKERS for the real app")
+    parser.add_argument("--bare", nargs=2, metavar=("PORT", "API_URL"), help=argparse.SUPPRESS)
     args = parser.parse_args()
     logging.basicConfig(level=logging.ERROR)
+    if args.bare:
+        serve_bare(int(args.bare[0]), args.bare[1])
+        return
     per_level = 40 if args.quick else 160
     memory_requests = 2_000 if args.quick else 20_000
     slack = FakeSlack(team_id="T0001", check_blocks=False).start()
+    root = str(Path(__file__).resolve().parent.parent)
     with tempfile.TemporaryDirectory() as folder:
         url = f"sqlite:///{Path(folder) / 'serve.db'}"
         upgrade(url)
         seed(url, 10_000)
-        settings = Settings(
-            database_url=url,
-            slack_bot_token="xoxb-bench",
-            slack_signing_secret=SECRET,
-            slack_api_url=slack.base_url,
-            scheduler_enabled=False,
-        )
-        mentorbot = build(settings, FixedClock(NOW))
-        real = BackgroundServer(mentorbot.wsgi(), threads=16).start()
-        bare = BackgroundServer(wsgi_app(bare_app(slack), lambda: True), threads=16).start()
-        agents = {
-            name: SlackUserAgent(server.events_url, SECRET, slack) for name, server in (("real", real), ("bare", bare))
+        real_port, bare_port = free_port(), free_port()
+        env = {
+            "DATABASE_URL": url,
+            "SLACK_BOT_TOKEN": TOKEN,
+            "SLACK_SIGNING_SECRET": SECRET,
+            "SLACK_API_URL": slack.base_url,
+            "SCHEDULER": "off",
+            "MENTORBOT_WORKERS": str(args.workers),
+            "PYTHONPATH": root,
         }
+        # The working directory is the empty temporary folder, so no `.env` of a developer's is read.
+        real_command = [sys.executable, "-m", "bot.cli", "serve", "--http", "--host", "127.0.0.1"]
+        real_command += ["--port", str(real_port), "--threads", str(THREADS)]
+        bare_command = [sys.executable, str(Path(__file__).resolve()), "--bare", str(bare_port), slack.base_url]
+        with (
+            server(real_command, real_port, env, folder) as real,
+            server(bare_command, bare_port, {"PYTHONPATH": root}, folder),
+        ):
+            agents = {
+                name: SlackUserAgent(f"http://127.0.0.1:{port}/slack/events", SECRET, slack)
+                for name, port in (("real", real_port), ("bare", bare_port))
+            }
+            measure(agents, slack, per_level)
+            agent = agents["real"]
+            mix = [lambda: agent.command("UMENTEE", "help"), sender(agent, "find"), sender(agent, "click")]
+            counter = iter(range(10**9))
+
+            def mixed() -> Reply:
+                return mix[next(counter) % len(mix)]()
+
+            started = rss_mb(real.pid)
+            # Warm-up: the first requests fill caches and each thread's allocator arena; a leak shows after that.
+            warm_up = memory_requests // 10
+            drive(mixed, THREADS, warm_up)
+            before = rss_mb(real.pid)
+            drive(mixed, THREADS, memory_requests)
+            after = rss_mb(real.pid)
         print(
-            f"{'what':<8}{'conc':>6}{'real p50':>10}{'real p99':>10}{'bare p50':>10}{'bare p99':>10}"
-            f"{'p99 ratio':>11}{'real req/s':>12}{'bare req/s':>12}"
+            f"resident memory of the real app's processes (help, find and click in turn): {started:.0f} MB, "
+            f"{before:.0f} MB after a {warm_up:,}-request warm-up, {after:.0f} MB after {memory_requests:,} more "
+            f"({100 * (after - before) / before:+.1f} %; target within ±10 %)"
         )
-        worst = 0.0
-        for what in ("find", "click"):
-            for level in LEVELS:
-                results = {name: drive(sender(agent, what), level, per_level) for name, agent in agents.items()}
-                (real_lat, real_rate), (bare_lat, bare_rate) = results["real"], results["bare"]
-                worst = max(worst, max(real_lat))
-                print(
-                    f"{what:<8}{level:>6}{p(real_lat, 0.5):>10.1f}{p(real_lat, 0.99):>10.1f}{p(bare_lat, 0.5):>10.1f}"
-                    f"{p(bare_lat, 0.99):>10.1f}{p(real_lat, 0.99) / p(bare_lat, 0.99):>11.2f}{real_rate:>12.0f}"
-                    f"{bare_rate:>12.0f}"
-                )
-        print(f"slowest ack of the real app: {worst:.0f} ms (Slack's limit: 3,000 ms)")
-        agent = agents["real"]
-        started = rss_mb()
-        # Warm-up: the first requests fill caches and each thread's allocator arena; a leak shows after that.
-        warm_up = memory_requests // 10
-        drive(lambda: agent.command("UMENTEE", "help"), 16, warm_up)
-        before = rss_mb()
-        drive(lambda: agent.command("UMENTEE", "help"), 16, memory_requests)
-        after = rss_mb()
-        print(
-            f"resident memory: {started:.0f} MB, {before:.0f} MB after a {warm_up:,}-request warm-up, {after:.0f} MB "
-            f"after {memory_requests:,} more ({100 * (after - before) / before:+.1f} %; target within ±10 %)"
-        )
-        real.stop()
-        bare.stop()
-        mentorbot.close()
     slack.stop()
+
+
+def measure(agents: dict[str, SlackUserAgent], slack: FakeSlack, per_level: int) -> None:
+    print(
+        f"{'what':<8}{'conc':>6}{'real p50':>10}{'real p99':>10}{'bare p50':>10}{'bare p99':>10}"
+        f"{'p99 ratio':>11}{'real req/s':>12}{'bare req/s':>12}{'answers in':>12}"
+    )
+    worst = 0.0
+    for what in ("find", "click"):
+        for level in LEVELS:
+            results: dict[str, tuple[list[float], float]] = {}
+            answered = 0.0
+            for name, agent in agents.items():
+                mark = slack.mark()
+                results[name] = drive(sender(agent, what), level, per_level)
+                last_ack = time.perf_counter()
+                # Every answer is in before the next run starts, so one app's leftover work never slows the other.
+                slack.wait_for("response_url", count=per_level, since=mark, timeout=300)
+                if name == "real":
+                    answered = (time.perf_counter() - last_ack) * 1000
+            (real_lat, real_rate), (bare_lat, bare_rate) = results["real"], results["bare"]
+            worst = max(worst, max(real_lat))
+            print(
+                f"{what:<8}{level:>6}{p(real_lat, 0.5):>10.1f}{p(real_lat, 0.99):>10.1f}{p(bare_lat, 0.5):>10.1f}"
+                f"{p(bare_lat, 0.99):>10.1f}{p(real_lat, 0.99) / p(bare_lat, 0.99):>11.2f}{real_rate:>12.0f}"
+                f"{bare_rate:>12.0f}{answered:>10.0f}ms"
+            )
+    print(
+        f"slowest ack of the real app: {worst:.0f} ms (Slack's limit: 3,000 ms); 'answers in': how long after the "
+        "last ack the last answer reached Slack"
+    )
 
 
 if __name__ == "__main__":

@@ -12,6 +12,7 @@ from sqlalchemy import text
 
 from bot.clock import Clock, SystemClock
 from bot.installations import Tokens, installation_stores
+from bot.offload import Offload
 from bot.services import Services
 from bot.settings import Settings
 from bot.slack import make_client
@@ -39,6 +40,7 @@ class Mentorbot:
     bolt: App = field(init=False)
     executor: ThreadPoolExecutor = field(init=False)
     tokens: Tokens = field(init=False)
+    offload: Offload = field(init=False)
 
     def __post_init__(self) -> None:
         settings = self.services.settings
@@ -66,6 +68,7 @@ class Mentorbot:
                 listener_executor=self.executor,
             )
         self.tokens = Tokens(settings, self.services.installations)
+        self.offload = self.services.offload = Offload(self.services, settings.workers)
         register(self.bolt, self.services)
 
     def wsgi(self) -> WSGIApplication:
@@ -82,6 +85,7 @@ class Mentorbot:
 
     def close(self) -> None:
         self.executor.shutdown(wait=True)
+        self.offload.close()
         self.services.db.dispose()
 
 

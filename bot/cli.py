@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import logging
+import signal
 import sys
 from collections.abc import Sequence
 from datetime import datetime
@@ -168,23 +169,37 @@ def _serve(settings: Settings, args: argparse.Namespace) -> int:
     if missing:
         return _missing(settings, missing)
     mentorbot = build(settings)
-    if settings.scheduler_enabled:
-        from scheduler.runner import start_in_background
+    # A stop request (SIGTERM from systemd, Docker, Kubernetes) unwinds like Ctrl-C, so the work already
+    # acknowledged finishes and the worker processes stop with the server.
+    signal.signal(signal.SIGTERM, _interrupt)
+    try:
+        mentorbot.offload.start()
+        if settings.scheduler_enabled:
+            from scheduler.runner import start_in_background
 
-        start_in_background(mentorbot.services, mentorbot.tokens)
-    if use_http:
-        import waitress
+            start_in_background(mentorbot.services, mentorbot.tokens)
+        if use_http:
+            import waitress
 
-        log.info("serving HTTP on %s:%d (POST /slack/events, GET /healthz)", args.host, args.port)
-        if settings.oauth:
-            log.info("workspaces install the app at GET %s", INSTALL_PATH)
-        waitress.serve(mentorbot.wsgi(), host=args.host, port=args.port, threads=args.threads, ident="mentorbot")
+            log.info("serving HTTP on %s:%d (POST /slack/events, GET /healthz)", args.host, args.port)
+            if settings.oauth:
+                log.info("workspaces install the app at GET %s", INSTALL_PATH)
+            waitress.serve(mentorbot.wsgi(), host=args.host, port=args.port, threads=args.threads, ident="mentorbot")
+            return 0
+        from slack_bolt.adapter.socket_mode import SocketModeHandler
+
+        log.info("connecting to Slack in Socket Mode")
+        SocketModeHandler(mentorbot.bolt, settings.slack_app_token).start()  # type: ignore[no-untyped-call]
         return 0
-    from slack_bolt.adapter.socket_mode import SocketModeHandler
+    except KeyboardInterrupt:
+        log.info("stopping: finishing the work already acknowledged")
+        return 0
+    finally:
+        mentorbot.close()
 
-    log.info("connecting to Slack in Socket Mode")
-    SocketModeHandler(mentorbot.bolt, settings.slack_app_token).start()  # type: ignore[no-untyped-call]
-    return 0
+
+def _interrupt(_signal: int, _frame: object) -> None:
+    raise KeyboardInterrupt
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import delete
+from sqlalchemy import Connection, delete
 from sqlalchemy.dialects.postgresql import insert as pg_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
@@ -23,11 +23,14 @@ def delivery_key(body: dict[str, Any]) -> str | None:
     return f"trigger:{trigger}" if trigger else None
 
 
-def first_time(session: Session, key: str, team_id: str, now: datetime) -> bool:
-    """Record the delivery; False when it was recorded before (a retry or a duplicate)."""
-    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+def first_time(connection: Connection, key: str, team_id: str, now: datetime) -> bool:
+    """Record the delivery; False when it was recorded before (a retry or a duplicate).
+
+    Every request passes here before its ack, so this is one Core statement, without an ORM session.
+    """
+    insert = pg_insert if connection.dialect.name == "postgresql" else sqlite_insert
     # RETURNING, not rowcount: after ON CONFLICT DO NOTHING only the returned row says whether it was inserted.
-    inserted = session.execute(
+    inserted = connection.execute(
         insert(Delivery)
         .values(key=key[:160], team_id=team_id, received_at=now)
         .on_conflict_do_nothing(index_elements=["key"])

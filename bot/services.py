@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from slack_sdk.oauth.installation_store import InstallationStore
 
@@ -10,6 +11,9 @@ from bot.candidates import MentorPools
 from bot.clock import Clock
 from bot.settings import Settings
 from storage.db import Database
+
+if TYPE_CHECKING:
+    from bot.offload import Offload
 
 
 @dataclass
@@ -20,3 +24,5 @@ class Services:
     mentor_pools: MentorPools = field(default_factory=MentorPools)
     # Each workspace's bot token, when the app is installed through OAuth (None with one SLACK_BOT_TOKEN).
     installations: InstallationStore | None = None
+    # Worker processes for heavy work after an ack (None: such work runs on the calling thread).
+    offload: Offload | None = None

@@ -39,6 +39,8 @@ class Settings:
     shoutout_channel: str = ""
     scheduler_enabled: bool = True
     tick_seconds: int = 60
+    # Processes that rank mentors after `/mentor find` is acknowledged; 0 ranks on the serving threads.
+    workers: int = 1
 
     @property
     def oauth(self) -> bool:
@@ -99,6 +101,7 @@ def load_settings(environ: Mapping[str, str] | None = None, env_file: Path | Non
         shoutout_channel=_channel(get("MENTORBOT_SHOUTOUT_CHANNEL")),
         scheduler_enabled=get("SCHEDULER", "on").lower() not in {"off", "0", "false", "no"},
         tick_seconds=int(_positive_float("MENTORBOT_TICK_SECONDS", get("MENTORBOT_TICK_SECONDS", "60"))),
+        workers=_count("MENTORBOT_WORKERS", get("MENTORBOT_WORKERS", "1")),
     )
 
 
@@ -128,8 +131,12 @@ def _api_url(raw: str) -> str:
     return raw if raw.endswith("/") else raw + "/"
 
 
+def _csv(raw: str) -> list[str]:
+    return [part.strip() for part in raw.split(",") if part.strip()]
+
+
 def _secret_keys(raw: str) -> tuple[str, ...]:
-    keys = tuple(part.strip() for part in raw.split(",") if part.strip())
+    keys = tuple(_csv(raw))
     for key in keys:
         try:
             Fernet(key)
@@ -142,7 +149,7 @@ def _secret_keys(raw: str) -> tuple[str, ...]:
 
 
 def _admins(raw: str) -> frozenset[str]:
-    ids = [part.strip() for part in raw.split(",") if part.strip()]
+    ids = _csv(raw)
     bad = [i for i in ids if not _USER_ID.match(i)]
     if bad:
         raise SettingsError(
@@ -156,6 +163,12 @@ def _channel(raw: str) -> str:
     if raw and not _CHANNEL_ID.match(raw):
         raise SettingsError(f"MENTORBOT_SHOUTOUT_CHANNEL {raw!r} must be a channel ID such as C012ABCDEF")
     return raw
+
+
+def _count(name: str, raw: str) -> int:
+    if not raw.isdigit():
+        raise SettingsError(f"{name} {raw!r} must be a whole number, 0 or more")
+    return int(raw)
 
 
 def _positive_float(name: str, raw: str) -> float:

@@ -7,29 +7,38 @@ from dataclasses import dataclass
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
+from slack_sdk.http_retry import RetryHandler
 from slack_sdk.http_retry.builtin_handlers import (
     ConnectionErrorRetryHandler,
     RateLimitErrorRetryHandler,
     ServerErrorRetryHandler,
 )
+from slack_sdk.webhook import WebhookClient
 
 from bot.views.blocks import Block, Message
 
 log = logging.getLogger(__name__)
 
 
+def _retries() -> list[RetryHandler]:
+    """Wait out 429 `Retry-After`; retry 5xx answers and dropped connections."""
+    return [
+        ConnectionErrorRetryHandler(max_retry_count=2),
+        RateLimitErrorRetryHandler(max_retry_count=3),
+        ServerErrorRetryHandler(max_retry_count=2),
+    ]
+
+
 def make_client(base_url: str, token: str | None, timeout: float) -> WebClient:
-    """A WebClient that waits out 429 `Retry-After` and retries 5xx and dropped connections."""
-    return WebClient(
-        token=token or None,
-        base_url=base_url,
-        timeout=int(max(1, timeout)),
-        retry_handlers=[
-            ConnectionErrorRetryHandler(max_retry_count=2),
-            RateLimitErrorRetryHandler(max_retry_count=3),
-            ServerErrorRetryHandler(max_retry_count=2),
-        ],
-    )
+    return WebClient(token=token or None, base_url=base_url, timeout=int(max(1, timeout)), retry_handlers=_retries())
+
+
+def respond_at(response_url: str, message: Message, timeout: float) -> None:
+    """Answer a slash command or click through its `response_url` (only the person who acted sees it)."""
+    client = WebhookClient(response_url, timeout=int(max(1, timeout)), retry_handlers=_retries())
+    answer = client.send_dict(message.as_kwargs())
+    if answer.status_code != 200:
+        log.warning("response_url refused the answer: %s %s", answer.status_code, answer.body)
 
 
 @dataclass(frozen=True)

@@ -11,7 +11,7 @@ from bot.deliveries import delivery_key, first_time
 from bot.services import Services
 from bot.text import drop_control_characters
 from handlers import admin, celebrate, checkins, feedback, find, goals, home, install, intro, join, privacy
-from handlers.router import MentorCommand, workspace_of
+from handlers.router import MentorCommand, Routes, workspace_of
 
 
 def _clean_payload(body: dict[str, Any], next: Callable[[], None]) -> None:
@@ -25,8 +25,8 @@ def register(app: App, services: Services) -> MentorCommand:
         """Slack retries events and people double-click: the second delivery is acknowledged and dropped."""
         key = delivery_key(body)
         if key is not None:
-            with services.db.unit_of_work() as session:
-                fresh = first_time(session, key, workspace_of(context), services.clock.now())
+            with services.db.transaction() as connection:
+                fresh = first_time(connection, key, workspace_of(context), services.clock.now())
             if not fresh:
                 return BoltResponse(status=200, body="")
         next()
@@ -35,8 +35,11 @@ def register(app: App, services: Services) -> MentorCommand:
     app.use(_clean_payload)
     app.use(once)
     command = MentorCommand()
-    # Bolt tries listeners in order, and each miss costs about 0.15 ms: the busiest one goes first.
+    # Bolt tries listeners in order, and each miss costs about 0.15 ms: the busiest one goes first, and all
+    # buttons and modal submissions are behind two routing listeners (see Routes).
     app.command("/mentor")(command)
+    routes = Routes(app)
     for feature in (install, join, find, intro, goals, checkins, feedback, celebrate, home, privacy, admin):
-        feature.register(app, services, command)
+        feature.register(routes, services, command)
+    routes.install()
     return command

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from slack_bolt import Ack, App, BoltContext, Respond
+from slack_bolt import Ack, BoltContext, Respond
 from slack_sdk import WebClient
 
 from bot.errors import NotYours, RequestClosed
@@ -38,13 +38,13 @@ from bot.views.rounds import (
     weights_message,
 )
 from handlers.intro import start_conversation
-from handlers.router import Invocation, MentorCommand, action_value, workspace_of
+from handlers.router import Invocation, MentorCommand, Routes, action_value, workspace_of
 from storage.models import PairStatus
 
 log = logging.getLogger(__name__)
 
 
-def register(app: App, services: Services, command: MentorCommand) -> None:
+def register(app: Routes, services: Services, command: MentorCommand) -> None:
     def admin_allowed(client: WebClient, team_id: str, user_id: str) -> bool:
         workspace_admin = user_info(client, user_id).is_workspace_admin
         with services.db.unit_of_work() as session:

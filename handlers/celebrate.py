@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from slack_bolt import Ack, App, BoltContext, Respond
+from slack_bolt import Ack, BoltContext, Respond
 from slack_sdk import WebClient
 
 from bot.celebrate import (
@@ -51,12 +51,12 @@ from bot.views.celebrate import (
     thanks_problem,
     thanks_sent,
 )
-from handlers.router import Invocation, MentorCommand, action_value, refuse, workspace_of
+from handlers.router import Invocation, MentorCommand, Routes, action_value, refuse, workspace_of
 
 log = logging.getLogger(__name__)
 
 
-def register(app: App, services: Services, command: MentorCommand) -> None:
+def register(app: Routes, services: Services, command: MentorCommand) -> None:
     def channel_for(team_id: str) -> str | None:
         with services.db.unit_of_work() as session:
             return program_channel(session, team_id, services.settings.shoutout_channel)

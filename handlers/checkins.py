@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from slack_bolt import Ack, App, BoltContext, Respond
+from slack_bolt import Ack, BoltContext, Respond
 from slack_sdk import WebClient
 
 from bot.checkins import CheckInView, add_note, answer, pause, reschedule, resume, snooze, view_checkin
@@ -34,7 +34,7 @@ from bot.views.checkins import (
 )
 from bot.views.health import PAIR_KEEP, kept_message
 from handlers.home import refresh_home
-from handlers.router import MentorCommand, action_value, refuse, workspace_of
+from handlers.router import MentorCommand, Routes, action_value, refuse, workspace_of
 from storage.models import CheckInStatus, GoalStatus
 
 
@@ -45,7 +45,7 @@ def _where(body: dict[str, Any]) -> str:
     return json.dumps({"channel": channel, "ts": ts})
 
 
-def register(app: App, services: Services, command: MentorCommand) -> None:
+def register(app: Routes, services: Services, command: MentorCommand) -> None:
     def record(
         body: dict[str, Any], client: WebClient, context: BoltContext, respond: Respond, status: CheckInStatus
     ) -> CheckInView | None:

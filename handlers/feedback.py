@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from slack_bolt import Ack, App, BoltContext, Respond
+from slack_bolt import Ack, BoltContext, Respond
 from slack_sdk import WebClient
 
 from bot.closing import end_by_member, stay_in_touch
@@ -50,13 +50,13 @@ from bot.views.fit import (
     partner_of,
 )
 from handlers.home import refresh_home
-from handlers.router import MentorCommand, action_value, refuse, workspace_of
+from handlers.router import MentorCommand, Routes, action_value, refuse, workspace_of
 from storage.models import FitAnswer
 
 ANSWERS = {FIT_GOOD: FitAnswer.GOOD, FIT_DECIDING: FitAnswer.DECIDING, FIT_NOT_GOOD: FitAnswer.NOT_GOOD}
 
 
-def register(app: App, services: Services, command: MentorCommand) -> None:
+def register(app: Routes, services: Services, command: MentorCommand) -> None:
     def on_answer(ack: Ack, body: dict[str, Any], respond: Respond, client: WebClient, context: BoltContext) -> None:
         ack()
         team_id, user_id, pair_id = workspace_of(context), str(body["user"]["id"]), action_value(body)

@@ -5,11 +5,12 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from slack_bolt import Ack, App, BoltContext, Respond
+from slack_bolt import Ack, BoltContext, Respond
 from slack_sdk import WebClient
 from sqlalchemy.exc import IntegrityError
 
 from bot.errors import MentorbotError, NoCapacity, NotYours, RequestClosed
+from bot.offload import after_ack
 from bot.profiles import find_person, get_profile
 from bot.requests import (
     RequestView,
@@ -24,7 +25,7 @@ from bot.requests import (
     withdraw,
 )
 from bot.services import Services
-from bot.slack import edit, send_dm
+from bot.slack import edit, respond_at, send_dm
 from bot.views.blocks import Message
 from bot.views.find import (
     CADENCE,
@@ -56,23 +57,28 @@ from bot.views.find import (
 from bot.views.join import profile_fields
 from handlers.home import refresh_home
 from handlers.intro import start_conversation
-from handlers.router import Invocation, MentorCommand, action_value, workspace_of
+from handlers.router import Invocation, MentorCommand, Routes, action_value, workspace_of
 
 log = logging.getLogger(__name__)
 NOT_YOURS = Message(text="That request isn't addressed to you, so I've left it alone.")
 
 
-def register(app: App, services: Services, command: MentorCommand) -> None:
+def answer_find(services: Services, team_id: str, user_id: str, topic: str, response_url: str) -> None:
+    """Rank the mentors who fit this person and answer the `/mentor find` that asked (a worker's job)."""
+    try:
+        with services.db.reading() as session:
+            matches = find_mentors(session, team_id, user_id, topic, services.mentor_pools)
+    except MentorbotError as error:
+        answer = blocked_message(error)
+    else:
+        answer = results_message(matches, topic)
+    respond_at(response_url, answer, services.settings.slack_api_timeout)
+
+
+def register(app: Routes, services: Services, command: MentorCommand) -> None:
     def on_find(call: Invocation) -> None:
         call.ack()
-        topic = call.args.strip()
-        try:
-            with services.db.reading() as session:
-                matches = find_mentors(session, call.team_id, call.user_id, topic, services.mentor_pools)
-        except MentorbotError as error:
-            call.respond(**blocked_message(error).as_kwargs())
-            return
-        call.respond(**results_message(matches, topic).as_kwargs())
+        after_ack(services, answer_find, call.team_id, call.user_id, call.args.strip(), call.response_url)
 
     def on_request_button(ack: Ack, body: dict[str, Any], client: WebClient, context: BoltContext) -> None:
         ack()

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from slack_bolt import Ack, App, BoltContext
+from slack_bolt import Ack, BoltContext
 from slack_sdk import WebClient
 
 from bot.celebrate import program_channel, propose_shoutout
@@ -49,13 +49,13 @@ from bot.views.goals import (
     read_percent,
 )
 from handlers.home import refresh_home
-from handlers.router import MentorCommand, action_value, refuse, workspace_of
+from handlers.router import MentorCommand, Routes, action_value, refuse, workspace_of
 
 log = logging.getLogger(__name__)
 NOT_YOURS = "This goal belongs to another pair, so I can't change it."
 
 
-def register(app: App, services: Services, command: MentorCommand) -> None:
+def register(app: Routes, services: Services, command: MentorCommand) -> None:
     def show(client: WebClient, team_id: str, goal: GoalView) -> None:
         """Keep one card per goal in the pair's group DM up to date, and both App Homes with it."""
         card = goal_card(goal)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from slack_bolt import App, BoltContext
+from slack_bolt import BoltContext
 from slack_sdk import WebClient
 
 from bot.dashboard import dashboard
@@ -13,7 +13,7 @@ from bot.report import program_report
 from bot.services import Services
 from bot.slack import publish_home
 from bot.views.home import home_view, status_message
-from handlers.router import Invocation, MentorCommand, workspace_of
+from handlers.router import Invocation, MentorCommand, Routes, workspace_of
 
 
 def refresh_home(services: Services, client: WebClient, team_id: str, user_id: str) -> None:
@@ -25,7 +25,7 @@ def refresh_home(services: Services, client: WebClient, team_id: str, user_id: s
     publish_home(client, user_id, home_view(board, report))
 
 
-def register(app: App, services: Services, command: MentorCommand) -> None:
+def register(app: Routes, services: Services, command: MentorCommand) -> None:
     def on_home_opened(event: dict[str, Any], client: WebClient, context: BoltContext) -> None:
         if event.get("tab", "home") == "home":
             refresh_home(services, client, workspace_of(context), str(event["user"]))

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from slack_bolt import App, BoltContext, BoltResponse
+from slack_bolt import BoltContext, BoltResponse
 from slack_bolt.oauth.callback_options import CallbackOptions, FailureArgs, SuccessArgs
 from slack_bolt.oauth.oauth_settings import OAuthSettings
 from slack_sdk.errors import SlackApiError
@@ -17,7 +17,7 @@ from bot.services import Services
 from bot.slack import make_client, send_dm
 from bot.views.install import welcome_installer
 from bot.workspaces import resume, suspend
-from handlers.router import MentorCommand, workspace_of
+from handlers.router import MentorCommand, Routes, workspace_of
 
 log = logging.getLogger(__name__)
 
@@ -58,7 +58,7 @@ def oauth_settings(services: Services, store: InstallationStore, states: OAuthSt
     )
 
 
-def register(app: App, services: Services, command: MentorCommand) -> None:
+def register(app: Routes, services: Services, command: MentorCommand) -> None:
     store = services.installations
 
     def on_uninstalled(context: BoltContext) -> None:

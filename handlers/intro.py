@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from slack_bolt import Ack, App, BoltContext, Respond
+from slack_bolt import Ack, BoltContext, Respond
 from slack_sdk import WebClient
 
 from bot.agreements import agreement_for_member, confirm, propose, validate_terms
@@ -29,7 +29,7 @@ from bot.views.agreement import (
 )
 from bot.views.intro import intro_message
 from handlers.home import refresh_home
-from handlers.router import MentorCommand, action_value, refuse, workspace_of
+from handlers.router import MentorCommand, Routes, action_value, refuse, workspace_of
 
 log = logging.getLogger(__name__)
 
@@ -45,7 +45,7 @@ def start_conversation(services: Services, client: WebClient, team_id: str, pair
     return channel
 
 
-def register(app: App, services: Services, command: MentorCommand) -> None:
+def register(app: Routes, services: Services, command: MentorCommand) -> None:
     def on_open(ack: Ack, body: dict[str, Any], client: WebClient, context: BoltContext) -> None:
         ack()
         team_id, user_id, pair_id = workspace_of(context), str(body["user"]["id"]), action_value(body)

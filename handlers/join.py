@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from slack_bolt import Ack, App, BoltContext, Respond
+from slack_bolt import Ack, BoltContext, Respond
 from slack_sdk import WebClient
 
 from bot.errors import NotJoined
@@ -21,10 +21,10 @@ from bot.views.leave import (
     paused_message,
 )
 from handlers.home import refresh_home
-from handlers.router import Invocation, MentorCommand, workspace_of
+from handlers.router import Invocation, MentorCommand, Routes, workspace_of
 
 
-def register(app: App, services: Services, command: MentorCommand) -> None:
+def register(app: Routes, services: Services, command: MentorCommand) -> None:
     def open_profile_modal(client: WebClient, trigger_id: str, team_id: str, user_id: str) -> None:
         with services.db.unit_of_work() as session:
             profile = get_profile(session, team_id, user_id)

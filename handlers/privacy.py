@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from slack_bolt import Ack, App, BoltContext, Respond
+from slack_bolt import Ack, BoltContext, Respond
 from slack_sdk import WebClient
 
 from bot.errors import NotJoined
@@ -21,10 +21,10 @@ from bot.views.privacy import (
     privacy_message,
 )
 from handlers.home import refresh_home
-from handlers.router import Invocation, MentorCommand, workspace_of
+from handlers.router import Invocation, MentorCommand, Routes, workspace_of
 
 
-def register(app: App, services: Services, command: MentorCommand) -> None:
+def register(app: Routes, services: Services, command: MentorCommand) -> None:
     def on_privacy(call: Invocation) -> None:
         call.ack(**privacy_message().as_kwargs())
 

@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from slack_bolt import Ack, BoltContext, Respond
+from slack_bolt import Ack, App, BoltContext, BoltRequest, BoltResponse, Respond
+from slack_bolt.kwargs_injection.utils import build_required_kwargs
+from slack_bolt.util.utils import get_arg_names_of_callable
 from slack_sdk import WebClient
 
 from bot.slack import send_dm
@@ -25,6 +28,7 @@ class Invocation:
     user_id: str
     args: str
     trigger_id: str
+    response_url: str
     ack: Ack
     respond: Respond
     client: WebClient
@@ -86,8 +90,74 @@ class MentorCommand:
                 user_id=str(command["user_id"]),
                 args=args.strip(),
                 trigger_id=str(command.get("trigger_id") or ""),
+                response_url=str(command.get("response_url") or ""),
                 ack=ack,
                 respond=respond,
                 client=client,
             )
         )
+
+
+Handler = Callable[..., Any]
+
+
+class Routes:
+    """Where features register their listeners: buttons and modal submissions are routed by ID in one step.
+
+    Bolt tries its listeners one at a time, and each try costs about 0.15 ms (it builds the arguments of the
+    listener's matcher). With some fifty buttons and modals, a click used to pay for dozens of misses before its
+    own listener ran. Here Bolt sees one listener for all buttons and one for all submissions; each finds its
+    handler in a dict and calls it with the arguments it names, exactly as Bolt would have.
+    """
+
+    def __init__(self, app: App) -> None:
+        self.app = app
+        self._actions: dict[str, Handler] = {}
+        self._views: dict[str, Handler] = {}
+
+    def action(self, action_id: str) -> Callable[[Handler], Handler]:
+        return self._adder(self._actions, action_id)
+
+    def view(self, callback_id: str) -> Callable[[Handler], Handler]:
+        return self._adder(self._views, callback_id)
+
+    def event(self, event_type: str) -> Callable[[Handler], Handler]:
+        def add(handler: Handler) -> Handler:
+            self.app.event(event_type)(handler)
+            return handler
+
+        return add
+
+    @staticmethod
+    def _adder(table: dict[str, Handler], key: str) -> Callable[[Handler], Handler]:
+        def add(handler: Handler) -> Handler:
+            if key in table:
+                raise ValueError(f"two listeners for {key!r}")
+            table[key] = handler
+            return handler
+
+        return add
+
+    def install(self) -> None:
+        """Hand Bolt the two routing listeners; call once every feature has registered."""
+        self.app.action({"type": "block_actions", "action_id": _one_of(self._actions)})(self._on_action)
+        self.app.view(_one_of(self._views))(self._on_view)
+
+    def _on_action(self, body: dict[str, Any], request: BoltRequest, response: BoltResponse) -> Any:
+        return _call(self._actions[str(body["actions"][0]["action_id"])], request, response)
+
+    def _on_view(self, body: dict[str, Any], request: BoltRequest, response: BoltResponse) -> Any:
+        return _call(self._views[str(body["view"]["callback_id"])], request, response)
+
+
+def _one_of(keys: dict[str, Handler]) -> re.Pattern[str]:
+    return re.compile(rf"^(?:{'|'.join(re.escape(key) for key in keys)})\Z")
+
+
+def _call(handler: Handler, request: BoltRequest, response: BoltResponse) -> Any:
+    names = get_arg_names_of_callable(handler)
+    return handler(
+        **build_required_kwargs(
+            logger=log, required_arg_names=names, request=request, response=response, this_func=handler
+        )
+    )

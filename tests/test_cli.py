@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import os
+import signal
 import socket
 import subprocess
 import time
 import urllib.request
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -61,8 +63,32 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
+@dataclass(frozen=True)
+class Served:
+    process: subprocess.Popen[str]
+    user: SlackUserAgent
+
+
+def process_tree(pid: int) -> set[int]:
+    """`pid` and all processes below it."""
+    parents: dict[int, set[int]] = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                parent = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
+            except (OSError, IndexError, ValueError):
+                continue
+            parents.setdefault(parent, set()).add(int(entry.name))
+    tree, todo = set(), [pid]
+    while todo:
+        current = todo.pop()
+        tree.add(current)
+        todo.extend(parents.get(current, ()))
+    return tree
+
+
 @pytest.fixture
-def served(tmp_path: Path, database_url: str, slack: FakeSlack) -> Iterator[tuple[int, SlackUserAgent]]:
+def served(tmp_path: Path, database_url: str, slack: FakeSlack) -> Iterator[Served]:
     port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "MENTORBOT_"))}
     env |= {
@@ -90,17 +116,31 @@ def served(tmp_path: Path, database_url: str, slack: FakeSlack) -> Iterator[tupl
             assert process.poll() is None, process.stderr.read() if process.stderr else ""
             assert time.monotonic() < deadline, "server did not start"
             time.sleep(0.1)
-    yield port, SlackUserAgent(f"http://127.0.0.1:{port}/slack/events", SIGNING_SECRET, slack)
+    yield Served(process, SlackUserAgent(f"http://127.0.0.1:{port}/slack/events", SIGNING_SECRET, slack))
     process.terminate()
     process.wait(timeout=10)
 
 
-def test_serve_http_answers_signed_help_and_join_and_refuses_bad_signatures(
-    served: tuple[int, SlackUserAgent], slack: FakeSlack
-) -> None:
-    _, user = served
+def test_serve_http_answers_signed_help_and_join_and_refuses_bad_signatures(served: Served, slack: FakeSlack) -> None:
+    user = served.user
     assert "/mentor join" in user.command("UANA", "help").text()
     assert user.command("UANA", "join").status == 200
     assert slack.wait_for("views.open")[-1].args["view"]["callback_id"] == "join.submit"
     assert slack.calls_to("views.open")[-1].token == BOT_TOKEN
     assert user.command("UANA", "help", signature="v0=forged").status == 401
+
+
+def test_serve_ranks_in_a_lower_priority_worker_and_stops_it_on_sigterm(served: Served, slack: FakeSlack) -> None:
+    """`serve` starts its worker before taking requests; a stop request ends the server and its workers."""
+    server = served.process.pid
+    workers = {pid for pid in process_tree(server) - {server} if os.getpriority(os.PRIO_PROCESS, pid) > 0}
+    assert workers, "no worker process at a lower CPU priority"
+    assert served.user.command("UANA", "find python").status == 200
+    answer = slack.wait_for("response_url")[-1]
+    assert "Join the program first" in answer.text()
+    served.process.send_signal(signal.SIGTERM)
+    assert served.process.wait(timeout=20) == 0
+    deadline = time.monotonic() + 10
+    while process_tree(server) & workers:
+        assert time.monotonic() < deadline, "a worker outlived the server"
+        time.sleep(0.1)

@@ -13,6 +13,8 @@ def test_defaults_use_a_sqlite_file_and_slacks_own_api() -> None:
     assert settings.database_url == DEFAULT_DATABASE_URL
     assert settings.slack_api_url == "https://slack.com/api/"
     assert settings.missing_for_http() == ["SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET"]
+    assert settings.workers == 1
+    assert load_settings({"MENTORBOT_WORKERS": "0"}, env_file=None).workers == 0
 
 
 def test_env_file_is_read_and_environment_wins(tmp_path: Path) -> None:
@@ -46,6 +48,8 @@ def test_postgres_urls_are_pinned_to_psycopg() -> None:
         ("SLACK_API_TIMEOUT", "soon", "number of seconds"),
         ("MENTORBOT_SECRET_KEY", "hunter2", "Fernet.generate_key"),
         ("SLACK_CLIENT_ID", "1111.2222", "both SLACK_CLIENT_ID and SLACK_CLIENT_SECRET"),
+        ("MENTORBOT_WORKERS", "-1", "whole number"),
+        ("MENTORBOT_WORKERS", "two", "whole number"),
     ],
 )
 def test_bad_values_fail_with_a_clear_message(name: str, value: str, message: str) -> None:
