@@ -68,7 +68,7 @@ class Mentorbot:
                 listener_executor=self.executor,
             )
         self.tokens = Tokens(settings, self.services.installations)
-        self.offload = self.services.offload = Offload(self.services, settings.workers)
+        self.offload = self.services.offload = Offload(self.services, settings.workers, preload=("handlers",))
         register(self.bolt, self.services)
 
     def wsgi(self) -> WSGIApplication:

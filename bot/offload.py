@@ -76,8 +76,10 @@ def _shared_database(url: str) -> bool:
 class Offload:
     """Runs jobs in `processes` worker processes (started on first use), or on the calling thread when 0."""
 
-    def __init__(self, services: Services, processes: int) -> None:
+    def __init__(self, services: Services, processes: int, preload: tuple[str, ...] = ()) -> None:
         self._services = services
+        # Modules the forkserver imports once, so each worker starts with them (the modules that define jobs).
+        self._preload = [__name__, *preload]
         self._processes = processes if _shared_database(services.settings.database_url) else 0
         self._pool: ProcessPoolExecutor | None = None
 
@@ -102,7 +104,7 @@ class Offload:
         if self._pool is None:
             # forkserver: workers start from a clean process, not a fork of this one with its threads and locks.
             context = multiprocessing.get_context("forkserver")
-            context.set_forkserver_preload([__name__, "handlers.find"])
+            context.set_forkserver_preload(self._preload)
             self._pool = ProcessPoolExecutor(
                 max_workers=self._processes,
                 mp_context=context,

@@ -135,28 +135,35 @@ class Routes:
 
         return add
 
+    def _route(self, table: dict[str, Handler]) -> Callable[[str, BoltRequest, BoltResponse], Any]:
+        """Call the handler registered under a key with the arguments it names (read once, not per request)."""
+        names = {key: get_arg_names_of_callable(handler) for key, handler in table.items()}
+
+        def call(key: str, request: BoltRequest, response: BoltResponse) -> Any:
+            handler = table[key]
+            return handler(
+                **build_required_kwargs(
+                    logger=log, required_arg_names=names[key], request=request, response=response, this_func=handler
+                )
+            )
+
+        return call
+
     def install(self) -> None:
         """Hand Bolt the listeners, busiest first; call once every feature has registered."""
-        self.app.action({"type": "block_actions", "action_id": _one_of(self._actions)})(self._on_action)
-        self.app.view(_one_of(self._views))(self._on_view)
+        call_action, call_view = self._route(self._actions), self._route(self._views)
+
+        def on_action(body: dict[str, Any], request: BoltRequest, response: BoltResponse) -> Any:
+            return call_action(str(body["actions"][0]["action_id"]), request, response)
+
+        def on_view(body: dict[str, Any], request: BoltRequest, response: BoltResponse) -> Any:
+            return call_view(str(body["view"]["callback_id"]), request, response)
+
+        self.app.action({"type": "block_actions", "action_id": _one_of(self._actions)})(on_action)
+        self.app.view(_one_of(self._views))(on_view)
         for event_type, handler in self._events.items():
             self.app.event(event_type)(handler)
-
-    def _on_action(self, body: dict[str, Any], request: BoltRequest, response: BoltResponse) -> Any:
-        return _call(self._actions[str(body["actions"][0]["action_id"])], request, response)
-
-    def _on_view(self, body: dict[str, Any], request: BoltRequest, response: BoltResponse) -> Any:
-        return _call(self._views[str(body["view"]["callback_id"])], request, response)
 
 
 def _one_of(keys: dict[str, Handler]) -> re.Pattern[str]:
     return re.compile(rf"^(?:{'|'.join(re.escape(key) for key in keys)})\Z")
-
-
-def _call(handler: Handler, request: BoltRequest, response: BoltResponse) -> Any:
-    names = get_arg_names_of_callable(handler)
-    return handler(
-        **build_required_kwargs(
-            logger=log, required_arg_names=names, request=request, response=response, this_func=handler
-        )
-    )
