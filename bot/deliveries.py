@@ -13,6 +13,12 @@ from sqlalchemy.orm import Session
 from storage.models import Delivery
 
 KEEP_FOR = timedelta(days=1)
+# Built once per dialect, not per request. RETURNING, not rowcount: after ON CONFLICT DO NOTHING only the
+# returned row says whether it was inserted.
+_RECORD = {
+    "postgresql": pg_insert(Delivery).on_conflict_do_nothing(index_elements=["key"]).returning(Delivery.key),
+    "sqlite": sqlite_insert(Delivery).on_conflict_do_nothing(index_elements=["key"]).returning(Delivery.key),
+}
 
 
 def delivery_key(body: dict[str, Any]) -> str | None:
@@ -28,14 +34,8 @@ def first_time(connection: Connection, key: str, team_id: str, now: datetime) ->
 
     Every request passes here before its ack, so this is one Core statement, without an ORM session.
     """
-    insert = pg_insert if connection.dialect.name == "postgresql" else sqlite_insert
-    # RETURNING, not rowcount: after ON CONFLICT DO NOTHING only the returned row says whether it was inserted.
-    inserted = connection.execute(
-        insert(Delivery)
-        .values(key=key[:160], team_id=team_id, received_at=now)
-        .on_conflict_do_nothing(index_elements=["key"])
-        .returning(Delivery.key)
-    ).scalar_one_or_none()
+    row = {"key": key[:160], "team_id": team_id, "received_at": now}
+    inserted = connection.execute(_RECORD[connection.dialect.name], row).scalar_one_or_none()
     return inserted is not None
 
 

@@ -6,7 +6,8 @@ lower CPU priority, each with its own database connections and mentor pools: whe
 come first and the answers follow a moment later through the request's `response_url`.
 
 A job is a module-level function whose first parameter is the `Services` it runs with; its other arguments are
-plain values (they cross a process boundary), including the time, when it needs one.
+plain values (they cross a process boundary). A job runs at the time of the request that asked for it: its
+services' clock reads the time the serving process read when it handed the job over.
 """
 
 from __future__ import annotations
@@ -17,9 +18,12 @@ import os
 import threading
 import time
 from collections.abc import Callable
-from concurrent.futures import Future, ProcessPoolExecutor, wait
-from concurrent.futures.process import BrokenProcessPool
-from typing import TYPE_CHECKING, Concatenate, ParamSpec
+from dataclasses import replace
+from datetime import datetime
+from multiprocessing.context import ForkServerProcess
+from multiprocessing.queues import Queue
+from multiprocessing.synchronize import Event
+from typing import TYPE_CHECKING, Any, Concatenate, ParamSpec
 
 from sqlalchemy.engine import make_url
 
@@ -33,19 +37,32 @@ P = ParamSpec("P")
 Job = Callable[Concatenate["Services", P], None]
 # Workers yield the CPU to the serving process when both want it (0 is normal priority, 19 the lowest).
 WORKER_NICENESS = 10
-_worker: Services | None = None
+# How long `start` waits for a worker to be ready.
+START_TIMEOUT_SECONDS = 60
+# How long `close` lets the workers finish their queued jobs: within the 30 s a stop request usually allows.
+STOP_TIMEOUT_SECONDS = 20
+# A job as it crosses to a worker: the function, the time it was asked for and its arguments; None means stop.
+Parcel = tuple[Callable[..., None], datetime, tuple[Any, ...]] | None
 
 
-def _start_worker(settings: Settings, level: int, server_pid: int) -> None:
-    global _worker
-    from bot.clock import SystemClock
+def _work(settings: Settings, level: int, server_pid: int, jobs: Queue[Parcel], ready: Event) -> None:
+    """A worker process: run jobs from `jobs`, in order, until told to stop."""
+    from bot.clock import FixedClock, SystemClock
     from bot.services import Services
     from storage.db import Database
 
     os.nice(WORKER_NICENESS)
     threading.Thread(target=_exit_after, args=(server_pid,), name="mentorbot-watchdog", daemon=True).start()
     logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s[worker]: %(message)s")
-    _worker = Services(settings=settings, db=Database(settings.database_url), clock=SystemClock())
+    services = Services(settings=settings, db=Database(settings.database_url), clock=SystemClock())
+    ready.set()
+    while (parcel := jobs.get()) is not None:
+        job, at, args = parcel
+        try:
+            job(replace(services, clock=FixedClock(at)), *args)
+        except Exception:
+            log.exception("work after an ack failed")
+    services.db.dispose()
 
 
 def _exit_after(server_pid: int) -> None:
@@ -58,15 +75,6 @@ def _exit_after(server_pid: int) -> None:
             os._exit(0)
 
 
-def _run_in_worker(job: Job[P], /, *args: P.args, **kwargs: P.kwargs) -> None:
-    assert _worker is not None, "worker started without its services"
-    job(_worker, *args, **kwargs)
-
-
-def _ready() -> None:
-    """A job that does nothing: running it means a worker is up."""
-
-
 def _shared_database(url: str) -> bool:
     """Other processes can open this database (an in-memory SQLite database lives in one process only)."""
     parsed = make_url(url)
@@ -74,56 +82,92 @@ def _shared_database(url: str) -> bool:
 
 
 class Offload:
-    """Runs jobs in `processes` worker processes (started on first use), or on the calling thread when 0."""
+    """Runs jobs in `processes` worker processes (started on first use), or on the calling thread when 0.
+
+    A job is handed over as a parcel on a queue that all workers read; nothing comes back (a job answers Slack
+    itself and logs its own failure), so the serving thread only appends it: the queue's own thread pickles
+    it and writes it to the workers' pipe, and a slow worker never blocks an ack.
+    """
 
     def __init__(self, services: Services, processes: int, preload: tuple[str, ...] = ()) -> None:
         self._services = services
         # Modules the forkserver imports once, so each worker starts with them (the modules that define jobs).
         self._preload = [__name__, *preload]
         self._processes = processes if _shared_database(services.settings.database_url) else 0
-        self._pool: ProcessPoolExecutor | None = None
+        self._workers: list[ForkServerProcess] = []
+        self._jobs: Queue[Parcel] | None = None
+        self._starting = threading.Lock()
 
     def submit(self, job: Job[P], *args: P.args, **kwargs: P.kwargs) -> None:
         if self._processes == 0:
             job(self._services, *args, **kwargs)
             return
-        try:
-            future = self._workers().submit(_run_in_worker, job, *args, **kwargs)
-        except BrokenProcessPool:
-            log.warning("a worker process died; starting new ones")
-            self._pool = None
-            future = self._workers().submit(_run_in_worker, job, *args, **kwargs)
-        future.add_done_callback(_report_failure)
+        assert not kwargs, "a job's arguments cross to the worker by position"
+        self._queue().put((job, self._services.clock.now(), args))
 
     def start(self) -> None:
         """Start the workers now rather than on the first job, so the first person to ask doesn't wait for it."""
         if self._processes:
-            wait([self._workers().submit(_ready) for _ in range(self._processes)])
+            self._queue()
 
-    def _workers(self) -> ProcessPoolExecutor:
-        if self._pool is None:
-            # forkserver: workers start from a clean process, not a fork of this one with its threads and locks.
-            context = multiprocessing.get_context("forkserver")
-            context.set_forkserver_preload(self._preload)
-            self._pool = ProcessPoolExecutor(
-                max_workers=self._processes,
-                mp_context=context,
-                initializer=_start_worker,
-                initargs=(self._services.settings, logging.getLogger().getEffectiveLevel(), os.getpid()),
+    def _queue(self) -> Queue[Parcel]:
+        with self._starting:
+            if self._jobs is None or not all(worker.is_alive() for worker in self._workers):
+                self._replace_workers()
+            assert self._jobs is not None
+            return self._jobs
+
+    def _replace_workers(self) -> None:
+        if self._workers:
+            # A worker that died may have held the queue's read lock, so every worker starts afresh, on a new
+            # queue; the jobs still queued for the old ones are lost.
+            log.warning("a worker process died; starting new ones")
+            self._stop_workers()
+        # forkserver: workers start from a clean process, not a fork of this one with its threads and locks.
+        context = multiprocessing.get_context("forkserver")
+        context.set_forkserver_preload(self._preload)
+        self._jobs = context.Queue()
+        settings, level = self._services.settings, logging.getLogger().getEffectiveLevel()
+        readiness = []
+        self._workers = []
+        for number in range(self._processes):
+            ready = context.Event()
+            worker = context.Process(
+                target=_work,
+                args=(settings, level, os.getpid(), self._jobs, ready),
+                name=f"mentorbot-worker-{number}",
+                daemon=True,
             )
-        return self._pool
+            worker.start()
+            self._workers.append(worker)
+            readiness.append(ready)
+        for ready in readiness:
+            ready.wait(START_TIMEOUT_SECONDS)
 
     def close(self) -> None:
-        """Wait for the jobs already submitted, then stop the workers."""
-        if self._pool is not None:
-            self._pool.shutdown(wait=True)
-            self._pool = None
+        """Let the workers finish the jobs already submitted (for up to `STOP_TIMEOUT_SECONDS`), then stop them."""
+        with self._starting:
+            if self._jobs is None:
+                return
+            for _ in self._workers:
+                self._jobs.put(None)
+            deadline = time.monotonic() + STOP_TIMEOUT_SECONDS
+            for worker in self._workers:
+                worker.join(max(0.0, deadline - time.monotonic()))
+            if any(worker.is_alive() for worker in self._workers):
+                log.warning("stopping the workers with jobs still queued: those answers won't be sent")
+            self._stop_workers()
 
-
-def _report_failure(future: Future[None]) -> None:
-    error = future.exception()
-    if error is not None:
-        log.error("work after an ack failed", exc_info=error)
+    def _stop_workers(self) -> None:
+        for worker in self._workers:
+            if worker.is_alive():
+                worker.kill()
+            worker.join()
+        if self._jobs is not None:
+            # What is still queued is dropped: no worker is left to read it, and exiting must not wait to write it.
+            self._jobs.cancel_join_thread()
+            self._jobs.close()
+        self._jobs, self._workers = None, []
 
 
 def after_ack(services: Services, job: Job[P], *args: P.args, **kwargs: P.kwargs) -> None:

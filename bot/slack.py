@@ -33,10 +33,13 @@ def make_client(base_url: str, token: str | None, timeout: float) -> WebClient:
     return WebClient(token=token or None, base_url=base_url, timeout=int(max(1, timeout)), retry_handlers=_retries())
 
 
-def respond_at(response_url: str, message: Message, timeout: float) -> None:
-    """Answer a slash command or click through its `response_url` (only the person who acted sees it)."""
+def respond_at(response_url: str, message: Message, timeout: float, replace_original: bool = False) -> None:
+    """Answer a slash command or click through its `response_url` (only the person who acted sees it).
+
+    `replace_original` puts the answer in place of the message whose button was clicked.
+    """
     client = WebhookClient(response_url, timeout=int(max(1, timeout)), retry_handlers=_retries())
-    answer = client.send_dict(message.as_kwargs())
+    answer = client.send_dict({**message.as_kwargs(), "replace_original": replace_original})
     if answer.status_code != 200:
         log.warning("response_url refused the answer: %s %s", answer.status_code, answer.body)
 

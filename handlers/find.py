@@ -57,7 +57,7 @@ from bot.views.find import (
 from bot.views.join import profile_fields
 from handlers.home import refresh_home
 from handlers.intro import start_conversation
-from handlers.router import Invocation, MentorCommand, Routes, action_value, workspace_of
+from handlers.router import Click, Invocation, MentorCommand, Routes, action_value, workspace_of
 
 log = logging.getLogger(__name__)
 NOT_YOURS = Message(text="That request isn't addressed to you, so I've left it alone.")
@@ -73,6 +73,60 @@ def answer_find(services: Services, team_id: str, user_id: str, topic: str, resp
     else:
         answer = results_message(matches, topic)
     respond_at(response_url, answer, services.settings.slack_api_timeout)
+
+
+def refresh_both(services: Services, client: WebClient, request: RequestView) -> None:
+    for person in (request.mentee_user_id, request.mentor_user_id):
+        refresh_home(services, client, request.team_id, person)
+
+
+def update_mentor_message(client: WebClient, request: RequestView, message: Message, clicked_ts: str = "") -> None:
+    """Bring the mentor's request DM up to date, unless that is the message just answered in place."""
+    if request.mentor_channel and request.mentor_message_ts and request.mentor_message_ts != clicked_ts:
+        edit(client, request.mentor_channel, request.mentor_message_ts, message)
+
+
+def accept_clicked(services: Services, click: Click) -> None:
+    """The mentor said yes: pair them, open the pair's group DM and update the request (a worker's job)."""
+    settings = services.settings
+    try:
+        with services.db.unit_of_work() as session:
+            request, pair = accept(session, click.team_id, click.user_id, click.value, services.clock.now())
+    except NoCapacity:
+        click.reply(
+            settings, no_capacity_message("Raise your capacity in your profile if you'd like to take them on too.")
+        )
+        return
+    except RequestClosed as closed:
+        click.update(settings, closed_request_message(closed.status))
+        return
+    except NotYours:
+        log.warning("refused: %s tried to accept request %s", click.user_id, click.value)
+        click.reply(settings, NOT_YOURS)
+        return
+    client = click.client(settings)
+    start_conversation(services, client, click.team_id, pair)
+    click.update(settings, mentor_accepted_update(request))
+    update_mentor_message(client, request, mentor_accepted_update(request), click.message_ts)
+
+
+def withdraw_clicked(services: Services, click: Click) -> None:
+    """The mentee took their request back: close it and tell the mentor (a worker's job)."""
+    settings = services.settings
+    try:
+        with services.db.unit_of_work() as session:
+            request = withdraw(session, click.team_id, click.user_id, click.value, services.clock.now())
+    except NotYours:
+        log.warning("refused: %s tried to withdraw request %s", click.user_id, click.value)
+        click.reply(settings, NOT_YOURS)
+        return
+    except RequestClosed as closed:
+        click.update(settings, closed_request_message(closed.status))
+        return
+    click.update(settings, withdrawn_message())
+    client = click.client(settings)
+    update_mentor_message(client, request, withdrawn_for_mentor(request))
+    refresh_both(services, client, request)
 
 
 def register(app: Routes, services: Services, command: MentorCommand) -> None:
@@ -129,40 +183,11 @@ def register(app: Routes, services: Services, command: MentorCommand) -> None:
         with services.db.unit_of_work() as session:
             remember_mentor_message(session, request.id, channel, ts)
         send_dm(client, user_id, request_sent_message(request))
-        refresh_both(client, request)
+        refresh_both(services, client, request)
 
-    def refresh_both(client: WebClient, request: RequestView) -> None:
-        for person in (request.mentee_user_id, request.mentor_user_id):
-            refresh_home(services, client, request.team_id, person)
-
-    def _update_mentor_message(client: WebClient, request: RequestView, message: Message, clicked_ts: str) -> None:
-        if request.mentor_channel and request.mentor_message_ts and request.mentor_message_ts != clicked_ts:
-            edit(client, request.mentor_channel, request.mentor_message_ts, message)
-
-    def on_accept(ack: Ack, body: dict[str, Any], respond: Respond, client: WebClient, context: BoltContext) -> None:
+    def on_accept(ack: Ack, body: dict[str, Any], context: BoltContext) -> None:
         ack()
-        team_id, user_id, request_id = workspace_of(context), str(body["user"]["id"]), action_value(body)
-        try:
-            with services.db.unit_of_work() as session:
-                request, pair = accept(session, team_id, user_id, request_id, services.clock.now())
-        except NoCapacity:
-            respond(
-                replace_original=False,
-                **no_capacity_message(
-                    "Raise your capacity in your profile if you'd like to take them on too."
-                ).as_kwargs(),
-            )
-            return
-        except RequestClosed as closed:
-            respond(replace_original=True, **closed_request_message(closed.status).as_kwargs())
-            return
-        except NotYours:
-            log.warning("refused: %s tried to accept request %s", user_id, request_id)
-            respond(replace_original=False, **NOT_YOURS.as_kwargs())
-            return
-        start_conversation(services, client, team_id, pair)
-        respond(replace_original=True, **mentor_accepted_update(request).as_kwargs())
-        _update_mentor_message(client, request, mentor_accepted_update(request), str(body.get("message", {}).get("ts")))
+        after_ack(services, accept_clicked, Click.of(body, context))
 
     def on_decline(ack: Ack, body: dict[str, Any], respond: Respond, client: WebClient, context: BoltContext) -> None:
         ack()
@@ -196,7 +221,7 @@ def register(app: Routes, services: Services, command: MentorCommand) -> None:
             ack(response_action="errors", errors={"note": closed_request_message(closed.status).text})
             return
         ack()
-        _update_mentor_message(client, request, mentor_declined_update(request), "")
+        update_mentor_message(client, request, mentor_declined_update(request))
         try:
             with services.db.reading() as session:
                 suggestions = find_mentors(
@@ -205,24 +230,11 @@ def register(app: Routes, services: Services, command: MentorCommand) -> None:
         except MentorbotError:
             suggestions = []
         send_dm(client, request.mentee_user_id, declined_for_mentee(request, suggestions))
-        refresh_both(client, request)
+        refresh_both(services, client, request)
 
-    def on_withdraw(ack: Ack, body: dict[str, Any], respond: Respond, client: WebClient, context: BoltContext) -> None:
+    def on_withdraw(ack: Ack, body: dict[str, Any], context: BoltContext) -> None:
         ack()
-        team_id, user_id, request_id = workspace_of(context), str(body["user"]["id"]), action_value(body)
-        try:
-            with services.db.unit_of_work() as session:
-                request = withdraw(session, team_id, user_id, request_id, services.clock.now())
-        except NotYours:
-            log.warning("refused: %s tried to withdraw request %s", user_id, request_id)
-            respond(replace_original=False, **NOT_YOURS.as_kwargs())
-            return
-        except RequestClosed as closed:
-            respond(replace_original=True, **closed_request_message(closed.status).as_kwargs())
-            return
-        respond(replace_original=True, **withdrawn_message().as_kwargs())
-        _update_mentor_message(client, request, withdrawn_for_mentor(request), "")
-        refresh_both(client, request)
+        after_ack(services, withdraw_clicked, Click.of(body, context))
 
     command.add("find", "find [topic]", "see the mentors who fit you best, and ask one", on_find)
     app.action(FIND_REQUEST)(on_request_button)

@@ -13,7 +13,8 @@ from slack_bolt.kwargs_injection.utils import build_required_kwargs
 from slack_bolt.util.utils import get_arg_names_of_callable
 from slack_sdk import WebClient
 
-from bot.slack import send_dm
+from bot.settings import Settings
+from bot.slack import make_client, respond_at, send_dm
 from bot.views.blocks import Message
 from bot.views.help import help_message
 
@@ -35,6 +36,46 @@ class Invocation:
 
 
 Subcommand = Callable[[Invocation], None]
+
+
+@dataclass(frozen=True)
+class Click:
+    """One button click as plain values, so its work can continue in a worker process after the ack."""
+
+    team_id: str
+    user_id: str
+    value: int
+    # Empty for a button in the App Home, which has no message to answer under.
+    response_url: str
+    message_ts: str
+    # The bot token of the click's workspace, as Bolt found it (after any rotation).
+    token: str
+
+    @classmethod
+    def of(cls, body: dict[str, Any], context: BoltContext) -> Click:
+        return cls(
+            team_id=workspace_of(context),
+            user_id=str(body["user"]["id"]),
+            value=action_value(body),
+            response_url=str(body.get("response_url") or ""),
+            message_ts=str((body.get("message") or {}).get("ts") or ""),
+            token=str(context.bot_token or ""),
+        )
+
+    def client(self, settings: Settings) -> WebClient:
+        return make_client(settings.slack_api_url, self.token, settings.slack_api_timeout)
+
+    def reply(self, settings: Settings, message: Message) -> None:
+        """Tell the person who clicked: under the clicked message, or in their DM when they clicked in the App Home."""
+        if self.response_url:
+            respond_at(self.response_url, message, settings.slack_api_timeout)
+        else:
+            send_dm(self.client(settings), self.user_id, message)
+
+    def update(self, settings: Settings, message: Message) -> None:
+        """Put `message` in place of the clicked one (the App Home redraws itself, so there it does nothing)."""
+        if self.response_url:
+            respond_at(self.response_url, message, settings.slack_api_timeout, replace_original=True)
 
 
 @dataclass(frozen=True)

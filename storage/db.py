@@ -31,7 +31,8 @@ def make_engine(url: str) -> Engine:
             # Take the write lock at BEGIN: two racing writers then wait for each other (busy timeout)
             # instead of failing when a read snapshot cannot be upgraded to a write. Reads take no lock.
             reading = connection.get_execution_options().get(READ_ONLY, False)
-            connection.exec_driver_sql("BEGIN" if reading else "BEGIN IMMEDIATE")
+            # Straight to the driver: this runs for every transaction, and needs no statement machinery.
+            connection.connection.cursor().execute("BEGIN" if reading else "BEGIN IMMEDIATE")
 
         return engine
     return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=20)

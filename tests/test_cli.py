@@ -16,7 +16,7 @@ import pytest
 
 from sandbox.fake_slack import FakeSlack
 from sandbox.slack_user import SlackUserAgent
-from tests.conftest import BOT_TOKEN, MENTORBOT, SIGNING_SECRET, run_mentorbot
+from tests.conftest import BOT_TOKEN, MENTORBOT, SIGNING_SECRET, process_tree, run_mentorbot
 
 
 def test_serve_without_tokens_explains_what_is_missing(tmp_path: Path) -> None:
@@ -67,24 +67,6 @@ def free_port() -> int:
 class Served:
     process: subprocess.Popen[str]
     user: SlackUserAgent
-
-
-def process_tree(pid: int) -> set[int]:
-    """`pid` and all processes below it."""
-    parents: dict[int, set[int]] = {}
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            try:
-                parent = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
-            except (OSError, IndexError, ValueError):
-                continue
-            parents.setdefault(parent, set()).add(int(entry.name))
-    tree, todo = set(), [pid]
-    while todo:
-        current = todo.pop()
-        tree.add(current)
-        todo.extend(parents.get(current, ()))
-    return tree
 
 
 @pytest.fixture

@@ -1,0 +1,79 @@
+"""Worker processes: a job runs at the time it was asked for, a dead worker is replaced, and stopping is bounded."""
+
+from __future__ import annotations
+
+import os
+import signal
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from bot import offload
+from bot.clock import FixedClock
+from bot.offload import Offload
+from bot.services import Services
+from bot.settings import Settings
+from storage.db import Database
+from tests.conftest import START, process_tree
+
+
+def leave_a_mark(services: Services, path: str) -> None:
+    """A job: write the time it runs at, as its services' clock reads it."""
+    Path(path).write_text(services.clock.now().isoformat())
+
+
+def sleep_for(_services: Services, seconds: float) -> None:
+    time.sleep(seconds)
+
+
+def workers() -> set[int]:
+    return {pid for pid in process_tree(os.getpid()) if pid != os.getpid() and os.getpriority(os.PRIO_PROCESS, pid) > 0}
+
+
+def wait_for_file(path: Path) -> str:
+    deadline = time.monotonic() + 20
+    while not path.exists() or not path.read_text():
+        assert time.monotonic() < deadline, f"no worker wrote {path.name}"
+        time.sleep(0.05)
+    return path.read_text()
+
+
+@pytest.fixture
+def pool(settings: Settings) -> Iterator[Offload]:
+    services = Services(settings=settings, db=Database(settings.database_url), clock=FixedClock(START))
+    workers_before = workers()
+    running = Offload(services, 1)
+    running.start()
+    yield running
+    running.close()
+    services.db.dispose()
+    assert workers() <= workers_before, "a worker outlived close()"
+
+
+def test_a_job_runs_in_a_worker_at_the_time_it_was_asked_for(pool: Offload, tmp_path: Path) -> None:
+    pool.submit(leave_a_mark, str(tmp_path / "mark"))
+    assert wait_for_file(tmp_path / "mark") == START.isoformat()
+
+
+def test_a_worker_that_dies_is_replaced_on_the_next_job(pool: Offload, tmp_path: Path) -> None:
+    (dead,) = workers()
+    os.kill(dead, signal.SIGKILL)
+    deadline = time.monotonic() + 10
+    while dead in process_tree(os.getpid()):
+        assert time.monotonic() < deadline
+        time.sleep(0.05)
+    pool.submit(leave_a_mark, str(tmp_path / "after"))
+    assert wait_for_file(tmp_path / "after") == START.isoformat()
+    assert workers() and dead not in workers()
+
+
+def test_stopping_does_not_wait_forever_for_a_backlog(pool: Offload, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(offload, "STOP_TIMEOUT_SECONDS", 1)
+    for _ in range(3):
+        pool.submit(sleep_for, 5)
+    started = time.monotonic()
+    pool.close()
+    assert time.monotonic() - started < 4
+    assert not workers()
