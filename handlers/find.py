@@ -93,20 +93,20 @@ def accept_clicked(services: Services, click: Click) -> None:
         with services.db.unit_of_work() as session:
             request, pair = accept(session, click.team_id, click.user_id, click.value, services.clock.now())
     except NoCapacity:
-        click.reply(
+        click.answer(
             settings, no_capacity_message("Raise your capacity in your profile if you'd like to take them on too.")
         )
         return
     except RequestClosed as closed:
-        click.update(settings, closed_request_message(closed.status))
+        click.answer(settings, closed_request_message(closed.status), replace_original=True)
         return
     except NotYours:
         log.warning("refused: %s tried to accept request %s", click.user_id, click.value)
-        click.reply(settings, NOT_YOURS)
+        click.answer(settings, NOT_YOURS)
         return
     client = click.client(settings)
     start_conversation(services, client, click.team_id, pair)
-    click.update(settings, mentor_accepted_update(request))
+    click.answer(settings, mentor_accepted_update(request), replace_original=True)
     update_mentor_message(client, request, mentor_accepted_update(request), click.message_ts)
 
 
@@ -118,12 +118,12 @@ def withdraw_clicked(services: Services, click: Click) -> None:
             request = withdraw(session, click.team_id, click.user_id, click.value, services.clock.now())
     except NotYours:
         log.warning("refused: %s tried to withdraw request %s", click.user_id, click.value)
-        click.reply(settings, NOT_YOURS)
+        click.answer(settings, NOT_YOURS)
         return
     except RequestClosed as closed:
-        click.update(settings, closed_request_message(closed.status))
+        click.answer(settings, closed_request_message(closed.status), replace_original=True)
         return
-    click.update(settings, withdrawn_message())
+    click.answer(settings, withdrawn_message(), replace_original=True)
     client = click.client(settings)
     update_mentor_message(client, request, withdrawn_for_mentor(request))
     refresh_both(services, client, request)

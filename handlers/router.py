@@ -65,17 +65,13 @@ class Click:
     def client(self, settings: Settings) -> WebClient:
         return make_client(settings.slack_api_url, self.token, settings.slack_api_timeout)
 
-    def reply(self, settings: Settings, message: Message) -> None:
-        """Tell the person who clicked: under the clicked message, or in their DM when they clicked in the App Home."""
+    def answer(self, settings: Settings, message: Message, replace_original: bool = False) -> None:
+        """Tell the person who clicked: under (or in place of) the clicked message; from the App Home, which has
+        no message to answer, in their DM."""
         if self.response_url:
-            respond_at(self.response_url, message, settings.slack_api_timeout)
+            respond_at(self.response_url, message, settings.slack_api_timeout, replace_original)
         else:
             send_dm(self.client(settings), self.user_id, message)
-
-    def update(self, settings: Settings, message: Message) -> None:
-        """Put `message` in place of the clicked one (the App Home redraws itself, so there it does nothing)."""
-        if self.response_url:
-            respond_at(self.response_url, message, settings.slack_api_timeout, replace_original=True)
 
 
 @dataclass(frozen=True)

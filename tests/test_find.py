@@ -17,6 +17,7 @@ from tests.steps import (
     join,
     mentor_request_dm,
     request_mentor,
+    wait_until_stored,
 )
 
 REQUEST = "I'm giving my first conference talk in March and would love feedback on structure and nerves."
@@ -183,3 +184,35 @@ def test_open_requests_show_on_both_app_homes(app: Running) -> None:
             and "Your request to <@UBEN> is waiting" in latest_home("UANA")
         ),
     )
+
+
+def test_accept_from_the_app_home_pairs_them_and_answers_in_the_dm(app: Running) -> None:
+    """A button in the App Home has no message to answer under, so the answers go to the mentor's DM."""
+    program(app)
+    request_mentor(app, "UANA", "UBEN", REQUEST)
+    mentor_request_dm(app, "UBEN")
+    wait_until_stored(app, lambda session: session.scalar(select(MatchRequest.mentor_message_ts)) is not None)
+    ben_homes = app.slack.wait_until(
+        "Ben's App Home with the request",
+        lambda calls: any(
+            c.method == "views.publish"
+            and c.args["user_id"] == "UBEN"
+            and any(b["action_id"] == "find.accept" for b in buttons(c.args["view"]["blocks"]))
+            for c in calls
+        ),
+    )
+    home = next(c for c in reversed(ben_homes) if c.method == "views.publish" and c.args["user_id"] == "UBEN")
+    accept = next(b for b in buttons(home.args["view"]["blocks"]) if b["action_id"] == "find.accept")
+    in_the_home = {"id": "VHOME", "type": "home"}
+
+    mark, in_dm = app.slack.mark(), len(app.slack.messages_to("DUBEN"))
+    assert app.user.click("UBEN", "find.accept", value=accept["value"], view=in_the_home).status == 200
+    assert "<@UBEN> will mentor <@UANA>" in app.slack.wait_for_message("GANABEN")[-1].text()
+    assert "accepted <@UANA>" in app.slack.wait_for_message("DUBEN", in_dm + 1)[-1].text()
+    # The request DM Ben got first is brought up to date too, so no stale Accept button is left there.
+    assert "accepted <@UANA>" in app.slack.wait_for("chat.update", since=mark)[-1].text()
+    assert len(stored_pairs(app)) == 1
+
+    app.user.click("UBEN", "find.accept", value=accept["value"], view=in_the_home)
+    assert "already" in app.slack.wait_for_message("DUBEN", in_dm + 2)[-1].text()
+    assert len(stored_pairs(app)) == 1
