@@ -128,7 +128,12 @@ class Person(Base):
     """Someone who joined the program, with the profile matching and scheduling rely on."""
 
     __tablename__ = "people"
-    __table_args__ = (UniqueConstraint("team_id", "slack_user_id", name="uq_people_team_user"),)
+    __table_args__ = (
+        UniqueConstraint("team_id", "slack_user_id", name="uq_people_team_user"),
+        # Covers the mentor pool's fingerprint (bot/candidates.py), which every /mentor find reads: the
+        # aggregate is answered from the index alone, without visiting each mentor's row.
+        Index("ix_people_pool", "team_id", "status", "role", "capacity", "active_mentees", "updated_at"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     team_id: Mapped[str] = mapped_column(String(32))
