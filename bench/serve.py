@@ -6,7 +6,8 @@ bare app, in another process, is Bolt under the same production server (waitress
 only ack and respond. Both talk to the same fake Slack, which lives here with the client. Prints p50/p99 ack
 latency and throughput per concurrency, the p99 ratio, how long the answers took to arrive, and the
 resident memory of the real app's processes before and after 20,000 requests (after a 2,000-request warm-up).
-Run: `.venv/bin/python bench/serve.py` (`--quick` for a short run, `--workers N` for MENTORBOT_WORKERS).
+Run: `.venv/bin/python bench/serve.py` (`--quick` for a short run, `--workers N` for MENTORBOT_WORKERS,
+`--database-url URL` for an empty PostgreSQL database instead of a new SQLite file).
 """
 
 from __future__ import annotations
@@ -206,6 +207,7 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--quick", action="store_true")
     parser.add_argument("--workers", type=int, default=1, help="MENTORBOT_WORKERS for the real app")
+    parser.add_argument("--database-url", help="an empty database to seed (default: a new SQLite file)")
     parser.add_argument("--bare", nargs=2, metavar=("PORT", "API_URL"), help=argparse.SUPPRESS)
     args = parser.parse_args()
     logging.basicConfig(level=logging.ERROR)
@@ -217,7 +219,7 @@ def main() -> None:
     slack = FakeSlack(team_id="T0001", check_blocks=False).start()
     root = str(Path(__file__).resolve().parent.parent)
     with tempfile.TemporaryDirectory() as folder:
-        url = f"sqlite:///{Path(folder) / 'serve.db'}"
+        url = args.database_url or f"sqlite:///{Path(folder) / 'serve.db'}"
         upgrade(url)
         seed(url, 10_000)
         real_port, bare_port = free_port(), free_port()
