@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from slack_bolt import Ack, App, BoltContext, BoltRequest, BoltResponse, Respond
@@ -48,8 +48,8 @@ class Click:
     # Empty for a button in the App Home, which has no message to answer under.
     response_url: str
     message_ts: str
-    # The bot token of the click's workspace, as Bolt found it (after any rotation).
-    token: str
+    # The bot token of the click's workspace, as Bolt found it (after any rotation); kept out of logs.
+    token: str = field(repr=False)
 
     @classmethod
     def of(cls, body: dict[str, Any], context: BoltContext) -> Click:
