@@ -12,6 +12,7 @@ from bot.checkins import CheckInView, add_note, answer, pause, reschedule, resum
 from bot.errors import NotYours, RequestClosed
 from bot.goals import goals_of_pair
 from bot.health import keep
+from bot.home import refresh_home
 from bot.services import Services
 from bot.slack import edit
 from bot.views.checkins import (
@@ -33,7 +34,6 @@ from bot.views.checkins import (
     snoozed_message,
 )
 from bot.views.health import PAIR_KEEP, kept_message
-from handlers.home import refresh_home
 from handlers.router import MentorCommand, Routes, action_value, refuse, workspace_of
 from storage.models import CheckInStatus, GoalStatus
 

@@ -13,6 +13,7 @@ from bot.evaluations import open_evaluation
 from bot.evaluations import submit as submit_evaluation
 from bot.evaluations import validate as validate_evaluation
 from bot.fit import answer, end_without_blame
+from bot.home import refresh_home
 from bot.pairs import pair_for_member, view_of
 from bot.services import Services
 from bot.slack import send_dm
@@ -49,7 +50,6 @@ from bot.views.fit import (
     not_good_answer,
     partner_of,
 )
-from handlers.home import refresh_home
 from handlers.router import MentorCommand, Routes, action_value, refuse, workspace_of
 from storage.models import FitAnswer
 

@@ -10,6 +10,7 @@ from slack_sdk import WebClient
 from sqlalchemy.exc import IntegrityError
 
 from bot.errors import MentorbotError, NoCapacity, NotYours, RequestClosed
+from bot.home import refresh_home
 from bot.offload import after_ack
 from bot.profiles import find_person, get_profile
 from bot.requests import (
@@ -55,7 +56,6 @@ from bot.views.find import (
     withdrawn_message,
 )
 from bot.views.join import profile_fields
-from handlers.home import refresh_home
 from handlers.intro import start_conversation
 from handlers.router import Click, Invocation, MentorCommand, Routes, action_value, workspace_of
 

@@ -23,6 +23,7 @@ from bot.goals import (
     validate_goal,
     view_goal,
 )
+from bot.home import refresh_home
 from bot.outbox import deliver, enqueue
 from bot.services import Services
 from bot.slack import edit, open_dm, post
@@ -48,7 +49,6 @@ from bot.views.goals import (
     read_goal_metadata,
     read_percent,
 )
-from handlers.home import refresh_home
 from handlers.router import MentorCommand, Routes, action_value, refuse, workspace_of
 
 log = logging.getLogger(__name__)

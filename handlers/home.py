@@ -8,21 +8,10 @@ from slack_bolt import BoltContext
 from slack_sdk import WebClient
 
 from bot.dashboard import dashboard
-from bot.programs import program_admins
-from bot.report import program_report
+from bot.home import refresh_home
 from bot.services import Services
-from bot.slack import publish_home
-from bot.views.home import home_view, status_message
+from bot.views.home import status_message
 from handlers.router import Invocation, MentorCommand, Routes, workspace_of
-
-
-def refresh_home(services: Services, client: WebClient, team_id: str, user_id: str) -> None:
-    """Publish the person's dashboard; program admins also see the program's health report."""
-    with services.db.unit_of_work() as session:
-        board = dashboard(session, team_id, user_id)
-        admin = user_id in program_admins(session, team_id, services.settings.admins)
-        report = program_report(session, team_id) if admin else None
-    publish_home(client, user_id, home_view(board, report))
 
 
 def register(app: Routes, services: Services, command: MentorCommand) -> None:

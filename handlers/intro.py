@@ -10,6 +10,7 @@ from slack_sdk import WebClient
 
 from bot.agreements import agreement_for_member, confirm, propose, validate_terms
 from bot.errors import NotYours, RequestClosed
+from bot.home import refresh_home
 from bot.pairs import PairView, set_channel
 from bot.services import Services
 from bot.slack import open_dm, post, send_dm
@@ -28,7 +29,6 @@ from bot.views.agreement import (
     read_pair_id,
 )
 from bot.views.intro import intro_message
-from handlers.home import refresh_home
 from handlers.router import MentorCommand, Routes, action_value, refuse, workspace_of
 
 log = logging.getLogger(__name__)

@@ -8,6 +8,7 @@ from slack_bolt import Ack, BoltContext, Respond
 from slack_sdk import WebClient
 
 from bot.errors import NotJoined
+from bot.home import refresh_home
 from bot.profiles import get_profile, pause, save_profile, update_identity, validate_profile
 from bot.services import Services
 from bot.slack import send_dm, user_info
@@ -20,7 +21,6 @@ from bot.views.leave import (
     not_joined_message,
     paused_message,
 )
-from handlers.home import refresh_home
 from handlers.router import Invocation, MentorCommand, Routes, workspace_of
 
 

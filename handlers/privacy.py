@@ -9,6 +9,7 @@ from slack_sdk import WebClient
 
 from bot.errors import NotJoined
 from bot.exports import my_data_json
+from bot.home import refresh_home
 from bot.privacy import delete_my_data
 from bot.services import Services
 from bot.slack import send_dm, upload_to_dm
@@ -20,7 +21,6 @@ from bot.views.privacy import (
     partner_left_message,
     privacy_message,
 )
-from handlers.home import refresh_home
 from handlers.router import Invocation, MentorCommand, Routes, workspace_of
 
 

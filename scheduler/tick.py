@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
 from sqlalchemy.orm import Session
 
 from bot.checkins import due_checkins, open_checkin
@@ -16,6 +17,8 @@ from bot.deliveries import prune
 from bot.evaluations import due_evaluations, due_reminders, request_evaluations
 from bot.fit import claim_due_fit_check
 from bot.health import AtRisk, assess, due_closures, due_dormancy_warnings, due_health_checks
+from bot.home import refresh_home
+from bot.installations import NotInstalled
 from bot.outbox import Delivery, Pacer, deliver, enqueue
 from bot.pairs import PairView
 from bot.programs import program_admins
@@ -71,7 +74,9 @@ def _one_at_a_time(services: Services, work: Callable[[Session], bool]) -> int:
         count += 1
 
 
-def _request_work(services: Services, now: datetime) -> tuple[int, int]:
+def _request_work(services: Services, now: datetime, changed: set[tuple[str, str]]) -> tuple[int, int]:
+    """Remind mentors of waiting requests and expire old ones; `changed` gets the people whose Home changed."""
+
     def remind(session: Session) -> bool:
         request = claim_due_reminder(session, now)
         if request is not None:
@@ -84,6 +89,7 @@ def _request_work(services: Services, now: datetime) -> tuple[int, int]:
         if request is None:
             return False
         team_id, key = request.team_id, f"request:{request.id}:expired"
+        changed.update((team_id, person) for person in (request.mentee_user_id, request.mentor_user_id))
         enqueue(session, team_id, f"{key}:mentee", expired_for_mentee(request), now, user_id=request.mentee_user_id)
         if request.mentor_channel and request.mentor_message_ts:
             enqueue(
@@ -197,18 +203,32 @@ def _endings(services: Services, now: datetime) -> int:
             return ended
 
 
+def _refresh_homes(services: Services, client_for: Callable[[str], WebClient], people: set[tuple[str, str]]) -> None:
+    """Redraw the App Home of people whose requests changed, so it never offers a button for a closed request.
+
+    A Home is redrawn whole from the database, so a redraw that fails is only stale until the next one.
+    """
+    for team_id, user_id in sorted(people):
+        try:
+            refresh_home(services, client_for(team_id), team_id, user_id)
+        except (NotInstalled, SlackApiError, OSError) as error:
+            log.warning("could not redraw the App Home of %s in %s: %s", user_id, team_id, error)
+
+
 def run_tick(
     services: Services, client_for: Callable[[str], WebClient], now: datetime, pacer: Pacer | None = None
 ) -> TickReport:
     """Everything due at `now`, exactly once across processes, then delivery of the outbox."""
     report = TickReport()
-    report.reminders, report.expired = _request_work(services, now)
+    homes: set[tuple[str, str]] = set()
+    report.reminders, report.expired = _request_work(services, now, homes)
     report.fit_checks = _fit_checks(services, now)
     report.checkins = _checkins(services, now)
     report.at_risk, report.closed = _health(services, now)
     report.closed += _endings(services, now)
     report.evaluations = _evaluations(services, now)
     report.delivery = deliver(services.db, client_for, now, pacer)
+    _refresh_homes(services, client_for, homes)
     with services.db.unit_of_work() as session:
         prune(session, now)
     if report.delivery.sent or report.delivery.failed:
