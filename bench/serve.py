@@ -35,6 +35,7 @@ from sqlalchemy import insert
 from bot.slack import make_client
 from handlers.http import wsgi_app
 from sandbox.fake_slack import FakeSlack
+from sandbox.processes import process_tree
 from sandbox.slack_user import Reply, SlackUserAgent
 from storage.migrate import upgrade
 from storage.models import Person
@@ -169,28 +170,10 @@ def p(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, int(len(ordered) * q))]
 
 
-def descendants(pid: int) -> list[int]:
-    """`pid` and every process below it (the app's forkserver and worker processes)."""
-    parents: dict[int, list[int]] = {}
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            try:
-                parent = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
-            except (OSError, IndexError, ValueError):
-                continue
-            parents.setdefault(parent, []).append(int(entry.name))
-    found, todo = [], [pid]
-    while todo:
-        current = todo.pop()
-        found.append(current)
-        todo.extend(parents.get(current, []))
-    return found
-
-
 def rss_mb(pid: int) -> float:
     """Resident memory of a process and its descendants, in MB."""
     total = 0
-    for each in descendants(pid):
+    for each in process_tree(pid):
         try:
             lines = Path(f"/proc/{each}/status").read_text().splitlines()
         except OSError:

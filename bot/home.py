@@ -14,7 +14,7 @@ from bot.views.home import home_view
 
 def refresh_home(services: Services, client: WebClient, team_id: str, user_id: str) -> None:
     """Publish the person's dashboard; program admins also see the program's health report."""
-    with services.db.unit_of_work() as session:
+    with services.db.reading() as session:
         board = dashboard(session, team_id, user_id)
         admin = user_id in program_admins(session, team_id, services.settings.admins)
         report = program_report(session, team_id) if admin else None

@@ -334,17 +334,7 @@ def play(sandbox: Sandbox) -> JourneyOutcome:
         if e.get("action_id") == "goal.milestone"
     )
     s.act("UANA", "marks the milestone “outline ready” done")
-    s.user.interact(
-        "UANA",
-        {
-            "type": "static_select",
-            "action_id": "goal.milestone",
-            "block_id": "b",
-            "selected_option": {"value": menu["options"][0]["value"]},
-            "action_ts": "1",
-        },
-        group,
-    )
+    s.user.choose("UANA", "goal.milestone", menu["options"][0]["value"], group)
     for who in ("UANA", "UBEN"):
         question = s.latest("May we celebrate it", f"D{who}")
         s.show_new()

@@ -147,6 +147,28 @@ class SlackUserAgent:
         action: dict[str, Any] = {"type": "button", "action_id": action_id, "block_id": "b", "action_ts": "1.1"}
         if value is not None:
             action["value"] = value
+        return self._block_actions(user_id, action, view, channel, message_ts)
+
+    def choose(self, user_id: str, action_id: str, value: str, channel: str) -> Reply:
+        """Pick the option whose value is `value` from a select menu in a message in `channel`."""
+        action = {
+            "type": "static_select",
+            "action_id": action_id,
+            "block_id": "b",
+            "selected_option": {"value": value},
+            "action_ts": "1.1",
+        }
+        return self._block_actions(user_id, action, None, channel, None)
+
+    def _block_actions(
+        self,
+        user_id: str,
+        action: dict[str, Any],
+        view: dict[str, Any] | None,
+        channel: str | None,
+        message_ts: str | None,
+    ) -> Reply:
+        """An action in the App Home or a modal (`view`), or else in a message in `channel`."""
         payload: dict[str, Any] = {
             "type": "block_actions",
             "user": {"id": user_id, "username": user_id.lower(), "team_id": self.team_id},
@@ -164,23 +186,6 @@ class SlackUserAgent:
             payload["channel"] = {"id": channel or "D0"}
             payload["message"] = {"ts": message_ts or "1.1", "text": ""}
         return self._interaction(payload)
-
-    def interact(self, user_id: str, action: dict[str, Any], channel: str) -> Reply:
-        """Use any interactive element (a select menu, say) in a message in `channel`."""
-        return self._interaction(
-            {
-                "type": "block_actions",
-                "user": {"id": user_id, "username": user_id.lower(), "team_id": self.team_id},
-                "team": {"id": self.team_id, "domain": "fake"},
-                "api_app_id": "A0MENTOR",
-                "trigger_id": f"trigger.{uuid.uuid4().hex}",
-                "response_url": self.fake.response_url(),
-                "container": {"type": "message", "channel_id": channel, "message_ts": "1.1"},
-                "channel": {"id": channel},
-                "message": {"ts": "1.1", "text": ""},
-                "actions": [action],
-            }
-        )
 
     def submit(self, user_id: str, view: dict[str, Any], values: dict[str, Any]) -> Reply:
         """Submit a modal the bot opened, with `values` keyed by the input blocks' block_id."""

@@ -61,17 +61,7 @@ def finish_milestone(app: Running, pair_id: int) -> None:
         for e in b["elements"]
         if e.get("action_id") == "goal.milestone"
     )
-    app.user.interact(
-        "UANA",
-        {
-            "type": "static_select",
-            "action_id": "goal.milestone",
-            "block_id": "b",
-            "selected_option": {"value": menu["options"][0]["value"]},
-            "action_ts": "1",
-        },
-        GROUP,
-    )
+    app.user.choose("UANA", "goal.milestone", menu["options"][0]["value"], GROUP)
 
 
 def agree(app: Running, user: str, story: str) -> None:

@@ -15,8 +15,9 @@ from pathlib import Path
 import pytest
 
 from sandbox.fake_slack import FakeSlack
+from sandbox.processes import process_tree
 from sandbox.slack_user import SlackUserAgent
-from tests.conftest import BOT_TOKEN, MENTORBOT, SIGNING_SECRET, process_tree, run_mentorbot
+from tests.conftest import BOT_TOKEN, MENTORBOT, SIGNING_SECRET, run_mentorbot
 
 
 def test_serve_without_tokens_explains_what_is_missing(tmp_path: Path) -> None:

@@ -15,8 +15,9 @@ from bot.clock import FixedClock
 from bot.offload import Offload
 from bot.services import Services
 from bot.settings import Settings
+from sandbox.processes import process_tree
 from storage.db import Database
-from tests.conftest import START, process_tree
+from tests.conftest import START
 
 
 def leave_a_mark(services: Services, path: str) -> None:

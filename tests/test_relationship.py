@@ -172,14 +172,7 @@ def test_goal_with_milestones_progress_comments_and_completion(app: Running) -> 
     first = select_menu["options"][0]["value"]
 
     mark = app.slack.mark()
-    payload_action = {
-        "type": "static_select",
-        "action_id": "goal.milestone",
-        "block_id": "b",
-        "selected_option": {"value": first},
-        "action_ts": "1.1",
-    }
-    app.user.interact("UBEN", payload_action, channel=GROUP)
+    app.user.choose("UBEN", "goal.milestone", first, GROUP)
     updated = app.slack.wait_for("chat.update", since=mark)[-1]
     assert "☑ outline ready" in updated.text() and "50%" in updated.text()
     app.slack.wait_until("milestone post", lambda calls: any("finished a milestone" in c.text() for c in calls))

@@ -124,17 +124,7 @@ def test_snoozed_pairs_get_nothing(app: Running) -> None:
     )
     two_weeks = next(o["value"] for o in snooze["options"] if o["value"].endswith(":2"))
     mark = app.slack.mark()
-    app.user.interact(
-        "UANA",
-        {
-            "type": "static_select",
-            "action_id": "pair.snooze",
-            "block_id": "b",
-            "selected_option": {"value": two_weeks},
-            "action_ts": "1",
-        },
-        channel=GROUP,
-    )
+    app.user.choose("UANA", "pair.snooze", two_weeks, GROUP)
     assert "snoozed for 2 weeks" in app.slack.wait_for("response_url", since=mark)[-1].text()
     assert tick_at(app, OVERLAP + timedelta(days=13)).checkins == 0
     assert tick_at(app, OVERLAP + timedelta(days=15)).checkins == 1
