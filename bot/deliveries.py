@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -13,6 +14,8 @@ from sqlalchemy.orm import Session
 from storage.models import Delivery
 
 KEEP_FOR = timedelta(days=1)
+# Where the serving process leaves a delivery whose duplicate check happens after the ack (see `Pending`).
+PENDING = "mentorbot_pending_delivery"
 # Built once per dialect, not per request. RETURNING, not rowcount: after ON CONFLICT DO NOTHING only the
 # returned row says whether it was inserted.
 _RECORD = {
@@ -37,6 +40,18 @@ def first_time(connection: Connection, key: str, team_id: str, now: datetime) ->
     row = {"key": key[:160], "team_id": team_id, "received_at": now}
     inserted = connection.execute(_RECORD[connection.dialect.name], row).scalar_one_or_none()
     return inserted is not None
+
+
+@dataclass(frozen=True)
+class Pending:
+    """A delivery not yet recorded: its work runs after the ack, and is dropped there if it is a duplicate.
+
+    A request whose ack is empty whatever happens (`/mentor find`, Accept) needs no database write before its
+    ack: the job records the delivery first, in the worker, and a duplicate's job stops there.
+    """
+
+    key: str
+    team_id: str
 
 
 def prune(session: Session, now: datetime) -> None:

@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING, Any, Concatenate, ParamSpec
 
 from sqlalchemy.engine import make_url
 
+from bot.deliveries import Pending, first_time
 from bot.settings import Settings
 
 if TYPE_CHECKING:
@@ -176,3 +177,21 @@ def after_ack(services: Services, job: Job[P], *args: P.args, **kwargs: P.kwargs
         job(services, *args, **kwargs)
     else:
         services.offload.submit(job, *args, **kwargs)
+
+
+def once_after_ack(
+    services: Services, delivery: Pending | None, job: Job[P], *args: P.args, **kwargs: P.kwargs
+) -> None:
+    """`after_ack`, for a delivery whose duplicate check was left to its job: a duplicate's job does nothing."""
+    after_ack(services, _first_delivery_only, delivery, job, *args, **kwargs)
+
+
+def _first_delivery_only(
+    services: Services, delivery: Pending | None, job: Job[P], /, *args: P.args, **kwargs: P.kwargs
+) -> None:
+    if delivery is not None:
+        with services.db.transaction() as connection:
+            if not first_time(connection, delivery.key, delivery.team_id, services.clock.now()):
+                log.info("dropped a second delivery of %s", delivery.key)
+                return
+    job(services, *args, **kwargs)

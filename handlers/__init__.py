@@ -7,7 +7,7 @@ from typing import Any
 
 from slack_bolt import App, BoltContext, BoltResponse
 
-from bot.deliveries import delivery_key, first_time
+from bot.deliveries import PENDING, Pending, delivery_key, first_time
 from bot.services import Services
 from bot.text import drop_control_characters
 from handlers import admin, celebrate, checkins, feedback, find, goals, home, install, intro, join, privacy
@@ -21,10 +21,23 @@ def _clean_payload(body: dict[str, Any], next: Callable[[], None]) -> None:
 
 
 def register(app: App, services: Services) -> MentorCommand:
+    command = MentorCommand()
+    routes = Routes(app)
+
+    def checked_after_ack(body: dict[str, Any]) -> bool:
+        if body.get("command"):
+            return command.checked_after_ack(str(body.get("text") or ""))
+        actions = body.get("actions") if body.get("type") == "block_actions" else None
+        first = actions[0] if isinstance(actions, list) and actions else None
+        return isinstance(first, dict) and routes.action_checked_after_ack(str(first.get("action_id")))
+
     def once(body: dict[str, Any], context: BoltContext, next: Callable[[], None]) -> BoltResponse | None:
         """Slack retries events and people double-click: the second delivery is acknowledged and dropped."""
         key = delivery_key(body)
-        if key is not None:
+        if key is not None and checked_after_ack(body):
+            # No write before this ack: the request's job records the delivery, or drops a duplicate.
+            context[PENDING] = Pending(key[:160], workspace_of(context))
+        elif key is not None:
             with services.db.transaction() as connection:
                 fresh = first_time(connection, key, workspace_of(context), services.clock.now())
             if not fresh:
@@ -34,11 +47,9 @@ def register(app: App, services: Services) -> MentorCommand:
 
     app.use(_clean_payload)
     app.use(once)
-    command = MentorCommand()
     # Bolt tries listeners in order, and each miss costs about 0.15 ms: the busiest one goes first, and all
     # buttons and modal submissions are behind two routing listeners (see Routes).
     app.command("/mentor")(command)
-    routes = Routes(app)
     for feature in (install, join, find, intro, goals, checkins, feedback, celebrate, home, privacy, admin):
         feature.register(routes, services, command)
     routes.install()

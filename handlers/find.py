@@ -11,7 +11,7 @@ from sqlalchemy.exc import IntegrityError
 
 from bot.errors import MentorbotError, NoCapacity, NotYours, RequestClosed
 from bot.home import refresh_home
-from bot.offload import after_ack
+from bot.offload import once_after_ack
 from bot.profiles import find_person, get_profile
 from bot.requests import (
     RequestView,
@@ -57,7 +57,15 @@ from bot.views.find import (
 )
 from bot.views.join import profile_fields
 from handlers.intro import start_conversation
-from handlers.router import Click, Invocation, MentorCommand, Routes, action_value, workspace_of
+from handlers.router import (
+    Click,
+    Invocation,
+    MentorCommand,
+    Routes,
+    action_value,
+    pending_delivery,
+    workspace_of,
+)
 
 log = logging.getLogger(__name__)
 NOT_YOURS = Message(text="That request isn't addressed to you, so I've left it alone.")
@@ -132,7 +140,9 @@ def withdraw_clicked(services: Services, click: Click) -> None:
 def register(app: Routes, services: Services, command: MentorCommand) -> None:
     def on_find(call: Invocation) -> None:
         call.ack()
-        after_ack(services, answer_find, call.team_id, call.user_id, call.args.strip(), call.response_url)
+        once_after_ack(
+            services, call.delivery, answer_find, call.team_id, call.user_id, call.args.strip(), call.response_url
+        )
 
     def on_request_button(ack: Ack, body: dict[str, Any], client: WebClient, context: BoltContext) -> None:
         ack()
@@ -187,7 +197,7 @@ def register(app: Routes, services: Services, command: MentorCommand) -> None:
 
     def on_accept(ack: Ack, body: dict[str, Any], context: BoltContext) -> None:
         ack()
-        after_ack(services, accept_clicked, Click.of(body, context))
+        once_after_ack(services, pending_delivery(context), accept_clicked, Click.of(body, context))
 
     def on_decline(ack: Ack, body: dict[str, Any], respond: Respond, client: WebClient, context: BoltContext) -> None:
         ack()
@@ -234,12 +244,14 @@ def register(app: Routes, services: Services, command: MentorCommand) -> None:
 
     def on_withdraw(ack: Ack, body: dict[str, Any], context: BoltContext) -> None:
         ack()
-        after_ack(services, withdraw_clicked, Click.of(body, context))
+        once_after_ack(services, pending_delivery(context), withdraw_clicked, Click.of(body, context))
 
-    command.add("find", "find [topic]", "see the mentors who fit you best, and ask one", on_find)
+    command.add(
+        "find", "find [topic]", "see the mentors who fit you best, and ask one", on_find, checked_after_ack=True
+    )
     app.action(FIND_REQUEST)(on_request_button)
     app.view(REQUEST_SUBMIT)(on_request_submit)
-    app.action(REQUEST_ACCEPT)(on_accept)
+    app.action(REQUEST_ACCEPT, checked_after_ack=True)(on_accept)
     app.action(REQUEST_DECLINE)(on_decline)
     app.view(DECLINE_SUBMIT)(on_decline_submit)
-    app.action(REQUEST_WITHDRAW)(on_withdraw)
+    app.action(REQUEST_WITHDRAW, checked_after_ack=True)(on_withdraw)

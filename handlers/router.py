@@ -13,6 +13,7 @@ from slack_bolt.kwargs_injection.utils import build_required_kwargs
 from slack_bolt.util.utils import get_arg_names_of_callable
 from slack_sdk import WebClient
 
+from bot.deliveries import PENDING, Pending
 from bot.settings import Settings
 from bot.slack import make_client, respond_at, send_dm
 from bot.views.blocks import Message
@@ -33,6 +34,8 @@ class Invocation:
     ack: Ack
     respond: Respond
     client: WebClient
+    # Set for a subcommand added with `checked_after_ack`: hand it to `once_after_ack` with the work.
+    delivery: Pending | None = None
 
 
 Subcommand = Callable[[Invocation], None]
@@ -80,6 +83,7 @@ class _Entry:
     description: str
     handler: Subcommand
     listed: bool
+    checked_after_ack: bool
 
 
 def refuse(client: WebClient, user_id: str, what: str) -> None:
@@ -96,6 +100,12 @@ def action_value(body: dict[str, Any]) -> int:
         return 0
 
 
+def pending_delivery(context: BoltContext) -> Pending | None:
+    """The delivery whose duplicate check was left to this request's job (see `Pending`)."""
+    pending = context.get(PENDING)
+    return pending if isinstance(pending, Pending) else None
+
+
 def workspace_of(context: BoltContext) -> str:
     """The workspace a request belongs to (an org-wide install has only an enterprise ID)."""
     return str(context.team_id or context.enterprise_id or "")
@@ -105,8 +115,22 @@ class MentorCommand:
     def __init__(self) -> None:
         self._entries: dict[str, _Entry] = {}
 
-    def add(self, name: str, usage: str, description: str, handler: Subcommand, listed: bool = True) -> None:
-        self._entries[name] = _Entry(usage, description, handler, listed)
+    def add(
+        self,
+        name: str,
+        usage: str,
+        description: str,
+        handler: Subcommand,
+        listed: bool = True,
+        checked_after_ack: bool = False,
+    ) -> None:
+        """`checked_after_ack`: the handler acks with nothing and hands its work, with `Invocation.delivery`, to
+        `once_after_ack`, so a second delivery is found and dropped there instead of before the ack."""
+        self._entries[name] = _Entry(usage, description, handler, listed, checked_after_ack)
+
+    def checked_after_ack(self, text: str) -> bool:
+        entry = self._entries.get(text.strip().partition(" ")[0].lower())
+        return entry is not None and entry.checked_after_ack
 
     def help_lines(self) -> list[tuple[str, str]]:
         listed = [(e.usage, e.description) for e in self._entries.values() if e.listed]
@@ -131,6 +155,7 @@ class MentorCommand:
                 ack=ack,
                 respond=respond,
                 client=client,
+                delivery=pending_delivery(context),
             )
         )
 
@@ -152,9 +177,16 @@ class Routes:
         self._actions: dict[str, Handler] = {}
         self._views: dict[str, Handler] = {}
         self._events: dict[str, Handler] = {}
+        self._checked_after_ack: set[str] = set()
 
-    def action(self, action_id: str) -> Callable[[Handler], Handler]:
+    def action(self, action_id: str, checked_after_ack: bool = False) -> Callable[[Handler], Handler]:
+        """`checked_after_ack`: as for `MentorCommand.add`; the handler passes `pending_delivery(context)` on."""
+        if checked_after_ack:
+            self._checked_after_ack.add(action_id)
         return self._adder(self._actions, action_id)
+
+    def action_checked_after_ack(self, action_id: str) -> bool:
+        return action_id in self._checked_after_ack
 
     def view(self, callback_id: str) -> Callable[[Handler], Handler]:
         return self._adder(self._views, callback_id)

@@ -89,6 +89,11 @@ class Running:
     services: Services
     clock: FixedClock
 
+    def finish_work(self) -> None:
+        """Wait until every job handed to the workers has run (the next job starts new workers)."""
+        if self.services.offload is not None:
+            self.services.offload.close()
+
 
 @contextmanager
 def running_app(settings: Settings, slack: FakeSlack, clock: FixedClock) -> Iterator[Running]:

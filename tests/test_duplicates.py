@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from sqlalchemy import select
 
-from storage.models import Pair, Person
+from storage.models import Delivery, Pair, Person
 from tests.conftest import Running
 from tests.steps import (
     MENTEE_PROFILE,
@@ -48,9 +48,27 @@ def test_a_double_click_on_accept_makes_one_pair_and_one_intro(app: Running) -> 
     join(app, "UANA", MENTEE_PROFILE)
     request_mentor(app, "UANA", "UBEN", "Could you help me prepare my first conference talk this spring?")
     dm = mentor_request_dm(app, "UBEN")
+    mark = app.slack.mark()
     app.user.click("UBEN", "find.accept", value=button_value(dm, "find.accept"), channel="DUBEN")
-    app.user.resend()
+    assert app.user.resend().body == ""
     app.slack.wait_for_message("GANABEN")
+    app.finish_work()
     with app.services.db.unit_of_work() as session:
         assert len(session.scalars(select(Pair)).all()) == 1
     assert len(app.slack.messages_to("GANABEN")) == 1
+    assert len([call for call in app.slack.calls[mark:] if call.method == "response_url"]) == 1
+
+
+def test_a_find_delivered_twice_answers_once(app: Running) -> None:
+    join(app, "UBEN", MENTOR_PROFILE)
+    join(app, "UANA", MENTEE_PROFILE)
+    mark = app.slack.mark()
+    assert app.user.command("UANA", "find").body == ""
+    assert app.user.resend().body == ""
+    app.slack.wait_for("response_url", since=mark)
+    app.finish_work()
+    assert len([call for call in app.slack.calls[mark:] if call.method == "response_url"]) == 1
+    with app.services.db.reading() as session:
+        # The find's delivery is recorded by its job, after the ack, and only once.
+        keys = session.scalars(select(Delivery.key).where(Delivery.key.like("trigger:%"))).all()
+    assert len(keys) == len(set(keys))
