@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import threading
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
@@ -32,6 +33,24 @@ NOT_INSTALLED_MESSAGE = (
 )
 
 
+LISTENER_THREADS = 32
+
+
+def started_pool(size: int, name: str) -> ThreadPoolExecutor:
+    """A thread pool whose threads all run already.
+
+    A `ThreadPoolExecutor` starts a thread per submit until it is full, and starting one waits until the new
+    thread runs, under a lock that every other submit needs. In the first burst of requests after a start, with
+    every thread busy, that held acks up for about 100 ms (`bench/serve.py`, 32 concurrent finds).
+    """
+    pool = ThreadPoolExecutor(max_workers=size, thread_name_prefix=name)
+    everyone = threading.Barrier(size + 1, timeout=30)
+    for _ in range(size):
+        pool.submit(everyone.wait)
+    everyone.wait()
+    return pool
+
+
 @dataclass
 class Mentorbot:
     """The running app: its services and the Bolt app whose listeners run on `executor`."""
@@ -45,7 +64,7 @@ class Mentorbot:
     def __post_init__(self) -> None:
         settings = self.services.settings
         # Listener work that continues after the ack runs here; owning the pool lets shutdown wait for it.
-        self.executor = ThreadPoolExecutor(max_workers=32, thread_name_prefix="mentorbot-listener")
+        self.executor = started_pool(LISTENER_THREADS, "mentorbot-listener")
         if settings.oauth:
             store, states = installation_stores(settings, self.services.db.engine)
             self.services.installations = store

@@ -161,6 +161,7 @@ def _missing(settings: Settings, names: list[str]) -> int:
 
 def _serve(settings: Settings, args: argparse.Namespace) -> int:
     from bot.app import build
+    from bot.heap import freeze_startup_heap
     from bot.installations import INSTALL_PATH
 
     # The OAuth install flow is served over HTTP, so many-workspace mode always serves HTTP.
@@ -184,12 +185,16 @@ def _serve(settings: Settings, args: argparse.Namespace) -> int:
             log.info("serving HTTP on %s:%d (POST /slack/events, GET /healthz)", args.host, args.port)
             if settings.oauth:
                 log.info("workspaces install the app at GET %s", INSTALL_PATH)
-            waitress.serve(mentorbot.wsgi(), host=args.host, port=args.port, threads=args.threads, ident="mentorbot")
+            app = mentorbot.wsgi()
+            freeze_startup_heap()
+            waitress.serve(app, host=args.host, port=args.port, threads=args.threads, ident="mentorbot")
             return 0
         from slack_bolt.adapter.socket_mode import SocketModeHandler
 
         log.info("connecting to Slack in Socket Mode")
-        SocketModeHandler(mentorbot.bolt, settings.slack_app_token).start()  # type: ignore[no-untyped-call]
+        handler = SocketModeHandler(mentorbot.bolt, settings.slack_app_token)
+        freeze_startup_heap()
+        handler.start()  # type: ignore[no-untyped-call]
         return 0
     except KeyboardInterrupt:
         log.info("stopping: finishing the work already acknowledged")

@@ -49,6 +49,7 @@ Parcel = tuple[Callable[..., None], datetime, tuple[Any, ...]] | None
 def _work(settings: Settings, level: int, server_pid: int, jobs: Queue[Parcel], ready: Event) -> None:
     """A worker process: run jobs from `jobs`, in order, until told to stop."""
     from bot.clock import FixedClock, SystemClock
+    from bot.heap import freeze_startup_heap
     from bot.services import Services
     from storage.db import Database
 
@@ -56,6 +57,7 @@ def _work(settings: Settings, level: int, server_pid: int, jobs: Queue[Parcel], 
     threading.Thread(target=_exit_after, args=(server_pid,), name="mentorbot-watchdog", daemon=True).start()
     logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s[worker]: %(message)s")
     services = Services(settings=settings, db=Database(settings.database_url), clock=SystemClock())
+    freeze_startup_heap()
     ready.set()
     while (parcel := jobs.get()) is not None:
         job, at, args = parcel
