@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import threading
 
-from sqlalchemy import ColumnElement, func, select
+from sqlalchemy import ColumnElement, bindparam, func, select
 from sqlalchemy.orm import Session
+from sqlalchemy.sql.elements import BindParameter
 
 from bot.matching import Candidate, MentorPool, topic_set
 from storage.models import Person, PersonStatus, Role
@@ -31,7 +32,7 @@ def candidate(person: Person) -> Candidate:
     )
 
 
-def _available(team_id: str) -> tuple[ColumnElement[bool], ...]:
+def _available(team_id: str | BindParameter[str]) -> tuple[ColumnElement[bool], ...]:
     return (
         Person.team_id == team_id,
         Person.role.in_((Role.MENTOR, Role.BOTH)),
@@ -43,6 +44,13 @@ def _available(team_id: str) -> tuple[ColumnElement[bool], ...]:
 def available_mentors(session: Session, team_id: str) -> list[Candidate]:
     """Active mentors of the workspace with at least one free slot."""
     return [candidate(p) for p in session.scalars(select(Person).where(*_available(team_id)))]
+
+
+_FINGERPRINT = select(
+    func.count(),
+    func.max(Person.updated_at),
+    func.coalesce(func.sum(Person.active_mentees * Person.id), 0),
+).where(*_available(bindparam("team_id")))
 
 
 class MentorPools:
@@ -59,15 +67,8 @@ class MentorPools:
         self._building: dict[str, threading.Lock] = {}
 
     def pool(self, session: Session, team_id: str) -> MentorPool:
-        fingerprint = tuple(
-            session.execute(
-                select(
-                    func.count(),
-                    func.max(Person.updated_at),
-                    func.coalesce(func.sum(Person.active_mentees * Person.id), 0),
-                ).where(*_available(team_id))
-            ).one()
-        )
+        # A Core statement on the session's connection: no ORM result machinery for three numbers.
+        fingerprint = tuple(session.connection().execute(_FINGERPRINT, {"team_id": team_id}).one())
         cached = self._cached(team_id, fingerprint)
         if cached is not None:
             return cached

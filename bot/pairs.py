@@ -6,7 +6,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.orm import Session
 
 from bot.activity import touch
@@ -105,10 +105,13 @@ def activate(session: Session, pair: Pair, now: datetime) -> None:
     touch(pair, now)
 
 
+_LIVE_PAIR_AS_MENTEE = (
+    select(Pair).where(Pair.mentee_id == bindparam("mentee_id"), Pair.status.in_(LIVE)).order_by(Pair.id).limit(1)
+)
+
+
 def live_pair_as_mentee(session: Session, mentee_id: int) -> Pair | None:
-    return session.scalars(
-        select(Pair).where(Pair.mentee_id == mentee_id, Pair.status.in_(LIVE)).order_by(Pair.id).limit(1)
-    ).first()
+    return session.scalars(_LIVE_PAIR_AS_MENTEE, {"mentee_id": mentee_id}).first()
 
 
 def view_of(session: Session, pair: Pair) -> PairView:
@@ -136,21 +139,23 @@ def set_channel(session: Session, pair_id: int, channel_id: str) -> None:
     session.execute(update(Pair).where(Pair.id == pair_id).values(channel_id=channel_id))
 
 
+_PARTNERS = select(Pair.mentee_id, Pair.mentor_id, Pair.status).where(
+    Pair.mentee_id.in_(bindparam("ids", expanding=True))
+)
+_DECLINED_BY = select(MatchRequest.mentee_id, MatchRequest.mentor_id).where(
+    MatchRequest.mentee_id.in_(bindparam("ids", expanding=True)), MatchRequest.status == RequestStatus.DECLINED
+)
+
+
 def histories(session: Session, mentee_ids: Iterable[int]) -> dict[int, History]:
     """Current and past partners and declining mentors of each mentee, in two queries."""
     ids = list(mentee_ids)
     current: dict[int, set[int]] = {i: set() for i in ids}
     past: dict[int, set[int]] = {i: set() for i in ids}
     declined: dict[int, set[int]] = {i: set() for i in ids}
-    for mentee_id, mentor_id, status in session.execute(
-        select(Pair.mentee_id, Pair.mentor_id, Pair.status).where(Pair.mentee_id.in_(ids))
-    ):
+    for mentee_id, mentor_id, status in session.execute(_PARTNERS, {"ids": ids}):
         (current if status in LIVE else past)[mentee_id].add(mentor_id)
-    for mentee_id, mentor_id in session.execute(
-        select(MatchRequest.mentee_id, MatchRequest.mentor_id).where(
-            MatchRequest.mentee_id.in_(ids), MatchRequest.status == RequestStatus.DECLINED
-        )
-    ):
+    for mentee_id, mentor_id in session.execute(_DECLINED_BY, {"ids": ids}):
         declined[mentee_id].add(mentor_id)
     return {
         i: History(current=frozenset(current[i]), past=frozenset(past[i]), declined=frozenset(declined[i])) for i in ids

@@ -6,7 +6,7 @@ import re
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from bot.errors import NotJoined
@@ -138,10 +138,12 @@ def _to_profile(person: Person) -> Profile:
     )
 
 
+# Built once: this runs on nearly every request, and building a statement costs more than running it.
+_PERSON = select(Person).where(Person.team_id == bindparam("team_id"), Person.slack_user_id == bindparam("user_id"))
+
+
 def find_person(session: Session, team_id: str, user_id: str) -> Person | None:
-    return session.scalars(
-        select(Person).where(Person.team_id == team_id, Person.slack_user_id == user_id)
-    ).one_or_none()
+    return session.scalars(_PERSON, {"team_id": team_id, "user_id": user_id}).one_or_none()
 
 
 def get_profile(session: Session, team_id: str, user_id: str) -> Profile | None:

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, select, update
+from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from bot.candidates import MentorPools, available_mentors, candidate
@@ -79,6 +79,12 @@ def request_view(session: Session, request: MatchRequest) -> RequestView:
     )
 
 
+_OPEN_REQUEST_OF = select(MatchRequest).where(
+    MatchRequest.mentee_id == bindparam("mentee_id"), MatchRequest.status == RequestStatus.OPEN
+)
+_PROGRAM = select(Program).where(Program.team_id == bindparam("team_id"))
+
+
 def _seeker(session: Session, team_id: str, user_id: str) -> Person:
     """The person looking for a mentor, or the reason they can't look right now."""
     person = find_person(session, team_id, user_id)
@@ -91,9 +97,7 @@ def _seeker(session: Session, team_id: str, user_id: str) -> Person:
     pair = live_pair_as_mentee(session, person.id)
     if pair is not None:
         raise AlreadyPaired(session.get_one(Person, pair.mentor_id).slack_user_id)
-    open_request = session.scalars(
-        select(MatchRequest).where(MatchRequest.mentee_id == person.id, MatchRequest.status == RequestStatus.OPEN)
-    ).first()
+    open_request = session.scalars(_OPEN_REQUEST_OF, {"mentee_id": person.id}).first()
     if open_request is not None:
         mentor = session.get_one(Person, open_request.mentor_id)
         raise OpenRequestExists(open_request.id, mentor.slack_user_id, open_request.expires_at)
@@ -102,7 +106,7 @@ def _seeker(session: Session, team_id: str, user_id: str) -> Person:
 
 def program_weights(session: Session, team_id: str) -> dict[str, float]:
     """The program's matching weights, with defaults for any factor its admins did not set."""
-    program = session.scalars(select(Program).where(Program.team_id == team_id)).one_or_none()
+    program = session.scalars(_PROGRAM, {"team_id": team_id}).one_or_none()
     configured = (program.match_weights if program is not None else None) or {}
     return {factor: float(configured.get(factor, default)) for factor, default in DEFAULT_WEIGHTS.items()}
 
