@@ -279,10 +279,10 @@ def measure(agents: dict[str, SlackUserAgent], slack: FakeSlack, per_level: int,
                 order = list(agents) if turn % 2 == 0 else list(reversed(agents))
                 for name in order:
                     mark = slack.mark()
-                    started = time.perf_counter()
-                    latencies[name] += drive(sender(agents[name], what), level, per_level // rounds)[0]
+                    turn_latencies, rate = drive(sender(agents[name], what), level, per_level // rounds)
                     last_ack = time.perf_counter()
-                    seconds[name] += last_ack - started
+                    latencies[name] += turn_latencies
+                    seconds[name] += len(turn_latencies) / rate
                     # Every answer is in before the next turn starts, so one app's leftover work never slows
                     # the other.
                     slack.wait_for("response_url", count=per_level // rounds, since=mark, timeout=300)
