@@ -157,7 +157,12 @@ def _evaluations(services: Services, now: datetime) -> int:
             return asked
 
 
-def _health(services: Services, now: datetime) -> tuple[int, int]:
+def _both(pair: PairView) -> set[tuple[str, str]]:
+    return {(pair.team_id, pair.mentor_user_id), (pair.team_id, pair.mentee_user_id)}
+
+
+def _health(services: Services, now: datetime, changed: set[tuple[str, str]]) -> tuple[int, int]:
+    """Check on pairs, warn quiet ones, close long-dormant ones; `changed` gets the people whose Home changed."""
     flagged = closed = 0
     while True:
         with services.db.unit_of_work() as session:
@@ -181,17 +186,20 @@ def _health(services: Services, now: datetime) -> tuple[int, int]:
             ended = due_closures(session, now, BATCH)
             for team_id, pair in ended:
                 _to_pair(session, team_id, f"pair:{pair.id}:closed", pair, closed_for_inactivity(pair), now)
+                changed |= _both(pair)
             closed += len(ended)
         if max(len(due), len(warned), len(ended)) < BATCH:
             return flagged, closed
 
 
-def _endings(services: Services, now: datetime) -> int:
+def _endings(services: Services, now: datetime, changed: set[tuple[str, str]]) -> int:
+    """End pairs whose agreed time is over, and nudge old pairs that chose to stay in touch."""
     ended = 0
     while True:
         with services.db.unit_of_work() as session:
             finished = due_endings(session, now, BATCH)
             for pair in finished:
+                changed |= _both(pair)
                 for person in (pair.mentee_user_id, pair.mentor_user_id):
                     message = closing_message(pair, person, completed=True)
                     enqueue(session, pair.team_id, f"pair:{pair.id}:completed:{person}", message, now, user_id=person)
@@ -204,7 +212,7 @@ def _endings(services: Services, now: datetime) -> int:
 
 
 def _refresh_homes(services: Services, client_for: Callable[[str], WebClient], people: set[tuple[str, str]]) -> None:
-    """Redraw the App Home of people whose requests changed, so it never offers a button for a closed request.
+    """Redraw the App Home of people whose requests or pairs closed, so it never offers their buttons any more.
 
     A Home is redrawn whole from the database, so a redraw that fails is only stale until the next one.
     """
@@ -224,8 +232,8 @@ def run_tick(
     report.reminders, report.expired = _request_work(services, now, homes)
     report.fit_checks = _fit_checks(services, now)
     report.checkins = _checkins(services, now)
-    report.at_risk, report.closed = _health(services, now)
-    report.closed += _endings(services, now)
+    report.at_risk, report.closed = _health(services, now, homes)
+    report.closed += _endings(services, now, homes)
     report.evaluations = _evaluations(services, now)
     report.delivery = deliver(services.db, client_for, now, pacer)
     _refresh_homes(services, client_for, homes)

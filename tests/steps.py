@@ -144,6 +144,12 @@ def paired(app: Running, mentor: str = "UBEN", mentee: str = "UANA") -> int:
     return int(button_value(intro, "agreement.open"))
 
 
+def home_stopped_offering(app: Running, user_id: str, action_id: str) -> bool:
+    """The person's App Home offered the button once, and its latest redraw no longer does."""
+    homes = [str(call.args["view"]) for call in app.slack.calls_to("views.publish") if call.args["user_id"] == user_id]
+    return any(action_id in home for home in homes[:-1]) and action_id not in homes[-1]
+
+
 def wait_until_stored(app: Running, stored: Callable[[Session], bool], timeout: float = 10.0) -> None:
     """Wait for work the app finishes after its ack to reach the database."""
     deadline = time.monotonic() + timeout

@@ -13,10 +13,11 @@ from sqlalchemy import select
 
 from bot.clock import FixedClock
 from bot.settings import Settings
+from bot.views.closing import PAIR_END_OPEN
 from sandbox.fake_slack import Call, FakeSlack
 from storage.models import Evaluation, HelpRequest, Pair, PairStatus, Person, PersonStatus, Shoutout
 from tests.conftest import START, Running, running_app
-from tests.steps import button_value, paired, tick_at
+from tests.steps import button_value, home_stopped_offering, paired, tick_at
 
 GROUP = "GANABEN"
 CHANNEL = "CPROGRAM"
@@ -170,6 +171,7 @@ def test_pair_ends_when_its_agreed_length_is_over(app: Running) -> None:
         session.scalars(select(Pair)).one().ends_at = START + timedelta(days=90)
     assert tick_at(app, START + timedelta(days=90, minutes=1)).closed == 1
     assert "Stay in touch" in dm_with(app, "UBEN", "agreed time together is complete").text()
+    assert home_stopped_offering(app, "UANA", PAIR_END_OPEN) and home_stopped_offering(app, "UBEN", PAIR_END_OPEN)
 
 
 def test_report_hides_small_groups_and_refuses_non_admins(app: Running) -> None:

@@ -10,10 +10,11 @@ from typing import Any
 from sqlalchemy import select
 
 from bot.outbox import _claim
+from bot.views.closing import PAIR_END_OPEN
 from sandbox.fake_slack import Call
 from storage.models import CheckIn, CheckInStatus, Evaluation, OutboxMessage, Pair, PairStatus, Person
 from tests.conftest import BOT_TOKEN, MENTORBOT, START, Running
-from tests.steps import button_value, buttons, paired, tick_at
+from tests.steps import button_value, buttons, home_stopped_offering, paired, tick_at
 
 TERMS: dict[str, Any] = {
     "cadence": "biweekly",
@@ -205,6 +206,8 @@ def test_dormant_pair_is_warned_then_closed_unless_kept(app: Running) -> None:
     report = tick_at(app, quiet + timedelta(days=98, minutes=1))
     assert report.closed == 1
     assert pair_row(app).status is PairStatus.ENDED
+    # Both App Homes are redrawn without the pair, so neither offers its buttons any more.
+    assert home_stopped_offering(app, "UANA", PAIR_END_OPEN) and home_stopped_offering(app, "UBEN", PAIR_END_OPEN)
     with app.services.db.unit_of_work() as session:
         ben = session.scalars(select(Person).where(Person.slack_user_id == "UBEN")).one()
     assert ben.active_mentees == 0
