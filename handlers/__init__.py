@@ -36,7 +36,7 @@ def register(app: App, services: Services) -> MentorCommand:
         key = delivery_key(body)
         if key is not None and checked_after_ack(body):
             # No write before this ack: the request's job records the delivery, or drops a duplicate.
-            context[PENDING] = Pending(key[:160], workspace_of(context))
+            context[PENDING] = Pending(key, workspace_of(context))
         elif key is not None:
             with services.db.transaction() as connection:
                 fresh = first_time(connection, key, workspace_of(context), services.clock.now())
