@@ -12,7 +12,7 @@ from slack_bolt import App
 from sqlalchemy import text
 
 from bot.clock import Clock, SystemClock
-from bot.installations import Tokens, installation_stores
+from bot.installations import Tokens, bolt_authorize, installation_stores
 from bot.offload import Offload
 from bot.services import Services
 from bot.settings import Settings
@@ -73,6 +73,8 @@ class Mentorbot:
                 name="mentorbot",
                 signing_secret=settings.slack_signing_secret,
                 client=make_client(settings.slack_api_url, None, settings.slack_api_timeout),
+                # Bolt takes an `Authorize` object as it is, though its signature names only functions.
+                authorize=bolt_authorize(settings, self.services.db, store),  # type: ignore[arg-type]
                 installation_store=store,
                 installation_store_bot_only=True,
                 oauth_settings=oauth_settings(self.services, store, states),
@@ -86,7 +88,7 @@ class Mentorbot:
                 client=make_client(settings.slack_api_url, settings.slack_bot_token, settings.slack_api_timeout),
                 listener_executor=self.executor,
             )
-        self.tokens = Tokens(settings, self.services.installations)
+        self.tokens = Tokens(settings, self.services.installations, self.services.db)
         self.offload = self.services.offload = Offload(self.services, settings.workers, preload=("handlers",))
         register(self.bolt, self.services)
 

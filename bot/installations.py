@@ -4,21 +4,29 @@ from __future__ import annotations
 
 import copy
 import logging
-from collections.abc import Callable, Sequence
+import time
+import uuid
+from collections.abc import Callable, Iterator, Sequence
+from contextlib import contextmanager
+from datetime import UTC, datetime, timedelta
 from logging import Logger
 from typing import TypeVar
 
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
+from slack_bolt.authorization.authorize import InstallationStoreAuthorize
 from slack_sdk import WebClient
 from slack_sdk.oauth.installation_store import Bot, Installation, InstallationStore
 from slack_sdk.oauth.installation_store.sqlalchemy import SQLAlchemyInstallationStore
 from slack_sdk.oauth.state_store.sqlalchemy import SQLAlchemyOAuthStateStore
 from slack_sdk.oauth.token_rotation import TokenRotator
+from sqlalchemy import delete
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import IntegrityError
 
 from bot.settings import Settings
 from bot.slack import make_client
-from storage.models import SLACK_BOTS, SLACK_INSTALLATIONS, SLACK_OAUTH_STATES
+from storage.db import Database
+from storage.models import SLACK_BOTS, SLACK_INSTALLATIONS, SLACK_OAUTH_STATES, TokenRotation
 
 log = logging.getLogger(__name__)
 
@@ -29,6 +37,9 @@ REDIRECT_PATH = "/slack/oauth_redirect"
 # Rotating tokens live 12 hours; they are refreshed when less than this is left.
 ROTATE_MINUTES_BEFORE_EXPIRY = 120
 STATE_EXPIRY_SECONDS = 600
+# How long one process may take to rotate a workspace's token before another may try (if it died meanwhile).
+ROTATION_LEASE = timedelta(seconds=15)
+ROTATION_POLL_SECONDS = 0.05
 _TOKEN_FIELDS = ("bot_token", "bot_refresh_token", "user_token", "user_refresh_token")
 
 Record = TypeVar("Record", Installation, Bot)
@@ -128,18 +139,107 @@ def installation_stores(
     return SealedInstallationStore(inner, settings.secret_keys), states
 
 
+def _expiring(bot: Bot, minutes_before_expiration: int) -> bool:
+    """The same test slack_sdk's rotator makes before it refreshes."""
+    expires_at = bot.bot_token_expires_at
+    return expires_at is not None and expires_at <= time.time() + minutes_before_expiration * 60
+
+
+class SharedTokenRotator(TokenRotator):
+    """slack_sdk's rotator, for many processes on one database (HTTP replicas, workers, schedulers).
+
+    Slack revokes a refresh token once it is used. Two processes refreshing the same expiring token at once
+    would leave one of them with a revoked token, and the workspace would stop working for it. Here a process
+    first takes a lease on the workspace (a row in `token_rotations`), then refreshes and stores the new token
+    before letting go. The others wait for the lease, then use the token it stored. The lease of a process that
+    died runs out after `ROTATION_LEASE`.
+    """
+
+    def __init__(
+        self, *, db: Database, store: InstallationStore, client_id: str, client_secret: str, client: WebClient
+    ) -> None:
+        super().__init__(client_id=client_id, client_secret=client_secret, client=client)
+        self._db = db
+        self._store = store
+
+    def perform_bot_token_rotation(self, *, bot: Bot, minutes_before_expiration: int = 120) -> Bot | None:
+        if not _expiring(bot, minutes_before_expiration):
+            return None
+        with self._lease(str(bot.team_id)):
+            current = self._store.find_bot(enterprise_id=bot.enterprise_id, team_id=bot.team_id) or bot
+            if not _expiring(current, minutes_before_expiration):
+                # Another process rotated it while this one waited.
+                return current
+            refreshed = super().perform_bot_token_rotation(
+                bot=current, minutes_before_expiration=minutes_before_expiration
+            )
+            if refreshed is not None:
+                self._store.save_bot(refreshed)
+            return refreshed
+
+    @contextmanager
+    def _lease(self, team_id: str) -> Iterator[None]:
+        holder = uuid.uuid4().hex
+        while not self._take(team_id, holder):
+            time.sleep(ROTATION_POLL_SECONDS)
+        try:
+            yield
+        finally:
+            with self._db.unit_of_work() as session:
+                session.execute(
+                    delete(TokenRotation).where(TokenRotation.team_id == team_id, TokenRotation.holder == holder)
+                )
+
+    def _take(self, team_id: str, holder: str) -> bool:
+        # The lease is about real time (as the token's expiry is), not the app's settable clock.
+        now = datetime.now(UTC)
+        try:
+            with self._db.unit_of_work() as session:
+                lease = session.get(TokenRotation, team_id, with_for_update=True)
+                if lease is not None and lease.until > now:
+                    return False
+                if lease is None:
+                    session.add(TokenRotation(team_id=team_id, holder=holder, until=now + ROTATION_LEASE))
+                else:
+                    lease.holder, lease.until = holder, now + ROTATION_LEASE
+        except IntegrityError:
+            # Another process took the first lease on this workspace at the same moment.
+            return False
+        return True
+
+
+def shared_rotator(settings: Settings, db: Database, store: InstallationStore) -> SharedTokenRotator:
+    return SharedTokenRotator(
+        db=db,
+        store=store,
+        client_id=settings.slack_client_id,
+        client_secret=settings.slack_client_secret,
+        client=make_client(settings.slack_api_url, None, settings.slack_api_timeout),
+    )
+
+
+def bolt_authorize(settings: Settings, db: Database, store: InstallationStore) -> InstallationStoreAuthorize:
+    """Bolt's own authorize (it finds each request's bot token in the store), rotating through our rotator."""
+    authorize = InstallationStoreAuthorize(
+        logger=logging.getLogger("slack_bolt.authorize"),
+        installation_store=store,
+        client_id=settings.slack_client_id,
+        client_secret=settings.slack_client_secret,
+        token_rotation_expiration_minutes=ROTATE_MINUTES_BEFORE_EXPIRY,
+        bot_only=True,
+    )
+    authorize.token_rotator = shared_rotator(settings, db, store)
+    return authorize
+
+
 class Tokens:
     """Hands out a WebClient speaking as the bot of a given workspace, rotating expiring tokens on the way."""
 
-    def __init__(self, settings: Settings, store: InstallationStore | None) -> None:
+    def __init__(self, settings: Settings, store: InstallationStore | None, db: Database) -> None:
         self._settings = settings
         self._store = store
         self._shared = make_client(settings.slack_api_url, settings.slack_bot_token, settings.slack_api_timeout)
-        self._rotator = TokenRotator(
-            client_id=settings.slack_client_id,
-            client_secret=settings.slack_client_secret,
-            client=make_client(settings.slack_api_url, None, settings.slack_api_timeout),
-        )
+        self._rotator = None if store is None else shared_rotator(settings, db, store)
 
     def resolver(self) -> Callable[[str], WebClient]:
         """A `client_for(team_id)` for one scheduler pass: each workspace's token is looked up once."""
@@ -153,16 +253,15 @@ class Tokens:
         return client_for
 
     def client_for(self, team_id: str) -> WebClient:
-        if self._store is None:
+        if self._store is None or self._rotator is None:
             return self._shared
         bot = self._store.find_bot(enterprise_id=None, team_id=team_id)
         if bot is None:
             raise NotInstalled(team_id)
-        refreshed = self._rotator.perform_bot_token_rotation(
-            bot=bot, minutes_before_expiration=ROTATE_MINUTES_BEFORE_EXPIRY
+        # The rotator stores a new token itself, inside its lease.
+        bot = (
+            self._rotator.perform_bot_token_rotation(bot=bot, minutes_before_expiration=ROTATE_MINUTES_BEFORE_EXPIRY)
+            or bot
         )
-        if refreshed is not None:
-            self._store.save_bot(refreshed)
-            bot = refreshed
         settings = self._settings
         return make_client(settings.slack_api_url, bot.bot_token, settings.slack_api_timeout)

@@ -521,6 +521,16 @@ class Delivery(Base):
     received_at: Mapped[datetime] = mapped_column(index=True)
 
 
+class TokenRotation(Base):
+    """A lease on rotating one workspace's bot token: one process at a time, until the lease runs out."""
+
+    __tablename__ = "token_rotations"
+
+    team_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    holder: Mapped[str] = mapped_column(String(64))
+    until: Mapped[datetime]
+
+
 def _slack_sdk_tables() -> tuple[Table, Table, Table]:
     """The tables slack_sdk's installation and OAuth state stores query, declared here so our migrations own them.
 

@@ -164,4 +164,6 @@ def wait_until_stored(app: Running, stored: Callable[[Session], bool], timeout: 
 def tick_at(app: Running, when: datetime) -> TickReport:
     """Travel to `when` (the app's clock too) and run one scheduler pass against the same database and fake Slack."""
     app.clock.set(when)
-    return run_tick(app.services, Tokens(app.services.settings, app.services.installations).resolver(), when)
+    return run_tick(
+        app.services, Tokens(app.services.settings, app.services.installations, app.services.db).resolver(), when
+    )

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import html
 import re
+import threading
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 
@@ -15,12 +17,13 @@ from cryptography.fernet import Fernet
 from sqlalchemy import select, update
 
 from bot.app import build
-from bot.installations import BOT_SCOPES, INSTALL_PATH, REDIRECT_PATH, NotInstalled, Tokens
+from bot.installations import BOT_SCOPES, INSTALL_PATH, REDIRECT_PATH, NotInstalled, Tokens, installation_stores
 from bot.settings import Settings
 from handlers.http import EVENTS_PATH
 from sandbox.fake_slack import FakeSlack
 from sandbox.slack_user import SlackUserAgent
-from storage.models import SLACK_BOTS, SLACK_INSTALLATIONS, Pair, Program
+from storage.db import Database
+from storage.models import SLACK_BOTS, SLACK_INSTALLATIONS, Pair, Program, TokenRotation
 from tests.conftest import SIGNING_SECRET, START, Running, running_app
 from tests.steps import paired, tick_at, wait_until_stored
 
@@ -192,8 +195,38 @@ def test_expiring_tokens_are_rotated_and_the_new_token_is_stored_encrypted(oauth
     with app.services.db.unit_of_work() as session:
         soon = datetime.now(UTC).replace(tzinfo=None) + timedelta(minutes=10)
         session.execute(update(SLACK_BOTS).values(bot_token_expires_at=soon))
-    client = Tokens(app.services.settings, app.services.installations).client_for("T0001")
+    client = Tokens(app.services.settings, app.services.installations, app.services.db).client_for("T0001")
     assert client.token not in (first, opened.token) and client.token in app.slack.live_tokens("T0001")
+
+
+def test_processes_racing_to_rotate_one_token_refresh_it_once_and_share_it(oauth_app: Running) -> None:
+    app = oauth_app
+    app.slack.enable_oauth(CLIENT_ID, CLIENT_SECRET, token_lifetime=3600)
+    install(app)
+    [first] = app.slack.live_tokens("T0001")
+    app.slack.token_lifetime = 12 * 3600
+    settings = app.services.settings
+    # Each "process" has its own engine, store and rotator: they share only the database (and Slack, which
+    # revokes a refresh token once it is used).
+    databases = [Database(settings.database_url) for _ in range(4)]
+    processes = [Tokens(settings, installation_stores(settings, db.engine)[0], db) for db in databases]
+    together = threading.Barrier(len(processes))
+
+    def rotate(tokens: Tokens) -> str:
+        together.wait()
+        return str(tokens.client_for("T0001").token)
+
+    mark = app.slack.mark()
+    try:
+        with ThreadPoolExecutor(len(processes)) as pool:
+            tokens = list(pool.map(rotate, processes))
+    finally:
+        for db in databases:
+            db.dispose()
+    assert [c.args["grant_type"] for c in app.slack.calls[mark:] if c.method == "oauth.v2.access"] == ["refresh_token"]
+    assert len(set(tokens)) == 1 and tokens[0] != first and tokens[0] in app.slack.live_tokens("T0001")
+    with app.services.db.reading() as session:
+        assert session.scalars(select(TokenRotation)).all() == [], "every lease is given back"
 
 
 def test_a_new_secret_key_is_rolled_in_ahead_of_the_old_one(oauth_app: Running, oauth_settings: Settings) -> None:
