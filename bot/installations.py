@@ -152,7 +152,8 @@ class SharedTokenRotator(TokenRotator):
     would leave one of them with a revoked token, and the workspace would stop working for it. Here a process
     first takes a lease on the workspace (a row in `token_rotations`), then refreshes and stores the new token
     before letting go. The others wait for the lease, then use the token it stored. The lease of a process that
-    died runs out after `ROTATION_LEASE`.
+    died runs out after `ROTATION_LEASE`. Mentorbot keeps bot tokens only (`bot_only`), so the bot rotation is
+    the only one it runs.
     """
 
     def __init__(
