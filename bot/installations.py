@@ -163,6 +163,13 @@ class SharedTokenRotator(TokenRotator):
         self._db = db
         self._store = store
 
+    def current_bot(self, team_id: str) -> Bot | None:
+        """The workspace's bot as stored, with a fresh token (rotated here if it was expiring)."""
+        bot = self._store.find_bot(enterprise_id=None, team_id=team_id)
+        if bot is None:
+            return None
+        return self.perform_bot_token_rotation(bot=bot, minutes_before_expiration=ROTATE_MINUTES_BEFORE_EXPIRY) or bot
+
     def perform_bot_token_rotation(self, *, bot: Bot, minutes_before_expiration: int = 120) -> Bot | None:
         if not _expiring(bot, minutes_before_expiration):
             return None
@@ -220,13 +227,15 @@ def shared_rotator(settings: Settings, db: Database, store: InstallationStore) -
 
 
 def bolt_authorize(settings: Settings, db: Database, store: InstallationStore) -> InstallationStoreAuthorize:
-    """Bolt's own authorize (it finds each request's bot token in the store), rotating through our rotator."""
+    """Bolt's own authorize (it finds each request's bot token in the store), rotating through our rotator.
+
+    The app copies the rotation margin onto it from its OAuth settings (`handlers/install.oauth_settings`).
+    """
     authorize = InstallationStoreAuthorize(
         logger=logging.getLogger("slack_bolt.authorize"),
         installation_store=store,
         client_id=settings.slack_client_id,
         client_secret=settings.slack_client_secret,
-        token_rotation_expiration_minutes=ROTATE_MINUTES_BEFORE_EXPIRY,
         bot_only=True,
     )
     authorize.token_rotator = shared_rotator(settings, db, store)
@@ -238,8 +247,8 @@ class Tokens:
 
     def __init__(self, settings: Settings, store: InstallationStore | None, db: Database) -> None:
         self._settings = settings
-        self._store = store
         self._shared = make_client(settings.slack_api_url, settings.slack_bot_token, settings.slack_api_timeout)
+        # Many-workspace mode only: single-workspace mode has one token, which never rotates.
         self._rotator = None if store is None else shared_rotator(settings, db, store)
 
     def resolver(self) -> Callable[[str], WebClient]:
@@ -254,15 +263,10 @@ class Tokens:
         return client_for
 
     def client_for(self, team_id: str) -> WebClient:
-        if self._store is None or self._rotator is None:
+        if self._rotator is None:
             return self._shared
-        bot = self._store.find_bot(enterprise_id=None, team_id=team_id)
+        bot = self._rotator.current_bot(team_id)
         if bot is None:
             raise NotInstalled(team_id)
-        # The rotator stores a new token itself, inside its lease.
-        bot = (
-            self._rotator.perform_bot_token_rotation(bot=bot, minutes_before_expiration=ROTATE_MINUTES_BEFORE_EXPIRY)
-            or bot
-        )
         settings = self._settings
         return make_client(settings.slack_api_url, bot.bot_token, settings.slack_api_timeout)

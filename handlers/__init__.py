@@ -24,17 +24,10 @@ def register(app: App, services: Services) -> MentorCommand:
     command = MentorCommand()
     routes = Routes(app)
 
-    def checked_after_ack(body: dict[str, Any]) -> bool:
-        if body.get("command"):
-            return command.checked_after_ack(str(body.get("text") or ""))
-        actions = body.get("actions") if body.get("type") == "block_actions" else None
-        first = actions[0] if isinstance(actions, list) and actions else None
-        return isinstance(first, dict) and routes.action_checked_after_ack(str(first.get("action_id")))
-
     def once(body: dict[str, Any], context: BoltContext, next: Callable[[], None]) -> BoltResponse | None:
         """Slack retries events and people double-click: the second delivery is acknowledged and dropped."""
         key = delivery_key(body)
-        if key is not None and checked_after_ack(body):
+        if key is not None and (command.checked_after_ack(body) or routes.checked_after_ack(body)):
             # No write before this ack: the request's job records the delivery, or drops a duplicate.
             context[PENDING] = Pending(key, workspace_of(context))
         elif key is not None:

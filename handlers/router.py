@@ -100,6 +100,13 @@ def action_value(body: dict[str, Any]) -> int:
         return 0
 
 
+def action_id_of(body: dict[str, Any]) -> str | None:
+    """The ID of the button a `block_actions` request clicked (None for anything else, or a malformed one)."""
+    actions = body.get("actions") if body.get("type") == "block_actions" else None
+    first = actions[0] if isinstance(actions, list) and actions else None
+    return str(first.get("action_id")) if isinstance(first, dict) else None
+
+
 def pending_delivery(context: BoltContext) -> Pending | None:
     """The delivery whose duplicate check was left to this request's job (see `Pending`)."""
     pending = context.get(PENDING)
@@ -128,8 +135,11 @@ class MentorCommand:
         `once_after_ack`, so a second delivery is found and dropped there instead of before the ack."""
         self._entries[name] = _Entry(usage, description, handler, listed, checked_after_ack)
 
-    def checked_after_ack(self, text: str) -> bool:
-        entry = self._entries.get(text.strip().partition(" ")[0].lower())
+    def checked_after_ack(self, body: dict[str, Any]) -> bool:
+        """The request is this command with a subcommand added with `checked_after_ack`."""
+        if not body.get("command"):
+            return False
+        entry = self._entries.get(str(body.get("text") or "").strip().partition(" ")[0].lower())
         return entry is not None and entry.checked_after_ack
 
     def help_lines(self) -> list[tuple[str, str]]:
@@ -185,8 +195,9 @@ class Routes:
             self._checked_after_ack.add(action_id)
         return self._adder(self._actions, action_id)
 
-    def action_checked_after_ack(self, action_id: str) -> bool:
-        return action_id in self._checked_after_ack
+    def checked_after_ack(self, body: dict[str, Any]) -> bool:
+        """The request is a click on a button added with `checked_after_ack`."""
+        return action_id_of(body) in self._checked_after_ack
 
     def view(self, callback_id: str) -> Callable[[Handler], Handler]:
         return self._adder(self._views, callback_id)
@@ -223,7 +234,7 @@ class Routes:
         call_action, call_view = self._route(self._actions), self._route(self._views)
 
         def on_action(body: dict[str, Any], request: BoltRequest, response: BoltResponse) -> Any:
-            return call_action(str(body["actions"][0]["action_id"]), request, response)
+            return call_action(str(action_id_of(body)), request, response)
 
         def on_view(body: dict[str, Any], request: BoltRequest, response: BoltResponse) -> Any:
             return call_view(str(body["view"]["callback_id"]), request, response)

@@ -22,7 +22,7 @@ from bot.installations import NotInstalled
 from bot.outbox import Delivery, Pacer, deliver, enqueue
 from bot.pairs import PairView
 from bot.programs import program_admins
-from bot.requests import claim_due_expiry, claim_due_reminder, expired_count
+from bot.requests import RequestView, claim_due_expiry, claim_due_reminder, expired_count
 from bot.services import Services
 from bot.views.blocks import Message
 from bot.views.checkins import checkin_message
@@ -74,6 +74,11 @@ def _one_at_a_time(services: Services, work: Callable[[Session], bool]) -> int:
         count += 1
 
 
+def _both(match: PairView | RequestView) -> set[tuple[str, str]]:
+    """The two people of a pair or a request, as (workspace, user)."""
+    return {(match.team_id, match.mentor_user_id), (match.team_id, match.mentee_user_id)}
+
+
 def _request_work(services: Services, now: datetime, changed: set[tuple[str, str]]) -> tuple[int, int]:
     """Remind mentors of waiting requests and expire old ones; `changed` gets the people whose Home changed."""
 
@@ -89,7 +94,7 @@ def _request_work(services: Services, now: datetime, changed: set[tuple[str, str
         if request is None:
             return False
         team_id, key = request.team_id, f"request:{request.id}:expired"
-        changed.update((team_id, person) for person in (request.mentee_user_id, request.mentor_user_id))
+        changed.update(_both(request))
         enqueue(session, team_id, f"{key}:mentee", expired_for_mentee(request), now, user_id=request.mentee_user_id)
         if request.mentor_channel and request.mentor_message_ts:
             enqueue(
@@ -157,10 +162,6 @@ def _evaluations(services: Services, now: datetime) -> int:
             return asked
 
 
-def _both(pair: PairView) -> set[tuple[str, str]]:
-    return {(pair.team_id, pair.mentor_user_id), (pair.team_id, pair.mentee_user_id)}
-
-
 def _health(services: Services, now: datetime, changed: set[tuple[str, str]]) -> tuple[int, int]:
     """Check on pairs, warn quiet ones, close long-dormant ones; `changed` gets the people whose Home changed."""
     flagged = closed = 0
@@ -186,7 +187,7 @@ def _health(services: Services, now: datetime, changed: set[tuple[str, str]]) ->
             ended = due_closures(session, now, BATCH)
             for team_id, pair in ended:
                 _to_pair(session, team_id, f"pair:{pair.id}:closed", pair, closed_for_inactivity(pair), now)
-                changed |= _both(pair)
+                changed.update(_both(pair))
             closed += len(ended)
         if max(len(due), len(warned), len(ended)) < BATCH:
             return flagged, closed
@@ -199,7 +200,7 @@ def _endings(services: Services, now: datetime, changed: set[tuple[str, str]]) -
         with services.db.unit_of_work() as session:
             finished = due_endings(session, now, BATCH)
             for pair in finished:
-                changed |= _both(pair)
+                changed.update(_both(pair))
                 for person in (pair.mentee_user_id, pair.mentor_user_id):
                     message = closing_message(pair, person, completed=True)
                     enqueue(session, pair.team_id, f"pair:{pair.id}:completed:{person}", message, now, user_id=person)
