@@ -19,7 +19,7 @@ from slack_sdk.oauth.installation_store import Bot, Installation, InstallationSt
 from slack_sdk.oauth.installation_store.sqlalchemy import SQLAlchemyInstallationStore
 from slack_sdk.oauth.state_store.sqlalchemy import SQLAlchemyOAuthStateStore
 from slack_sdk.oauth.token_rotation import TokenRotator
-from sqlalchemy import delete
+from sqlalchemy import delete, select
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 
@@ -164,8 +164,12 @@ class SharedTokenRotator(TokenRotator):
         self._store = store
 
     def current_bot(self, team_id: str) -> Bot | None:
-        """The workspace's bot as stored, with a fresh token (rotated here if it was expiring)."""
-        bot = self._store.find_bot(enterprise_id=None, team_id=team_id)
+        """The workspace's bot as stored, with a fresh token (rotated here if it was expiring).
+
+        A request names its workspace and, on Enterprise Grid, its organisation; due work knows only the
+        workspace, so the organisation is read from the workspace's stored install before the store is asked.
+        """
+        bot = self._store.find_bot(enterprise_id=enterprise_of(self._db, team_id), team_id=team_id)
         if bot is None:
             return None
         return self.perform_bot_token_rotation(bot=bot, minutes_before_expiration=ROTATE_MINUTES_BEFORE_EXPIRY) or bot
@@ -214,6 +218,17 @@ class SharedTokenRotator(TokenRotator):
             # Another process took the first lease on this workspace at the same moment.
             return False
         return True
+
+
+def enterprise_of(db: Database, team_id: str) -> str | None:
+    """The Enterprise Grid organisation of a workspace's newest install (None outside Grid, or if not installed)."""
+    with db.engine.connect() as connection:
+        return connection.execute(
+            select(SLACK_BOTS.c.enterprise_id)
+            .where(SLACK_BOTS.c.team_id == team_id)
+            .order_by(SLACK_BOTS.c.installed_at.desc())
+            .limit(1)
+        ).scalar()
 
 
 def shared_rotator(settings: Settings, db: Database, store: InstallationStore) -> SharedTokenRotator:

@@ -15,7 +15,7 @@ from slack_sdk.oauth.state_store import OAuthStateStore
 from bot.installations import BOT_SCOPES, INSTALL_PATH, REDIRECT_PATH, ROTATE_MINUTES_BEFORE_EXPIRY
 from bot.services import Services
 from bot.slack import make_client, send_dm
-from bot.views.install import welcome_installer
+from bot.views.install import ORG_WIDE_REFUSED, refused_page, welcome_installer
 from bot.workspaces import resume, suspend
 from handlers.router import MentorCommand, Routes, workspace_of
 
@@ -28,6 +28,16 @@ def oauth_settings(services: Services, store: InstallationStore, states: OAuthSt
 
     def installed(args: SuccessArgs) -> BoltResponse:
         installation = args.installation
+        if installation.is_enterprise_install:
+            # Every row is kept per workspace and due work finds its workspace's own install: an org-wide install
+            # has none, so it is undone here rather than half-working.
+            store.delete_all(enterprise_id=installation.enterprise_id, team_id=None)
+            log.warning("refused an org-wide install for organisation %s", installation.enterprise_id)
+            return BoltResponse(
+                status=400,
+                headers={"Content-Type": "text/html; charset=utf-8"},
+                body=refused_page(ORG_WIDE_REFUSED, INSTALL_PATH),
+            )
         team_id = str(installation.team_id or installation.enterprise_id or "")
         with services.db.unit_of_work() as session:
             resumed = resume(session, team_id, installation.user_id, services.clock.now())

@@ -44,6 +44,9 @@ class _Grant:
     team_name: str
     user_id: str
     scope: str
+    # Enterprise Grid: the organisation the workspace belongs to, and whether the app was installed org-wide.
+    enterprise_id: str | None = None
+    org_wide: bool = False
 
 
 @dataclass
@@ -155,11 +158,22 @@ class FakeSlack:
         self._client = (client_id, client_secret)
         self.token_lifetime = token_lifetime
 
-    def authorize_install(self, team_id: str, team_name: str, user_id: str, scope: str) -> str:
-        """Someone clicked "Allow" on the install page: the code Slack hands to the app's redirect URL."""
+    def authorize_install(
+        self,
+        team_id: str,
+        team_name: str,
+        user_id: str,
+        scope: str,
+        enterprise_id: str | None = None,
+        org_wide: bool = False,
+    ) -> str:
+        """Someone clicked "Allow" on the install page: the code Slack hands to the app's redirect URL.
+
+        `enterprise_id` makes it a workspace of an Enterprise Grid organisation; `org_wide` installs the app for
+        the whole organisation (Slack then sends no team)."""
         code = f"code-{team_id}-{next(self._ids)}"
         with self._changed:
-            self._grants[code] = _Grant(team_id, team_name, user_id, scope)
+            self._grants[code] = _Grant(team_id, team_name, user_id, scope, enterprise_id, org_wide)
         return code
 
     def revoke(self, team_id: str) -> None:
@@ -423,9 +437,9 @@ class FakeSlack:
                 "app_id": "A0MENTOR",
                 "authed_user": {"id": grant.user_id},
                 "scope": grant.scope,
-                "team": {"id": grant.team_id, "name": grant.team_name},
-                "enterprise": None,
-                "is_enterprise_install": False,
+                "team": None if grant.org_wide else {"id": grant.team_id, "name": grant.team_name},
+                "enterprise": {"id": grant.enterprise_id, "name": "Grid"} if grant.enterprise_id else None,
+                "is_enterprise_install": grant.org_wide,
                 **self._issue(grant.team_id, grant.team_name),
             }
 

@@ -65,9 +65,11 @@ class SlackSide(Protocol):
 class SlackUserAgent:
     """Plays Slack's side of the events endpoint: builds payloads, signs them and posts them over HTTP."""
 
-    def __init__(self, events_url: str, signing_secret: str, fake: SlackSide) -> None:
+    def __init__(self, events_url: str, signing_secret: str, fake: SlackSide, enterprise_id: str | None = None) -> None:
         self.events_url = events_url
         self.fake = fake
+        # Set for a workspace of an Enterprise Grid organisation: Slack then names the organisation in every request.
+        self.enterprise_id = enterprise_id
         self._signer = SignatureVerifier(signing_secret)
         self._ids = itertools.count(1)
         self.last: tuple[str, str] = ("", "")
@@ -128,11 +130,14 @@ class SlackUserAgent:
                 "api_app_id": "A0MENTOR",
                 "response_url": self.fake.response_url(),
                 "trigger_id": f"trigger.{uuid.uuid4().hex}",
+                **({"enterprise_id": self.enterprise_id} if self.enterprise_id else {}),
             },
             **kwargs,
         )
 
     def _interaction(self, payload: dict[str, Any]) -> Reply:
+        if self.enterprise_id:
+            payload = {**payload, "enterprise": {"id": self.enterprise_id, "name": "Grid"}}
         return self._form({"payload": json.dumps(payload)})
 
     def click(
@@ -209,7 +214,11 @@ class SlackUserAgent:
             "type": "event_callback",
             "event_id": event_id or f"Ev{next(self._ids):08d}",
             "event_time": int(time.time()),
-            "authorizations": [{"team_id": self.team_id, "user_id": "UBOT", "is_bot": True}],
+            "authorizations": [
+                {"enterprise_id": self.enterprise_id, "team_id": self.team_id, "user_id": "UBOT", "is_bot": True}
+            ],
             "event": event,
         }
+        if self.enterprise_id:
+            body["enterprise_id"] = self.enterprise_id
         return self.post(json.dumps(body), "application/json", **kwargs)

@@ -73,7 +73,14 @@ class Landing:
     cookie: str
 
 
-def install(app: Running, team_id: str = "T0001", team_name: str = "Acme", user_id: str = "UADMIN") -> Landing:
+def install(
+    app: Running,
+    team_id: str = "T0001",
+    team_name: str = "Acme",
+    user_id: str = "UADMIN",
+    enterprise_id: str | None = None,
+    org_wide: bool = False,
+) -> Landing:
     """Open the install page, allow on Slack's page, and land on the redirect URL with the code and state."""
     base = app.user.events_url.removesuffix(EVENTS_PATH)
     status, page, cookie = get(base + INSTALL_PATH)
@@ -83,7 +90,7 @@ def install(app: Running, team_id: str = "T0001", team_name: str = "Acme", user_
     query = urllib.parse.parse_qs(urllib.parse.urlparse(html.unescape(found.group(1))).query)
     assert set(query["scope"][0].split(",")) == set(BOT_SCOPES)
     assert query["client_id"] == [CLIENT_ID]
-    code = app.slack.authorize_install(team_id, team_name, user_id, query["scope"][0])
+    code = app.slack.authorize_install(team_id, team_name, user_id, query["scope"][0], enterprise_id, org_wide)
     url, cookie = f"{base}{REDIRECT_PATH}?code={code}&state={query['state'][0]}", cookie.split(";")[0]
     status, page, _ = get(url, cookie)
     return Landing(status, page, url, cookie)
@@ -244,3 +251,29 @@ def test_a_new_secret_key_is_rolled_in_ahead_of_the_old_one(oauth_app: Running, 
                     rolled.tokens.client_for("T0001")
         finally:
             rolled.close()
+
+
+def test_a_grid_workspace_gets_its_scheduled_messages_from_its_own_install(oauth_app: Running) -> None:
+    app = oauth_app
+    app.user = SlackUserAgent(app.user.events_url, SIGNING_SECRET, app.slack, enterprise_id="E0001")
+    assert install(app, enterprise_id="E0001").status == 200
+    [token] = app.slack.live_tokens("T0001")
+    pair_id = paired(app)
+
+    mark = app.slack.mark()
+    report = tick_at(app, START + timedelta(days=31))
+    assert report.evaluations == 2 and report.delivery.sent >= 2, "the scheduler found the Grid workspace's bot"
+    sent = [c for c in app.slack.calls[mark:] if c.method == "chat.postMessage"]
+    assert sent and {c.token for c in sent} == {token}
+    with app.services.db.unit_of_work() as session:
+        assert session.get_one(Pair, pair_id).paused_at is None
+
+
+def test_an_org_wide_install_is_refused_with_what_to_do_instead(oauth_app: Running) -> None:
+    landing = install(oauth_app, team_id="", enterprise_id="E0001", org_wide=True)
+    assert landing.status == 400
+    assert "can&#x27;t be installed for a whole Enterprise Grid organisation" in landing.page
+    assert "Install it in each workspace" in landing.page
+    with oauth_app.services.db.unit_of_work() as session:
+        assert session.execute(select(SLACK_BOTS.c.id)).all() == []
+        assert session.execute(select(SLACK_INSTALLATIONS.c.id)).all() == []
