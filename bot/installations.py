@@ -31,7 +31,17 @@ from storage.models import SLACK_BOTS, SLACK_INSTALLATIONS, SLACK_OAUTH_STATES, 
 log = logging.getLogger(__name__)
 
 # Everything the code calls needs one of these; tests/test_manifest.py checks manifest.yml asks for the same.
-BOT_SCOPES = ("commands", "chat:write", "chat:write.public", "im:write", "mpim:write", "users:read", "files:write")
+BOT_SCOPES = (
+    "commands",
+    "chat:write",
+    "chat:write.public",
+    # Reading what people type in their DM with the bot (the `message.im` event); none of it is stored.
+    "im:history",
+    "im:write",
+    "mpim:write",
+    "users:read",
+    "files:write",
+)
 INSTALL_PATH = "/slack/install"
 REDIRECT_PATH = "/slack/oauth_redirect"
 # Rotating tokens live 12 hours; they are refreshed when less than this is left.

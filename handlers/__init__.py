@@ -10,7 +10,21 @@ from slack_bolt import App, BoltContext, BoltResponse
 from bot.deliveries import PENDING, Pending, delivery_key, first_time
 from bot.services import Services
 from bot.text import drop_control_characters
-from handlers import admin, celebrate, checkins, feedback, find, goals, home, install, intro, join, privacy
+from handlers import (
+    admin,
+    celebrate,
+    checkins,
+    fallback,
+    feedback,
+    find,
+    goals,
+    home,
+    install,
+    intro,
+    join,
+    messages,
+    privacy,
+)
 from handlers.router import MentorCommand, Routes, workspace_of
 
 
@@ -43,7 +57,8 @@ def register(app: App, services: Services) -> MentorCommand:
     # Bolt tries listeners in order, and each miss costs about 0.15 ms: the busiest one goes first, and all
     # buttons and modal submissions are behind two routing listeners (see Routes).
     app.command("/mentor")(command)
-    for feature in (install, join, find, intro, goals, checkins, feedback, celebrate, home, privacy, admin):
+    for feature in (install, join, find, intro, goals, checkins, feedback, celebrate, home, privacy, admin, messages):
         feature.register(routes, services, command)
     routes.install()
+    fallback.register_last(app, services)
     return command

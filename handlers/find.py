@@ -10,6 +10,7 @@ from slack_sdk import WebClient
 from sqlalchemy.exc import IntegrityError
 
 from bot.errors import MentorbotError, NoCapacity, NotYours, RequestClosed
+from bot.finding import find_answer
 from bot.home import refresh_home
 from bot.offload import once_after_ack
 from bot.profiles import find_person, get_profile
@@ -37,7 +38,6 @@ from bot.views.find import (
     REQUEST_DECLINE,
     REQUEST_SUBMIT,
     REQUEST_WITHDRAW,
-    blocked_message,
     blocked_reason,
     closed_request_message,
     decline_modal,
@@ -51,7 +51,6 @@ from bot.views.find import (
     read_request_form,
     request_modal,
     request_sent_message,
-    results_message,
     withdrawn_for_mentor,
     withdrawn_message,
 )
@@ -73,14 +72,7 @@ NOT_YOURS = Message(text="That request isn't addressed to you, so I've left it a
 
 def answer_find(services: Services, team_id: str, user_id: str, topic: str, response_url: str) -> None:
     """Rank the mentors who fit this person and answer the `/mentor find` that asked (a worker's job)."""
-    try:
-        with services.db.reading() as session:
-            matches = find_mentors(session, team_id, user_id, topic, services.mentor_pools)
-    except MentorbotError as error:
-        answer = blocked_message(error)
-    else:
-        answer = results_message(matches, topic)
-    respond_at(response_url, answer, services.settings.slack_api_timeout)
+    respond_at(response_url, find_answer(services, team_id, user_id, topic), services.settings.slack_api_timeout)
 
 
 def refresh_both(services: Services, client: WebClient, request: RequestView) -> None:

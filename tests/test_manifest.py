@@ -54,10 +54,19 @@ def test_every_command_the_code_handles_is_declared() -> None:
     assert used and used <= declared
 
 
+# Slack delivers every `message` event as `message`; the app subscribes to the kinds it wants by channel type.
+MESSAGE_SUBSCRIPTIONS = {"message": "message.im"}
+# The scope each subscription needs besides the event itself (https://api.slack.com/events).
+SCOPES_BY_EVENT = {"message.im": {"im:history"}}
+
+
 def test_every_event_the_code_handles_is_subscribed() -> None:
-    used = set(re.findall(r'app\.event\("([^"]+)"\)', source()))
+    used = {MESSAGE_SUBSCRIPTIONS.get(e, e) for e in re.findall(r'app\.event\("([^"]+)"\)', source())}
     declared = set(manifest()["settings"]["event_subscriptions"]["bot_events"])
     assert used and used <= declared
+    assert "message.im" in used, "people type to bots: their DMs get an answer"
+    needed = set().union(*(SCOPES_BY_EVENT.get(e, set()) for e in declared))
+    assert needed <= set(manifest()["oauth_config"]["scopes"]["bot"])
 
 
 def test_every_scope_the_code_needs_is_requested() -> None:
