@@ -190,14 +190,28 @@ def save_profile(
 
 
 def update_identity(session: Session, team_id: str, user_id: str, display_name: str, timezone: str) -> Profile:
-    """Refresh what Slack knows about the person (name, time zone) after their profile was saved."""
+    """Keep what Slack knows about the person (name, time zone) with their saved profile."""
     person = find_person(session, team_id, user_id)
     if person is None:
         raise NotJoined(user_id)
     if display_name:
         person.display_name = display_name[:120]
-    person.timezone = timezone
+    if timezone:
+        person.timezone = timezone
     return _to_profile(person)
+
+
+def follow_time_zone(session: Session, team_id: str, user_id: str, timezone: str, now: datetime) -> bool:
+    """The person's Slack time zone changed: check-ins and matching read the stored one, so it follows.
+
+    Whether it changed. Touching `updated_at` makes the cached mentor pool see the new zone.
+    """
+    person = find_person(session, team_id, user_id)
+    if person is None or not timezone or person.timezone == timezone:
+        return False
+    person.timezone = timezone
+    person.updated_at = now
+    return True
 
 
 def pause(session: Session, team_id: str, user_id: str, now: datetime) -> Profile:

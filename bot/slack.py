@@ -50,6 +50,9 @@ class SlackUser:
     display_name: str
     timezone: str
     is_workspace_admin: bool
+    # A deactivated account, or an app's bot user: neither can take part in mentoring.
+    is_deleted: bool = False
+    is_bot: bool = False
 
 
 def user_info(client: WebClient, user_id: str, fallback_timezone: str = "UTC") -> SlackUser:
@@ -69,6 +72,8 @@ def user_info(client: WebClient, user_id: str, fallback_timezone: str = "UTC") -
         display_name=str(name),
         timezone=str(user.get("tz") or fallback_timezone),
         is_workspace_admin=bool(user.get("is_admin") or user.get("is_owner")),
+        is_deleted=bool(user.get("deleted")),
+        is_bot=bool(user.get("is_bot") or user.get("is_app_user")) and user_id != "USLACKBOT",
     )
 
 

@@ -9,10 +9,18 @@ from slack_sdk import WebClient
 
 from bot.errors import NotJoined
 from bot.home import refresh_home
-from bot.profiles import get_profile, pause, save_profile, update_identity, validate_profile
+from bot.profiles import follow_time_zone, get_profile, pause, save_profile, update_identity, validate_profile
 from bot.services import Services
 from bot.slack import send_dm, user_info
-from bot.views.join import JOIN_OPEN, JOIN_SUBMIT, profile_modal, read_profile_form, saved_message
+from bot.views.join import (
+    JOIN_OPEN,
+    JOIN_SUBMIT,
+    ROLE,
+    account_refused,
+    profile_modal,
+    read_profile_form,
+    saved_message,
+)
 from bot.views.leave import (
     LEAVE_CANCEL,
     LEAVE_CONFIRM,
@@ -47,12 +55,15 @@ def register(app: Routes, services: Services, command: MentorCommand) -> None:
             ack(response_action="errors", errors=errors)
             return
         team_id, user_id = workspace_of(context), str(body["user"]["id"])
+        # Before saving, so that an account Slack says can't take part is refused in the form itself.
+        slack_user = user_info(client, user_id, fallback_timezone="")
+        if slack_user.is_deleted or slack_user.is_bot:
+            ack(response_action="errors", errors={ROLE: account_refused(slack_user.is_bot)})
+            return
         with services.db.unit_of_work() as session:
             profile, created = save_profile(session, team_id, user_id, form, services.clock.now())
-        ack()
-        slack_user = user_info(client, user_id, profile.timezone)
-        with services.db.unit_of_work() as session:
             profile = update_identity(session, team_id, user_id, slack_user.display_name, slack_user.timezone)
+        ack()
         send_dm(client, user_id, saved_message(profile, created))
         refresh_home(services, client, team_id, user_id)
 
@@ -82,12 +93,16 @@ def register(app: Routes, services: Services, command: MentorCommand) -> None:
 
     def on_user_change(event: dict[str, Any], context: BoltContext) -> None:
         user = event.get("user") or {}
+        team_id, user_id = workspace_of(context), str(user.get("id"))
         if user.get("deleted"):
             try:
                 with services.db.unit_of_work() as session:
-                    pause(session, workspace_of(context), str(user.get("id")), services.clock.now())
+                    pause(session, team_id, user_id, services.clock.now())
             except NotJoined:
                 return
+        elif user.get("tz"):
+            with services.db.unit_of_work() as session:
+                follow_time_zone(session, team_id, user_id, str(user["tz"])[:64], services.clock.now())
 
     app.event("user_change")(on_user_change)
     command.add("join", "join", "create or edit your mentoring profile", on_join)

@@ -134,3 +134,15 @@ def test_unknown_slack_user_falls_back_to_utc(app: Running) -> None:
     join(app, "UZED", MENTEE_PROFILE)
     person = stored(app, "UZED")
     assert person is not None and person.timezone == "UTC" and person.status is PersonStatus.ACTIVE
+
+
+def test_deactivated_and_bot_accounts_are_refused_in_the_form(app: Running) -> None:
+    app.slack.add_user("UGONE", "Gone", "UTC")
+    app.slack.users["UGONE"]["deleted"] = True
+    app.slack.add_user("UAPP", "Some app", "UTC")
+    app.slack.users["UAPP"]["is_bot"] = True
+    for user_id, reason in (("UGONE", "deactivated"), ("UAPP", "an app's account")):
+        reply = submit_profile(app, user_id, MENTEE_PROFILE)
+        assert reply.json()["response_action"] == "errors"
+        assert reason in reply.json()["errors"]["role"]
+        assert stored(app, user_id) is None

@@ -14,7 +14,7 @@ from bot.views.closing import PAIR_END_OPEN
 from sandbox.fake_slack import Call
 from storage.models import CheckIn, CheckInStatus, Evaluation, OutboxMessage, Pair, PairStatus, Person
 from tests.conftest import BOT_TOKEN, MENTORBOT, START, Running
-from tests.steps import button_value, buttons, home_stopped_offering, paired, tick_at
+from tests.steps import button_value, buttons, home_stopped_offering, paired, tick_at, wait_until_stored
 
 TERMS: dict[str, Any] = {
     "cadence": "biweekly",
@@ -70,6 +70,19 @@ def test_checkin_waits_for_both_working_days_then_comes_once(app: Running) -> No
     posted = checkins_posted(app)
     assert len(posted) == 1 and "Something to reflect on" in posted[0].text()
     assert pair_row(app).next_checkin_at == OVERLAP + timedelta(days=14)
+
+
+def test_a_person_who_moves_time_zone_gets_check_ins_in_their_new_working_day(app: Running) -> None:
+    agreed_pair(app)
+    moved = {**app.slack.users["UBEN"], "tz": "Europe/London"}
+    assert app.user.event({"type": "user_change", "user": moved}).status == 200
+    wait_until_stored(
+        app,
+        lambda session: (
+            session.scalars(select(Person.timezone).where(Person.slack_user_id == "UBEN")).one() == "Europe/London"
+        ),
+    )
+    assert tick_at(app, FIRST_DUE).checkins == 1, "09:00 UTC is 09:00 in London, inside Ben's day now"
 
 
 def test_answers_update_the_message_and_nobody_answers_twice(app: Running) -> None:

@@ -252,3 +252,10 @@ def saved_message(profile: Profile, created: bool) -> Message:
             context("Only you can see your do-not-match list. Pause any time with `/mentor leave`."),
         ],
     )
+
+
+def account_refused(is_bot: bool) -> str:
+    """Why Slack's own record of this account keeps it out of the program (shown on the profile form)."""
+    if is_bot:
+        return "This is an app's account, and mentoring is for people, so I haven't saved a profile for it."
+    return "Slack says this account is deactivated, so I haven't saved a profile. A workspace admin can restore it."
