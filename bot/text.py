@@ -5,12 +5,32 @@ from __future__ import annotations
 import re
 
 _CONTROL = str.maketrans({"&": "&amp;", "<": "&lt;", ">": "&gt;"})
+_ANGLES = str.maketrans({"<": "&lt;", ">": "&gt;"})
 _SPACE = re.compile(r"\s+")
 
 
 def escape(text: str) -> str:
     """Escape `&`, `<` and `>` so user text can never ping (`<!channel>`) or link (`<http…>`) anyone."""
     return text.translate(_CONTROL)
+
+
+# What the bot itself writes in message text: a person (`<@U…>`, with an optional label), a channel, a date.
+_OWN_TOKEN = re.compile(r"<(?:@[UW][A-Z0-9]+|#C[A-Z0-9]+|!date\^[^<>|]*)(?:\|[^<>]*)?>")
+_BARE_AMPERSAND = re.compile(r"&(?!amp;|lt;|gt;)")
+
+
+def neutralise(text: str) -> str:
+    """Text in which only the bot's own tokens stay live: any other `<!channel>`, `<!here>` or `<http…>` is escaped.
+
+    Safe on text that is already escaped (its `&amp;`, `&lt;` and `&gt;` are left alone), so every message can
+    pass through it once on its way out, whatever its view did.
+    """
+    parts, start = [], 0
+    for token in _OWN_TOKEN.finditer(text):
+        parts += [_BARE_AMPERSAND.sub("&amp;", text[start : token.start()]).translate(_ANGLES), token.group(0)]
+        start = token.end()
+    parts.append(_BARE_AMPERSAND.sub("&amp;", text[start:]).translate(_ANGLES))
+    return "".join(parts)
 
 
 def cut(text: str, limit: int) -> str:

@@ -54,7 +54,7 @@ def register(app: Routes, services: Services, command: MentorCommand) -> None:
         call.ack()
         if not admin_allowed(call.client, call.team_id, call.user_id):
             log.warning("refused: %s is not a program admin (/mentor admin %s)", call.user_id, call.args)
-            call.respond(**not_admin_message().as_kwargs())
+            call.respond(**not_admin_message(call.args.partition(" ")[0].lower()).as_kwargs())
             return
         words = call.args.split()
         if words[:1] == ["weights"]:
@@ -101,7 +101,7 @@ def register(app: Routes, services: Services, command: MentorCommand) -> None:
         team_id, user_id = workspace_of(context), str(body["user"]["id"])
         if not admin_allowed(client, team_id, user_id):
             log.warning("refused: %s tried to publish a round", user_id)
-            respond(replace_original=False, **not_admin_message().as_kwargs())
+            respond(replace_original=False, **not_admin_message("publish").as_kwargs())
             return
         now = services.clock.now()
         try:
@@ -124,7 +124,7 @@ def register(app: Routes, services: Services, command: MentorCommand) -> None:
         ack()
         team_id, user_id = workspace_of(context), str(body["user"]["id"])
         if not admin_allowed(client, team_id, user_id):
-            respond(replace_original=False, **not_admin_message().as_kwargs())
+            respond(replace_original=False, **not_admin_message("discard").as_kwargs())
             return
         try:
             with services.db.unit_of_work() as session:

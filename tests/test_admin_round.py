@@ -129,3 +129,19 @@ def test_admin_sets_matching_weights_and_they_change_the_ranking(app: Running) -
     assert "I don't know the factor “luck”" in admin_command(app, "UADMIN", "admin weights luck=1").text()
     assert "needs a number" in admin_command(app, "UADMIN", "admin weights hours=lots").text()
     assert "Only program admins" in admin_command(app, "UANA", "admin weights topics=1").text()
+
+
+def test_a_refusal_names_what_was_asked(app: Running) -> None:
+    for asked, named in (
+        ("admin report", "see the program's health report"),
+        ("admin export", "export the program's pairs"),
+        ("admin match", "run matching rounds"),
+    ):
+        answer = admin_command(app, "UANA", asked).text()
+        assert f"Only program admins can {named}." in answer, answer
+
+
+def test_typed_pings_in_admin_commands_are_escaped_in_the_notification_text_too(app: Running) -> None:
+    answer = admin_command(app, "UADMIN", "admin weights <!channel> topics=<!here>")
+    assert "<!channel>" not in answer.args["text"] and "<!here>" not in answer.args["text"]
+    assert "&lt;!channel&gt;" in answer.args["text"]

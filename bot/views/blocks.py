@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from bot.text import cut
+from bot.text import cut, neutralise
 
 Block = dict[str, Any]
 
@@ -32,7 +32,8 @@ class Message:
     blocks: list[Block] = field(default_factory=list)
 
     def as_kwargs(self) -> dict[str, Any]:
-        return {"text": cut(self.text, MESSAGE_TEXT_LIMIT), "blocks": self.blocks[:MESSAGE_BLOCKS_LIMIT]}
+        """What Slack's message methods take; the notification text is neutralised here, once for every view."""
+        return {"text": cut(neutralise(self.text), MESSAGE_TEXT_LIMIT), "blocks": self.blocks[:MESSAGE_BLOCKS_LIMIT]}
 
 
 def slack_date(moment: datetime, with_time: bool = False) -> str:

@@ -111,8 +111,23 @@ def declined_for_partner_message() -> Message:
     return Message(text=text, blocks=[section(text)])
 
 
-def not_admin_message() -> Message:
-    text = "Only program admins can run matching rounds. Ask one if you think a round is due."
+# What each admin command or button does, as a refusal names it ("Only program admins can …").
+ADMIN_ACTIONS = {
+    "match": "run matching rounds",
+    "report": "see the program's health report",
+    "chart": "see the program's chart",
+    "export": "export the program's pairs",
+    "weights": "see or change the matching weights",
+    "threshold": "change the reports' anonymity threshold",
+    "publish": "publish a matching round",
+    "discard": "discard a matching round",
+}
+
+
+def not_admin_message(asked: str) -> Message:
+    """A refusal that names what was asked (`asked` is a key of ADMIN_ACTIONS, or the admin help)."""
+    action = ADMIN_ACTIONS.get(asked, "use the admin commands")
+    text = f"Only program admins can {action}. If you think you should be one, ask a program admin to add you."
     return Message(text=text, blocks=[section(text)])
 
 
