@@ -15,6 +15,7 @@ from bot.text import squash
 from storage.models import HelpRequest, Pair, Program, Shoutout, ShoutoutStatus, Thanks
 
 MAX_STORY = 280
+MAX_THANKS = 1000
 HELP_REASONS = {
     "not_meeting": "We're not managing to meet",
     "not_working": "The relationship isn't working",
@@ -130,15 +131,18 @@ def validate_thanks(from_user: str, to_user: str | None, message: str) -> str | 
         return "Thanking yourself is lovely, but I'll only pass thanks on to someone else."
     if len(message.split()) < 2:
         return "Add a few words about what you're thankful for."
+    if len(message) > MAX_THANKS:
+        return (
+            f"Thank-yous can be up to {MAX_THANKS:,} characters and yours has {len(message):,}, so I haven't sent "
+            "it yet. Shorten it a little and send it again."
+        )
     return None
 
 
 def send_thanks(
     session: Session, team_id: str, from_user: str, to_user: str, message: str, now: datetime
 ) -> ThanksView:
-    thanks = Thanks(
-        team_id=team_id, from_user=from_user, to_user=to_user, message=message.strip()[:1000], created_at=now
-    )
+    thanks = Thanks(team_id=team_id, from_user=from_user, to_user=to_user, message=message.strip(), created_at=now)
     session.add(thanks)
     session.flush()
     return ThanksView(thanks.id, team_id, from_user, to_user, thanks.message)

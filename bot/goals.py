@@ -16,6 +16,7 @@ from bot.text import squash
 from storage.models import Goal, GoalEvent, GoalStatus, Milestone, Pair, PairStatus
 
 MAX_MILESTONES = 10
+MAX_MILESTONE_LENGTH = 150
 DEFAULT_HORIZON = timedelta(days=365)
 _DATED = re.compile(r"^(\d{4}-\d{2}-\d{2})\s*[:\-–]?\s*(.+)$")
 
@@ -66,9 +67,12 @@ def parse_milestones(raw: str) -> tuple[list[tuple[str, date | None]], str]:
                 when: date | None = date.fromisoformat(dated.group(1))
             except ValueError:
                 return [], f"“{dated.group(1)}” isn't a date; write it as YYYY-MM-DD."
-            result.append((dated.group(2)[:150], when))
+            title: str = dated.group(2)
         else:
-            result.append((line[:150], None))
+            title, when = line, None
+        if len(title) > MAX_MILESTONE_LENGTH:
+            return [], f"“{title[:30]}…” is long for a milestone: keep each under {MAX_MILESTONE_LENGTH} characters."
+        result.append((title, when))
     return result, ""
 
 

@@ -30,6 +30,8 @@ from storage.models import Cadence, MatchRequest, PairSource, PairStatus, Person
 
 MIN_REQUEST_WORDS = 3
 MAX_REQUEST_LENGTH = 1000
+# A `/mentor find` topic; the stored request keeps it, and the results show it.
+MAX_TOPIC = 80
 # The reminder goes out when two thirds of the answer time have passed; the request expires at the end.
 REMINDER_FRACTION = 2 / 3
 
@@ -190,7 +192,7 @@ def create_request(
         mentor_id=mentor.id,
         message=message.strip(),
         cadence=cadence,
-        topic=topic[:80],
+        topic=topic[:MAX_TOPIC],
         score=match.score,
         reasons=list(match.reasons),
         status=RequestStatus.OPEN,

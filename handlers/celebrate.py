@@ -112,6 +112,7 @@ def register(app: Routes, services: Services, command: MentorCommand) -> None:
             log.warning("refused: %s agreed to a settled or foreign shout-out", user_id)
 
     def thank(client: WebClient, team_id: str, user_id: str, to_user: str | None, message: str) -> str | None:
+        """Send a thank-you, or say why not (nothing is stored or sent then)."""
         problem = validate_thanks(user_id, to_user, message)
         if problem or to_user is None:
             return problem
@@ -126,7 +127,7 @@ def register(app: Routes, services: Services, command: MentorCommand) -> None:
         target, _, message = call.args.partition(" ")
         problem = thank(call.client, call.team_id, call.user_id, parse_mention(target), message.strip())
         if problem:
-            call.respond(**thanks_problem(problem).as_kwargs())
+            call.respond(**thanks_problem(problem, message.strip()).as_kwargs())
 
     def on_thanks_open(ack: Ack, body: dict[str, Any], client: WebClient, context: BoltContext) -> None:
         ack()

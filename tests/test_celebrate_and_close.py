@@ -121,6 +121,22 @@ def test_thanks_reaches_the_person_and_is_shared_only_by_choice(app: Running) ->
     dm_with(app, "UBEN", "someone else's mentoring")
 
 
+def test_a_thank_you_is_quoted_once_and_a_too_long_one_comes_back_whole(app: Running) -> None:
+    app.user.command("UANA", "thanks <@UBEN|ben> for the feedback\nand for the coffee")
+    received = dm_with(app, "UBEN", "wants to say thank you")
+    section = received.args["blocks"][0]["text"]["text"]
+    assert section.endswith("thank you:\n>for the feedback\n>and for the coffee"), section
+
+    long = "You changed how I prepare talks & meetings. " * 80
+    mark = app.slack.mark()
+    app.user.command("UANA", f"thanks <@UBEN|ben> {long}")
+    answer = app.slack.wait_for("response_url", since=mark)[-1]
+    assert f"up to 1,000 characters and yours has {len(long.strip()):,}" in answer.text()
+    returned = "".join(b["text"]["text"].removeprefix(">") for b in answer.args["blocks"][2:])
+    assert returned == long.strip().replace("&", "&amp;"), "the whole text comes back to be shortened"
+    assert len(app.slack.messages_to("DUBEN")) == 1, "nothing was sent"
+
+
 def test_help_request_reaches_admins_only(app: Running) -> None:
     pair_id = paired(app)
     mark = app.slack.mark()

@@ -49,6 +49,8 @@ def test_topic_narrows_the_list(app: Running) -> None:
     text = find(app, "UANA", "SQL").text()
     assert "<@UDAN>" in text and "<@UBEN>" not in text
     assert "No mentor with a free slot fits you for *cooking*" in find(app, "UANA", "cooking").text()
+    too_long = find(app, "UANA", "public speaking " * 8).text()
+    assert "up to 80 characters and yours has 127" in too_long, too_long
 
 
 def test_request_accept_opens_a_group_dm_with_the_intro(app: Running) -> None:

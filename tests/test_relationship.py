@@ -154,6 +154,8 @@ def test_goal_with_milestones_progress_comments_and_completion(app: Running) -> 
     assert "before your mentoring ends" in late["due_on"]
     wrong = app.user.submit("UANA", view, {**GOAL, "milestones": "2027-04-01: after the goal"}).json()["errors"]
     assert "between tomorrow and the goal's due date" in wrong["milestones"]
+    long = app.user.submit("UANA", view, {**GOAL, "milestones": "draft " * 40}).json()["errors"]
+    assert "keep each under 150 characters" in long["milestones"], "a long milestone is refused, not cut"
 
     assert app.user.submit("UANA", view, GOAL).body == ""
     app.slack.wait_until(

@@ -43,6 +43,11 @@ def slack_date(moment: datetime, with_time: bool = False) -> str:
     return f"<!date^{int(moment.timestamp())}^{{date_short_pretty}}|{moment:%Y-%m-%d}>"
 
 
+def quoted(text: str) -> str:
+    """Text shown as a mrkdwn block quote: every line opens with one `>` (the text is escaped already)."""
+    return "\n".join(f">{line}" for line in text.splitlines() or [""])
+
+
 def plain(text: str, limit: int) -> dict[str, Any]:
     return {"type": "plain_text", "text": cut(text, limit), "emoji": True}
 

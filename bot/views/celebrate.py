@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from bot.celebrate import HELP_REASONS, MAX_STORY, HelpView, ShoutoutView, ThanksView
+from bot.celebrate import HELP_REASONS, MAX_STORY, MAX_THANKS, HelpView, ShoutoutView, ThanksView
 from bot.text import escape
 from bot.views.blocks import (
     Block,
@@ -14,10 +14,14 @@ from bot.views.blocks import (
     context,
     input_block,
     modal,
+    quoted,
     section,
     static_select,
     text_input,
 )
+
+# A section holds 3,000 characters; escaping can make text up to five times longer (`&` → `&amp;`).
+RETURNED_PIECE = 500
 
 SHOUTOUT_YES = "shoutout.yes"
 SHOUTOUT_NO = "shoutout.no"
@@ -81,7 +85,7 @@ def consent_recorded(agreed: bool, posted: bool) -> Message:
 
 
 def thanks_dm(thanks: ThanksView) -> Message:
-    text = f"💛 <@{thanks.from_user}> wants to say thank you:\n>{escape(thanks.message)}".replace("\n", "\n>", 1)
+    text = f"💛 <@{thanks.from_user}> wants to say thank you:\n{quoted(escape(thanks.message))}"
     return Message(text=text, blocks=[section(text)])
 
 
@@ -98,15 +102,26 @@ def thanks_post(thanks: ThanksView) -> Message:
     return Message(text=text, blocks=[section(text)])
 
 
-def thanks_problem(problem: str) -> Message:
-    return Message(text=problem)
+def thanks_problem(problem: str, message: str = "") -> Message:
+    """Why a thank-you wasn't sent; a long one comes back whole, so nothing typed is lost."""
+    if len(message) <= MAX_THANKS:
+        return Message(text=problem)
+    blocks = [section(problem), section("What you wrote, to shorten and send again:")]
+    # Cut before escaping (an entity is never split) in pieces that stay under a section's limit once escaped.
+    pieces = [message[start : start + RETURNED_PIECE] for start in range(0, len(message), RETURNED_PIECE)]
+    blocks += [section(quoted(escape(piece))) for piece in pieces]
+    return Message(text=problem, blocks=blocks)
 
 
 def thanks_modal(pair_id: int, partner: str) -> Block:
     return modal(
         "Say thanks",
         THANKS_SUBMIT,
-        [input_block("message", "What are you thankful for?", text_input("value", multiline=True, max_length=1000))],
+        [
+            input_block(
+                "message", "What are you thankful for?", text_input("value", multiline=True, max_length=MAX_THANKS)
+            )
+        ],
         submit="Send",
         private_metadata=f"{pair_id}:{partner}",
     )

@@ -313,3 +313,11 @@ def blocked_reason(error: MentorbotError) -> str:
     if isinstance(error, Paused):
         return "You're paused at the moment. Run /mentor join to come back first."
     return "Join the program first with /mentor join."
+
+
+def topic_too_long_message(length: int, limit: int) -> Message:
+    text = (
+        f"A topic can be up to {limit} characters and yours has {length}. Try a few words, "
+        "e.g. `/mentor find public speaking`."
+    )
+    return Message(text=text, blocks=[section(text)])
