@@ -27,6 +27,8 @@ DEFAULT_WEIGHTS: Mapping[str, float] = {
 }
 FACTORS = tuple(DEFAULT_WEIGHTS)
 FULL_HOURS_OVERLAP = 3.0
+# Below this score a match is shown as a weak fit: worth a look only when nobody fits better.
+WEAK_FIT = 0.5
 # Synonyms and abbreviations people commonly type, folded to one spelling.
 SYNONYMS: Mapping[str, str] = {
     "ml": "machine learning",
@@ -97,6 +99,12 @@ class Match:
     reasons: tuple[str, ...]
     factors: Mapping[str, float] = field(default_factory=dict)
     repeat: bool = False
+    # What this mentor does not offer the mentee (no shared topic, no shared hours, …), said as plainly.
+    missing: tuple[str, ...] = ()
+
+    @property
+    def weak(self) -> bool:
+        return self.score < WEAK_FIT
 
 
 def allowed(mentee: Candidate, mentor: Candidate, history: History) -> bool:
@@ -147,6 +155,17 @@ def _seniority_fit(gap: int) -> float:
     return {0: 0.2, 1: 1.0, 2: 1.0, 3: 0.6}.get(gap, 0.3)
 
 
+def _seniority_reason(gap: int) -> str:
+    """Career levels between them, judged by the rule the score uses: 1–2 levels above is best."""
+    if gap in (1, 2):
+        return f"{_plural(gap, 'level')} senior: a step ahead, close enough to remember it"
+    if gap == 0:
+        return "at the same level: more of a peer mentor"
+    if gap < 0:
+        return f"{_plural(-gap, 'level')} junior to you"
+    return f"{_plural(gap, 'level')} senior: a big jump, so some advice may feel far from where you are"
+
+
 def _plural(n: int, word: str) -> str:
     return f"{n} {word}{'' if n == 1 else 's'}"
 
@@ -180,24 +199,28 @@ def score(
     value = sum(max(0.0, weights.get(f, 0.0)) * factors[f] for f in FACTORS) / total_weight
 
     reasons: list[str] = []
+    missing: list[str] = []
     if shared:
         reasons.append("both care about " + ", ".join(f"*{t}*" for t in shared))
+    elif wanted:
+        offered = ", ".join(f"*{t}*" for t in sorted(mentor.expertise)[:3]) or "nothing listed yet"
+        missing.append(f"no shared topic: they help with {offered}")
     if hours >= 0.5:
         reasons.append(
             f"{hours:.0f} h of shared working hours" if hours >= 1 else "under an hour of shared working time"
         )
     else:
-        reasons.append("no shared working hours: meetings need an early or late slot")
-    if gap > 0:
-        reasons.append(f"{_plural(gap, 'level')} senior")
-    elif gap == 0:
-        reasons.append("at the same level: more of a peer mentor")
+        missing.append("no shared working hours: meetings need an early or late slot")
+    reasons_or_missing = reasons if 1 <= gap <= 2 else missing
+    reasons_or_missing.append(_seniority_reason(gap))
     if common_languages:
         reasons.append("speak " + ", ".join(common_languages))
+    elif mentee.languages and mentor.languages:
+        missing.append("no shared language listed")
     if different_department:
         reasons.append("a view from another department")
     reasons.append(f"{_plural(mentor.free_slots, 'free slot')}")
-    return Match(mentor=mentor, score=round(value, 4), reasons=tuple(reasons), factors=factors)
+    return Match(mentor=mentor, score=round(value, 4), reasons=tuple(reasons), factors=factors, missing=tuple(missing))
 
 
 _SENIORITY_BY_GAP = np.array([0.2, 1.0, 1.0, 0.6])
@@ -355,7 +378,7 @@ class MentorPool:
         """The best mentors for `mentee`, best first, with reasons. Past partners only when nobody else fits."""
         _, rows, _, repeat = next(self.top([mentee], {mentee.person_id: history}, limit, weights, topic))
         matches = [score(mentee, self.mentors[i], weights, topic) for i in rows]
-        return [Match(m.mentor, m.score, m.reasons, m.factors, repeat) for m in matches]
+        return [Match(m.mentor, m.score, m.reasons, m.factors, repeat, m.missing) for m in matches]
 
 
 def rank(

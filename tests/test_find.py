@@ -40,7 +40,8 @@ def test_find_ranks_mentors_and_explains_why(app: Running) -> None:
     text = answer.text()
     assert text.index("<@UBEN>") < text.index("<@UDAN>")
     assert "both care about *public speaking*, *python*" in text
-    assert "3 levels senior" in text and "h of shared working hours" in text
+    assert "3 levels senior: a big jump" in text and "h of shared working hours" in text
+    assert "*Missing*" in text, "a jump of 3 levels is said as what is missing, not as a plus"
     assert len([b for b in buttons(answer.args["blocks"]) if b["action_id"] == "find.request"]) == 2
 
 

@@ -53,8 +53,23 @@ def test_score_explains_itself() -> None:
     match = score(ANA, BEN)
     assert match.reasons[0] == "both care about *machine learning*, *public speaking*"
     assert "7 h of shared working hours" in match.reasons
-    assert "2 levels senior" in match.reasons
+    assert any(reason.startswith("2 levels senior: a step ahead") for reason in match.reasons)
+    assert match.missing == () and not match.weak
     assert match.score > score(ANA, CAT).score
+
+
+def test_what_is_missing_is_said_plainly_and_weak_fits_are_marked() -> None:
+    weak = score(ANA, CAT)
+    assert weak.missing[0] == "no shared topic: they help with *python*"
+    assert "no shared working hours: meetings need an early or late slot" in weak.missing
+    assert weak.weak and not any("shared" in reason for reason in weak.reasons)
+
+
+def test_seniority_counts_as_a_plus_only_one_or_two_levels_above() -> None:
+    for gap, plus in ((0, False), (1, True), (2, True), (3, False), (4, False)):
+        match = score(ANA, replace(BEN, seniority=ANA.seniority + gap))
+        seniority = [r for r in (*match.reasons, *match.missing) if "level" in r]
+        assert len(seniority) == 1 and (seniority[0] in match.reasons) is plus, (gap, seniority)
 
 
 def test_never_yourself_paused_full_or_do_not_match() -> None:

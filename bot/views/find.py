@@ -55,11 +55,15 @@ def _percent(value: float) -> str:
 
 def _match_section(match: Match, topic: str) -> Block:
     reasons = reason_lines(match.reasons)
+    missing = "\n".join(f"– {escape(line)}" for line in match.missing)
     repeat = "\n_You've worked together before; nobody else fits right now._" if match.repeat else ""
+    weak = " · _a weak fit_" if match.weak else ""
     value = json.dumps({"mentor": match.mentor.person_id, "topic": topic})
     return section(
-        f"*<@{match.mentor.user_id}>* · {_percent(match.score)}\n{reasons}{repeat}",
-        accessory=button("Request", FIND_REQUEST, value=value, style="primary"),
+        f"*<@{match.mentor.user_id}>* · {_percent(match.score)}{weak}\n{reasons}"
+        + (f"\n*Missing*\n{missing}" if missing else "")
+        + repeat,
+        accessory=button("Request", FIND_REQUEST, value=value, style="primary" if not match.weak else None),
     )
 
 
