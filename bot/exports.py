@@ -39,7 +39,6 @@ CSV_COLUMNS = (
     "score",
     "started",
     "ended",
-    "end_reason",
     "checkins_met",
     "checkins_total",
     "goals_completed",
@@ -49,7 +48,8 @@ CSV_COLUMNS = (
 
 
 def program_csv(session: Session, team_id: str) -> bytes:
-    """One row per pair: who, when, how it went in counts. No free text, no do-not-match lists."""
+    """One row per pair: who, when, how it went in counts. No free text, no do-not-match lists, and no end reason:
+    the end modal promises that admins see reasons only as counts (in the report), never against a pair."""
     people = dict(session.execute(select(Person.id, Person.slack_user_id).where(Person.team_id == team_id)).all())
     met = dict(
         session.execute(
@@ -87,7 +87,6 @@ def program_csv(session: Session, team_id: str) -> bytes:
                 f"{pair.score:.3f}",
                 pair.started_at.date().isoformat() if pair.started_at else "",
                 pair.ended_at.date().isoformat() if pair.ended_at else "",
-                pair.end_reason,
                 met.get(pair.id, 0),
                 checkins.get(pair.id, 0),
                 done.get(pair.id, 0),

@@ -35,13 +35,7 @@ def assess(session: Session, pair_id: int, now: datetime) -> AtRisk | None:
     """Newly at-risk pairs, with reasons that quote nobody's confidential text."""
     pair = session.get_one(Pair, pair_id)
     quiet_for = cadence_interval(pair.cadence) * QUIET_CADENCES
-    reasons = []
-    if pair.missed_checkins >= MISSED_FOR_RISK:
-        reasons.append(f"{pair.missed_checkins} check-ins in a row without an answer")
-    if pair.low_rating:
-        reasons.append("a low score in an evaluation")
-    if pair.last_activity_at is not None and pair.last_activity_at + quiet_for <= now:
-        reasons.append(f"no activity for {quiet_for.days // 7} weeks")
+    reasons = _risks(pair, now)
     next_quiet = (pair.last_activity_at or now) + quiet_for
     pair.health_check_at = next_quiet if next_quiet > now else None
     if not reasons:
@@ -51,6 +45,29 @@ def assess(session: Session, pair_id: int, now: datetime) -> AtRisk | None:
         return None
     pair.at_risk_since = now
     return AtRisk(pair.team_id, view_of(session, pair), reasons)
+
+
+def _risks(pair: Pair, now: datetime) -> list[str]:
+    """Why a pair may need a hand, in words that quote nobody's confidential text."""
+    quiet_for = cadence_interval(pair.cadence) * QUIET_CADENCES
+    reasons = []
+    if pair.missed_checkins >= MISSED_FOR_RISK:
+        reasons.append(f"{pair.missed_checkins} check-ins in a row without an answer")
+    if pair.low_rating:
+        reasons.append("a low score in an evaluation")
+    if pair.last_activity_at is not None and pair.last_activity_at + quiet_for <= now:
+        reasons.append(f"no activity for {quiet_for.days // 7} weeks")
+    return reasons
+
+
+def at_risk_now(session: Session, team_id: str, now: datetime) -> list[AtRisk]:
+    """The program's active pairs flagged at risk, longest-flagged first, each with why."""
+    pairs = session.scalars(
+        select(Pair)
+        .where(Pair.team_id == team_id, Pair.status == PairStatus.ACTIVE, Pair.at_risk_since.is_not(None))
+        .order_by(Pair.at_risk_since, Pair.id)
+    )
+    return [AtRisk(team_id, view_of(session, pair), _risks(pair, now) or ["flagged earlier"]) for pair in pairs]
 
 
 def due_dormancy_warnings(session: Session, now: datetime, limit: int) -> list[PairView]:

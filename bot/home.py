@@ -17,5 +17,5 @@ def refresh_home(services: Services, client: WebClient, team_id: str, user_id: s
     with services.db.reading() as session:
         board = dashboard(session, team_id, user_id)
         admin = user_id in program_admins(session, team_id, services.settings.admins)
-        report = program_report(session, team_id) if admin else None
+        report = program_report(session, team_id, services.clock.now()) if admin else None
     publish_home(client, user_id, home_view(board, report))

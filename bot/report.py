@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import statistics
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from bot.closing import END_REASONS
 from bot.evaluations import RATINGS
 from storage.models import (
     CheckIn,
@@ -54,8 +56,18 @@ def overall(values: Sequence[float], threshold: int) -> float | None:
     return round(statistics.fmean(values), 2) if len(values) >= threshold else None
 
 
+def suppress_counts(counts: Mapping[str, int], threshold: int) -> dict[str, int]:
+    """The counts that may be shown: each from at least `threshold` people, and the hidden ones together too
+    (else the smallest shown one is hidden as well), so no hidden count can be worked out from a total."""
+    shown = {name: n for name, n in counts.items() if n >= threshold}
+    while shown and 0 < sum(counts.values()) - sum(shown.values()) < threshold:
+        del shown[min(shown, key=lambda name: (shown[name], name))]
+    return shown
+
+
 @dataclass(frozen=True)
 class QuestionRow:
+    key: str
     question: str
     overall: float | None
     respondents: int
@@ -78,11 +90,29 @@ class Report:
     evaluations: list[QuestionRow]
     nps: float | None
     fit: dict[str, int] | None
+    # Pairs with a check-in answered "we met" in the last 30 days.
+    met_recently: int = 0
+    evaluations_answered: int = 0
+    # Why people ended their pairs, as counts that may be shown (see `suppress_counts`); empty while too few.
+    end_reasons: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def averages_shown(self) -> bool:
+        return any(row.overall is not None for row in self.evaluations) or self.nps is not None
 
 
-def program_report(session: Session, team_id: str, configured_threshold: int | None = None) -> Report:
+RECENT = timedelta(days=30)
+DEFAULT_THRESHOLD = 5
+
+
+def anonymity_threshold(session: Session, team_id: str) -> int:
+    """The fewest people a figure in the program's reports may come from (never below MIN_THRESHOLD)."""
     program = session.scalars(select(Program).where(Program.team_id == team_id)).one_or_none()
-    threshold = max(MIN_THRESHOLD, configured_threshold or (program.anonymity_threshold if program else 5))
+    return max(MIN_THRESHOLD, program.anonymity_threshold if program else DEFAULT_THRESHOLD)
+
+
+def program_report(session: Session, team_id: str, now: datetime, configured_threshold: int | None = None) -> Report:
+    threshold = max(MIN_THRESHOLD, configured_threshold or anonymity_threshold(session, team_id))
     pairs = dict(
         session.execute(select(Pair.status, func.count()).where(Pair.team_id == team_id).group_by(Pair.status)).all()
     )
@@ -136,7 +166,7 @@ def program_report(session: Session, team_id: str, configured_threshold: int | N
                 by_milestone[milestone].append(float(ratings[key]))
         everyone = [v for values in by_milestone.values() for v in values]
         rows.append(
-            QuestionRow(question, overall(everyone, threshold), len(everyone), suppress(by_milestone, threshold))
+            QuestionRow(key, question, overall(everyone, threshold), len(everyone), suppress(by_milestone, threshold))
         )
     scores = [int(nps) for _, _, nps in answered if nps is not None]
     nps = None
@@ -150,6 +180,18 @@ def program_report(session: Session, team_id: str, configured_threshold: int | N
         ).all()
     )
     fit = {str(a): int(fit_rows.get(a, 0)) for a in FitAnswer} if sum(fit_rows.values()) >= threshold else None
+    met_recently = session.scalar(
+        select(func.count(func.distinct(CheckIn.pair_id))).where(
+            CheckIn.team_id == team_id, CheckIn.status == CheckInStatus.MET, CheckIn.answered_at > now - RECENT
+        )
+    )
+    chosen = dict(
+        session.execute(
+            select(Pair.end_reason, func.count())
+            .where(Pair.team_id == team_id, Pair.status == PairStatus.ENDED, Pair.end_reason.in_(END_REASONS))
+            .group_by(Pair.end_reason)
+        ).all()
+    )
     return Report(
         threshold=threshold,
         active_pairs=int(pairs.get(PairStatus.ACTIVE, 0)),
@@ -165,4 +207,7 @@ def program_report(session: Session, team_id: str, configured_threshold: int | N
         evaluations=rows,
         nps=nps,
         fit=fit,
+        met_recently=int(met_recently or 0),
+        evaluations_answered=len(answered),
+        end_reasons=suppress_counts({str(k): int(v) for k, v in chosen.items()}, threshold),
     )

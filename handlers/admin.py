@@ -10,15 +10,17 @@ from slack_sdk import WebClient
 
 from bot.errors import NotYours, RequestClosed
 from bot.exports import program_chart, program_csv
+from bot.health import at_risk_now
 from bot.outbox import deliver, enqueue
 from bot.programs import is_program_admin, set_anonymity_threshold, set_match_weights
 from bot.report import program_report
 from bot.requests import parse_weights, program_weights
 from bot.rounds import confirm_pair, decline_pair, discard_round, preview_round, publish_round
 from bot.services import Services
-from bot.slack import upload_to_dm, user_info
+from bot.slack import send_dm, upload_to_dm, user_info
 from bot.views.find import closed_request_message
-from bot.views.report import report_message
+from bot.views.health import admins_at_risk
+from bot.views.report import REPORT_AT_RISK, report_message
 from bot.views.rounds import (
     PAIR_CONFIRM,
     PAIR_DECLINE,
@@ -86,7 +88,7 @@ def register(app: Routes, services: Services, command: MentorCommand) -> None:
             return
         if words[:1] == ["report"]:
             with services.db.unit_of_work() as session:
-                report = program_report(session, call.team_id)
+                report = program_report(session, call.team_id, services.clock.now())
             call.respond(**report_message(report).as_kwargs())
             return
         if words[:1] != ["match"]:
@@ -173,6 +175,16 @@ def register(app: Routes, services: Services, command: MentorCommand) -> None:
         respond(replace_original=True, **declined_by_you_message().as_kwargs())
         deliver(services.db, lambda _team: client, now)
 
+    def on_at_risk(ack: Ack, body: dict[str, Any], respond: Respond, client: WebClient, context: BoltContext) -> None:
+        ack()
+        team_id, user_id = workspace_of(context), str(body["user"]["id"])
+        if not admin_allowed(client, team_id, user_id):
+            respond(replace_original=False, **not_admin_message("report").as_kwargs())
+            return
+        with services.db.reading() as session:
+            pairs = at_risk_now(session, team_id, services.clock.now())
+        send_dm(client, user_id, admins_at_risk(pairs))
+
     command.add(
         "admin",
         "admin match | report | chart | export | weights | threshold",
@@ -183,3 +195,4 @@ def register(app: Routes, services: Services, command: MentorCommand) -> None:
     app.action(ROUND_DISCARD)(on_discard)
     app.action(PAIR_CONFIRM)(on_confirm)
     app.action(PAIR_DECLINE)(on_decline)
+    app.action(REPORT_AT_RISK)(on_at_risk)

@@ -15,6 +15,7 @@ from bot.evaluations import validate as validate_evaluation
 from bot.fit import answer, end_without_blame
 from bot.home import refresh_home
 from bot.pairs import pair_for_member, view_of
+from bot.report import anonymity_threshold
 from bot.services import Services
 from bot.slack import send_dm
 from bot.views.blocks import Message
@@ -98,10 +99,11 @@ def register(app: Routes, services: Services, command: MentorCommand) -> None:
         try:
             with services.db.unit_of_work() as session:
                 pair = view_of(session, pair_for_member(session, team_id, user_id, pair_id))
+                threshold = anonymity_threshold(session, team_id)
         except NotYours:
             refuse(client, user_id, f"opened the end of pair {pair_id}")
             return
-        client.views_open(trigger_id=str(body["trigger_id"]), view=end_modal(pair, user_id))
+        client.views_open(trigger_id=str(body["trigger_id"]), view=end_modal(pair, user_id, threshold))
 
     def on_end_submit(
         ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient, context: BoltContext

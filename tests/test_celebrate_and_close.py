@@ -9,9 +9,10 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from bot.clock import FixedClock
+from bot.report import suppress_counts
 from bot.settings import Settings
 from bot.views.closing import PAIR_END_OPEN
 from sandbox.fake_slack import Call, FakeSlack
@@ -172,6 +173,8 @@ def test_ending_keeps_the_reason_private_frees_capacity_and_asks_for_a_final_eva
         pair = session.scalars(select(Pair)).one()
         ben = session.scalars(select(Person).where(Person.slack_user_id == "UBEN")).one()
     assert pair.status is PairStatus.ENDED and pair.end_reason == "schedules" and ben.active_mentees == 0
+    who_sees = [b["elements"][0]["text"] for b in modal["blocks"] if b["type"] == "context"]
+    assert who_sees and "Program admins see only how many pairs ended for each reason" in who_sees[0]
     assert tick_at(app, START + timedelta(minutes=5)).evaluations == 2
     with app.services.db.unit_of_work() as session:
         assert set(session.scalars(select(Evaluation.milestone))) == {"final"}
@@ -213,7 +216,7 @@ def test_report_hides_small_groups_and_refuses_non_admins(app: Running) -> None:
     mark = app.slack.mark()
     app.user.command("UADMIN", "admin report")
     report = app.slack.wait_for("response_url", since=mark)[-1].text()
-    assert "Active pairs*\n1" in report and "hidden (too few answers)" in report
+    assert "*1* active pair" in report and "2 evaluations so far; averages appear from 5." in report
     assert "private words" not in report
     mark = app.slack.mark()
     app.user.command("UANA", "admin report")
@@ -260,6 +263,7 @@ def test_admin_chart_and_csv_arrive_in_the_admins_dm_without_free_text(app: Runn
     assert shared["mentoring-program.png"].startswith(b"\x89PNG")
     table = shared["mentoring-pairs.csv"].decode()
     assert table.splitlines()[0].startswith("pair_id,mentor,mentee,status")
+    assert "reason" not in table.splitlines()[0], "no pair's end reason is listed against its people"
     assert "UBEN,UANA,active" in table and "secret praise" not in table
     mark = app.slack.mark()
     app.user.command("UANA", "admin export")
@@ -296,7 +300,7 @@ def test_privacy_page_export_and_delete(app: Running) -> None:
     assert messages == [""]
     mark = app.slack.mark()
     app.user.command("UADMIN", "admin report")
-    assert "Ended*\n1" in app.slack.wait_for("response_url", since=mark)[-1].text()
+    assert "*Ended* 1" in app.slack.wait_for("response_url", since=mark)[-1].text()
 
 
 def test_admins_see_the_report_on_app_home_and_set_the_threshold(app: Running) -> None:
@@ -309,3 +313,51 @@ def test_admins_see_the_report_on_app_home_and_set_the_threshold(app: Running) -
     mark = app.slack.mark()
     app.user.event({"type": "app_home_opened", "user": "UANA", "tab": "home", "channel": "DUANA"})
     assert "Program health" not in app.slack.wait_for("views.publish", since=mark)[-1].text()
+
+
+def test_the_report_leads_with_headline_figures_and_says_when_averages_appear(app: Running) -> None:
+    pair_id = paired(app)
+    mark = app.slack.mark()
+    app.user.command("UADMIN", "admin report")
+    report = app.slack.wait_for("response_url", since=mark)[-1]
+    text = report.text()
+    assert "*1* active pair · *0* at risk" in text and "met in the last 30 days" in text
+    assert "No evaluations yet; averages appear from 5." in text
+    assert "hidden" not in text.split("Figures from fewer")[0], "nothing reads as a row of hidden values"
+    assert "report.at_risk" not in str(report.args["blocks"])
+
+    with app.services.db.unit_of_work() as session:
+        session.execute(update(Pair).where(Pair.id == pair_id).values(at_risk_since=START, missed_checkins=2))
+        for n in range(5):
+            session.add(
+                Evaluation(
+                    team_id="T0001",
+                    pair_id=pair_id,
+                    user_id=f"UPERSON{n}",
+                    milestone="day30",
+                    requested_at=START,
+                    answered_at=START,
+                    ratings={"overall": 4, "career": 5},
+                    nps=9,
+                    worked="",
+                    change="",
+                    shared=False,
+                )
+            )
+    mark = app.slack.mark()
+    app.user.command("UADMIN", "admin report")
+    report = app.slack.wait_for("response_url", since=mark)[-1]
+    text = report.text()
+    assert "• Worth the time: *4* (day 30 4)" in text and "• Career: *5*" in text
+    assert "Would recommend it (NPS): *100*" in text and "Personal support" not in text
+    mark = app.slack.mark()
+    app.user.click("UADMIN", "report.at_risk", value="", channel="DUADMIN")
+    listed = app.slack.wait_for_message("DUADMIN")[-1]
+    assert "1 mentoring pair may need a hand" in listed.text() and "2 check-ins in a row" in listed.text()
+
+
+def test_end_reasons_are_counted_only_above_the_threshold_with_their_complement() -> None:
+    assert suppress_counts({"schedules": 4, "fit": 1}, 3) == {}
+    assert suppress_counts({"schedules": 4, "fit": 3}, 3) == {"schedules": 4, "fit": 3}
+    assert suppress_counts({"schedules": 4, "fit": 3, "other": 1}, 3) == {"schedules": 4}
+    assert suppress_counts({"schedules": 2}, 3) == {}

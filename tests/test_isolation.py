@@ -50,7 +50,7 @@ def test_profiles_matches_reports_and_payloads_stay_in_their_workspace(app: Runn
     mark = app.slack.mark()
     app.user.command("UADMIN", "admin report")
     first = app.slack.wait_for("response_url", since=mark)[-1].text()
-    assert "Requests*\n1 (0 accepted" in first
+    assert "*Requests* 1: 0 accepted" in first
 
     with app.services.db.unit_of_work() as session:
         teams = {p.slack_user_id: p.team_id for p in session.scalars(select(Person))}

@@ -6,7 +6,7 @@ from typing import Any
 
 from bot.closing import END_REASONS
 from bot.pairs import PairView
-from bot.views.blocks import Block, Message, actions, button, input_block, modal, section, static_select
+from bot.views.blocks import Block, Message, actions, button, context, input_block, modal, section, static_select
 from bot.views.join import JOIN_OPEN
 
 PAIR_END_OPEN = "pair.end_open"
@@ -14,7 +14,7 @@ PAIR_END_SUBMIT = "pair.end_submit"
 STAY_IN_TOUCH = "pair.stay_in_touch"
 
 
-def end_modal(pair: PairView, user_id: str) -> Block:
+def end_modal(pair: PairView, user_id: str, threshold: int) -> Block:
     partner = pair.mentor_user_id if user_id == pair.mentee_user_id else pair.mentee_user_id
     return modal(
         "End the pair",
@@ -23,6 +23,10 @@ def end_modal(pair: PairView, user_id: str) -> Block:
             section(
                 f"Ending is no-fault. <@{partner}> is told only that the pair has ended, never your reason. "
                 "You'll both get a short final evaluation."
+            ),
+            context(
+                f"*Who sees your reason:* nobody by name. Program admins see only how many pairs ended for each "
+                f"reason, once at least {threshold} pairs have ended for it."
             ),
             input_block("reason", "Why are you ending it?", static_select("value", list(END_REASONS.items()))),
         ],

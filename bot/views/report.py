@@ -1,62 +1,116 @@
-"""The admin report: aggregates only, with hidden figures marked so, and never any free text."""
+"""The admin report, built to be read at a glance on a phone: headline figures first, then what there is to show.
+
+Aggregates only: hidden figures are left out and one line says when they appear; free text never appears.
+"""
 
 from __future__ import annotations
 
-from bot.report import MILESTONES, Report
-from bot.views.blocks import Block, Message, context, fields, header, section
+from bot.closing import END_REASONS
+from bot.report import MILESTONES, QuestionRow, Report
+from bot.views.blocks import Block, Message, actions, button, context, header, section
 
-HIDDEN = "hidden (too few answers)"
+REPORT_AT_RISK = "report.at_risk"
+
+# The evaluation questions, as short as a phone line allows (the form asks them in full).
+SHORT_QUESTIONS = {
+    "career": "Career",
+    "support": "Personal support",
+    "role_model": "Role model",
+    "progress": "Progress on goals",
+    "overall": "Worth the time",
+}
+MILESTONE_NAMES = {"day30": "day 30", "day60": "day 60", "day90": "day 90", "final": "end"}
 
 
-def _value(value: float | None) -> str:
-    return HIDDEN if value is None else f"{value:g}"
+def _count(n: int, one: str, many: str | None = None) -> str:
+    return f"*{n}* {one if n == 1 else (many or one + 's')}"
 
 
-def _by_milestone(values: dict[str, float | None], milestone: str) -> str:
-    return _value(values[milestone]) if milestone in values else "—"
+def _headline(report: Report) -> Block:
+    return section(
+        f"{_count(report.active_pairs, 'active pair')} · {_count(report.at_risk_pairs, 'at risk', 'at risk')}\n"
+        f"{_count(report.met_recently, 'pair', 'pairs')} met in the last 30 days · "
+        f"*{report.goals_completed}* of {report.goals_total} goals done"
+    )
+
+
+def _activity(report: Report) -> str:
+    lines = []
+    requests = report.requests
+    total = sum(requests.values())
+    if total:
+        wait = (
+            f", first answers in {report.median_response_hours:g} h (median)"
+            if report.median_response_hours is not None
+            else ""
+        )
+        lines.append(
+            f"*Requests* {total}: {requests.get('accepted', 0)} accepted, {requests.get('declined', 0)} declined, "
+            f"{requests.get('expired', 0)} expired{wait}"
+        )
+    if report.checkin_rate is not None:
+        lines.append(f"*Check-ins* {round(report.checkin_rate * 100)}% met, of {report.checkins_closed}")
+    lines.append(f"*Waiting to confirm* {report.proposed_pairs} · *Ended* {report.ended_pairs}")
+    return "\n".join(lines)
+
+
+def _average_line(row: QuestionRow) -> str:
+    by_day = [
+        f"{MILESTONE_NAMES[m]} {row.by_milestone[m]:g}" for m in MILESTONES if row.by_milestone.get(m) is not None
+    ]
+    days = f" ({', '.join(by_day)})" if by_day else ""
+    return f"• {SHORT_QUESTIONS.get(row.key, row.question)}: *{row.overall:g}*{days}"
+
+
+def _evaluations(report: Report) -> list[Block]:
+    n, threshold = report.evaluations_answered, report.threshold
+    if not report.averages_shown:
+        so_far = "No evaluations yet" if n == 0 else f"{n} evaluation{'s' if n != 1 else ''} so far"
+        return [context(f"{so_far}; averages appear from {threshold}.")]
+    lines = [_average_line(row) for row in report.evaluations if row.overall is not None]
+    if report.nps is not None:
+        lines.append(f"• Would recommend it (NPS): *{report.nps:g}*")
+    blocks = [section("*Evaluations* (average of 1–5)\n" + "\n".join(lines))]
+    some_hidden = any(value is None for row in report.evaluations for value in row.by_milestone.values()) or any(
+        row.overall is None and row.respondents for row in report.evaluations
+    )
+    if some_hidden:
+        blocks.append(context(f"Days with fewer than {threshold} answers are left out until they have {threshold}."))
+    return blocks
+
+
+def _feedback(report: Report) -> str:
+    lines = []
+    if report.fit is not None:
+        fit = report.fit
+        lines.append(f"*Fit checks* {fit['good']} good, {fit['deciding']} still deciding, {fit['not_good']} not a fit")
+    if report.end_reasons:
+        reasons = ", ".join(f"{n} {END_REASONS[reason].lower()}" for reason, n in report.end_reasons.items())
+        lines.append(f"*Why pairs ended* {reasons}")
+    return "\n".join(lines)
 
 
 def report_blocks(report: Report) -> list[Block]:
-    requests = report.requests
-    total_requests = sum(requests.values())
-    rate = "—" if report.checkin_rate is None else f"{round(report.checkin_rate * 100)}% met"
-    wait = "—" if report.median_response_hours is None else f"{report.median_response_hours:g} h median"
-    blocks: list[Block] = [
-        header("Program health"),
-        fields(
-            f"*Active pairs*\n{report.active_pairs}",
-            f"*At risk*\n{report.at_risk_pairs}",
-            f"*Awaiting confirmation*\n{report.proposed_pairs}",
-            f"*Ended*\n{report.ended_pairs}",
-            f"*Requests*\n{total_requests} ({requests.get('accepted', 0)} accepted, "
-            f"{requests.get('declined', 0)} declined, {requests.get('expired', 0)} expired)",
-            f"*Time to first response*\n{wait}",
-            f"*Check-ins*\n{rate} of {report.checkins_closed}",
-            f"*Goals completed*\n{report.goals_completed} of {report.goals_total}",
-        ),
-    ]
-    lines = []
-    for row in report.evaluations:
-        by_time = ", ".join(
-            f"{m.removeprefix('day') if m != 'final' else 'end'}: {_by_milestone(row.by_milestone, m)}"
-            for m in MILESTONES
-        )
-        average = "—" if row.respondents == 0 else _value(row.overall)
-        lines.append(f"• {row.question}: *{average}*/5 ({by_time})")
-    blocks.append(section("*Evaluations* (average of 1–5; by day 30 / 60 / 90 / end)\n" + "\n".join(lines)))
-    fit = HIDDEN
-    if report.fit is not None:
-        counts = report.fit
-        fit = f"{counts['good']} good fit, {counts['deciding']} still deciding, {counts['not_good']} not a fit"
-    blocks.append(fields(f"*Program NPS*\n{_value(report.nps)}", f"*Fit checks*\n{fit}"))
+    blocks: list[Block] = [header("Program health"), _headline(report)]
+    if report.at_risk_pairs:
+        label = "See the pair at risk" if report.at_risk_pairs == 1 else f"See the {report.at_risk_pairs} pairs at risk"
+        blocks.append(actions(button(label, REPORT_AT_RISK, style="primary")))
+    blocks.append(section(_activity(report)))
+    blocks += _evaluations(report)
+    feedback = _feedback(report)
+    if feedback:
+        blocks.append(section(feedback))
     blocks.append(
         context(
-            f"Figures from fewer than {report.threshold} people are hidden, together with enough others that they "
-            "can't be worked out. Free-text answers never appear in reports."
+            f"Figures from fewer than {report.threshold} people are hidden, with enough others that they can't be "
+            "worked out. Free-text answers never appear here."
         )
     )
     return blocks
 
 
 def report_message(report: Report) -> Message:
-    return Message(text="Program health report", blocks=report_blocks(report))
+    return Message(
+        text=f"Program health: {report.active_pairs} active pairs, {report.at_risk_pairs} at risk",
+        blocks=report_blocks(report),
+    )
