@@ -5,7 +5,8 @@ from __future__ import annotations
 import csv
 import io
 import json
-from datetime import datetime, timedelta
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
 from typing import Any
 
 import matplotlib
@@ -97,33 +98,69 @@ def program_csv(session: Session, team_id: str) -> bytes:
     return out.getvalue().encode()
 
 
-def program_chart(session: Session, team_id: str, now: datetime, weeks: int = 26) -> bytes:
-    """A PNG of active pairs and check-ins met per week over the last `weeks` weeks."""
+MAX_CHART_WEEKS = 26
+MIN_CHART_WEEKS = 4
+
+
+@dataclass(frozen=True)
+class ChartSeries:
+    """Week by week since the program's first pair (at most six months back): active pairs and check-ins met."""
+
+    week_ends: tuple[date, ...]
+    active: tuple[int, ...]
+    met: tuple[int, ...]
+
+
+def chart_series(session: Session, team_id: str, now: datetime) -> ChartSeries | None:
+    """The span that has data, or None before the program's first pair starts."""
     pairs = list(
         session.execute(
             select(Pair.started_at, Pair.ended_at).where(Pair.team_id == team_id, Pair.started_at.is_not(None))
         )
     )
+    if not pairs:
+        return None
     met_times = list(
         session.scalars(
             select(CheckIn.answered_at).where(CheckIn.team_id == team_id, CheckIn.status == CheckInStatus.MET)
         )
     )
-    week_ends = [now - timedelta(weeks=weeks - 1 - i) for i in range(weeks)]
-    active = [sum(1 for s, e in pairs if s is not None and s <= end and (e is None or e > end)) for end in week_ends]
-    met = [sum(1 for t in met_times if t is not None and end - timedelta(weeks=1) < t <= end) for end in week_ends]
-    figure, axis = pyplot.subplots(figsize=(8, 3.5), dpi=100)
+    first = min(start for start, _ in pairs if start is not None)
+    weeks = min(MAX_CHART_WEEKS, max(MIN_CHART_WEEKS, (now - first).days // 7 + 1))
+    ends = [now - timedelta(weeks=weeks - 1 - i) for i in range(weeks)]
+    active = tuple(sum(1 for s, e in pairs if s is not None and s <= end and (e is None or e > end)) for end in ends)
+    met = tuple(sum(1 for t in met_times if t is not None and end - timedelta(weeks=1) < t <= end) for end in ends)
+    return ChartSeries(tuple(end.date() for end in ends), active, met)
+
+
+def render_chart(series: ChartSeries) -> bytes:
+    """A PNG that reads at phone width: two panels (pairs, check-ins) with their own axes, large type, no legend."""
+    weeks = len(series.week_ends)
     x = list(range(weeks))
-    axis.plot(x, active, label="active pairs", color="#2c5f5d", linewidth=2)
-    axis.bar(x, met, width=0.6, label="check-ins met that week", color="#e0a458")
-    axis.set_title("Mentoring program, last six months")
-    axis.legend(loc="upper left")
-    axis.grid(alpha=0.3)
-    axis.set_xticks(x[::4], [end.strftime("%d %b") for end in week_ends[::4]])
-    buffer = io.BytesIO()
-    figure.savefig(buffer, format="png", bbox_inches="tight")
-    pyplot.close(figure)
+    with pyplot.rc_context({"font.size": 15, "axes.titlesize": 17, "axes.titleweight": "bold"}):
+        figure, (pairs_axis, met_axis) = pyplot.subplots(2, 1, figsize=(6, 5.4), dpi=100, sharex=True)
+        pairs_axis.plot(x, series.active, color="#2c5f5d", linewidth=3, marker="o" if weeks <= 8 else None)
+        pairs_axis.set_title("Active pairs", loc="left")
+        met_axis.bar(x, series.met, width=0.7, color="#e0a458")
+        met_axis.set_title("Check-ins met each week", loc="left")
+        for axis in (pairs_axis, met_axis):
+            axis.grid(axis="y", alpha=0.3)
+            axis.spines[["top", "right"]].set_visible(False)
+            axis.yaxis.get_major_locator().set_params(integer=True)
+            axis.set_ylim(bottom=0)
+        step = max(1, weeks // 4)
+        met_axis.set_xticks(x[::step], [end.strftime("%-d %b") for end in series.week_ends[::step]])
+        figure.tight_layout()
+        buffer = io.BytesIO()
+        figure.savefig(buffer, format="png")
+        pyplot.close(figure)
     return buffer.getvalue()
+
+
+def program_chart(session: Session, team_id: str, now: datetime) -> bytes | None:
+    """The program's chart as a PNG, or None before the first pair starts."""
+    series = chart_series(session, team_id, now)
+    return None if series is None else render_chart(series)
 
 
 def _stamp(moment: datetime | None) -> str | None:

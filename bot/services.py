@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING
 from slack_sdk.oauth.installation_store import InstallationStore
 
 from bot.candidates import MentorPools
+from bot.charts import ChartFiles
 from bot.clock import Clock
 from bot.settings import Settings
 from storage.db import Database
@@ -22,6 +23,7 @@ class Services:
     db: Database
     clock: Clock
     mentor_pools: MentorPools = field(default_factory=MentorPools)
+    charts: ChartFiles = field(default_factory=ChartFiles)
     # Each workspace's bot token, when the app is installed through OAuth (None with one SLACK_BOT_TOKEN).
     installations: InstallationStore | None = None
     # Worker processes for heavy work after an ack (None: such work runs on the calling thread).

@@ -105,3 +105,10 @@ def upload_to_dm(client: WebClient, user_id: str, filename: str, data: bytes, ti
     client.files_upload_v2(
         channel=open_dm(client, [user_id]), file=data, filename=filename, title=title, initial_comment=comment
     )
+
+
+def upload_private(client: WebClient, filename: str, data: bytes, title: str) -> str:
+    """Upload a file shared in no channel (only the app has it, e.g. for an image block); returns its ID."""
+    answer = client.files_upload_v2(file=data, filename=filename, title=title)
+    files = answer.get("files") or [answer.get("file") or {}]
+    return str(files[0].get("id") or "")

@@ -52,6 +52,10 @@ def register(app: Routes, services: Services, command: MentorCommand) -> None:
         with services.db.unit_of_work() as session:
             return is_program_admin(session, team_id, user_id, services.settings.admins, workspace_admin)
 
+    def share_privately(call: Invocation, name: str, data: bytes, title: str) -> None:
+        upload_to_dm(call.client, call.user_id, name, data, title, f"{title}: only you can see this file here.")
+        call.respond(text=f"{title} is in your DM with me.")
+
     def on_admin(call: Invocation) -> None:
         call.ack()
         if not admin_allowed(call.client, call.team_id, call.user_id):
@@ -75,16 +79,18 @@ def register(app: Routes, services: Services, command: MentorCommand) -> None:
                 value = set_anonymity_threshold(session, call.team_id, int(words[1]), services.clock.now())
             call.respond(text=f"Reports now hide any figure from fewer than {value} people.")
             return
-        if words[:1] in (["chart"], ["export"]):
-            with services.db.unit_of_work() as session:
-                if words[0] == "chart":
-                    data = program_chart(session, call.team_id, services.clock.now())
-                    name, title = "mentoring-program.png", "Mentoring program over time"
-                else:
-                    data = program_csv(session, call.team_id)
-                    name, title = "mentoring-pairs.csv", "Mentoring pairs (no free text)"
-            upload_to_dm(call.client, call.user_id, name, data, title, f"{title}: only you can see this file here.")
-            call.respond(text=f"{title} is in your DM with me.")
+        if words[:1] == ["chart"]:
+            with services.db.reading() as session:
+                chart = program_chart(session, call.team_id, services.clock.now())
+            if chart is None:
+                call.respond(text="Nothing to chart yet: the chart starts with the program's first pair.")
+                return
+            share_privately(call, "mentoring-program.png", chart, "Mentoring program over time")
+            return
+        if words[:1] == ["export"]:
+            with services.db.reading() as session:
+                table = program_csv(session, call.team_id)
+            share_privately(call, "mentoring-pairs.csv", table, "Mentoring pairs (no free text)")
             return
         if words[:1] == ["report"]:
             with services.db.unit_of_work() as session:

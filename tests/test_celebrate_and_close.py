@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import time
 from collections.abc import Iterator
 from dataclasses import replace
@@ -361,3 +362,21 @@ def test_end_reasons_are_counted_only_above_the_threshold_with_their_complement(
     assert suppress_counts({"schedules": 4, "fit": 3}, 3) == {"schedules": 4, "fit": 3}
     assert suppress_counts({"schedules": 4, "fit": 3, "other": 1}, 3) == {"schedules": 4}
     assert suppress_counts({"schedules": 2}, 3) == {}
+
+
+def test_admins_see_the_chart_on_app_home_once_there_is_data(app: Running) -> None:
+    mark = app.slack.mark()
+    app.user.command("UADMIN", "admin chart")
+    assert "Nothing to chart yet" in app.slack.wait_for("response_url", since=mark)[-1].text()
+    app.user.event({"type": "app_home_opened", "user": "UADMIN", "tab": "home", "channel": "DUADMIN"})
+    assert '"image"' not in json.dumps(app.slack.wait_for("views.publish")[-1].args["view"])
+
+    paired(app)
+    uploads = len(app.slack.calls_to("files.getUploadURLExternal"))
+    for _ in range(2):
+        mark = app.slack.mark()
+        app.user.event({"type": "app_home_opened", "user": "UADMIN", "tab": "home", "channel": "DUADMIN"})
+        home = app.slack.wait_for("views.publish", since=mark)[-1].args["view"]
+        [chart] = [b for b in home["blocks"] if b["type"] == "image"]
+        assert chart["slack_file"]["id"] in app.slack.upload_names and chart["alt_text"]
+    assert len(app.slack.calls_to("files.getUploadURLExternal")) == uploads + 1, "unchanged figures: one upload"

@@ -77,6 +77,14 @@ def context(text: str) -> Block:
     return {"type": "context", "elements": [mrkdwn(text)]}
 
 
+def image(file_id: str, alt_text: str, title: str = "") -> Block:
+    """An image the app uploaded to Slack (`slack_file`), so it needs no public URL."""
+    block: Block = {"type": "image", "slack_file": {"id": file_id}, "alt_text": cut(alt_text, 2000)}
+    if title:
+        block["title"] = plain(title, 2000)
+    return block
+
+
 def divider() -> Block:
     return {"type": "divider"}
 

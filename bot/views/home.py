@@ -6,7 +6,19 @@ from bot.dashboard import Dashboard, PairSummary
 from bot.report import Report
 from bot.text import escape
 from bot.views.agreement import AGREEMENT_OPEN, terms_text
-from bot.views.blocks import Block, Message, actions, button, context, divider, header, home, section, slack_date
+from bot.views.blocks import (
+    Block,
+    Message,
+    actions,
+    button,
+    context,
+    divider,
+    header,
+    home,
+    image,
+    section,
+    slack_date,
+)
 from bot.views.celebrate import HELP_OPEN
 from bot.views.closing import PAIR_END_OPEN
 from bot.views.find import REQUEST_ACCEPT, REQUEST_DECLINE, REQUEST_WITHDRAW
@@ -96,9 +108,15 @@ def dashboard_blocks(board: Dashboard) -> list[Block]:
     return blocks
 
 
-def home_view(board: Dashboard, report: Report | None = None) -> Block:
+CHART_ALT = "Two charts over the recent weeks: the number of active pairs, and check-ins met each week."
+
+
+def home_view(board: Dashboard, report: Report | None = None, chart_file: str | None = None) -> Block:
+    """The person's App Home; program admins also see the health report and, once there is data, the chart."""
     title = "Welcome to Mentorbot" if board.profile is None else "Your mentoring"
     admin = [divider(), *report_blocks(report)] if report is not None else []
+    if report is not None and chart_file:
+        admin.append(image(chart_file, CHART_ALT, "Program over time"))
     return home([header(title), *dashboard_blocks(board), *admin])
 
 
