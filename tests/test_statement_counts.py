@@ -1,0 +1,107 @@
+"""Hot paths cost a fixed number of SQL statements: a `/mentor find`, an accept, and a tick per due pair.
+
+A change that adds a query per row (per mentor, per pair) makes one of these fail.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import replace
+from datetime import timedelta
+from typing import Any
+
+import pytest
+from sqlalchemy import event, select
+
+from bot.clock import FixedClock
+from bot.settings import Settings
+from sandbox.fake_slack import FakeSlack
+from storage.models import MatchRequest
+from tests.conftest import START, Running, running_app
+from tests.steps import (
+    MENTEE_PROFILE,
+    MENTOR_PROFILE,
+    button_value,
+    find,
+    join,
+    mentor_request_dm,
+    paired,
+    request_mentor,
+    tick_at,
+    wait_until_stored,
+)
+
+MENTORS = ["UM01", "UM02", "UM03", "UM04", "UM05", "UM06", "UM07", "UM08"]
+
+
+@pytest.fixture
+def inline(settings: Settings, slack: FakeSlack, clock: FixedClock) -> Iterator[Running]:
+    """The app with its heavy work on the serving threads, so this process sees every statement."""
+    for user_id in MENTORS:
+        slack.add_user(user_id, user_id, "Europe/Berlin")
+    with running_app(replace(settings, workers=0), slack, clock) as running:
+        yield running
+
+
+@contextmanager
+def counted(app: Running) -> Iterator[list[str]]:
+    statements: list[str] = []
+
+    def count(*args: Any) -> None:
+        statements.append(str(args[2]))
+
+    event.listen(app.services.db.engine, "before_cursor_execute", count)
+    try:
+        yield statements
+    finally:
+        event.remove(app.services.db.engine, "before_cursor_execute", count)
+
+
+def test_a_find_costs_the_same_statements_whatever_the_number_of_mentors(inline: Running) -> None:
+    app = inline
+    join(app, "UANA", MENTEE_PROFILE)
+    costs = []
+    for mentors in (MENTORS[:2], MENTORS[2:]):
+        for user_id in mentors:
+            join(app, user_id, MENTOR_PROFILE)
+        find(app, "UANA")  # warms the mentor pool after the joins changed it
+        with counted(app) as statements:
+            find(app, "UANA")
+        costs.append(len(statements))
+    assert costs[0] == costs[1], costs
+    assert costs[0] <= 8, costs
+
+
+def test_an_accept_costs_a_fixed_number_of_statements(inline: Running) -> None:
+    app = inline
+    join(app, "UBEN", MENTOR_PROFILE)
+    join(app, "UANA", MENTEE_PROFILE)
+    request_mentor(app, "UANA", "UBEN", "I'd love help preparing my first conference talk, from outline to delivery.")
+    dm = mentor_request_dm(app, "UBEN")
+    wait_until_stored(app, lambda session: session.scalar(select(MatchRequest.mentor_message_ts)) is not None)
+    mark = app.slack.mark()
+    with counted(app) as statements:
+        app.user.click("UBEN", "find.accept", value=button_value(dm, "find.accept"), channel="DUBEN")
+        app.slack.wait_for("chat.update", since=mark)
+        app.finish_work()
+    assert len(statements) <= 43, len(statements)
+
+
+def test_a_tick_costs_the_same_statements_for_each_due_pair(inline: Running) -> None:
+    app = inline
+    paired(app, mentor="UM01", mentee="UM02")
+    app.clock.set(START + timedelta(days=1))
+    for mentor, mentee in (("UM03", "UM04"), ("UM05", "UM06"), ("UM07", "UM08")):
+        paired(app, mentor=mentor, mentee=mentee)
+    # Everything else that comes due in the first month (fit checks, …) is sent before the counted ticks.
+    for day in (1, 20, 29):
+        tick_at(app, START + timedelta(days=day, hours=1))
+    costs = {}
+    for due, day in ((1, 30), (3, 31)):
+        with counted(app) as statements:
+            report = tick_at(app, START + timedelta(days=day, hours=1))
+        assert report.evaluations == 2 * due
+        costs[due] = len(statements)
+    per_pair = (costs[3] - costs[1]) / 2
+    assert per_pair == int(per_pair) and per_pair <= 17, costs
