@@ -50,7 +50,14 @@ def _parser() -> argparse.ArgumentParser:
     serve.add_argument("--threads", type=int, default=16, help="HTTP worker threads")
     sandbox = commands.add_parser("sandbox", help="play a mentoring journey with a local stand-in for Slack")
     sandbox.add_argument("--interactive", action="store_true", help="stay up afterwards and take your commands")
-    sandbox.add_argument("words", nargs="*", help='say USER "/mentor …": act as a simulated person')
+    sandbox.add_argument(
+        "--no-journey",
+        action="store_true",
+        help="stay up with everyone joined and nothing more played, for you to play",
+    )
+    sandbox.add_argument(
+        "words", nargs="*", help="say|click|choose|fill|show USER …: act as a simulated person in a running sandbox"
+    )
     run = commands.add_parser("run", help="serve with Slack tokens, or play the sandbox without them")
     run.add_argument("--http", action="store_true")
     run.add_argument("--port", type=int, default=3000)
@@ -99,39 +106,38 @@ def _tick(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def _sandbox(args: argparse.Namespace) -> int:
-    import signal
     import tempfile
+    import textwrap
     import threading
 
-    from sandbox.journey import STATE_FILE, play, say_as, started, write_state
+    from sandbox.remote import USAGE, send
 
     words = list(getattr(args, "words", []) or [])
-    if words[:1] == ["say"]:
-        if len(words) != 3:
-            print('usage: mentorbot sandbox say UANA "/mentor find"', file=sys.stderr)
-            return 2
-        return say_as(words[1], words[2])
+    if words:
+        return send(words)
+    from sandbox.journey import join_everyone, play, started
+    from sandbox.remote import serving
+
+    yours = getattr(args, "no_journey", False)
     with tempfile.TemporaryDirectory() as folder, started(f"sqlite:///{folder}/sandbox.db") as sandbox:
-        play(sandbox)
-        if not getattr(args, "interactive", False):
+        if yours:
+            join_everyone(sandbox)
+        else:
+            play(sandbox)
+        if not (yours or getattr(args, "interactive", False)):
             return 0
-        write_state(sandbox)
-        print(
-            "\nThe sandbox stays up. In another terminal, act as anyone, e.g.:\n"
-            '  mentorbot sandbox say UKIM "/mentor find"\n'
-            '  mentorbot sandbox say UANA "/mentor status"\n'
-            '  mentorbot sandbox say UADA "/mentor admin report"\n'
-            "People: "
-            + ", ".join(f"{uid} ({name})" for uid, name in sandbox.names.items() if uid.startswith("U"))
-            + "\nPress Ctrl-C to stop."
-        )
-        stop = threading.Event()
-        # Handle both explicitly: a process started from a background job inherits SIGINT as ignored.
-        for stop_signal in (signal.SIGINT, signal.SIGTERM):
-            signal.signal(stop_signal, lambda *_: stop.set())
-        with contextlib.suppress(KeyboardInterrupt):
-            stop.wait()
-        STATE_FILE.unlink(missing_ok=True)
+        with serving(sandbox):
+            people = ", ".join(f"{uid} ({name})" for uid, name in sandbox.names.items() if uid.startswith("U"))
+            print(
+                "\nThe sandbox stays up. In another terminal, in any folder:\n"
+                f"{USAGE}\n{textwrap.fill('People: ' + people, 80)}\nPress Ctrl-C to stop."
+            )
+            stop = threading.Event()
+            # Handle both explicitly: a process started from a background job inherits SIGINT as ignored.
+            for stop_signal in (signal.SIGINT, signal.SIGTERM):
+                signal.signal(stop_signal, lambda *_: stop.set())
+            with contextlib.suppress(KeyboardInterrupt):
+                stop.wait()
     return 0
 
 
@@ -189,12 +195,12 @@ def _serve(settings: Settings, args: argparse.Namespace) -> int:
             freeze_startup_heap()
             waitress.serve(app, host=args.host, port=args.port, threads=args.threads, ident="mentorbot")
             return 0
-        from slack_bolt.adapter.socket_mode import SocketModeHandler
+        from bot.socket_mode import SocketMode
 
         log.info("connecting to Slack in Socket Mode")
-        handler = SocketModeHandler(mentorbot.bolt, settings.slack_app_token)
+        handler = SocketMode(mentorbot.bolt, settings.slack_app_token)
         freeze_startup_heap()
-        handler.start()  # type: ignore[no-untyped-call]
+        handler.start()
         return 0
     except KeyboardInterrupt:
         log.info("stopping: finishing the work already acknowledged")

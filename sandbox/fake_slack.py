@@ -8,7 +8,7 @@ import json
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlparse
@@ -30,6 +30,9 @@ class Call:
     method: str
     args: dict[str, Any]
     token: str | None
+    # What this fake answered, and the URL the bot called (a response_url names the interaction it answers).
+    answer: dict[str, Any] = field(default_factory=dict)
+    url: str = ""
 
     def text(self) -> str:
         """Everything a person would read in this message or view, flattened to one string."""
@@ -126,6 +129,8 @@ class FakeSlack:
         self._post_times: list[float] = []
         self.uploads: dict[str, bytes] = {}
         self.upload_names: dict[str, str] = {}
+        # Socket Mode: what `apps.connections.open` answers, a WebSocket URL that a test serves.
+        self.socket_mode_url = ""
         # OAuth: off until `enable_oauth`; then every call must carry a token this fake issued.
         self._client: tuple[str, str] | None = None
         self.token_lifetime: int | None = None
@@ -369,7 +374,7 @@ class FakeSlack:
             return
         answer = self._answer(method, args, token)
         with self._changed:
-            self.calls.append(Call(method, args, token))
+            self.calls.append(Call(method, args, token, answer, f"http://127.0.0.1:{self.port}{request.path}"))
             self._changed.notify_all()
         self._reply(request, 200, answer)
 
@@ -478,6 +483,8 @@ class FakeSlack:
             with self._changed:
                 self.upload_names[file_id] = str(args.get("filename"))
             return {"ok": True, "file_id": file_id, "upload_url": f"http://127.0.0.1:{self.port}/upload/{file_id}"}
+        if method == "apps.connections.open" and self.socket_mode_url:
+            return {"ok": True, "url": self.socket_mode_url}
         if method == "files.completeUploadExternal":
             files = args.get("files") or []
             return {"ok": True, "files": [{"id": f.get("id"), "title": f.get("title")} for f in files]}

@@ -2,17 +2,14 @@
 
 from __future__ import annotations
 
-import json
 import secrets
 import sys
 import time
-import urllib.request
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
-from typing import Any, TextIO
+from typing import Any, TextIO, TypeVar
 
 from sqlalchemy import func, select
 
@@ -22,18 +19,22 @@ from bot.outbox import Pacer
 from bot.settings import Settings
 from bot.slack import make_client
 from handlers.http import BackgroundServer
-from sandbox.fake_slack import Call, FakeSlack
-from sandbox.render import blocks_as_text, readable
-from sandbox.slack_user import SlackUserAgent
+from sandbox.fake_slack import Call, FakeSlack, flatten_text
+from sandbox.forms import filled, option_value
+from sandbox.render import entered_as_text, label_of, readable, shown_value, wrapped
+from sandbox.screens import BOT_NAME, BUTTONS, MENUS, Screens, Seen
+from sandbox.slack_user import Origin, SlackUserAgent
 from scheduler.tick import run_tick
 from storage.migrate import upgrade
 from storage.models import CheckIn, Evaluation, Pair
 
+_Found = TypeVar("_Found")
+
 START = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
 TEAM = "T_SANDBOX"
 PROGRAM_CHANNEL = "CPROGRAM"
+GENERAL = "C0GENERAL"
 ADMIN = "UADA"
-STATE_FILE = Path(".mentorbot-sandbox.json")
 TOKEN = "xoxb-sandbox"
 
 
@@ -100,10 +101,15 @@ class Sandbox:
     clock: FixedClock = field(default_factory=lambda: FixedClock(START))
     secret: str = field(default_factory=lambda: secrets.token_hex(16))
     names: dict[str, str] = field(default_factory=dict)
-    _seen: int = 0
+    # How long the bot must stay silent before a step counts as answered (work after an ack is asynchronous),
+    # and how long to wait for a first answer to a step that names none it expects.
+    quiet: float = 0.2
+    patience: float = 0.0
+    _muted: bool = False
     _app: Mentorbot | None = None
     _server: BackgroundServer | None = None
     _user: SlackUserAgent | None = None
+    _screens: Screens | None = None
 
     @property
     def user(self) -> SlackUserAgent:
@@ -115,13 +121,18 @@ class Sandbox:
         assert self._app is not None, "start the sandbox first"
         return self._app
 
+    @property
+    def screens(self) -> Screens:
+        assert self._screens is not None, "start the sandbox first"
+        return self._screens
+
     def start(self) -> None:
         self.slack.team_id = TEAM
         self.slack.start()
         for person in PEOPLE:
             self.slack.add_user(person.user_id, person.name, person.timezone, is_admin=person.user_id == ADMIN)
             self.names[person.user_id] = person.name
-        self.names[PROGRAM_CHANNEL] = "mentoring"
+        self.names |= {PROGRAM_CHANNEL: "mentoring", GENERAL: "general"}
         upgrade(self.database_url)
         settings = Settings(
             database_url=self.database_url,
@@ -135,6 +146,7 @@ class Sandbox:
         self._app = build(settings, self.clock)
         self._server = BackgroundServer(self._app.wsgi()).start()
         self._user = SlackUserAgent(self._server.events_url, self.secret, self.slack)
+        self._screens = Screens(self.slack, self._user, self.names)
 
     def stop(self) -> None:
         if self._server is not None:
@@ -144,65 +156,132 @@ class Sandbox:
         self.slack.stop()
 
     # --- the transcript ---
-    def say(self, line: str) -> None:
-        print(line, file=self.out, flush=True)
+    def say(self, text: str) -> None:
+        """Print `text`, each line wrapped to a phone's width."""
+        if not self._muted:
+            for line in wrapped(text.split("\n")):
+                print(line, file=self.out, flush=True)
 
-    def _where(self, call: Call) -> str:
-        channel = str(call.args.get("channel") or call.args.get("channel_id") or "")
-        if call.method == "response_url":
-            return "(only visible to you)"
-        if channel.startswith("D"):
-            return f"DM to {self.names.get(channel[1:], channel)}"
-        if channel.startswith("G"):
-            return "group DM"
-        return f"#{self.names.get(channel, channel)}"
+    @contextmanager
+    def muted(self) -> Iterator[None]:
+        """Steps told in one line instead (everyone joining, a round's confirmations): nothing printed."""
+        self._muted = True
+        try:
+            yield
+        finally:
+            self.show_new()
+            self._muted = False
 
-    def show_new(self, settle: float = 0.3) -> list[Call]:
-        """Print what the bot sent since the last step, as people would read it."""
-        time.sleep(settle)
-        new = self.slack.calls[self._seen :]
-        self._seen = len(self.slack.calls)
-        for call in new:
-            if call.method in {"chat.postMessage", "chat.update", "response_url"}:
-                lines = blocks_as_text(call.args.get("blocks") or [], self.names) or [
-                    readable(str(call.args.get("text") or ""), self.names)
-                ]
-                verb = "updated" if call.method == "chat.update" else "→"
-                self.say(f"   🤖 {verb} {self._where(call)}")
-                for line in lines[:14]:
-                    self.say(f"      {line}")
-            elif call.method == "views.open":
-                self.say(f"   🪟 opened “{call.args['view']['title']['text']}”")
-            elif call.method == "files.completeUploadExternal":
-                self.say(f"   📎 shared a file in {self._where(call)}")
-        return new
+    def show(self, seen: Seen) -> None:
+        self.say(f"   {seen.icon} {seen.label}")
+        self.say("\n".join(f"      {line}" for line in seen.lines))
+
+    def show_new(self) -> None:
+        """Print what the bot did since the last step, in order of arrival, each where people see it."""
+        for seen in self.screens.catch_up():
+            self.show(seen)
 
     def act(self, user_id: str, what: str) -> None:
+        # What arrived before this step belongs above it.
+        self.show_new()
         self.say(f"\n👤 {self.names[user_id]} {what}")
 
-    # --- doing things as a person ---
-    def command(self, user_id: str, text: str) -> None:
-        self.act(user_id, f"types /mentor {text}")
-        reply = self.user.command(user_id, text)
-        if reply.body:
-            lines = blocks_as_text(reply.json().get("blocks") or [], self.names)
-            self.say("   🤖 → (only visible to you)")
-            for line in lines[:14]:
-                self.say(f"      {line}")
+    def settle(self, since: int, expect: str = "", answered: bool = False) -> None:
+        """Wait until the bot has answered (with `expect`, when given) and fallen quiet; then print it."""
+        if expect:
+            self.slack.wait_until(expect, lambda calls: any(expect in c.text() for c in calls[since:]), timeout=15)
+        if self._muted:
+            return
+        first = time.monotonic() + (0 if expect or answered else self.patience)
+        while self.slack.mark() == since and time.monotonic() < first:
+            time.sleep(0.05)
+        count, last_change, deadline = self.slack.mark(), time.monotonic(), time.monotonic() + 10
+        while time.monotonic() - last_change < self.quiet and time.monotonic() < deadline:
+            time.sleep(0.05)
+            if self.slack.mark() != count:
+                count, last_change = self.slack.mark(), time.monotonic()
         self.show_new()
 
-    def modal(self, user_id: str, values: dict[str, Any], since: int) -> dict[str, Any]:
-        view = self.slack.wait_for("views.open", since=since)[-1].args["view"]
-        reply = self.user.submit(user_id, view, values)
+    # --- doing things as a person ---
+    def command(self, user_id: str, text: str, expect: str = "") -> None:
+        """Type `/mentor <text>` in #general."""
+        self.act(user_id, f"types /mentor {text}")
+        since = self.slack.mark()
+        reply = self.user.command(user_id, text, channel=GENERAL)
         if reply.body:
-            raise RuntimeError(f"the modal refused the input: {reply.body}")
-        return dict(view)
+            self.show(self.screens.respond(Origin(user_id, GENERAL), reply.json()))
+        self.settle(since, expect, answered=bool(reply.body))
 
-    def click(self, user_id: str, label: str, action_id: str, value: str | None = None, channel: str = "") -> int:
-        self.act(user_id, f"clicks [{label}]")
-        mark = self.slack.mark()
-        self.user.click(user_id, action_id, value=value, channel=channel or None)
-        return mark
+    def write(self, user_id: str, text: str, expect: str = "") -> None:
+        """Type a message to the bot in the person's DM with it."""
+        channel = self.screens.dm(user_id)
+        self.act(user_id, f"writes to {BOT_NAME}: {text}")
+        since = self.slack.mark()
+        event = {"type": "message", "channel_type": "im", "channel": channel, "user": user_id, "text": text}
+        self.user.event({**event, "ts": f"{time.time():.6f}"})
+        self.settle(since, expect)
+
+    def waiting(self, find: Callable[[], _Found], timeout: float = 3.0) -> _Found:
+        """What `find` looks for on a person's screen, waiting a moment when it is still on its way."""
+        deadline = time.monotonic() + timeout
+        while True:
+            self.show_new()
+            try:
+                return find()
+            except LookupError:
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(0.05)
+
+    def click(self, user_id: str, label: str, expect: str = "") -> None:
+        """Click the button `label` (or with that action_id) on the latest message the person sees that has it."""
+        message, button = self.waiting(lambda: self.screens.control(user_id, label, BUTTONS))
+        self.act(user_id, f"clicks [{label_of(button)}]")
+        since = self.slack.mark()
+        self.user.click(
+            user_id, str(button["action_id"]), button.get("value"), channel=message.channel, message_ts=message.ts
+        )
+        self.settle(since, expect)
+
+    def choose(self, user_id: str, menu: str, option: str, expect: str = "") -> None:
+        """Pick `option` (its text) from the menu `menu` on the latest message the person sees that has it."""
+        message, element = self.waiting(lambda: self.screens.control(user_id, menu, MENUS))
+        value = option_value(element, option)
+        self.act(user_id, f"picks “{shown_value(element, value, self.names)}” from [{label_of(element)} ▾]")
+        since = self.slack.mark()
+        self.user.choose(user_id, str(element["action_id"]), value, message.channel, message.ts)
+        self.settle(since, expect)
+
+    def fill(self, user_id: str, entries: dict[str, str], expect: str = "") -> bool:
+        """Fill in the person's open modal (fields by label or block_id, options by text) and send it; False when
+        the modal refused it and stays open with its errors."""
+        modal = self.waiting(lambda: self.screens.modal(user_id))
+        typed = filled(modal.view, entries, self.screens.person)
+        values = {**modal.entered, **typed}
+        submit = (modal.view.get("submit") or {}).get("text", "Submit")
+        self.act(user_id, f"fills in “{modal.view['title']['text']}” and clicks [{submit}]")
+        self.say("\n".join(f"      {line}" for line in entered_as_text(modal.view, typed, self.names)))
+        since = self.slack.mark()
+        reply = self.user.submit(user_id, modal.view, values)
+        errors = reply.json().get("errors") if reply.body else None
+        if errors:
+            modal.entered, modal.errors = values, dict(errors)
+            self.show(self.screens.modal_seen(user_id))
+            return False
+        self.screens.close_modal(user_id)
+        self.settle(since, expect)
+        return True
+
+    def look(self, user_id: str, last: int = 5) -> None:
+        """Print what the person sees now: their open modal and their last messages."""
+        self.show_new()
+        messages = [m for m in self.screens.messages if self.screens.sees(user_id, m)]
+        shown = min(last, len(messages))
+        self.say(f"\n👀 What {self.names[user_id]} sees now: their last {shown} of {len(messages)} messages")
+        if user_id in self.screens.modals:
+            self.show(self.screens.modal_seen(user_id))
+        for message in messages[-last:]:
+            self.show(self.screens.seen(message))
 
     def latest(self, phrase: str, channel: str | None = None) -> Call:
         calls = self.slack.wait_until(
@@ -213,22 +292,16 @@ class Sandbox:
         )
         return [c for c in calls if phrase in c.text() and (channel is None or c.args.get("channel") == channel)][-1]
 
-    def value_of(self, call: Call, action_id: str) -> str:
-        for block in call.args.get("blocks") or []:
-            elements = block.get("elements", []) if block.get("type") == "actions" else [block.get("accessory") or {}]
-            for element in elements:
-                if element.get("action_id") == action_id:
-                    return str(element.get("value"))
-        raise LookupError(action_id)
-
     def tick(self, when: datetime) -> None:
+        self.show_new()
         self.clock.set(when)
         weeks = (when - START).days / 7
         bar = "▰" * int(weeks) + "▱" * max(0, 6 - int(weeks))
         self.say(f"\n⏱  {when:%a %d %b %H:%M} UTC  {bar} week {weeks:.1f}")
         client = make_client(self.slack.base_url, TOKEN, 10)
+        since = self.slack.mark()
         run_tick(self.app.services, lambda _team: client, when, Pacer(per_second=50, per_channel_interval=0.05))
-        self.show_new()
+        self.settle(since)
 
 
 @dataclass(frozen=True)
@@ -243,41 +316,36 @@ class JourneyOutcome:
     report: str
 
 
+def join_everyone(sandbox: Sandbox) -> None:
+    """Every simulated person types `/mentor join` and sends their profile; told in one line."""
+    s = sandbox
+    s.say("🌱 Mentorbot sandbox: 12 people, one program, the real app. Everything below went through Slack's doors.")
+    with s.muted():
+        for person in PEOPLE:
+            s.command(person.user_id, "join")
+            s.fill(person.user_id, person.profile, expect="Here is what I saved")
+    s.say(f"\n👥 {len(PEOPLE)} people joined: 6 mentors and 6 mentees in 9 time zones.")
+
+
 def play(sandbox: Sandbox) -> JourneyOutcome:
     """The scripted journey of one pair, from joining to the admin report, eight simulated weeks long."""
     s = sandbox
-    s.say("🌱 Mentorbot sandbox: 12 people, one program, the real app. Everything below went through Slack's doors.")
-    for person in PEOPLE:
-        mark = s.slack.mark()
-        s.user.command(person.user_id, "join")
-        s.modal(person.user_id, person.profile, mark)
-        s.latest("Here is what I saved", f"D{person.user_id}")
-    s._seen = len(s.slack.calls)
-    s.say(f"\n👥 {len(PEOPLE)} people joined: 6 mentors and 6 mentees in 9 time zones.")
+    join_everyone(s)
 
-    s.command("UANA", "find")
-    results = s.latest("mentors who fit you best")
-    mark = s.click("UANA", "Request", "find.request", s.value_of(results, "find.request"))
-    s.modal(
+    s.command("UANA", "find", expect="mentors who fit you best")
+    s.click("UANA", "Request")
+    s.fill(
         "UANA",
         {
             "message": "I'm giving my first conference talk in March: help with structure and nerves?",
             "cadence": "weekly",
         },
-        mark,
+        expect="would like you to mentor them",
     )
-    request = s.latest("would like you to mentor them", "DUBEN")
-    s.show_new()
 
-    s.click("UBEN", "Accept", "find.accept", s.value_of(request, "find.accept"), "DUBEN")
-    intro = s.latest("Meet your mentoring pair")
-    group = str(intro.args["channel"])
-    s.names[group[1:]] = "Ana & Ben"
-    s.show_new()
-    pair_id = s.value_of(intro, "agreement.open")
-
-    mark = s.click("UANA", "Set up our agreement", "agreement.open", pair_id)
-    s.modal(
+    s.click("UBEN", "Accept", expect="Meet your mentoring pair")
+    s.click("UANA", "Set up our agreement")
+    s.fill(
         "UANA",
         {
             "cadence": "weekly",
@@ -287,16 +355,12 @@ def play(sandbox: Sandbox) -> JourneyOutcome:
             "length_months": "3",
             "confidentiality": "private",
         },
-        mark,
+        expect="proposed your working agreement",
     )
-    proposal = s.latest("proposed your working agreement", "DUBEN")
-    s.show_new()
-    s.click("UBEN", "Confirm", "agreement.confirm", s.value_of(proposal, "agreement.confirm"))
-    s.latest("working agreement is set")
-    s.show_new()
+    s.click("UBEN", "Confirm", expect="working agreement is set")
 
-    mark = s.click("UANA", "Add a goal", "goal.open", pair_id)
-    s.modal(
+    s.click("UANA", "Add a goal")
+    s.fill(
         "UANA",
         {
             "title": "Give a talk at a local meetup",
@@ -305,45 +369,29 @@ def play(sandbox: Sandbox) -> JourneyOutcome:
             "milestones": "2026-12-20: outline ready\nrehearsal with a friend",
             "first_action": "list three talk ideas by Friday",
         },
-        mark,
+        expect="Success looks like",
     )
-    card = s.latest("Success looks like")
-    s.show_new()
 
     week1 = START + timedelta(days=7)
     s.tick(week1)
     s.tick(week1.replace(hour=14, minute=30))
-    checkin = s.latest("Time for a check-in")
     for who in ("UANA", "UBEN"):
-        mark = s.click(who, "We met", "checkin.met", s.value_of(checkin, "checkin.met"), group)
-        s.modal(who, {"note": "Outline is taking shape"}, mark)
-        s.show_new()
+        s.click(who, "We met")
+        s.fill(who, {"note": "Outline is taking shape"})
 
     week2 = week1 + timedelta(days=7)
     s.tick(week2.replace(hour=14, minute=30))
-    second = [c for c in s.slack.calls if "Time for a check-in" in c.text()][-1]
-    mark = s.click("UANA", "We met", "checkin.met", s.value_of(second, "checkin.met"), group)
-    s.modal("UANA", {"note": "Rehearsed the opening"}, mark)
-    s.show_new()
+    s.click("UANA", "We met")
+    s.fill("UANA", {"note": "Rehearsed the opening"})
 
-    menu = next(
-        e
-        for b in card.args["blocks"]
-        if b["type"] == "actions"
-        for e in b["elements"]
-        if e.get("action_id") == "goal.milestone"
-    )
-    s.act("UANA", "marks the milestone “outline ready” done")
-    s.user.choose("UANA", "goal.milestone", menu["options"][0]["value"], group)
+    s.choose("UANA", "Mark a milestone done", "outline ready", expect="May we celebrate it")
     for who in ("UANA", "UBEN"):
-        question = s.latest("May we celebrate it", f"D{who}")
-        s.show_new()
-        mark = s.click(who, "Yes, celebrate", "shoutout.yes", s.value_of(question, "shoutout.yes"))
-        s.modal(who, {"story": "Ana finished her talk outline, with Ben as her mentor"}, mark)
+        s.click(who, "Yes, celebrate")
+        s.fill(who, {"story": "Ana finished her talk outline, with Ben as her mentor"})
     s.latest("A milestone from", PROGRAM_CHANNEL)
     s.show_new()
 
-    s.command("UANA", "thanks <@UBEN|ben> for the honest, kind feedback on my outline")
+    s.command("UANA", "thanks <@UBEN|ben> for the honest, kind feedback on my outline", expect="wants to say thank")
 
     day30 = START + timedelta(days=30)
     s.tick(day30)
@@ -357,32 +405,28 @@ def play(sandbox: Sandbox) -> JourneyOutcome:
         "worked": "Clear, kind feedback",
     }
     for who in ("UANA", "UBEN"):
-        invite = s.latest("Two minutes, completely private", f"D{who}")
-        mark = s.click(who, "Share my view", "evaluation.open", s.value_of(invite, "evaluation.open"))
-        s.modal(who, answers, mark)
-        s.show_new()
+        s.click(who, "Share my view")
+        s.fill(who, answers)
 
-    s.command(ADMIN, "admin match")
-    preview = s.latest("Matching round preview")
-    mark = s.click(ADMIN, "Publish round", "admin.round_publish", s.value_of(preview, "admin.round_publish"))
-    s.slack.wait_until("published", lambda calls: any("Round published" in c.text() for c in calls[mark:]))
+    s.command(ADMIN, "admin match", expect="Matching round preview")
+    s.click(ADMIN, "Publish round", expect="Round published")
     with s.app.services.db.unit_of_work() as session:
         proposed = session.scalar(select(func.count()).select_from(Pair).where(Pair.status == "proposed")) or 0
     s.slack.wait_until(
         "proposals", lambda calls: sum("This round matched you" in c.text() for c in calls) >= 2 * proposed
     )
     s.show_new()
-    proposals = [c for c in s.slack.calls if "This round matched you" in c.text()]
-    s.say(f"\n👥 Everyone matched in the round says yes ({len(proposals)} people).")
-    for proposal in proposals:
-        s.user.click(str(proposal.args["channel"])[1:], "round.confirm", value=s.value_of(proposal, "round.confirm"))
-    s.slack.wait_until(
-        "pairs started",
-        lambda calls: sum("Meet your mentoring pair" in c.text() for c in calls) >= 1 + len(proposals) // 2,
-    )
-    s._seen = len(s.slack.calls)
+    asked = [m.channel for m in s.screens.messages if "This round matched you" in flatten_text(m.content)]
+    s.say(f"\n👥 Everyone matched in the round says yes ({len(asked)} people).")
+    with s.muted():
+        for channel in asked:
+            s.click(s.screens.members[channel][0], "Yes, let's start")
+        s.slack.wait_until(
+            "pairs started",
+            lambda calls: sum("Meet your mentoring pair" in c.text() for c in calls) >= 1 + len(asked) // 2,
+        )
 
-    s.command(ADMIN, "admin report")
+    s.command(ADMIN, "admin report", expect="Program health")
     report = s.latest("Program health")
     with s.app.services.db.unit_of_work() as session:
         active = session.scalar(select(func.count()).select_from(Pair).where(Pair.status == "active")) or 0
@@ -417,62 +461,3 @@ def started(database_url: str, out: TextIO = sys.stdout) -> Iterator[Sandbox]:
         yield sandbox
     finally:
         sandbox.stop()
-
-
-def write_state(sandbox: Sandbox) -> None:
-    STATE_FILE.write_text(
-        json.dumps(
-            {
-                "events_url": sandbox.user.events_url,
-                "secret": sandbox.secret,
-                "slack": sandbox.slack.base_url,
-                "team": TEAM,
-                "names": sandbox.names,
-            }
-        )
-    )
-
-
-@dataclass
-class _RunningSlack:
-    """The running sandbox's Slack, seen from another process."""
-
-    team_id: str
-    base_url: str
-
-    def response_url(self) -> str:
-        return self.base_url.replace("/api/", f"/respond/{secrets.token_hex(4)}")
-
-    def calls_since(self, since: int) -> tuple[int, list[dict[str, Any]]]:
-        with urllib.request.urlopen(self.base_url.replace("/api/", f"/__calls?since={since}"), timeout=5) as reply:
-            data = json.loads(reply.read())
-        return int(data["total"]), list(data["calls"])
-
-
-def say_as(user_id: str, text: str, out: TextIO = sys.stdout) -> int:
-    """Type `/mentor …` as a simulated person in a running `mentorbot sandbox --interactive`."""
-    if not STATE_FILE.exists():
-        print("No sandbox is running here. Start one with `mentorbot sandbox --interactive`.", file=out)
-        return 2
-    state = json.loads(STATE_FILE.read_text())
-    slack = _RunningSlack(state["team"], state["slack"])
-    names: dict[str, str] = state["names"]
-    command = text.removeprefix("/mentor").strip()
-    before, _ = slack.calls_since(10**9)
-    agent = SlackUserAgent(state["events_url"], state["secret"], slack)
-    reply = agent.command(user_id, command)
-    if reply.status != 200:
-        print(f"The sandbox answered {reply.status}.", file=out)
-        return 1
-    if reply.body:
-        print("🤖 → (only visible to you)", file=out)
-        for line in blocks_as_text(reply.json().get("blocks") or [], names):
-            print(f"   {line}", file=out)
-    time.sleep(1.0)
-    _, calls = slack.calls_since(before)
-    for call in calls:
-        if call["method"] in {"chat.postMessage", "chat.update", "response_url"}:
-            print("🤖 →", file=out)
-            for line in blocks_as_text(call["args"].get("blocks") or [], names):
-                print(f"   {line}", file=out)
-    return 0

@@ -54,6 +54,17 @@ def fill_state(view: dict[str, Any], values: dict[str, Any]) -> dict[str, Any]:
     return state
 
 
+@dataclass(frozen=True)
+class Origin:
+    """Where a person acted, as Slack remembers it for the response_url and trigger_id it hands the app."""
+
+    user_id: str
+    # Empty for an action in a modal or the App Home.
+    channel: str = ""
+    # The message whose button was clicked; empty for a slash command.
+    message_ts: str = ""
+
+
 class SlackSide(Protocol):
     """What a request needs from the Slack it pretends to come from: the workspace and response URLs."""
 
@@ -73,6 +84,8 @@ class SlackUserAgent:
         self._signer = SignatureVerifier(signing_secret)
         self._ids = itertools.count(1)
         self.last: tuple[str, str] = ("", "")
+        # Keyed by each response_url and trigger_id handed out, so a reply can be shown where Slack shows it.
+        self.origins: dict[str, Origin] = {}
 
     @property
     def team_id(self) -> str:
@@ -115,7 +128,17 @@ class SlackUserAgent:
     def _form(self, fields: dict[str, str], **kwargs: Any) -> Reply:
         return self.post(urlencode(fields), "application/x-www-form-urlencoded", **kwargs)
 
+    def _remember(self, origin: Origin, response_url: str = "") -> str:
+        """A new trigger_id, remembered (with the response_url, when there is one) as coming from `origin`."""
+        trigger_id = f"trigger.{uuid.uuid4().hex}"
+        self.origins[trigger_id] = origin
+        if response_url:
+            self.origins[response_url] = origin
+        return trigger_id
+
     def command(self, user_id: str, text: str = "", channel: str = "C0GENERAL", **kwargs: Any) -> Reply:
+        response_url = self.fake.response_url()
+        trigger_id = self._remember(Origin(user_id, channel), response_url)
         return self._form(
             {
                 "token": "legacy",
@@ -128,8 +151,8 @@ class SlackUserAgent:
                 "command": "/mentor",
                 "text": text,
                 "api_app_id": "A0MENTOR",
-                "response_url": self.fake.response_url(),
-                "trigger_id": f"trigger.{uuid.uuid4().hex}",
+                "response_url": response_url,
+                "trigger_id": trigger_id,
                 **({"enterprise_id": self.enterprise_id} if self.enterprise_id else {}),
             },
             **kwargs,
@@ -154,7 +177,7 @@ class SlackUserAgent:
             action["value"] = value
         return self._block_actions(user_id, action, view, channel, message_ts)
 
-    def choose(self, user_id: str, action_id: str, value: str, channel: str) -> Reply:
+    def choose(self, user_id: str, action_id: str, value: str, channel: str, message_ts: str | None = None) -> Reply:
         """Pick the option whose value is `value` from a select menu in a message in `channel`."""
         action = {
             "type": "static_select",
@@ -163,7 +186,7 @@ class SlackUserAgent:
             "selected_option": {"value": value},
             "action_ts": "1.1",
         }
-        return self._block_actions(user_id, action, None, channel, None)
+        return self._block_actions(user_id, action, None, channel, message_ts)
 
     def _block_actions(
         self,
@@ -174,19 +197,21 @@ class SlackUserAgent:
         message_ts: str | None,
     ) -> Reply:
         """An action in the App Home or a modal (`view`), or else in a message in `channel`."""
+        response_url = "" if view is not None else self.fake.response_url()
+        origin = Origin(user_id) if view is not None else Origin(user_id, channel or "D0", message_ts or "1.1")
         payload: dict[str, Any] = {
             "type": "block_actions",
             "user": {"id": user_id, "username": user_id.lower(), "team_id": self.team_id},
             "team": {"id": self.team_id, "domain": "fake"},
             "api_app_id": "A0MENTOR",
-            "trigger_id": f"trigger.{uuid.uuid4().hex}",
+            "trigger_id": self._remember(origin, response_url),
             "actions": [action],
         }
         if view is not None:
             payload["view"] = view
             payload["container"] = {"type": "view", "view_id": view.get("id", "V0")}
         else:
-            payload["response_url"] = self.fake.response_url()
+            payload["response_url"] = response_url
             payload["container"] = {"type": "message", "channel_id": channel or "D0", "message_ts": message_ts or "1.1"}
             payload["channel"] = {"id": channel or "D0"}
             payload["message"] = {"ts": message_ts or "1.1", "text": ""}
@@ -201,7 +226,7 @@ class SlackUserAgent:
                 "user": {"id": user_id, "username": user_id.lower(), "team_id": self.team_id},
                 "team": {"id": self.team_id, "domain": "fake"},
                 "api_app_id": "A0MENTOR",
-                "trigger_id": f"trigger.{uuid.uuid4().hex}",
+                "trigger_id": self._remember(Origin(user_id)),
                 "view": submitted,
             }
         )
