@@ -77,9 +77,12 @@ def test_an_accept_costs_a_fixed_number_of_statements(inline: Running) -> None:
     app = inline
     join(app, "UBEN", MENTOR_PROFILE)
     join(app, "UANA", MENTEE_PROFILE)
+    asked = app.slack.mark()
     request_mentor(app, "UANA", "UBEN", "I'd love help preparing my first conference talk, from outline to delivery.")
     dm = mentor_request_dm(app, "UBEN")
     wait_until_stored(app, lambda session: session.scalar(select(MatchRequest.mentor_message_ts)) is not None)
+    # The request ends by redrawing both App Homes: let that finish before counting the accept alone.
+    app.slack.wait_for("views.publish", 2, since=asked)
     mark = app.slack.mark()
     with counted(app) as statements:
         app.user.click("UBEN", "find.accept", value=button_value(dm, "find.accept"), channel="DUBEN")
