@@ -53,7 +53,9 @@ def test_profile_find_thanks_and_commands(app: Running, text: str) -> None:
     assert reply.status == 200
     assert app.user.command("UANA", flat[:2000]).status == 200
     assert app.user.command("UANA", f"find {flat[:500]}").status == 200
+    # Over the limit, a thank-you comes back to be shortened; within it, it is delivered. Both stay safe.
     assert app.user.command("UANA", f"thanks <@UBEN|ben> {flat[:3000]}").status == 200
+    assert app.user.command("UANA", f"thanks <@UBEN|ben> {flat[:1000]}").status == 200
     app.slack.wait_for("response_url", since=mark)
     app.slack.wait_until(
         "thanks delivered",
