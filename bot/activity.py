@@ -9,6 +9,7 @@ from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from bot.cadence import cadence_interval
 from bot.workspaces import installed
+from storage.dialects import claimed
 from storage.models import Pair
 
 QUIET_CADENCES = 3
@@ -29,7 +30,4 @@ def lock_due(session: Session, query: Select[int], team: InstrumentedAttribute[s
 
     Rows of workspaces that uninstalled the app are left alone until it is installed again.
     """
-    query = query.where(installed(team))
-    if session.get_bind().dialect.name == "postgresql":
-        query = query.with_for_update(skip_locked=True)
-    return list(session.scalars(query))
+    return list(session.scalars(claimed(session, query.where(installed(team)))))

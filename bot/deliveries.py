@@ -7,10 +7,9 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Connection, delete
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
+from storage.dialects import InsertOrIgnore
 from storage.models import Delivery
 
 KEEP_FOR = timedelta(days=1)
@@ -18,10 +17,7 @@ KEEP_FOR = timedelta(days=1)
 PENDING = "mentorbot_pending_delivery"
 # Built once per dialect, not per request. RETURNING, not rowcount: after ON CONFLICT DO NOTHING only the
 # returned row says whether it was inserted.
-_RECORD = {
-    "postgresql": pg_insert(Delivery).on_conflict_do_nothing(index_elements=["key"]).returning(Delivery.key),
-    "sqlite": sqlite_insert(Delivery).on_conflict_do_nothing(index_elements=["key"]).returning(Delivery.key),
-}
+_RECORD = InsertOrIgnore(Delivery, ["key"], returning=Delivery.key)
 
 
 def delivery_key(body: dict[str, Any]) -> str | None:
@@ -38,7 +34,7 @@ def first_time(connection: Connection, key: str, team_id: str, now: datetime) ->
     Every request passes here before its ack, so this is one Core statement, without an ORM session.
     """
     row = {"key": key[:160], "team_id": team_id, "received_at": now}
-    inserted = connection.execute(_RECORD[connection.dialect.name], row).scalar_one_or_none()
+    inserted = connection.execute(_RECORD.on(connection), row).scalar_one_or_none()
     return inserted is not None
 
 

@@ -6,13 +6,12 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import select
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from bot.activity import lock_due
 from bot.errors import NotYours, RequestClosed
 from bot.pairs import PairView, view_of
+from storage.dialects import InsertOrIgnore
 from storage.models import Evaluation, Pair, PairStatus, Program
 
 RATINGS = {
@@ -24,6 +23,8 @@ RATINGS = {
 }
 LOW_RATING = 2
 REMIND_AFTER = timedelta(days=3)
+# One evaluation per person, pair and milestone, however often the same due work is found.
+_NEW_ASK = InsertOrIgnore(Evaluation, ["pair_id", "user_id", "milestone"])
 
 
 @dataclass(frozen=True)
@@ -92,11 +93,10 @@ def request_evaluations(session: Session, pair_id: int, now: datetime) -> list[E
         started = pair.started_at or now
         pair.next_evaluation_at = started + timedelta(days=upcoming) if upcoming is not None else None
     view = view_of(session, pair)
-    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
     asks = []
     for user_id in (view.mentee_user_id, view.mentor_user_id):
         created = session.execute(
-            insert(Evaluation)
+            _NEW_ASK.on(session)
             .values(
                 team_id=pair.team_id,
                 pair_id=pair.id,
@@ -109,7 +109,6 @@ def request_evaluations(session: Session, pair_id: int, now: datetime) -> list[E
                 change="",
                 shared=False,
             )
-            .on_conflict_do_nothing(index_elements=["pair_id", "user_id", "milestone"])
             .returning(Evaluation.id)
         ).scalar_one_or_none()
         if created is not None:

@@ -15,8 +15,6 @@ from datetime import datetime, timedelta
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 from sqlalchemy import or_, select, update
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
 from bot.installations import NotInstalled
@@ -25,11 +23,14 @@ from bot.text import cut
 from bot.views.blocks import MESSAGE_BLOCKS_LIMIT, MESSAGE_TEXT_LIMIT, Message
 from bot.workspaces import UNINSTALLED, installed
 from storage.db import Database
+from storage.dialects import InsertOrIgnore, claimed
 from storage.models import OutboxMessage
 
 log = logging.getLogger(__name__)
 
 LEASE = timedelta(minutes=2)
+# One message per dedupe key, however often the same due work is found.
+_QUEUE = InsertOrIgnore(OutboxMessage, ["dedupe_key"])
 # Messages a second across a workspace; Slack's chat.postMessage allows about one a second per conversation.
 DEFAULT_RATE = 20.0
 MAX_ATTEMPTS = 6
@@ -54,10 +55,8 @@ def enqueue(
     """Queue a DM (`user_id`), a channel post (`channel_id`) or an edit (`channel_id` + `update_ts`), once per key."""
     if user_id is None and channel_id is None:
         raise ValueError("a message needs a user or a channel")
-    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
     session.execute(
-        insert(OutboxMessage)
-        .values(
+        _QUEUE.on(session).values(
             team_id=team_id,
             dedupe_key=key[:160],
             user_id=user_id,
@@ -70,7 +69,6 @@ def enqueue(
             last_error="",
             created_at=now,
         )
-        .on_conflict_do_nothing(index_elements=["dedupe_key"])
     )
 
 
@@ -135,9 +133,7 @@ def _claim(session: Session, now: datetime, limit: int) -> list[OutboxMessage]:
         .order_by(OutboxMessage.id)
         .limit(limit)
     )
-    if session.get_bind().dialect.name == "postgresql":
-        due = due.with_for_update(skip_locked=True)
-    rows = list(session.scalars(due))
+    rows = list(session.scalars(claimed(session, due)))
     for row in rows:
         row.claimed_until = now + LEASE
         row.attempts += 1

@@ -5,11 +5,12 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import select
-from sqlalchemy.dialects.postgresql import insert as pg_insert
-from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlalchemy.orm import Session
 
+from storage.dialects import InsertOrIgnore
 from storage.models import Cadence, Program
+
+_NEW_PROGRAM = InsertOrIgnore(Program, ["team_id"])
 
 
 def ensure_program(session: Session, team_id: str, now: datetime) -> Program:
@@ -17,10 +18,8 @@ def ensure_program(session: Session, team_id: str, now: datetime) -> Program:
     program = session.scalars(select(Program).where(Program.team_id == team_id)).one_or_none()
     if program is not None:
         return program
-    insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
     session.execute(
-        insert(Program)
-        .values(
+        _NEW_PROGRAM.on(session).values(
             team_id=team_id,
             admins=[],
             default_cadence=Cadence.BIWEEKLY,
@@ -28,7 +27,6 @@ def ensure_program(session: Session, team_id: str, now: datetime) -> Program:
             request_expiry_hours=72,
             created_at=now,
         )
-        .on_conflict_do_nothing(index_elements=["team_id"])
     )
     return session.scalars(select(Program).where(Program.team_id == team_id)).one()
 

@@ -23,7 +23,7 @@ from bot.views.blocks import (
 )
 from bot.views.goals import GOAL_OPEN
 from bot.views.join import CADENCE_LABELS, CHANNEL_LABELS
-from storage.models import Cadence, MeetingChannel
+from storage.vocabulary import Cadence, MeetingChannel
 
 AGREEMENT_OPEN = "agreement.open"
 AGREEMENT_SUBMIT = "agreement.submit"

@@ -21,7 +21,7 @@ from bot.views.blocks import (
     section,
     text_input,
 )
-from storage.models import CheckInStatus
+from storage.vocabulary import CheckInStatus
 
 CHECKIN_MET = "checkin.met"
 CHECKIN_NOT_YET = "checkin.not_yet"

@@ -33,7 +33,7 @@ from bot.views.blocks import (
     text_input,
 )
 from bot.views.join import CADENCE_LABELS, JOIN_OPEN
-from storage.models import Cadence
+from storage.vocabulary import Cadence
 
 FIND_REQUEST = "find.request"
 REQUEST_SUBMIT = "find.request_submit"

@@ -22,7 +22,7 @@ from bot.views.blocks import (
     timepicker,
     users_select,
 )
-from storage.models import Cadence, LearningStyle, MeetingChannel, Role
+from storage.vocabulary import Cadence, LearningStyle, MeetingChannel, Role
 
 _E = TypeVar("_E", Role, Cadence, MeetingChannel, LearningStyle)
 

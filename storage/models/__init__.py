@@ -1,0 +1,73 @@
+"""The schema: one module per aggregate, the vocabulary in `storage.vocabulary`; every name is handed on here."""
+
+from __future__ import annotations
+
+from storage.models.base import Base, UTCDateTime
+from storage.models.delivery import (
+    SLACK_BOTS,
+    SLACK_INSTALLATIONS,
+    SLACK_OAUTH_STATES,
+    Delivery,
+    OutboxMessage,
+    TokenRotation,
+)
+from storage.models.feedback import CheckIn, Evaluation, FitCheck, HelpRequest, Shoutout, Thanks
+from storage.models.goals import Goal, GoalEvent, Milestone
+from storage.models.pairs import Agreement, MatchRequest, MatchRound, Pair
+from storage.models.people import Person, Program
+from storage.vocabulary import (
+    AgreementStatus,
+    Cadence,
+    CheckInStatus,
+    FitAnswer,
+    GoalStatus,
+    LearningStyle,
+    MeetingChannel,
+    PairSource,
+    PairStatus,
+    PersonStatus,
+    RequestStatus,
+    Role,
+    RoundStatus,
+    ShoutoutStatus,
+)
+
+__all__ = [
+    "SLACK_BOTS",
+    "SLACK_INSTALLATIONS",
+    "SLACK_OAUTH_STATES",
+    "Agreement",
+    "AgreementStatus",
+    "Base",
+    "Cadence",
+    "CheckIn",
+    "CheckInStatus",
+    "Delivery",
+    "Evaluation",
+    "FitAnswer",
+    "FitCheck",
+    "Goal",
+    "GoalEvent",
+    "GoalStatus",
+    "HelpRequest",
+    "LearningStyle",
+    "MatchRequest",
+    "MatchRound",
+    "MeetingChannel",
+    "Milestone",
+    "OutboxMessage",
+    "Pair",
+    "PairSource",
+    "PairStatus",
+    "Person",
+    "PersonStatus",
+    "Program",
+    "RequestStatus",
+    "Role",
+    "RoundStatus",
+    "Shoutout",
+    "ShoutoutStatus",
+    "Thanks",
+    "TokenRotation",
+    "UTCDateTime",
+]

@@ -1,0 +1,100 @@
+"""The vocabulary of a mentoring program: every status and choice as a `StrEnum`, importable without the ORM."""
+
+from __future__ import annotations
+
+import enum
+
+
+class Role(enum.StrEnum):
+    MENTOR = "mentor"
+    MENTEE = "mentee"
+    BOTH = "both"
+
+    @property
+    def mentors(self) -> bool:
+        return self in (Role.MENTOR, Role.BOTH)
+
+    @property
+    def seeks_mentor(self) -> bool:
+        return self in (Role.MENTEE, Role.BOTH)
+
+
+class PersonStatus(enum.StrEnum):
+    ACTIVE = "active"
+    PAUSED = "paused"
+
+
+class Cadence(enum.StrEnum):
+    WEEKLY = "weekly"
+    BIWEEKLY = "biweekly"
+    MONTHLY = "monthly"
+
+
+class MeetingChannel(enum.StrEnum):
+    VIDEO = "video"
+    IN_PERSON = "in_person"
+    HUDDLE = "huddle"
+
+
+class LearningStyle(enum.StrEnum):
+    HANDS_ON = "hands_on"
+    DISCUSSION = "discussion"
+    READING = "reading"
+    OBSERVING = "observing"
+
+
+class PairStatus(enum.StrEnum):
+    PROPOSED = "proposed"
+    ACTIVE = "active"
+    DECLINED = "declined"
+    ENDED = "ended"
+
+
+class PairSource(enum.StrEnum):
+    REQUEST = "request"
+    ROUND = "round"
+
+
+class RequestStatus(enum.StrEnum):
+    OPEN = "open"
+    ACCEPTED = "accepted"
+    DECLINED = "declined"
+    EXPIRED = "expired"
+    WITHDRAWN = "withdrawn"
+
+
+class RoundStatus(enum.StrEnum):
+    DRAFT = "draft"
+    PUBLISHED = "published"
+    DISCARDED = "discarded"
+
+
+class AgreementStatus(enum.StrEnum):
+    PROPOSED = "proposed"
+    ACTIVE = "active"
+    SUPERSEDED = "superseded"
+
+
+class GoalStatus(enum.StrEnum):
+    OPEN = "open"
+    COMPLETED = "completed"
+
+
+class FitAnswer(enum.StrEnum):
+    GOOD = "good"
+    DECIDING = "deciding"
+    NOT_GOOD = "not_good"
+
+
+class CheckInStatus(enum.StrEnum):
+    OPEN = "open"
+    MET = "met"
+    NOT_YET = "not_yet"
+    RESCHEDULED = "rescheduled"
+    MISSED = "missed"
+
+
+class ShoutoutStatus(enum.StrEnum):
+    ASKING = "asking"
+    POSTED = "posted"
+    DECLINED = "declined"
