@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import Any, Protocol
 
 from slack_sdk.oauth.installation_store import InstallationStore
 
@@ -13,8 +14,13 @@ from bot.clock import Clock
 from bot.settings import Settings
 from storage.db import Database
 
-if TYPE_CHECKING:
-    from bot.offload import Offload
+
+class WorkQueue(Protocol):
+    """Where work goes that continues after an ack: the app's worker processes (`bot.offload.Offload`)."""
+
+    def submit(self, job: Callable[..., None], *args: Any) -> None: ...
+
+    def close(self) -> None: ...
 
 
 @dataclass
@@ -27,4 +33,4 @@ class Services:
     # Each workspace's bot token, when the app is installed through OAuth (None with one SLACK_BOT_TOKEN).
     installations: InstallationStore | None = None
     # Worker processes for heavy work after an ack (None: such work runs on the calling thread).
-    offload: Offload | None = None
+    offload: WorkQueue | None = None
