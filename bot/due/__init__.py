@@ -1,0 +1,15 @@
+"""The registry of due work: every feature's `DUE`, in the order a tick runs them."""
+
+from __future__ import annotations
+
+from bot.due import checkins, closing, evaluations, fit, health, requests
+from bot.due.work import DueWork
+
+REGISTRY: tuple[DueWork, ...] = (
+    *requests.DUE,
+    *fit.DUE,
+    *checkins.DUE,
+    *health.DUE,
+    *closing.DUE,
+    *evaluations.DUE,
+)
