@@ -167,31 +167,29 @@ def _stamp(moment: datetime | None) -> str | None:
     return moment.isoformat() if moment else None
 
 
-def my_data(session: Session, team_id: str, user_id: str) -> dict[str, Any]:
-    """Everything Mentorbot stores about one person, as they'd want to read it."""
-    person = session.scalars(select(Person).where(Person.team_id == team_id, Person.slack_user_id == user_id)).first()
-    if person is None:
-        return {"profile": None}
-    pairs = list(session.scalars(select(Pair).where(or_(Pair.mentor_id == person.id, Pair.mentee_id == person.id))))
-    pair_ids = [p.id for p in pairs]
+def _profile_record(person: Person) -> dict[str, Any]:
     return {
-        "profile": {
-            "role": person.role,
-            "expertise": person.expertise,
-            "goals": person.goals,
-            "seniority": person.seniority,
-            "capacity": person.capacity,
-            "timezone": person.timezone,
-            "working_hours": [person.work_start_minute, person.work_end_minute],
-            "cadence": person.cadence,
-            "meeting_channel": person.meeting_channel,
-            "learning_style": person.learning_style,
-            "languages": person.languages,
-            "department": person.department,
-            "do_not_match": person.do_not_match,
-            "status": person.status,
-            "joined": _stamp(person.created_at),
-        },
+        "role": person.role,
+        "expertise": person.expertise,
+        "goals": person.goals,
+        "seniority": person.seniority,
+        "capacity": person.capacity,
+        "timezone": person.timezone,
+        "working_hours": [person.work_start_minute, person.work_end_minute],
+        "cadence": person.cadence,
+        "meeting_channel": person.meeting_channel,
+        "learning_style": person.learning_style,
+        "languages": person.languages,
+        "department": person.department,
+        "do_not_match": person.do_not_match,
+        "status": person.status,
+        "joined": _stamp(person.created_at),
+    }
+
+
+def _relationships(session: Session, person: Person, pairs: list[Pair]) -> dict[str, Any]:
+    """The person's pairs, the requests they sent and the goals of their pairs."""
+    return {
         "pairs": [
             {
                 "id": p.id,
@@ -214,8 +212,15 @@ def my_data(session: Session, team_id: str, user_id: str) -> dict[str, Any]:
                 "progress": g.progress,
                 "status": g.status,
             }
-            for g in session.scalars(select(Goal).where(Goal.pair_id.in_(pair_ids)))
+            for g in session.scalars(select(Goal).where(Goal.pair_id.in_([p.id for p in pairs])))
         ],
+    }
+
+
+def _own_words(session: Session, team_id: str, user_id: str, pair_ids: list[int]) -> dict[str, Any]:
+    """What the person said in confidence: notes, evaluations, fit checks, thanks, help requests."""
+    mine = (Evaluation.user_id == user_id, Evaluation.team_id == team_id)
+    return {
         "checkin_notes": [
             c.notes[user_id]
             for c in session.scalars(select(CheckIn).where(CheckIn.pair_id.in_(pair_ids)))
@@ -230,9 +235,7 @@ def my_data(session: Session, team_id: str, user_id: str) -> dict[str, Any]:
                 "change": e.change,
                 "shared": e.shared,
             }
-            for e in session.scalars(
-                select(Evaluation).where(Evaluation.user_id == user_id, Evaluation.team_id == team_id)
-            )
+            for e in session.scalars(select(Evaluation).where(*mine))
         ],
         "fit_checks": [
             f.answer
@@ -248,6 +251,19 @@ def my_data(session: Session, team_id: str, user_id: str) -> dict[str, Any]:
                 select(HelpRequest).where(HelpRequest.user_id == user_id, HelpRequest.team_id == team_id)
             )
         ],
+    }
+
+
+def my_data(session: Session, team_id: str, user_id: str) -> dict[str, Any]:
+    """Everything Mentorbot stores about one person, as they'd want to read it."""
+    person = session.scalars(select(Person).where(Person.team_id == team_id, Person.slack_user_id == user_id)).first()
+    if person is None:
+        return {"profile": None}
+    pairs = list(session.scalars(select(Pair).where(or_(Pair.mentor_id == person.id, Pair.mentee_id == person.id))))
+    return {
+        "profile": _profile_record(person),
+        **_relationships(session, person, pairs),
+        **_own_words(session, team_id, user_id, [p.id for p in pairs]),
     }
 
 

@@ -6,6 +6,7 @@ import statistics
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -111,24 +112,13 @@ def anonymity_threshold(session: Session, team_id: str) -> int:
     return max(MIN_THRESHOLD, program.anonymity_threshold if program else DEFAULT_THRESHOLD)
 
 
-def program_report(session: Session, team_id: str, now: datetime, configured_threshold: int | None = None) -> Report:
-    threshold = max(MIN_THRESHOLD, configured_threshold or anonymity_threshold(session, team_id))
-    pairs = dict(
-        session.execute(select(Pair.status, func.count()).where(Pair.team_id == team_id).group_by(Pair.status)).all()
-    )
-    at_risk = session.scalar(
-        select(func.count()).where(
-            Pair.team_id == team_id, Pair.status == PairStatus.ACTIVE, Pair.at_risk_since.is_not(None)
-        )
-    )
-    requests = {
-        str(status): int(n)
-        for status, n in session.execute(
-            select(MatchRequest.status, func.count())
-            .where(MatchRequest.team_id == team_id)
-            .group_by(MatchRequest.status)
-        )
-    }
+def _counted(session: Session, column: Any, *where: Any) -> dict[Any, int]:
+    """Rows per value of `column` (a status, an answer) among those matching `where`."""
+    rows = session.execute(select(column, func.count()).where(*where).group_by(column)).all()
+    return {value: int(n) for value, n in rows}
+
+
+def _median_response_hours(session: Session, team_id: str) -> float | None:
     waits = [
         (responded - created).total_seconds() / 3600
         for created, responded in session.execute(
@@ -140,24 +130,10 @@ def program_report(session: Session, team_id: str, now: datetime, configured_thr
         )
         if responded is not None
     ]
-    closed = dict(
-        session.execute(
-            select(CheckIn.status, func.count())
-            .where(CheckIn.team_id == team_id, CheckIn.status != CheckInStatus.OPEN)
-            .group_by(CheckIn.status)
-        ).all()
-    )
-    closed_total = sum(closed.values())
-    goals = dict(
-        session.execute(select(Goal.status, func.count()).where(Goal.team_id == team_id).group_by(Goal.status)).all()
-    )
-    answered = list(
-        session.execute(
-            select(Evaluation.milestone, Evaluation.ratings, Evaluation.nps).where(
-                Evaluation.team_id == team_id, Evaluation.answered_at.is_not(None)
-            )
-        )
-    )
+    return round(statistics.median(waits), 1) if waits else None
+
+
+def _question_rows(answered: Sequence[Any], threshold: int) -> list[QuestionRow]:
     rows = []
     for key, question in RATINGS.items():
         by_milestone: dict[str, list[float]] = {m: [] for m in MILESTONES}
@@ -168,46 +144,64 @@ def program_report(session: Session, team_id: str, now: datetime, configured_thr
         rows.append(
             QuestionRow(key, question, overall(everyone, threshold), len(everyone), suppress(by_milestone, threshold))
         )
-    scores = [int(nps) for _, _, nps in answered if nps is not None]
-    nps = None
-    if len(scores) >= threshold:
-        promoters = sum(s >= 9 for s in scores)
-        detractors = sum(s <= 6 for s in scores)
-        nps = round(100 * (promoters - detractors) / len(scores), 1)
-    fit_rows = dict(
-        session.execute(
-            select(FitCheck.answer, func.count()).where(FitCheck.team_id == team_id).group_by(FitCheck.answer)
-        ).all()
+    return rows
+
+
+def net_promoter_score(scores: Sequence[int], threshold: int) -> float | None:
+    """Promoters (9–10) minus detractors (0–6), in percent of everyone; None below the threshold."""
+    if len(scores) < threshold:
+        return None
+    promoters = sum(s >= 9 for s in scores)
+    detractors = sum(s <= 6 for s in scores)
+    return round(100 * (promoters - detractors) / len(scores), 1)
+
+
+def program_report(session: Session, team_id: str, now: datetime, configured_threshold: int | None = None) -> Report:
+    threshold = max(MIN_THRESHOLD, configured_threshold or anonymity_threshold(session, team_id))
+    pairs = _counted(session, Pair.status, Pair.team_id == team_id)
+    at_risk = session.scalar(
+        select(func.count()).where(
+            Pair.team_id == team_id, Pair.status == PairStatus.ACTIVE, Pair.at_risk_since.is_not(None)
+        )
     )
-    fit = {str(a): int(fit_rows.get(a, 0)) for a in FitAnswer} if sum(fit_rows.values()) >= threshold else None
+    requests = _counted(session, MatchRequest.status, MatchRequest.team_id == team_id)
+    closed = _counted(session, CheckIn.status, CheckIn.team_id == team_id, CheckIn.status != CheckInStatus.OPEN)
+    closed_total = sum(closed.values())
+    goals = _counted(session, Goal.status, Goal.team_id == team_id)
+    answered = session.execute(
+        select(Evaluation.milestone, Evaluation.ratings, Evaluation.nps).where(
+            Evaluation.team_id == team_id, Evaluation.answered_at.is_not(None)
+        )
+    ).all()
+    fit_rows = _counted(session, FitCheck.answer, FitCheck.team_id == team_id)
     met_recently = session.scalar(
         select(func.count(func.distinct(CheckIn.pair_id))).where(
             CheckIn.team_id == team_id, CheckIn.status == CheckInStatus.MET, CheckIn.answered_at > now - RECENT
         )
     )
-    chosen = dict(
-        session.execute(
-            select(Pair.end_reason, func.count())
-            .where(Pair.team_id == team_id, Pair.status == PairStatus.ENDED, Pair.end_reason.in_(END_REASONS))
-            .group_by(Pair.end_reason)
-        ).all()
+    chosen = _counted(
+        session,
+        Pair.end_reason,
+        Pair.team_id == team_id,
+        Pair.status == PairStatus.ENDED,
+        Pair.end_reason.in_(END_REASONS),
     )
     return Report(
         threshold=threshold,
-        active_pairs=int(pairs.get(PairStatus.ACTIVE, 0)),
-        proposed_pairs=int(pairs.get(PairStatus.PROPOSED, 0)),
-        ended_pairs=int(pairs.get(PairStatus.ENDED, 0)),
+        active_pairs=pairs.get(PairStatus.ACTIVE, 0),
+        proposed_pairs=pairs.get(PairStatus.PROPOSED, 0),
+        ended_pairs=pairs.get(PairStatus.ENDED, 0),
         at_risk_pairs=int(at_risk or 0),
-        requests=requests,
-        median_response_hours=round(statistics.median(waits), 1) if waits else None,
+        requests={str(status): n for status, n in requests.items()},
+        median_response_hours=_median_response_hours(session, team_id),
         checkin_rate=round(closed.get(CheckInStatus.MET, 0) / closed_total, 3) if closed_total else None,
         checkins_closed=closed_total,
-        goals_total=sum(int(n) for n in goals.values()),
-        goals_completed=int(goals.get(GoalStatus.COMPLETED, 0)),
-        evaluations=rows,
-        nps=nps,
-        fit=fit,
+        goals_total=sum(goals.values()),
+        goals_completed=goals.get(GoalStatus.COMPLETED, 0),
+        evaluations=_question_rows(answered, threshold),
+        nps=net_promoter_score([int(nps) for _, _, nps in answered if nps is not None], threshold),
+        fit={str(a): fit_rows.get(a, 0) for a in FitAnswer} if sum(fit_rows.values()) >= threshold else None,
         met_recently=int(met_recently or 0),
         evaluations_answered=len(answered),
-        end_reasons=suppress_counts({str(k): int(v) for k, v in chosen.items()}, threshold),
+        end_reasons=suppress_counts({str(k): n for k, n in chosen.items()}, threshold),
     )

@@ -64,13 +64,8 @@ def _choices(labels: dict[Any, str]) -> list[tuple[str, str]]:
     return [(str(key), label) for key, label in labels.items()]
 
 
-def profile_modal(profile: Profile | None) -> Block:
-    d = profile.details if profile else None
-    blocks: list[Block] = [
-        section(
-            "Tell us a little about yourself so we can suggest the right people. "
-            "You can change any of this later with `/mentor join`."
-        ),
+def _role_and_topics(d: ProfileInput | None) -> list[Block]:
+    return [
         input_block(ROLE, "I'd like to", static_select(FIELD, _choices(ROLE_LABELS), d.role if d and d.role else None)),
         input_block(
             EXPERTISE,
@@ -103,6 +98,11 @@ def profile_modal(profile: Profile | None) -> Block:
             optional=True,
             hint="Mentors only. Most people start with 1 or 2.",
         ),
+    ]
+
+
+def _rhythm_and_style(d: ProfileInput | None) -> list[Block]:
+    return [
         input_block(WORK_START, "My working day starts", timepicker(FIELD, d.work_start_minute if d else 9 * 60)),
         input_block(WORK_END, "My working day ends", timepicker(FIELD, d.work_end_minute if d else 17 * 60)),
         input_block(
@@ -120,6 +120,11 @@ def profile_modal(profile: Profile | None) -> Block:
             "I learn best by",
             static_select(FIELD, _choices(STYLE_LABELS), d.learning_style if d else None),
         ),
+    ]
+
+
+def _about_me(d: ProfileInput | None) -> list[Block]:
+    return [
         input_block(
             LANGUAGES,
             "Languages I can mentor or be mentored in",
@@ -140,6 +145,15 @@ def profile_modal(profile: Profile | None) -> Block:
             hint="Private: nobody else ever sees this list.",
         ),
     ]
+
+
+def profile_modal(profile: Profile | None) -> Block:
+    d = profile.details if profile else None
+    intro = section(
+        "Tell us a little about yourself so we can suggest the right people. "
+        "You can change any of this later with `/mentor join`."
+    )
+    blocks = [intro, *_role_and_topics(d), *_rhythm_and_style(d), *_about_me(d)]
     title = "Your mentoring profile" if profile else "Join the program"
     return modal(title, JOIN_SUBMIT, blocks, submit="Save")
 
