@@ -3,16 +3,17 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import threading
-import time
+from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
+from typing import Any
 
-from slack_bolt import App
-from slack_bolt.adapter.socket_mode.async_internals import send_async_response
-from slack_bolt.adapter.socket_mode.internals import run_bolt_app
+from slack_bolt import App, BoltRequest, BoltResponse
 from slack_sdk.socket_mode.aiohttp import SocketModeClient
 from slack_sdk.socket_mode.async_client import AsyncBaseSocketModeClient
 from slack_sdk.socket_mode.request import SocketModeRequest
+from slack_sdk.socket_mode.response import SocketModeResponse
 from slack_sdk.web.async_client import AsyncWebClient
 
 # As many envelopes at once as Bolt's own Socket Mode handlers run.
@@ -80,9 +81,20 @@ class SocketMode:
         return client
 
     async def _handle(self, client: AsyncBaseSocketModeClient, request: SocketModeRequest) -> None:
-        started = time.time()
-        response = await asyncio.get_running_loop().run_in_executor(self._envelopes, run_bolt_app, self._bolt, request)
-        await send_async_response(client, request, response, started)
+        answer = await asyncio.get_running_loop().run_in_executor(self._envelopes, self._dispatch, request)
+        if answer.status != 200:
+            self._bolt.logger.info("envelope %s not handled: %s %s", request.envelope_id, answer.status, answer.body)
+            return
+        await client.send_socket_mode_response(SocketModeResponse(request.envelope_id, _payload(answer)))
+
+    def _dispatch(self, request: SocketModeRequest) -> BoltResponse:
+        """The envelope through the Bolt app, as an HTTP request would go (retries keep their headers)."""
+        headers: dict[str, str | Sequence[str]] = {}
+        if request.retry_attempt is not None:
+            headers["x-slack-retry-num"] = str(request.retry_attempt)
+        if request.retry_reason is not None:
+            headers["x-slack-retry-reason"] = request.retry_reason
+        return self._bolt.dispatch(BoltRequest(body=request.payload, headers=headers or None, mode="socket_mode"))
 
     async def _shut(self, client: SocketModeClient) -> None:
         await client.close()  # type: ignore[no-untyped-call]
@@ -90,3 +102,12 @@ class SocketMode:
         for task in others:
             task.cancel()
         await asyncio.gather(*others, return_exceptions=True)
+
+
+def _payload(answer: BoltResponse) -> dict[str, Any] | None:
+    """What an ack carries back over the socket: its JSON, its text, or nothing."""
+    if not answer.body:
+        return None
+    if answer.headers.get("content-type", [""])[0].startswith("application/json"):
+        return dict(json.loads(answer.body))
+    return {"text": answer.body}
