@@ -8,10 +8,9 @@ from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl
 
-from slack_bolt import App, BoltContext, BoltRequest, BoltResponse
+from slack_bolt import App, BoltRequest, BoltResponse
 from slack_bolt.adapter.wsgi import SlackRequestHandler
 from slack_bolt.adapter.wsgi.http_request import WsgiHttpRequest
-from slack_bolt.request.internals import build_context
 from waitress.server import create_server
 
 if TYPE_CHECKING:
@@ -34,8 +33,10 @@ class _EventsHandler(SlackRequestHandler):
         if not bolt_request.body and "payload" in bolt_request.raw_body:
             fields = dict(parse_qsl(bolt_request.raw_body, keep_blank_values=True))
             if "payload" not in fields:
+                # A request built from the parsed fields gives Bolt's own context for them; the signed raw body
+                # and the HTTP mode (so the signature check) stay those of the request as it came.
                 bolt_request.body = fields
-                bolt_request.context = build_context(BoltContext(), fields)
+                bolt_request.context = BoltRequest(body=fields, mode="socket_mode").context
         return self.app.dispatch(bolt_request)
 
 
