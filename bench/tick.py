@@ -18,7 +18,8 @@ from typing import Any
 from sqlalchemy import event, insert
 
 from bot.clock import FixedClock
-from bot.outbox import Pacer, deliver, enqueue
+from bot.outbox import deliver, enqueue
+from bot.pacing import LocalPace
 from bot.services import Services
 from bot.settings import Settings
 from bot.slack import make_client
@@ -131,7 +132,7 @@ def timed_tick(folder: Path, total: int, due: int, slack: FakeSlack) -> tuple[fl
     services = Services(Settings(database_url=url, slack_api_url=slack.base_url), db, FixedClock(DUE))
     client = make_client(slack.base_url, "xoxb-bench", 10)
     started = time.perf_counter()
-    report = run_tick(services, lambda _t: client, DUE, Pacer(per_second=1e9, per_channel_interval=0))
+    report = run_tick(services, lambda _t: client, DUE, LocalPace(per_second=1e9, per_conversation=0))
     seconds = time.perf_counter() - started
     db.dispose()
     return seconds, statements, report.checkins
@@ -152,7 +153,7 @@ def delivery_rate(folder: Path, conversations: int, per_conversation: int, works
             )
     client = make_client(slack.base_url, "xoxb-bench", 10)
     started = time.perf_counter()
-    report = deliver(db, lambda _t: client, DUE, Pacer(per_second=workspace_rate * 0.97))
+    report = deliver(db, lambda _t: client, DUE, LocalPace(per_second=workspace_rate * 0.97))
     seconds = time.perf_counter() - started
     posted = [(c.args["channel"], c.args["text"]) for c in slack.calls if c.method == "chat.postMessage"]
     allowed = min(workspace_rate, conversations * 1.0)

@@ -7,7 +7,6 @@ that dies mid-send leaves the lease to expire and the next tick sends the row ag
 from __future__ import annotations
 
 import logging
-import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -18,27 +17,30 @@ from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
 
 from bot.installations import NotInstalled
-from bot.slack import open_dm
+from bot.pacing import Call, Pace, SharedPace
+from bot.slack import open_dm, without_rate_limit_waits
 from bot.text import cut
 from bot.views.blocks import MESSAGE_BLOCKS_LIMIT, MESSAGE_TEXT_LIMIT, Message
 from bot.workspaces import UNINSTALLED, installed
 from storage.db import Database
 from storage.dialects import InsertOrIgnore, claimed
-from storage.models import OutboxMessage
+from storage.models import DirectChannel, OutboxMessage
 
 log = logging.getLogger(__name__)
 
 LEASE = timedelta(minutes=2)
 # One message per dedupe key, however often the same due work is found.
 _QUEUE = InsertOrIgnore(OutboxMessage, ["dedupe_key"])
-# Messages a second across a workspace; Slack's chat.postMessage allows about one a second per conversation.
-DEFAULT_RATE = 20.0
 MAX_ATTEMPTS = 6
 # Errors no retry can fix: the person or channel is gone, or the workspace revoked or removed the app.
 FINAL_ERRORS = frozenset(
     {"channel_not_found", "user_not_found", "invalid_auth", "account_inactive", "token_revoked", UNINSTALLED}
 )
 BATCH = 100
+# How long a message put back for its turn waits before a pass may take it again.
+PASS = timedelta(seconds=1)
+# Each person's DM channel, stored the first time it is opened.
+_NEW_DM = InsertOrIgnore(DirectChannel, ["team_id", "user_id"])
 
 
 def enqueue(
@@ -70,33 +72,6 @@ def enqueue(
             created_at=now,
         )
     )
-
-
-class Pacer:
-    """Keeps to Slack's pace: one message a second per conversation and a workspace-wide rate."""
-
-    def __init__(
-        self,
-        per_second: float,
-        per_channel_interval: float = 1.0,
-        clock: Callable[[], float] = time.monotonic,
-        sleep: Callable[[float], None] = time.sleep,
-    ) -> None:
-        self._gap = 1.0 / per_second
-        self._per_channel = per_channel_interval
-        self._clock, self._sleep = clock, sleep
-        self._next_in_team: dict[str, float] = {}
-        self._next_in_channel: dict[tuple[str, str], float] = {}
-
-    def wait(self, team_id: str, channel: str) -> None:
-        """Sleep until a message to `channel` in `team_id` keeps within both limits, then count it as sent."""
-        ready = max(self._next_in_team.get(team_id, 0.0), self._next_in_channel.get((team_id, channel), 0.0))
-        pause = ready - self._clock()
-        if pause > 0:
-            self._sleep(pause)
-        sent = self._clock()
-        self._next_in_team[team_id] = sent + self._gap
-        self._next_in_channel[(team_id, channel)] = sent + self._per_channel
 
 
 def interleave(rows: list[OutboxMessage]) -> list[OutboxMessage]:
@@ -140,12 +115,35 @@ def _claim(session: Session, now: datetime, limit: int) -> list[OutboxMessage]:
     return rows
 
 
-def _send(client: WebClient, row: OutboxMessage) -> None:
-    channel = row.channel_id or open_dm(client, [str(row.user_id)])
+def _conversation(session: Session, row: OutboxMessage) -> str | None:
+    """Where the row goes: its channel, or the person's DM as last opened (None while it was never opened)."""
+    if row.channel_id:
+        return row.channel_id
+    known = session.get(DirectChannel, (row.team_id, row.user_id))
+    return known.channel_id if known is not None else None
+
+
+def _open(db: Database, client: WebClient, row: OutboxMessage) -> str:
+    channel = open_dm(client, [str(row.user_id)])
+    with db.unit_of_work() as session:
+        session.execute(_NEW_DM.on(session).values(team_id=row.team_id, user_id=row.user_id, channel_id=channel))
+    return channel
+
+
+def _send(client: WebClient, row: OutboxMessage, channel: str) -> None:
     if row.update_ts:
         client.chat_update(channel=channel, ts=row.update_ts, text=row.text, blocks=row.blocks)
     else:
         client.chat_postMessage(channel=channel, text=row.text, blocks=row.blocks)
+
+
+def _retry_after(error: SlackApiError) -> float | None:
+    """Seconds Slack asked to wait, for a 429; None for any other error."""
+    if error.response.status_code != 429:
+        return None
+    headers = error.response.headers or {}
+    value = headers.get("Retry-After") or headers.get("retry-after") or 1
+    return float(value[0] if isinstance(value, list) else value)
 
 
 def _error_code(error: Exception) -> str:
@@ -156,45 +154,80 @@ def _error_code(error: Exception) -> str:
     return str(error)
 
 
-def deliver(
-    db: Database, client_for: Callable[[str], WebClient], now: datetime, pacer: Pacer | None = None
-) -> Delivery:
-    """Send every due message at Slack's pace; failures back off exponentially and give up after MAX_ATTEMPTS."""
+class _Turn(Exception):
+    """This row's turn is far off (its workspace, conversation or method is busy or held): it waits for a pass."""
+
+
+def _deliver_one(db: Database, pace: Pace, client: WebClient, row: OutboxMessage, channel: str | None) -> None:
+    """Open the DM if it was never opened, then post or edit, each at its own pace."""
+    if channel is None:
+        if not pace.take(Call(row.team_id, "conversations.open")):
+            raise _Turn
+        channel = _open(db, client, row)
+    call = Call(row.team_id, "chat.update" if row.update_ts else "chat.postMessage", channel)
+    if not pace.take(call):
+        raise _Turn
+    try:
+        _send(client, row, channel)
+    except SlackApiError as error:
+        wait = _retry_after(error)
+        if wait is not None:
+            pace.hold(call, wait)
+        raise
+
+
+def _record_failure(db: Database, row_id: int, attempts: int, detail: str, now: datetime, retry: bool) -> bool:
+    """Put the row back for a later try, or give up on it. Whether it was given up."""
+    give_up = not retry and (attempts >= MAX_ATTEMPTS or detail in FINAL_ERRORS)
+    with db.unit_of_work() as session:
+        session.execute(
+            update(OutboxMessage)
+            .where(OutboxMessage.id == row_id)
+            .values(
+                claimed_until=None,
+                last_error=detail[:500],
+                failed_at=now if give_up else None,
+                # A busy or rate-limited turn is no failure of the message: it goes on the next pass.
+                attempts=attempts - 1 if retry else attempts,
+                send_after=now + (PASS if retry else timedelta(minutes=2**attempts)),
+            )
+        )
+    return give_up
+
+
+def _claimed_batch(db: Database, now: datetime) -> list[tuple[OutboxMessage, str | None]]:
+    with db.unit_of_work() as session:
+        rows = interleave(_claim(session, now, BATCH))
+        batch = [(row, _conversation(session, row)) for row in rows]
+        # The lease must reach the database before the rows leave the session, or nothing is claimed.
+        session.flush()
+        session.expunge_all()
+    return batch
+
+
+def deliver(db: Database, client_for: Callable[[str], WebClient], now: datetime, pace: Pace | None = None) -> Delivery:
+    """Send every due message at Slack's pace (shared by all processes); a 429 or a busy turn holds up only its
+    own workspace, conversation or method. Failures back off exponentially and give up after MAX_ATTEMPTS."""
     report = Delivery()
-    pacer = pacer or Pacer(per_second=DEFAULT_RATE)
-    while True:
-        with db.unit_of_work() as session:
-            claimed = interleave(_claim(session, now, BATCH))
-            batch = [(row.id, row.team_id, row.attempts, row) for row in claimed]
-            # The lease must reach the database before the rows leave the session, or nothing is claimed.
-            session.flush()
-            session.expunge_all()
-        if not batch:
-            return report
-        for row_id, team_id, attempts, row in batch:
-            pacer.wait(team_id, str(row.channel_id or row.user_id))
+    pace = pace or SharedPace(db)
+    clients: dict[str, WebClient] = {}
+    while batch := _claimed_batch(db, now):
+        for row, channel in batch:
             try:
-                _send(client_for(team_id), row)
-            except (SlackApiError, OSError, NotInstalled) as error:
-                detail = _error_code(error)
-                give_up = attempts >= MAX_ATTEMPTS or detail in FINAL_ERRORS
-                log.warning("outbox %s attempt %s failed: %s", row_id, attempts, detail)
-                with db.unit_of_work() as session:
-                    session.execute(
-                        update(OutboxMessage)
-                        .where(OutboxMessage.id == row_id)
-                        .values(
-                            claimed_until=None,
-                            last_error=str(detail)[:500],
-                            failed_at=now if give_up else None,
-                            send_after=now + timedelta(minutes=2**attempts),
-                        )
-                    )
-                if give_up:
+                if row.team_id not in clients:
+                    clients[row.team_id] = without_rate_limit_waits(client_for(row.team_id))
+                _deliver_one(db, pace, clients[row.team_id], row, channel)
+            except (SlackApiError, OSError, NotInstalled, _Turn) as error:
+                limited = isinstance(error, SlackApiError) and _retry_after(error) is not None
+                busy = limited or isinstance(error, _Turn)
+                detail = "waiting for its turn" if busy else _error_code(error)
+                log.warning("outbox %s attempt %s failed: %s", row.id, row.attempts, detail)
+                if _record_failure(db, row.id, row.attempts, detail, now, retry=busy):
                     report.failed += 1
                 else:
                     report.retried += 1
                 continue
             with db.unit_of_work() as session:
-                session.execute(update(OutboxMessage).where(OutboxMessage.id == row_id).values(sent_at=now))
+                session.execute(update(OutboxMessage).where(OutboxMessage.id == row.id).values(sent_at=now))
             report.sent += 1
+    return report

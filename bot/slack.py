@@ -33,6 +33,13 @@ def make_client(base_url: str, token: str | None, timeout: float) -> WebClient:
     return WebClient(token=token or None, base_url=base_url, timeout=int(max(1, timeout)), retry_handlers=_retries())
 
 
+def without_rate_limit_waits(client: WebClient) -> WebClient:
+    """The same client, but a 429 comes back at once instead of being waited out inside the call: the outbox
+    holds up only that workspace, conversation or method, and goes on with the others."""
+    retries = [handler for handler in client.retry_handlers if not isinstance(handler, RateLimitErrorRetryHandler)]
+    return WebClient(token=client.token, base_url=client.base_url, timeout=client.timeout, retry_handlers=retries)
+
+
 def respond_at(response_url: str, message: Message, timeout: float, replace_original: bool = False) -> None:
     """Answer a slash command or click through its `response_url` (only the person who acted sees it).
 

@@ -15,7 +15,7 @@ from sqlalchemy import func, select
 
 from bot.app import Mentorbot, build
 from bot.clock import FixedClock
-from bot.outbox import Pacer
+from bot.pacing import LocalPace
 from bot.settings import Settings
 from bot.slack import make_client
 from handlers.http import BackgroundServer
@@ -300,7 +300,7 @@ class Sandbox:
         self.say(f"\n⏱  {when:%a %d %b %H:%M} UTC  {bar} week {weeks:.1f}")
         client = make_client(self.slack.base_url, TOKEN, 10)
         since = self.slack.mark()
-        run_tick(self.app.services, lambda _team: client, when, Pacer(per_second=50, per_channel_interval=0.05))
+        run_tick(self.app.services, lambda _team: client, when, LocalPace(per_second=50, per_conversation=0.05))
         self.settle(since)
 
 

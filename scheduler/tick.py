@@ -15,7 +15,8 @@ from bot.due import REGISTRY
 from bot.due.work import Due, DueWork
 from bot.home import refresh_home
 from bot.installations import NotInstalled
-from bot.outbox import Delivery, Pacer, deliver, enqueue
+from bot.outbox import Delivery, deliver, enqueue
+from bot.pacing import Pace
 from bot.services import Services
 
 log = logging.getLogger(__name__)
@@ -78,7 +79,7 @@ def _refresh_homes(services: Services, client_for: Callable[[str], WebClient], p
 
 
 def run_tick(
-    services: Services, client_for: Callable[[str], WebClient], now: datetime, pacer: Pacer | None = None
+    services: Services, client_for: Callable[[str], WebClient], now: datetime, pace: Pace | None = None
 ) -> TickReport:
     """Everything due at `now`, exactly once across processes, then delivery of the outbox."""
     report = TickReport()
@@ -87,7 +88,7 @@ def run_tick(
         handled = _run(services, work, now, homes)
         if work.counts_as:
             setattr(report, work.counts_as, getattr(report, work.counts_as) + handled)
-    report.delivery = deliver(services.db, client_for, now, pacer)
+    report.delivery = deliver(services.db, client_for, now, pace)
     _refresh_homes(services, client_for, homes)
     with services.db.unit_of_work() as session:
         prune(session, now)

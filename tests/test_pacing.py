@@ -1,6 +1,7 @@
-"""The outbox keeps to Slack's pace: one message a second per conversation, and a workspace rate."""
+"""The outbox keeps to Slack's pace: one message a second per conversation, a workspace rate, method tiers."""
 
-from bot.outbox import Pacer, interleave
+from bot.outbox import interleave
+from bot.pacing import Call, LocalPace
 from storage.models import OutboxMessage
 
 
@@ -19,12 +20,22 @@ class FakeTime:
 
 def test_one_message_a_second_per_conversation_and_a_workspace_rate() -> None:
     t = FakeTime()
-    pacer = Pacer(per_second=4, clock=t.clock, sleep=t.sleep)
+    pace = LocalPace(per_second=4, clock=t.clock, sleep=t.sleep)
     for channel in ["C1", "C2", "C3", "C4", "C1"]:
-        pacer.wait("T1", channel)
+        assert pace.take(Call("T1", "chat.postMessage", channel))
     assert t.slept == [0.25, 0.25, 0.25, 0.25]
-    pacer.wait("T2", "C1")
+    assert pace.take(Call("T2", "chat.postMessage", "C1"))
     assert len(t.slept) == 4, "another workspace has its own limits"
+
+
+def test_a_held_method_is_not_waited_for_and_holds_up_nothing_else() -> None:
+    t = FakeTime()
+    pace = LocalPace(per_second=20, clock=t.clock, sleep=t.sleep)
+    pace.hold(Call("T1", "chat.postMessage", "C1"), 30)
+    assert not pace.take(Call("T1", "chat.postMessage", "C2")), "the workspace's messages wait out the 429"
+    assert pace.take(Call("T2", "chat.postMessage", "C1")), "another workspace goes on"
+    assert pace.take(Call("T1", "conversations.open")), "so does another method"
+    assert t.slept == []
 
 
 def test_interleave_round_robins_conversations() -> None:

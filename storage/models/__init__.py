@@ -8,7 +8,9 @@ from storage.models.delivery import (
     SLACK_INSTALLATIONS,
     SLACK_OAUTH_STATES,
     Delivery,
+    DirectChannel,
     OutboxMessage,
+    PaceSlot,
     TokenRotation,
 )
 from storage.models.feedback import CheckIn, Evaluation, FitCheck, HelpRequest, Shoutout, Thanks
@@ -43,6 +45,7 @@ __all__ = [
     "CheckIn",
     "CheckInStatus",
     "Delivery",
+    "DirectChannel",
     "Evaluation",
     "FitAnswer",
     "FitCheck",
@@ -56,6 +59,7 @@ __all__ = [
     "MeetingChannel",
     "Milestone",
     "OutboxMessage",
+    "PaceSlot",
     "Pair",
     "PairSource",
     "PairStatus",

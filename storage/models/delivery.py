@@ -9,6 +9,7 @@ from slack_sdk.oauth.installation_store.sqlalchemy import SQLAlchemyInstallation
 from slack_sdk.oauth.state_store.sqlalchemy import SQLAlchemyOAuthStateStore
 from sqlalchemy import (
     JSON,
+    Float,
     Index,
     Integer,
     String,
@@ -80,3 +81,23 @@ def _slack_sdk_tables() -> tuple[Table, Table, Table]:
 
 
 SLACK_INSTALLATIONS, SLACK_BOTS, SLACK_OAUTH_STATES = _slack_sdk_tables()
+
+
+class PaceSlot(Base):
+    """When the next call of one kind may go to Slack (a workspace's messages, a conversation, a Web API method),
+    shared by every process of a deployment; real time, in seconds since the epoch."""
+
+    __tablename__ = "pace_slots"
+
+    key: Mapped[str] = mapped_column(String(200), primary_key=True)
+    next_at: Mapped[float] = mapped_column(Float)
+
+
+class DirectChannel(Base):
+    """A person's DM channel with the bot, kept once opened, so a message needs no `conversations.open`."""
+
+    __tablename__ = "dm_channels"
+
+    team_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    user_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    channel_id: Mapped[str] = mapped_column(String(32))

@@ -1,0 +1,137 @@
+"""Slack's pace, kept by every process of a deployment together: per workspace, per conversation, per method.
+
+Each kind of call has a slot in the database (`pace_slots`): the moment its next call may go. Taking a turn
+locks the slots it needs, moves each one gap on and commits, so HTTP replicas and scheduler processes share one
+pace instead of each keeping its own. A slot that is far off (after a 429, or a busy method) is not waited for:
+the caller puts that message back and goes on with the others.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Protocol
+
+from sqlalchemy import select
+
+from storage.db import Database
+from storage.dialects import InsertOrIgnore
+from storage.models import PaceSlot
+
+# Messages a second across a workspace; Slack's chat.postMessage allows about one a second per conversation.
+DEFAULT_RATE = 20.0
+PER_CONVERSATION = 1.0
+# Web API methods the outbox calls in bulk, and their tier's calls a second (https://api.slack.com/apis/rate-limits).
+METHOD_RATES = {"conversations.open": 50 / 60, "chat.update": 50 / 60}
+MESSAGE_METHODS = frozenset({"chat.postMessage", "chat.update"})
+# How long a send may wait for its turn; a turn further off is left for the next pass.
+PATIENCE = 2.0
+_NEW_SLOT = InsertOrIgnore(PaceSlot, ["key"])
+
+
+@dataclass(frozen=True)
+class Call:
+    """One call to pace: which workspace, which conversation (for messages), which method."""
+
+    team_id: str
+    method: str
+    channel: str = ""
+
+
+class Pace(Protocol):
+    def take(self, call: Call) -> bool:
+        """Wait for this call's turn and take it; False (nothing taken) when the turn is too far off."""
+        ...
+
+    def hold(self, call: Call, seconds: float) -> None:
+        """Slack said to wait (429 `Retry-After`): no call of this kind goes for `seconds`."""
+        ...
+
+
+def _gaps(call: Call, per_second: float, per_conversation: float) -> dict[str, float]:
+    gaps: dict[str, float] = {}
+    if call.method in MESSAGE_METHODS:
+        gaps[f"{call.team_id}:messages"] = 1.0 / per_second
+        if call.channel:
+            gaps[f"{call.team_id}:conversation:{call.channel}"] = per_conversation
+    if call.method in METHOD_RATES:
+        gaps[f"{call.team_id}:method:{call.method}"] = 1.0 / METHOD_RATES[call.method]
+    return gaps
+
+
+class SharedPace:
+    """The pace in the database, shared by every process that delivers (the default)."""
+
+    def __init__(
+        self,
+        db: Database,
+        per_second: float = DEFAULT_RATE,
+        per_conversation: float = PER_CONVERSATION,
+        clock: Callable[[], float] = time.time,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        self._db = db
+        self._per_second, self._per_conversation = per_second, per_conversation
+        self._clock, self._sleep = clock, sleep
+
+    def take(self, call: Call) -> bool:
+        gaps = _gaps(call, self._per_second, self._per_conversation)
+        if not gaps:
+            return True
+        with self._db.unit_of_work() as session:
+            session.execute(_NEW_SLOT.on(session), [{"key": key, "next_at": 0.0} for key in gaps])
+            # Locked in key order, so two processes taking overlapping turns never wait for each other in a circle.
+            slots = list(
+                session.scalars(select(PaceSlot).where(PaceSlot.key.in_(gaps)).order_by(PaceSlot.key).with_for_update())
+            )
+            now = self._clock()
+            ready = max([now, *(slot.next_at for slot in slots)])
+            if ready - now > PATIENCE:
+                return False
+            for slot in slots:
+                slot.next_at = ready + gaps[slot.key]
+        pause = ready - self._clock()
+        if pause > 0:
+            self._sleep(pause)
+        return True
+
+    def hold(self, call: Call, seconds: float) -> None:
+        gaps = _gaps(call, self._per_second, self._per_conversation)
+        until = self._clock() + seconds
+        with self._db.unit_of_work() as session:
+            session.execute(_NEW_SLOT.on(session), [{"key": key, "next_at": 0.0} for key in gaps])
+            for slot in session.scalars(select(PaceSlot).where(PaceSlot.key.in_(gaps)).with_for_update()):
+                slot.next_at = max(slot.next_at, until)
+
+
+class LocalPace:
+    """The same pace kept in this process only: for one process that owns the workspace (the sandbox, tests)."""
+
+    def __init__(
+        self,
+        per_second: float = DEFAULT_RATE,
+        per_conversation: float = PER_CONVERSATION,
+        clock: Callable[[], float] = time.monotonic,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        self._per_second, self._per_conversation = per_second, per_conversation
+        self._clock, self._sleep = clock, sleep
+        self._next: dict[str, float] = {}
+
+    def take(self, call: Call) -> bool:
+        gaps = _gaps(call, self._per_second, self._per_conversation)
+        now = self._clock()
+        ready = max([now, *(self._next.get(key, 0.0) for key in gaps)])
+        if ready - now > PATIENCE:
+            return False
+        for key, gap in gaps.items():
+            self._next[key] = ready + gap
+        if ready > now:
+            self._sleep(ready - now)
+        return True
+
+    def hold(self, call: Call, seconds: float) -> None:
+        until = self._clock() + seconds
+        for key in _gaps(call, self._per_second, self._per_conversation):
+            self._next[key] = max(self._next.get(key, 0.0), until)
