@@ -3,12 +3,15 @@
 (a) one tick over 100,000 pairs of which 1,000 are due, against one over 1,000 pairs all due: wall time and
 SQL statements of each, and their ratio; (b) 300 messages to 100 conversations through a fake Slack that
 answers 429 above 1 message/s per conversation and 30/s per workspace: the achieved fraction of the allowed
-rate, 429s seen, and duplicates. Run: `.venv/bin/python bench/tick.py` (`--quick` for a smaller run).
+rate, 429s seen, and duplicates; (c) three processes delivering one outbox at once, pacing together through the
+database, against a fake whose workspace cap is above, then below, the configured rate. Run:
+`.venv/bin/python bench/tick.py` (`--quick` for a smaller run).
 """
 
 from __future__ import annotations
 
 import argparse
+import multiprocessing
 import tempfile
 import time
 from datetime import UTC, datetime, timedelta
@@ -19,7 +22,7 @@ from sqlalchemy import event, insert
 
 from bot.clock import FixedClock
 from bot.outbox import deliver, enqueue
-from bot.pacing import LocalPace
+from bot.pacing import LocalPace, SharedPace
 from bot.services import Services
 from bot.settings import Settings
 from bot.slack import make_client
@@ -168,6 +171,51 @@ def delivery_rate(folder: Path, conversations: int, per_conversation: int, works
     db.dispose()
 
 
+def _deliver_in_process(url: str, api_url: str, rate: float, ready: Any) -> None:
+    db = Database(url)
+    # Timing starts when every process has started and imported the app, as in a running deployment.
+    ready.wait()
+    deliver(db, lambda _t: make_client(api_url, "xoxb-bench", 10), DUE, SharedPace(db, per_second=rate))
+    db.dispose()
+
+
+def shared_delivery(folder: Path, messages: int, workspace_cap: float, configured: float, processes: int = 3) -> None:
+    """`processes` processes deliver one outbox at once, pacing together through the database."""
+    slack = FakeSlack().start()
+    slack.enforce_rate_limits(per_channel_per_second=1, workspace_per_second=workspace_cap)
+    url = f"sqlite:///{folder / f'shared-{workspace_cap:g}.db'}"
+    upgrade(url)
+    db = Database(url)
+    with db.unit_of_work() as session:
+        for n in range(messages):
+            message = Message(f"message {n}", [section(f"message {n}")])
+            enqueue(session, TEAM, f"shared:{n}", message, DUE, channel_id=f"C{n % 100:04d}")
+    db.dispose()
+    spawn = multiprocessing.get_context("spawn")
+    ready = spawn.Barrier(processes + 1)
+    workers = [
+        spawn.Process(target=_deliver_in_process, args=(url, slack.base_url, configured, ready))
+        for _ in range(processes)
+    ]
+    for worker in workers:
+        worker.start()
+    ready.wait()
+    started = time.perf_counter()
+    for worker in workers:
+        worker.join()
+    seconds = time.perf_counter() - started
+    posted = [c.args["text"] for c in slack.calls if c.method == "chat.postMessage"]
+    allowed = min(configured, workspace_cap)
+    achieved = len(posted) / seconds
+    print(
+        f"shared delivery, {processes} processes, configured {configured:g}/s, Slack's cap {workspace_cap:g}/s: "
+        f"{len(posted)} of {messages} sent in {seconds:.1f} s = {achieved:.1f}/s, fraction {achieved / allowed:.3f} "
+        f"of {allowed:g}/s (target ≥ 0.9); 429s {slack.attempts.get('rate_limited', 0)}, "
+        f"duplicates {len(posted) - len(set(posted))}, left for the next pass {messages - len(posted)}"
+    )
+    slack.stop()
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--quick", action="store_true")
@@ -182,6 +230,8 @@ def main() -> None:
         print(f"ratio big/small: time {big_s / small_s:.2f}, statements {big_q / small_q:.2f} (O(due) means ≈ 1)")
         slack.stop()
         delivery_rate(Path(folder), 100, 3 if not args.quick else 1, 30.0)
+        shared_delivery(Path(folder), 150 if args.quick else 600, workspace_cap=30, configured=20)
+        shared_delivery(Path(folder), 100 if args.quick else 300, workspace_cap=10, configured=20)
 
 
 if __name__ == "__main__":
