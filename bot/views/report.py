@@ -39,11 +39,8 @@ def _activity(report: Report) -> str:
     requests = report.requests
     total = sum(requests.values())
     if total:
-        wait = (
-            f", first answers in {report.median_response_hours:g} h (median)"
-            if report.median_response_hours is not None
-            else ""
-        )
+        hours = report.median_response_hours
+        wait = "" if hours is None else f", first answers {_within(hours)} (median)"
         lines.append(
             f"*Requests* {total}: {requests.get('accepted', 0)} accepted, {requests.get('declined', 0)} declined, "
             f"{requests.get('expired', 0)} expired{wait}"
@@ -52,6 +49,12 @@ def _activity(report: Report) -> str:
         lines.append(f"*Check-ins* {round(report.checkin_rate * 100)}% met, of {report.checkins_closed}")
     lines.append(f"*Waiting to confirm* {report.proposed_pairs} · *Ended* {report.ended_pairs}")
     return "\n".join(lines)
+
+
+def _within(hours: float) -> str:
+    if hours < 1:
+        return "within the hour"
+    return f"in {hours:g} h" if hours < 48 else f"in {hours / 24:.0f} days"
 
 
 def _average_line(row: QuestionRow) -> str:
