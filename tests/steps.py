@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import subprocess
 import time
 from collections.abc import Callable
 from datetime import datetime
+from pathlib import Path
 from typing import Any
 
 from sqlalchemy import select
@@ -15,7 +17,7 @@ from sandbox.fake_slack import Call
 from sandbox.slack_user import Reply
 from scheduler.tick import TickReport, run_tick
 from storage.models import MatchRequest
-from tests.conftest import Running
+from tests.conftest import BOT_TOKEN, MENTORBOT, Running
 
 MENTOR_PROFILE: dict[str, Any] = {
     "role": "mentor",
@@ -167,3 +169,26 @@ def tick_at(app: Running, when: datetime) -> TickReport:
     return run_tick(
         app.services, Tokens(app.services.settings, app.services.installations, app.services.db).resolver(), when
     )
+
+
+def ticks_in_processes(app: Running, now: datetime, folder: Path, count: int = 3) -> None:
+    """Run `count` `mentorbot tick --now` processes at once against the app's database and fake Slack."""
+    env = {
+        "DATABASE_URL": app.services.settings.database_url,
+        "SLACK_API_URL": app.slack.base_url,
+        "SLACK_BOT_TOKEN": BOT_TOKEN,
+        "PATH": "/usr/bin:/bin",
+    }
+    processes = [
+        subprocess.Popen(
+            [MENTORBOT, "tick", "--now", now.isoformat()],
+            env=env,
+            cwd=folder,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for _ in range(count)
+    ]
+    outputs = [p.communicate(timeout=120) for p in processes]
+    assert all(p.returncode == 0 for p in processes), [err for _, err in outputs]

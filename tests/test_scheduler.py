@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import subprocess
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -13,8 +12,16 @@ from bot.outbox import _claim
 from bot.views.closing import PAIR_END_OPEN
 from sandbox.fake_slack import Call
 from storage.models import CheckIn, CheckInStatus, Evaluation, OutboxMessage, Pair, PairStatus, Person
-from tests.conftest import BOT_TOKEN, MENTORBOT, START, Running
-from tests.steps import button_value, buttons, home_stopped_offering, paired, tick_at, wait_until_stored
+from tests.conftest import START, Running
+from tests.steps import (
+    button_value,
+    buttons,
+    home_stopped_offering,
+    paired,
+    tick_at,
+    ticks_in_processes,
+    wait_until_stored,
+)
 
 TERMS: dict[str, Any] = {
     "cadence": "biweekly",
@@ -309,25 +316,7 @@ def seed_due_pairs(app: Running, count: int, due: datetime) -> None:
 def test_several_scheduler_processes_send_each_checkin_exactly_once(app: Running, tmp_path: Path) -> None:
     due = datetime(2026, 12, 16, 12, 0, tzinfo=UTC)  # a Wednesday
     seed_due_pairs(app, 40, due)
-    env = {
-        "DATABASE_URL": app.services.settings.database_url,
-        "SLACK_API_URL": app.slack.base_url,
-        "SLACK_BOT_TOKEN": BOT_TOKEN,
-        "PATH": "/usr/bin:/bin",
-    }
-    processes = [
-        subprocess.Popen(
-            [MENTORBOT, "tick", "--now", due.isoformat()],
-            env=env,
-            cwd=tmp_path,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-        )
-        for _ in range(3)
-    ]
-    outputs = [p.communicate(timeout=120) for p in processes]
-    assert all(p.returncode == 0 for p in processes), [err for _, err in outputs]
+    ticks_in_processes(app, due, tmp_path)
     posted = [
         c.args["channel"]
         for c in app.slack.calls

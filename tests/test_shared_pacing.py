@@ -3,7 +3,6 @@ and three processes delivering at once keep to one workspace rate."""
 
 from __future__ import annotations
 
-import subprocess
 from pathlib import Path
 
 from sqlalchemy import select
@@ -12,7 +11,8 @@ from bot.outbox import deliver, enqueue
 from bot.slack import make_client
 from bot.views.blocks import Message, section
 from storage.models import OutboxMessage
-from tests.conftest import BOT_TOKEN, MENTORBOT, START, Running
+from tests.conftest import BOT_TOKEN, START, Running
+from tests.steps import ticks_in_processes
 
 MESSAGES = 200
 
@@ -51,25 +51,7 @@ def test_three_processes_delivering_at_once_keep_to_one_workspace_rate(app: Runn
     # Enough that each process claims a batch of its own and all three send at once.
     for n in range(MESSAGES):
         queue(app, app.slack.team_id, f"burst:{n}", channel_id=f"C{n % 40:04d}")
-    env = {
-        "DATABASE_URL": app.services.settings.database_url,
-        "SLACK_API_URL": app.slack.base_url,
-        "SLACK_BOT_TOKEN": BOT_TOKEN,
-        "PATH": "/usr/bin:/bin",
-    }
-    processes = [
-        subprocess.Popen(
-            [MENTORBOT, "tick", "--now", START.isoformat()],
-            env=env,
-            cwd=tmp_path,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT,
-            text=True,
-        )
-        for _ in range(3)
-    ]
-    outputs = [p.communicate(timeout=120)[0] for p in processes]
-    assert all(p.returncode == 0 for p in processes), outputs
+    ticks_in_processes(app, START, tmp_path)
     posted = [c.args["text"] for c in app.slack.calls_to("chat.postMessage")]
     assert sorted(posted) == sorted(f"burst:{n}" for n in range(MESSAGES)), "each message once"
     assert app.slack.attempts.get("rate_limited", 0) == 0, "no 429 at a shared pace under the cap"
