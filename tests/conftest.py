@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import create_engine, text
 
-from bot.app import build
+from bot.app import Mentorbot, build
 from bot.clock import FixedClock
 from bot.services import Services
 from bot.settings import Settings, normalise_database_url
@@ -104,13 +104,18 @@ def running_app(settings: Settings, slack: FakeSlack, clock: FixedClock) -> Iter
         yield Running(SlackUserAgent(server.events_url, SIGNING_SECRET, slack), slack, mentorbot.services, clock)
     finally:
         server.stop()
-        mentorbot.executor.shutdown(wait=True)
-        # Work still running in a worker would write into the next test's empty database.
-        mentorbot.offload.close()
-        with mentorbot.services.db.unit_of_work() as session:
-            for table in reversed(Base.metadata.sorted_tables):
-                session.execute(table.delete())
-        mentorbot.close()
+        stop_and_empty(mentorbot)
+
+
+def stop_and_empty(mentorbot: Mentorbot) -> None:
+    """Let the app finish its work, then empty the database for the next test and close the app."""
+    mentorbot.executor.shutdown(wait=True)
+    # Work still running in a worker would write into the next test's empty database.
+    mentorbot.offload.close()
+    with mentorbot.services.db.unit_of_work() as session:
+        for table in reversed(Base.metadata.sorted_tables):
+            session.execute(table.delete())
+    mentorbot.close()
 
 
 @pytest.fixture

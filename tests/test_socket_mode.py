@@ -27,7 +27,7 @@ from bot.socket_mode import SocketMode
 from bot.views.celebrate import HELP_OPEN
 from sandbox.fake_slack import FakeSlack
 from sandbox.slack_user import Reply, SlackUserAgent
-from storage.models import Base
+from tests.conftest import stop_and_empty
 
 APP_TOKEN = "xapp-1-A0MENTOR-test"
 # Slack's limit is 3 s; the bound for this test is 1 s, for every envelope.
@@ -198,12 +198,7 @@ def socket_mode(settings: Settings, slack: FakeSlack, clock: FixedClock) -> Iter
     finally:
         handler.close()
         side.stop()
-        mentorbot.executor.shutdown(wait=True)
-        mentorbot.offload.close()
-        with mentorbot.services.db.unit_of_work() as session:
-            for table in reversed(Base.metadata.sorted_tables):
-                session.execute(table.delete())
-        mentorbot.close()
+        stop_and_empty(mentorbot)
 
 
 def one_of_each(user: SocketModeUser, person: str, first: str) -> Reply:
