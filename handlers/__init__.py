@@ -25,7 +25,10 @@ from handlers import (
     messages,
     privacy,
 )
-from handlers.router import MentorCommand, Routes, workspace_of
+from handlers.actor import remember_actor, workspace_of
+from handlers.routing import MentorCommand, Routes
+
+FEATURES = (install, join, find, intro, goals, checkins, feedback, celebrate, home, privacy, admin, messages)
 
 
 def _clean_payload(body: dict[str, Any], next: Callable[[], None]) -> None:
@@ -54,11 +57,12 @@ def register(app: App, services: Services) -> MentorCommand:
 
     app.use(_clean_payload)
     app.use(once)
+    app.use(remember_actor(services))
     # Bolt tries listeners in order, and each miss costs about 0.15 ms: the busiest one goes first, and all
     # buttons and modal submissions are behind two routing listeners (see Routes).
     app.command("/mentor")(command)
-    for feature in (install, join, find, intro, goals, checkins, feedback, celebrate, home, privacy, admin, messages):
-        feature.register(routes, services, command)
+    for feature in FEATURES:
+        feature.register(routes, command)
     routes.install()
-    fallback.register_last(app, services)
+    fallback.register_last(app)
     return command

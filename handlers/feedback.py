@@ -4,21 +4,19 @@ from __future__ import annotations
 
 from typing import Any
 
-from slack_bolt import Ack, BoltContext, Respond
-from slack_sdk import WebClient
+from slack_bolt import Ack, Respond
+from sqlalchemy.orm import Session
 
 from bot.closing import end_by_member, stay_in_touch
-from bot.errors import NotYours, RequestClosed
+from bot.errors import RequestClosed
 from bot.evaluations import open_evaluation
 from bot.evaluations import submit as submit_evaluation
 from bot.evaluations import validate as validate_evaluation
 from bot.fit import answer, end_without_blame
-from bot.home import refresh_home
 from bot.pairs import pair_for_member, view_of
 from bot.report import anonymity_threshold
-from bot.services import Services
 from bot.slack import send_dm
-from bot.views.blocks import Message
+from bot.views.blocks import Block, Message
 from bot.views.closing import (
     PAIR_END_OPEN,
     PAIR_END_SUBMIT,
@@ -51,148 +49,112 @@ from bot.views.fit import (
     not_good_answer,
     partner_of,
 )
-from handlers.router import MentorCommand, Routes, action_value, refuse, workspace_of
+from handlers.actor import Actor, Refusals, action_id_of, action_value, form_id, form_refused
+from handlers.routing import MentorCommand, Routes
 from storage.models import FitAnswer
 
 ANSWERS = {FIT_GOOD: FitAnswer.GOOD, FIT_DECIDING: FitAnswer.DECIDING, FIT_NOT_GOOD: FitAnswer.NOT_GOOD}
+END_REFUSALS = Refusals({"reason": "This isn't your pair."}, closed={"reason": "This pair has already ended."})
+EVALUATION_REFUSALS = Refusals(
+    {"overall": "This evaluation belongs to someone else."},
+    closed={"overall": "You've already sent this evaluation. Thank you!"},
+)
 
 
-def register(app: Routes, services: Services, command: MentorCommand) -> None:
-    def on_answer(ack: Ack, body: dict[str, Any], respond: Respond, client: WebClient, context: BoltContext) -> None:
-        ack()
-        team_id, user_id, pair_id = workspace_of(context), str(body["user"]["id"]), action_value(body)
-        given = ANSWERS[str(body["actions"][0]["action_id"])]
-        try:
-            with services.db.unit_of_work() as session:
-                pair = answer(session, team_id, user_id, pair_id, given, services.clock.now())
-        except NotYours:
-            refuse(client, user_id, f"answered the fit check of pair {pair_id}")
-            return
-        reply: Message = {
-            FitAnswer.GOOD: good_answer(),
-            FitAnswer.DECIDING: deciding_answer(),
-            FitAnswer.NOT_GOOD: not_good_answer(pair),
-        }[given]
-        respond(replace_original=True, **reply.as_kwargs())
+def answer_fit_check(ack: Ack, body: dict[str, Any], respond: Respond, actor: Actor) -> None:
+    ack()
+    given = ANSWERS[str(action_id_of(body))]
+    pair = actor.as_member("answered the fit check of pair", answer, action_value(body), given, actor.now())
+    if pair is None:
+        return
+    reply: Message = {
+        FitAnswer.GOOD: good_answer(),
+        FitAnswer.DECIDING: deciding_answer(),
+        FitAnswer.NOT_GOOD: not_good_answer(pair),
+    }[given]
+    respond(replace_original=True, **reply.as_kwargs())
 
-    def on_end(ack: Ack, body: dict[str, Any], respond: Respond, client: WebClient, context: BoltContext) -> None:
-        ack()
-        team_id, user_id, pair_id = workspace_of(context), str(body["user"]["id"]), action_value(body)
-        try:
-            with services.db.unit_of_work() as session:
-                pair = end_without_blame(session, team_id, user_id, pair_id, services.clock.now())
-        except NotYours:
-            refuse(client, user_id, f"ended pair {pair_id}")
-            return
-        if body.get("response_url"):
-            respond(replace_original=True, **ended_for_you(pair, user_id).as_kwargs())
-        else:
-            send_dm(client, user_id, ended_for_you(pair, user_id))
-        partner = partner_of(pair, user_id)
-        send_dm(client, partner, ended_for_partner(pair, partner))
-        for person in (user_id, partner):
-            refresh_home(services, client, team_id, person)
 
-    def on_end_open(ack: Ack, body: dict[str, Any], client: WebClient, context: BoltContext) -> None:
-        ack()
-        team_id, user_id, pair_id = workspace_of(context), str(body["user"]["id"]), action_value(body)
-        try:
-            with services.db.unit_of_work() as session:
-                pair = view_of(session, pair_for_member(session, team_id, user_id, pair_id))
-                threshold = anonymity_threshold(session, team_id)
-        except NotYours:
-            refuse(client, user_id, f"opened the end of pair {pair_id}")
-            return
-        client.views_open(trigger_id=str(body["trigger_id"]), view=end_modal(pair, user_id, threshold))
+def end_pair(ack: Ack, body: dict[str, Any], respond: Respond, actor: Actor) -> None:
+    ack()
+    pair = actor.as_member("ended pair", end_without_blame, action_value(body), actor.now())
+    if pair is None:
+        return
+    if body.get("response_url"):
+        respond(replace_original=True, **ended_for_you(pair, actor.user_id).as_kwargs())
+    else:
+        actor.dm(ended_for_you(pair, actor.user_id))
+    partner = partner_of(pair, actor.user_id)
+    send_dm(actor.client, partner, ended_for_partner(pair, partner))
+    actor.refresh_homes(actor.user_id, partner)
 
-    def on_end_submit(
-        ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient, context: BoltContext
-    ) -> None:
-        reason = read_reason(view.get("state", {}).get("values", {}))
-        if reason is None:
-            ack(response_action="errors", errors={"reason": "Pick the closest reason; it stays private."})
-            return
-        team_id, user_id = workspace_of(context), str(body["user"]["id"])
-        try:
-            with services.db.unit_of_work() as session:
-                pair = end_by_member(
-                    session, team_id, user_id, int(view.get("private_metadata") or 0), reason, services.clock.now()
-                )
-        except (NotYours, ValueError):
-            ack(response_action="errors", errors={"reason": "This isn't your pair."})
-            return
-        except RequestClosed:
-            ack(response_action="errors", errors={"reason": "This pair has already ended."})
-            return
-        ack()
-        for person in (pair.mentee_user_id, pair.mentor_user_id):
-            send_dm(client, person, closing_message(pair, person, completed=False))
-            refresh_home(services, client, team_id, person)
 
-    def on_stay_in_touch(
-        ack: Ack, body: dict[str, Any], respond: Respond, client: WebClient, context: BoltContext
-    ) -> None:
-        ack()
-        team_id, user_id, pair_id = workspace_of(context), str(body["user"]["id"]), action_value(body)
-        try:
-            with services.db.unit_of_work() as session:
-                stay_in_touch(session, team_id, user_id, pair_id, services.clock.now())
-        except NotYours:
-            refuse(client, user_id, f"stayed in touch with pair {pair_id}")
-            return
+def end_form(session: Session, team_id: str, user_id: str, pair_id: int) -> Block:
+    """Ending one of their pairs, saying who will see the reason (in figures above the anonymity threshold)."""
+    pair = view_of(session, pair_for_member(session, team_id, user_id, pair_id))
+    return end_modal(pair, user_id, anonymity_threshold(session, team_id))
+
+
+def open_end_form(ack: Ack, body: dict[str, Any], actor: Actor) -> None:
+    ack()
+    actor.open_as_member(str(body["trigger_id"]), "opened the end of pair", end_form, action_value(body))
+
+
+def end_with_reason(ack: Ack, view: dict[str, Any], actor: Actor) -> None:
+    reason = read_reason(view.get("state", {}).get("values", {}))
+    if reason is None:
+        ack(response_action="errors", errors={"reason": "Pick the closest reason; it stays private."})
+        return
+    pair = actor.submit_as_member(ack, END_REFUSALS, end_by_member, form_id(view), reason, actor.now())
+    if pair is None:
+        return
+    for person in (pair.mentee_user_id, pair.mentor_user_id):
+        send_dm(actor.client, person, closing_message(pair, person, completed=False))
+        actor.refresh_homes(person)
+
+
+def keep_in_touch(ack: Ack, body: dict[str, Any], respond: Respond, actor: Actor) -> None:
+    ack()
+    if actor.as_member("stayed in touch with pair", stay_in_touch, action_value(body), actor.now()) is not None:
         respond(replace_original=False, **stay_in_touch_set().as_kwargs())
 
-    def on_keep(ack: Ack, respond: Respond) -> None:
-        ack()
-        respond(replace_original=True, **kept_answer().as_kwargs())
 
-    def on_evaluation_open(
-        ack: Ack, body: dict[str, Any], respond: Respond, client: WebClient, context: BoltContext
-    ) -> None:
-        ack()
-        team_id, user_id, evaluation_id = workspace_of(context), str(body["user"]["id"]), action_value(body)
-        try:
-            with services.db.unit_of_work() as session:
-                ask = open_evaluation(session, team_id, user_id, evaluation_id)
-        except NotYours:
-            refuse(client, user_id, f"opened evaluation {evaluation_id}")
-            return
-        except RequestClosed:
-            respond(replace_original=False, **evaluation_answered().as_kwargs())
-            return
-        client.views_open(trigger_id=str(body["trigger_id"]), view=evaluation_modal(ask))
+def keep_going(ack: Ack, respond: Respond) -> None:
+    ack()
+    respond(replace_original=True, **kept_answer().as_kwargs())
 
-    def on_evaluation_submit(
-        ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient, context: BoltContext
-    ) -> None:
-        answers = read_evaluation_form(view.get("state", {}).get("values", {}))
-        errors = validate_evaluation(answers)
-        if errors:
-            ack(response_action="errors", errors=errors)
-            return
-        team_id, user_id = workspace_of(context), str(body["user"]["id"])
-        try:
-            with services.db.unit_of_work() as session:
-                ask = submit_evaluation(
-                    session, team_id, user_id, int(view.get("private_metadata") or 0), answers, services.clock.now()
-                )
-        except (NotYours, ValueError):
-            ack(response_action="errors", errors={"overall": "This evaluation belongs to someone else."})
-            return
-        except RequestClosed:
-            ack(response_action="errors", errors={"overall": "You've already sent this evaluation. Thank you!"})
-            return
-        ack()
-        send_dm(client, user_id, thanks_message(answers.share))
-        if answers.share:
-            send_dm(client, ask.partner_id, shared_with_partner(ask, answers))
 
-    app.action(EVALUATION_OPEN)(on_evaluation_open)
-    app.view(EVALUATION_SUBMIT)(on_evaluation_submit)
+def evaluation_form(session: Session, team_id: str, user_id: str, evaluation_id: int) -> Block:
+    return evaluation_modal(open_evaluation(session, team_id, user_id, evaluation_id))
+
+
+def open_evaluation_form(ack: Ack, body: dict[str, Any], respond: Respond, actor: Actor) -> None:
+    ack()
+    try:
+        actor.open_as_member(str(body["trigger_id"]), "opened evaluation", evaluation_form, action_value(body))
+    except RequestClosed:
+        respond(replace_original=False, **evaluation_answered().as_kwargs())
+
+
+def submit_evaluation_form(ack: Ack, view: dict[str, Any], actor: Actor) -> None:
+    answers = read_evaluation_form(view.get("state", {}).get("values", {}))
+    if form_refused(ack, validate_evaluation(answers)):
+        return
+    ask = actor.submit_as_member(ack, EVALUATION_REFUSALS, submit_evaluation, form_id(view), answers, actor.now())
+    if ask is None:
+        return
+    actor.dm(thanks_message(answers.share))
+    if answers.share:
+        send_dm(actor.client, ask.partner_id, shared_with_partner(ask, answers))
+
+
+def register(app: Routes, command: MentorCommand) -> None:
+    app.action(EVALUATION_OPEN)(open_evaluation_form)
+    app.view(EVALUATION_SUBMIT)(submit_evaluation_form)
     for action_id in ANSWERS:
-        app.action(action_id)(on_answer)
-    app.action(PAIR_END)(on_end)
-    app.action(FIT_KEEP)(on_keep)
-    app.action(PAIR_END_OPEN)(on_end_open)
-    app.view(PAIR_END_SUBMIT)(on_end_submit)
-    app.action(STAY_IN_TOUCH)(on_stay_in_touch)
+        app.action(action_id)(answer_fit_check)
+    app.action(PAIR_END)(end_pair)
+    app.action(FIT_KEEP)(keep_going)
+    app.action(PAIR_END_OPEN)(open_end_form)
+    app.view(PAIR_END_SUBMIT)(end_with_reason)
+    app.action(STAY_IN_TOUCH)(keep_in_touch)

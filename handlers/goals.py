@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
+from datetime import datetime
 from typing import Any
 
-from slack_bolt import Ack, BoltContext
-from slack_sdk import WebClient
+from slack_bolt import Ack
+from sqlalchemy.orm import Session
 
-from bot.celebrate import program_channel, propose_shoutout
 from bot.errors import NotYours, RequestClosed
 from bot.goals import (
     GoalView,
@@ -23,11 +24,9 @@ from bot.goals import (
     validate_goal,
     view_goal,
 )
-from bot.home import refresh_home
-from bot.outbox import deliver, enqueue
-from bot.services import Services
+from bot.shoutouts import ask_to_celebrate
 from bot.slack import edit, open_dm, post
-from bot.views.celebrate import shoutout_question
+from bot.views.blocks import Block, Message
 from bot.views.goals import (
     GOAL_COMMENT,
     GOAL_COMMENT_SUBMIT,
@@ -49,185 +48,161 @@ from bot.views.goals import (
     read_goal_metadata,
     read_percent,
 )
-from handlers.router import MentorCommand, Routes, action_value, refuse, workspace_of
+from handlers.actor import Actor, Refusals, action_value, form_id
+from handlers.routing import MentorCommand, Routes
 
 log = logging.getLogger(__name__)
 NOT_YOURS = "This goal belongs to another pair, so I can't change it."
+GoalForm = Callable[[Session, str, str, int, datetime], Block]
 
 
-def register(app: Routes, services: Services, command: MentorCommand) -> None:
-    def show(client: WebClient, team_id: str, goal: GoalView) -> None:
-        """Keep one card per goal in the pair's group DM up to date, and both App Homes with it."""
-        card = goal_card(goal)
-        if goal.channel_id and goal.message_ts:
-            edit(client, goal.channel_id, goal.message_ts, card)
-        else:
-            channel = goal.channel_id or open_dm(client, [goal.pair.mentor_user_id, goal.pair.mentee_user_id])
-            ts = post(client, channel, card)
-            with services.db.unit_of_work() as session:
-                remember_card(session, goal.id, channel, ts)
-        for person in (goal.pair.mentor_user_id, goal.pair.mentee_user_id):
-            refresh_home(services, client, team_id, person)
+def show(actor: Actor, goal: GoalView) -> None:
+    """Keep one card per goal in the pair's group DM up to date, and both App Homes with it."""
+    card = goal_card(goal)
+    if goal.channel_id and goal.message_ts:
+        edit(actor.client, goal.channel_id, goal.message_ts, card)
+    else:
+        channel = goal.channel_id or open_dm(actor.client, [goal.pair.mentor_user_id, goal.pair.mentee_user_id])
+        ts = post(actor.client, channel, card)
+        with actor.unit_of_work() as session:
+            remember_card(session, goal.id, channel, ts)
+    actor.refresh_homes(goal.pair.mentor_user_id, goal.pair.mentee_user_id)
 
-    def ask_to_celebrate(client: WebClient, goal: GoalView, achievement: str) -> None:
-        """Ask both people, privately, whether this may be celebrated in the program channel."""
-        now = services.clock.now()
-        with services.db.unit_of_work() as session:
-            channel = program_channel(session, goal.pair.team_id, services.settings.shoutout_channel)
-            if channel is None:
+
+def new_goal_form(session: Session, team_id: str, user_id: str, pair_id: int, now: datetime) -> Block:
+    return goal_modal(pair_id, goal_window(session, team_id, user_id, pair_id, now))
+
+
+def goal_editor(session: Session, team_id: str, user_id: str, goal_id: int, now: datetime) -> Block:
+    goal = view_goal(session, team_id, user_id, goal_id)
+    return goal_modal(goal.pair.id, goal_window(session, team_id, user_id, goal.pair.id, now), goal)
+
+
+def progress_form(session: Session, team_id: str, user_id: str, goal_id: int) -> Block:
+    return progress_modal(view_goal(session, team_id, user_id, goal_id))
+
+
+def comment_form(session: Session, team_id: str, user_id: str, goal_id: int) -> Block:
+    return comment_modal(view_goal(session, team_id, user_id, goal_id))
+
+
+def open_goal_form(body: dict[str, Any], actor: Actor, what: str, form: GoalForm) -> None:
+    """Goals are set in a live pair only: opening one in an ended pair is refused like one in someone else's."""
+    target = action_value(body)
+    try:
+        actor.open_as_member(str(body["trigger_id"]), what, form, target, actor.now())
+    except RequestClosed:
+        actor.refuse(f"{what} {target}")
+
+
+def open_new_goal(ack: Ack, body: dict[str, Any], actor: Actor) -> None:
+    ack()
+    open_goal_form(body, actor, "opened a goal for pair", new_goal_form)
+
+
+def open_goal_editor(ack: Ack, body: dict[str, Any], actor: Actor) -> None:
+    ack()
+    open_goal_form(body, actor, "edited goal", goal_editor)
+
+
+def save_goal(ack: Ack, view: dict[str, Any], actor: Actor) -> None:
+    form = read_goal_form(view.get("state", {}).get("values", {}))
+    pair_id, goal_id = read_goal_metadata(str(view.get("private_metadata") or ""))
+    now = actor.now()
+    try:
+        with actor.unit_of_work() as session:
+            errors = validate_goal(
+                form, now.date(), goal_window(session, actor.team_id, actor.user_id, pair_id or 0, now)
+            )
+            if errors:
+                ack(response_action="errors", errors=errors)
                 return
-            shoutout = propose_shoutout(session, goal, achievement, now)
-            for person in (goal.pair.mentee_user_id, goal.pair.mentor_user_id):
-                key = f"shoutout:{shoutout.id}:ask:{person}"
-                enqueue(session, goal.pair.team_id, key, shoutout_question(shoutout, channel), now, user_id=person)
-        deliver(services.db, lambda _team: client, now)
+            if goal_id is None:
+                goal = create_goal(session, actor.team_id, actor.user_id, pair_id or 0, form, now)
+            else:
+                goal = edit_goal(session, actor.team_id, actor.user_id, goal_id, form, now)
+    except (NotYours, RequestClosed):
+        log.warning("refused: %s saved a goal for pair %s", actor.user_id, pair_id)
+        ack(response_action="errors", errors={"title": NOT_YOURS})
+        return
+    ack()
+    show(actor, goal)
 
-    def on_open(ack: Ack, body: dict[str, Any], client: WebClient, context: BoltContext) -> None:
-        ack()
-        team_id, user_id, pair_id = workspace_of(context), str(body["user"]["id"]), action_value(body)
-        try:
-            with services.db.unit_of_work() as session:
-                last_day = goal_window(session, team_id, user_id, pair_id, services.clock.now())
-        except (NotYours, RequestClosed):
-            refuse(client, user_id, f"opened a goal for pair {pair_id}")
-            return
-        client.views_open(trigger_id=str(body["trigger_id"]), view=goal_modal(pair_id, last_day))
 
-    def on_edit(ack: Ack, body: dict[str, Any], client: WebClient, context: BoltContext) -> None:
-        ack()
-        team_id, user_id, goal_id = workspace_of(context), str(body["user"]["id"]), action_value(body)
-        try:
-            with services.db.unit_of_work() as session:
-                goal = view_goal(session, team_id, user_id, goal_id)
-                last_day = goal_window(session, team_id, user_id, goal.pair.id, services.clock.now())
-        except (NotYours, RequestClosed):
-            refuse(client, user_id, f"edited goal {goal_id}")
-            return
-        client.views_open(trigger_id=str(body["trigger_id"]), view=goal_modal(goal.pair.id, last_day, goal))
+def announce_achievement(actor: Actor, goal: GoalView, achievement: str, announcement: Message) -> None:
+    """Show the goal as it is now, say in the pair's DM what was achieved, and ask both to celebrate it."""
+    show(actor, goal)
+    if goal.channel_id:
+        post(actor.client, goal.channel_id, announcement)
+    ask_to_celebrate(actor.services, actor.client, goal, achievement)
 
-    def on_submit(
-        ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient, context: BoltContext
-    ) -> None:
-        team_id, user_id = workspace_of(context), str(body["user"]["id"])
-        form = read_goal_form(view.get("state", {}).get("values", {}))
-        pair_id, goal_id = read_goal_metadata(str(view.get("private_metadata") or ""))
-        now = services.clock.now()
-        try:
-            with services.db.unit_of_work() as session:
-                errors = validate_goal(form, now.date(), goal_window(session, team_id, user_id, pair_id or 0, now))
-                if errors:
-                    ack(response_action="errors", errors=errors)
-                    return
-                if goal_id is None:
-                    goal = create_goal(session, team_id, user_id, pair_id or 0, form, now)
-                else:
-                    goal = edit_goal(session, team_id, user_id, goal_id, form, now)
-        except (NotYours, RequestClosed):
-            log.warning("refused: %s saved a goal for pair %s", user_id, pair_id)
-            ack(response_action="errors", errors={"title": NOT_YOURS})
-            return
-        ack()
-        show(client, team_id, goal)
 
-    def on_milestone(ack: Ack, body: dict[str, Any], client: WebClient, context: BoltContext) -> None:
-        ack()
-        team_id, user_id = workspace_of(context), str(body["user"]["id"])
-        raw = str(((body.get("actions") or [{}])[0].get("selected_option") or {}).get("value") or "0:0")
-        goal_id, _, milestone_id = raw.partition(":")
-        try:
-            with services.db.unit_of_work() as session:
-                goal, title = complete_milestone(
-                    session, team_id, user_id, int(goal_id or 0), int(milestone_id or 0), services.clock.now()
-                )
-        except (NotYours, ValueError):
-            refuse(client, user_id, f"ticked milestone {raw}")
-            return
-        except RequestClosed:
-            return
-        show(client, team_id, goal)
-        if goal.channel_id:
-            post(client, goal.channel_id, milestone_done_message(goal, title, user_id))
-        ask_to_celebrate(client, goal, title)
+def tick_milestone(ack: Ack, body: dict[str, Any], actor: Actor) -> None:
+    ack()
+    raw = str(((body.get("actions") or [{}])[0].get("selected_option") or {}).get("value") or "0:0")
+    goal_id, _, milestone_id = raw.partition(":")
+    try:
+        with actor.unit_of_work() as session:
+            goal, title = complete_milestone(
+                session, actor.team_id, actor.user_id, int(goal_id or 0), int(milestone_id or 0), actor.now()
+            )
+    except (NotYours, ValueError):
+        actor.refuse(f"ticked milestone {raw}")
+        return
+    except RequestClosed:
+        return
+    announce_achievement(actor, goal, title, milestone_done_message(goal, title, actor.user_id))
 
-    def open_goal_modal(body: dict[str, Any], client: WebClient, context: BoltContext, kind: str) -> None:
-        team_id, user_id, goal_id = workspace_of(context), str(body["user"]["id"]), action_value(body)
-        try:
-            with services.db.unit_of_work() as session:
-                goal = view_goal(session, team_id, user_id, goal_id)
-        except NotYours:
-            refuse(client, user_id, f"opened {kind} of goal {goal_id}")
-            return
-        view = progress_modal(goal) if kind == "progress" else comment_modal(goal)
-        client.views_open(trigger_id=str(body["trigger_id"]), view=view)
 
-    def on_progress(ack: Ack, body: dict[str, Any], client: WebClient, context: BoltContext) -> None:
-        ack()
-        open_goal_modal(body, client, context, "progress")
+def finish_goal(ack: Ack, body: dict[str, Any], actor: Actor) -> None:
+    ack()
+    try:
+        goal = actor.as_member("completed goal", complete_goal, action_value(body), actor.now())
+    except RequestClosed:
+        return
+    if goal is not None:
+        announce_achievement(actor, goal, goal.title, goal_completed_message(goal))
 
-    def on_comment(ack: Ack, body: dict[str, Any], client: WebClient, context: BoltContext) -> None:
-        ack()
-        open_goal_modal(body, client, context, "comment")
 
-    def on_progress_submit(
-        ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient, context: BoltContext
-    ) -> None:
-        percent = read_percent(view.get("state", {}).get("values", {}))
-        if percent is None or not 0 <= percent <= 100:
-            ack(response_action="errors", errors={"percent": "Enter a whole number from 0 to 100."})
-            return
-        team_id, user_id = workspace_of(context), str(body["user"]["id"])
-        try:
-            with services.db.unit_of_work() as session:
-                goal = record_progress(
-                    session, team_id, user_id, int(view.get("private_metadata") or 0), percent, services.clock.now()
-                )
-        except (NotYours, ValueError):
-            ack(response_action="errors", errors={"percent": NOT_YOURS})
-            return
-        ack()
-        show(client, team_id, goal)
+def open_progress_form(ack: Ack, body: dict[str, Any], actor: Actor) -> None:
+    ack()
+    actor.open_as_member(str(body["trigger_id"]), "opened progress of goal", progress_form, action_value(body))
 
-    def on_comment_submit(
-        ack: Ack, body: dict[str, Any], view: dict[str, Any], client: WebClient, context: BoltContext
-    ) -> None:
-        text = read_comment(view.get("state", {}).get("values", {}))
-        if not text.strip():
-            ack(response_action="errors", errors={"comment": "Write a few words for your partner."})
-            return
-        team_id, user_id = workspace_of(context), str(body["user"]["id"])
-        try:
-            with services.db.unit_of_work() as session:
-                goal = comment(
-                    session, team_id, user_id, int(view.get("private_metadata") or 0), text, services.clock.now()
-                )
-        except (NotYours, ValueError):
-            ack(response_action="errors", errors={"comment": NOT_YOURS})
-            return
-        ack()
-        show(client, team_id, goal)
 
-    def on_complete(ack: Ack, body: dict[str, Any], client: WebClient, context: BoltContext) -> None:
-        ack()
-        team_id, user_id, goal_id = workspace_of(context), str(body["user"]["id"]), action_value(body)
-        try:
-            with services.db.unit_of_work() as session:
-                goal = complete_goal(session, team_id, user_id, goal_id, services.clock.now())
-        except NotYours:
-            refuse(client, user_id, f"completed goal {goal_id}")
-            return
-        except RequestClosed:
-            return
-        show(client, team_id, goal)
-        if goal.channel_id:
-            post(client, goal.channel_id, goal_completed_message(goal))
-        ask_to_celebrate(client, goal, goal.title)
+def open_comment_form(ack: Ack, body: dict[str, Any], actor: Actor) -> None:
+    ack()
+    actor.open_as_member(str(body["trigger_id"]), "opened comment of goal", comment_form, action_value(body))
 
-    app.action(GOAL_OPEN)(on_open)
-    app.action(GOAL_EDIT)(on_edit)
-    app.view(GOAL_SUBMIT)(on_submit)
-    app.action(GOAL_MILESTONE)(on_milestone)
-    app.action(GOAL_PROGRESS)(on_progress)
-    app.view(GOAL_PROGRESS_SUBMIT)(on_progress_submit)
-    app.action(GOAL_COMMENT)(on_comment)
-    app.view(GOAL_COMMENT_SUBMIT)(on_comment_submit)
-    app.action(GOAL_COMPLETE)(on_complete)
+
+def save_progress(ack: Ack, view: dict[str, Any], actor: Actor) -> None:
+    percent = read_percent(view.get("state", {}).get("values", {}))
+    if percent is None or not 0 <= percent <= 100:
+        ack(response_action="errors", errors={"percent": "Enter a whole number from 0 to 100."})
+        return
+    goal = actor.submit_as_member(
+        ack, Refusals({"percent": NOT_YOURS}), record_progress, form_id(view), percent, actor.now()
+    )
+    if goal is not None:
+        show(actor, goal)
+
+
+def save_comment(ack: Ack, view: dict[str, Any], actor: Actor) -> None:
+    text = read_comment(view.get("state", {}).get("values", {}))
+    if not text.strip():
+        ack(response_action="errors", errors={"comment": "Write a few words for your partner."})
+        return
+    goal = actor.submit_as_member(ack, Refusals({"comment": NOT_YOURS}), comment, form_id(view), text, actor.now())
+    if goal is not None:
+        show(actor, goal)
+
+
+def register(app: Routes, command: MentorCommand) -> None:
+    app.action(GOAL_OPEN)(open_new_goal)
+    app.action(GOAL_EDIT)(open_goal_editor)
+    app.view(GOAL_SUBMIT)(save_goal)
+    app.action(GOAL_MILESTONE)(tick_milestone)
+    app.action(GOAL_PROGRESS)(open_progress_form)
+    app.view(GOAL_PROGRESS_SUBMIT)(save_progress)
+    app.action(GOAL_COMMENT)(open_comment_form)
+    app.view(GOAL_COMMENT_SUBMIT)(save_comment)
+    app.action(GOAL_COMPLETE)(finish_goal)

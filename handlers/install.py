@@ -17,7 +17,8 @@ from bot.services import Services
 from bot.slack import make_client, send_dm
 from bot.views.install import ORG_WIDE_REFUSED, refused_page, welcome_installer
 from bot.workspaces import resume, suspend
-from handlers.router import MentorCommand, Routes, workspace_of
+from handlers.actor import Actor
+from handlers.routing import MentorCommand, Routes
 
 log = logging.getLogger(__name__)
 
@@ -68,24 +69,27 @@ def oauth_settings(services: Services, store: InstallationStore, states: OAuthSt
     )
 
 
-def register(app: Routes, services: Services, command: MentorCommand) -> None:
-    store = services.installations
+def forget_workspace(context: BoltContext, actor: Actor) -> None:
+    """The workspace removed the app: its tokens are deleted and its pairs paused until it is installed again."""
+    store = actor.services.installations
+    if store is not None:
+        store.delete_all(enterprise_id=context.enterprise_id, team_id=context.team_id)
+    with actor.unit_of_work() as session:
+        paused = suspend(session, actor.team_id, actor.now())
+    log.info("workspace %s removed the app: tokens deleted, %d pairs paused", actor.team_id, paused)
 
-    def on_uninstalled(context: BoltContext) -> None:
-        if store is not None:
-            store.delete_all(enterprise_id=context.enterprise_id, team_id=context.team_id)
-        with services.db.unit_of_work() as session:
-            paused = suspend(session, workspace_of(context), services.clock.now())
-        log.info("workspace %s removed the app: tokens deleted, %d pairs paused", workspace_of(context), paused)
 
-    def on_tokens_revoked(event: dict[str, Any], context: BoltContext) -> None:
-        tokens = event.get("tokens") or {}
-        if tokens.get("bot"):
-            # Without its bot token the app can't act in the workspace: the same as an uninstall.
-            on_uninstalled(context)
-        elif store is not None:
-            for user_id in tokens.get("oauth") or []:
-                store.delete_installation(enterprise_id=context.enterprise_id, team_id=context.team_id, user_id=user_id)
+def forget_tokens(event: dict[str, Any], context: BoltContext, actor: Actor) -> None:
+    tokens = event.get("tokens") or {}
+    store = actor.services.installations
+    if tokens.get("bot"):
+        # Without its bot token the app can't act in the workspace: the same as an uninstall.
+        forget_workspace(context, actor)
+    elif store is not None:
+        for user_id in tokens.get("oauth") or []:
+            store.delete_installation(enterprise_id=context.enterprise_id, team_id=context.team_id, user_id=user_id)
 
-    app.event("app_uninstalled")(on_uninstalled)
-    app.event("tokens_revoked")(on_tokens_revoked)
+
+def register(app: Routes, command: MentorCommand) -> None:
+    app.event("app_uninstalled")(forget_workspace)
+    app.event("tokens_revoked")(forget_tokens)

@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
-from slack_bolt import Ack, BoltContext
-from slack_sdk import WebClient
+from slack_bolt import Ack
 
 from bot.dashboard import dashboard
 from bot.finding import find_answer
 from bot.profiles import get_profile
-from bot.services import Services
-from bot.slack import post, send_dm
+from bot.slack import post
 from bot.views.blocks import Message
 from bot.views.help import help_message
 from bot.views.home import status_message
@@ -23,7 +23,8 @@ from bot.views.messages import (
     STATUS_WORD,
     typed_message_reply,
 )
-from handlers.router import MentorCommand, Routes, workspace_of
+from handlers.actor import Actor
+from handlers.routing import MentorCommand, Routes
 
 
 def typed_by_a_person(event: dict[str, Any]) -> bool:
@@ -37,42 +38,51 @@ def typed_by_a_person(event: dict[str, Any]) -> bool:
     )
 
 
-def register(app: Routes, services: Services, command: MentorCommand) -> None:
-    def joined(team_id: str, user_id: str) -> bool:
-        with services.db.reading() as session:
-            return get_profile(session, team_id, user_id) is not None
+def status(actor: Actor, user_id: str) -> Message:
+    with actor.reading() as session:
+        return status_message(dashboard(session, actor.team_id, user_id))
 
-    def status(team_id: str, user_id: str) -> Message:
-        with services.db.reading() as session:
-            return status_message(dashboard(session, team_id, user_id))
 
-    def on_message(event: dict[str, Any], client: WebClient, context: BoltContext) -> None:
+def next_steps(actor: Actor, user_id: str) -> Message:
+    with actor.reading() as session:
+        return typed_message_reply(get_profile(session, actor.team_id, user_id) is not None)
+
+
+@dataclass(frozen=True)
+class TypedWords:
+    """The DM's answers to typed words; `help` lists the `/mentor` subcommands the features registered."""
+
+    help_lines: Callable[[], list[tuple[str, str]]]
+
+    def answer(self, event: dict[str, Any], actor: Actor) -> None:
         if not typed_by_a_person(event):
             return
-        team_id, user_id, channel = workspace_of(context), str(event["user"]), str(event["channel"])
+        user_id, channel = str(event["user"]), str(event["channel"])
         # Only the first word is read, to pick an answer; the text itself is neither stored nor logged.
         word, _, rest = str(event.get("text") or "").strip().partition(" ")
         word = word.lower().strip(".!?")
         if word == FIND_WORD:
-            answer = find_answer(services, team_id, user_id, rest.strip())
+            reply = find_answer(actor.services, actor.team_id, user_id, rest.strip())
         elif word == STATUS_WORD:
-            answer = status(team_id, user_id)
+            reply = status(actor, user_id)
         elif word == HELP_WORD:
-            answer = help_message(command.help_lines())
+            reply = help_message(self.help_lines())
         else:
-            answer = typed_message_reply(joined(team_id, user_id))
-        post(client, channel, answer)
+            reply = next_steps(actor, user_id)
+        post(actor.client, channel, reply)
 
-    def on_find_button(ack: Ack, body: dict[str, Any], client: WebClient, context: BoltContext) -> None:
-        ack()
-        team_id, user_id = workspace_of(context), str(body["user"]["id"])
-        send_dm(client, user_id, find_answer(services, team_id, user_id, ""))
 
-    def on_status_button(ack: Ack, body: dict[str, Any], client: WebClient, context: BoltContext) -> None:
-        ack()
-        team_id, user_id = workspace_of(context), str(body["user"]["id"])
-        send_dm(client, user_id, status(team_id, user_id))
+def show_matches(ack: Ack, actor: Actor) -> None:
+    ack()
+    actor.dm(find_answer(actor.services, actor.team_id, actor.user_id, ""))
 
-    app.event("message")(on_message)
-    app.action(MESSAGES_FIND)(on_find_button)
-    app.action(MESSAGES_STATUS)(on_status_button)
+
+def show_status(ack: Ack, actor: Actor) -> None:
+    ack()
+    actor.dm(status(actor, actor.user_id))
+
+
+def register(app: Routes, command: MentorCommand) -> None:
+    app.event("message")(TypedWords(command.help_lines).answer)
+    app.action(MESSAGES_FIND)(show_matches)
+    app.action(MESSAGES_STATUS)(show_status)
