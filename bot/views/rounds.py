@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+from bot.matching import Unmatched
 from bot.pairs import PairView
 from bot.rounds import PublishedRound, RoundPreview
 from bot.text import escape
@@ -79,10 +80,29 @@ def proposal_message(pair: PairView, user_id: str) -> Message:
     )
 
 
+# Each reason as the mentee reads it (the admin's preview shows `Unmatched`'s own wording).
+YOUR_REASON: Mapping[str, str] = {
+    Unmatched.PAUSED: "you're paused",
+    Unmatched.NO_FREE_SLOTS: "no mentor is taking mentees right now: every one is full or paused",
+    Unmatched.NOT_ALLOWED: (
+        "none of the mentors with a free slot can be matched with you (a do-not-match, a current partner "
+        "or a mentor who declined)"
+    ),
+    Unmatched.FILLED: (
+        "every mentor you can be matched with was filled by this round, which found the best total fit for everyone"
+    ),
+    Unmatched.ONLY_PAST_PARTNERS_FREE: (
+        "every new mentor you can be matched with was filled by this round, which found the best total fit for "
+        "everyone; a past partner is only matched again when no new mentor fits"
+    ),
+    Unmatched.NO_FIT: "the mentors who still have a slot don't fit you at all under the program's weights",
+}
+
+
 def unmatched_message(reason: str) -> Message:
     text = (
-        f"This matching round didn't find you a mentor: {escape(reason)}. You stay in the pool for the next round, "
-        "and `/mentor find` shows anyone who frees up in the meantime."
+        f"This matching round didn't find you a mentor: {escape(YOUR_REASON.get(reason, reason))}. You stay in the "
+        "pool for the next round, and `/mentor find` shows anyone who frees up in the meantime."
     )
     return Message(text=text, blocks=[section(text)])
 
