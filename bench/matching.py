@@ -19,7 +19,9 @@ from dataclasses import replace
 import numpy as np
 from scipy.optimize import linear_sum_assignment
 
-from bot.matching import Candidate, History, MentorPool, plan_round, topic_set
+from bot.matching import Candidate, History, topic_set
+from bot.mentor_pool import MentorPool
+from bot.round_plan import plan_round
 
 ZONES = [
     "UTC",

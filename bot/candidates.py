@@ -8,7 +8,8 @@ from sqlalchemy import ColumnElement, bindparam, func, select
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import BindParameter
 
-from bot.matching import Candidate, MentorPool, topic_set
+from bot.matching import Candidate, topic_set
+from bot.mentor_pool import MentorPool
 from storage.models import Person, PersonStatus, Role
 
 

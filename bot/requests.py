@@ -21,7 +21,8 @@ from bot.errors import (
     Paused,
     RequestClosed,
 )
-from bot.matching import DEFAULT_WEIGHTS, Match, MentorPool, allowed, score
+from bot.matching import DEFAULT_WEIGHTS, Match, allowed, score
+from bot.mentor_pool import MentorPool
 from bot.pairs import PairView, claim_slot, create_pair, histories, live_pair_as_mentee, view_of
 from bot.profiles import find_person
 from bot.programs import ensure_program

@@ -10,9 +10,9 @@ from sqlalchemy.orm import Session
 
 from bot.candidates import available_mentors, candidate
 from bot.errors import NotYours, RequestClosed
-from bot.matching import plan_round
 from bot.pairs import PairView, activate, claim_slot, create_pair, histories, live_pair_as_mentee, release_slot, view_of
 from bot.requests import program_weights
+from bot.round_plan import plan_round
 from storage.models import (
     MatchRequest,
     MatchRound,

@@ -8,18 +8,9 @@ from dataclasses import replace
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bot.matching import (
-    Candidate,
-    History,
-    MentorPool,
-    allowed,
-    normalise_topic,
-    plan_round,
-    rank,
-    score,
-    shared_hours,
-    topic_set,
-)
+from bot.matching import Candidate, History, allowed, normalise_topic, score, shared_hours, topic_set
+from bot.mentor_pool import MentorPool, rank
+from bot.round_plan import plan_round
 
 ANA = Candidate(1, "UANA", "Ana", 1, "Europe/Berlin", 9 * 60, 17 * 60, goals=topic_set(["public speaking", "ml"]))
 BEN = Candidate(

@@ -16,19 +16,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from scipy.optimize import linear_sum_assignment
 
-from bot import matching
-from bot.matching import (
-    DEFAULT_WEIGHTS,
-    Candidate,
-    History,
-    MentorPool,
-    Round,
-    Unmatched,
-    allowed,
-    plan_round,
-    score,
-    topic_set,
-)
+from bot import round_plan
+from bot.matching import DEFAULT_WEIGHTS, Candidate, History, allowed, score, topic_set
+from bot.mentor_pool import MentorPool
+from bot.round_plan import Round, Unmatched, plan_round
 from bot.views.rounds import YOUR_REASON, unmatched_message
 
 ZONES = ["UTC", "Europe/Berlin", "America/New_York", "Asia/Tokyo", "Australia/Sydney", "Asia/Kolkata"]
@@ -174,7 +165,7 @@ def test_round_is_the_exact_optimum_and_says_why_on_every_cohort_family(cohort: 
 def test_pricing_reaches_the_optimum_from_the_poorest_first_guess(cohort: Cohort) -> None:
     """One arc per mentee and per slot to start, one added per mentee at each pricing: the duals still lead
     the round to the optimum, so its exactness never rests on the first guess being good."""
-    with patch.multiple(matching, _FIRST_PER_MENTEE=1, _PER_SLOT=1, _ADDED_PER_MENTEE=1, _NEAR_TIGHT=0):
+    with patch.multiple(round_plan, _FIRST_PER_MENTEE=1, _PER_SLOT=1, _ADDED_PER_MENTEE=1, _NEAR_TIGHT=0):
         check_round(plan_round(cohort.mentees, cohort.mentors, cohort.histories, cohort.weights), cohort)
 
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from bot.matching import Unmatched
 from bot.pairs import PairView
+from bot.round_plan import Unmatched
 from bot.rounds import PublishedRound, RoundPreview
 from bot.text import escape
 from bot.views.blocks import Block, Message, actions, button, context, divider, section

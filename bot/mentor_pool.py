@@ -1,0 +1,233 @@
+"""A program's mentors as one matrix: every mentee scored against every mentor at once, the same numbers as
+`score()`, and the reasons built only for the few mentors shown."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Hashable, Iterable, Iterator, Mapping, Sequence
+from typing import TypeVar
+
+import numpy as np
+from scipy.sparse import csr_array
+
+from bot.matching import (
+    DEFAULT_WEIGHTS,
+    FACTORS,
+    FULL_HOURS_OVERLAP,
+    SCORE_UNITS,
+    Candidate,
+    History,
+    Match,
+    normalise_topic,
+    score,
+    utc_window,
+)
+
+_SENIORITY_BY_GAP = np.array([0.2, 1.0, 1.0, 0.6])
+_Trait = TypeVar("_Trait", bound=Hashable)
+BLOCK = 512
+
+
+def _one_hot(sets: Sequence[frozenset[str]], vocabulary: dict[str, int]) -> csr_array:
+    rows, cols = [], []
+    for row, items in enumerate(sets):
+        for item in items:
+            if item in vocabulary:
+                rows.append(row)
+                cols.append(vocabulary[item])
+    data = np.ones(len(rows))
+    return csr_array(
+        (data, (np.array(rows, dtype=np.int64), np.array(cols, dtype=np.int64))),
+        shape=(len(sets), max(1, len(vocabulary))),
+    )
+
+
+def _units_as_python(values: np.ndarray) -> np.ndarray:
+    """`round(x, 4)` in units of 1/SCORE_UNITS for every entry, as `score()` rounds: numpy's rint after scaling
+    can tip a value within an ulp of a half to the other side, so those few are rounded by Python itself."""
+    scaled = values * SCORE_UNITS
+    units: np.ndarray = np.rint(scaled)
+    scaled -= units
+    tipping = np.flatnonzero(np.abs(scaled, out=scaled) > 0.5 - 1e-6)
+    flat, source = units.reshape(-1), values.reshape(-1)
+    flat[tipping] = [round(round(float(x), 4) * SCORE_UNITS) for x in source[tipping]]
+    rounded: np.ndarray = units.astype(np.int32)
+    return rounded
+
+
+class MentorPool:
+    """Mentors as arrays, so a block of mentees is scored against thousands of mentors as one matrix.
+
+    `score()` stays the reference: the pool computes the same numbers, and the reasons for the mentors
+    that are shown come from `score()` itself.
+    """
+
+    def __init__(self, mentors: Sequence[Candidate]) -> None:
+        self.mentors = list(mentors)
+        n = len(self.mentors)
+        self._ids = np.array([m.person_id for m in self.mentors], dtype=np.int64)
+        self._row = {m.person_id: i for i, m in enumerate(self.mentors)}
+        self._by_user = {m.user_id: i for i, m in enumerate(self.mentors)}
+        self._usable = np.array([m.active and m.free_slots > 0 for m in self.mentors], dtype=bool)
+        self._seniority = np.array([m.seniority for m in self.mentors], dtype=np.int64)
+        windows = [utc_window(m) for m in self.mentors]
+        self._start = np.array([w[0] for w in windows], dtype=np.int64).reshape(n)
+        self._end = np.array([w[1] for w in windows], dtype=np.int64).reshape(n)
+        free = np.array([m.free_slots for m in self.mentors], dtype=np.float64)
+        capacity = np.array([m.capacity for m in self.mentors], dtype=np.float64)
+        self._capacity_fit = np.divide(free, capacity, out=np.zeros(n), where=capacity > 0)
+        self._has_language = np.array([bool(m.languages) for m in self.mentors], dtype=bool)
+        self._topics = {t: i for i, t in enumerate(sorted({t for m in self.mentors for t in m.expertise}))}
+        self._languages = {x: i for i, x in enumerate(sorted({x for m in self.mentors for x in m.languages}))}
+        self._expertise_t = _one_hot([m.expertise for m in self.mentors], self._topics).T.tocsr()
+        self._languages_t = _one_hot([m.languages for m in self.mentors], self._languages).T.tocsr()
+        departments = sorted({m.department.lower() for m in self.mentors} - {""})
+        self._department_code = {d: i for i, d in enumerate(departments)}
+        self._department = np.array([self._department_code.get(m.department.lower(), -1) for m in self.mentors])
+        self._blocked_by: dict[str, list[int]] = {}
+        for i, m in enumerate(self.mentors):
+            for user in m.do_not_match:
+                self._blocked_by.setdefault(user, []).append(i)
+
+    def _rows(self, person_ids: Iterable[int]) -> list[int]:
+        return [self._row[p] for p in person_ids if p in self._row]
+
+    def scores_block(
+        self, mentees: Sequence[Candidate], weights: Mapping[str, float] = DEFAULT_WEIGHTS, topic: str | None = None
+    ) -> np.ndarray:
+        """A (mentees × mentors) matrix of scores, each exactly the float `score()` returns."""
+        scores: np.ndarray = self.score_units(mentees, weights, topic) / SCORE_UNITS
+        return scores
+
+    def score_units(
+        self, mentees: Sequence[Candidate], weights: Mapping[str, float] = DEFAULT_WEIGHTS, topic: str | None = None
+    ) -> np.ndarray:
+        """The scores as int32 in units of 1/SCORE_UNITS (`score()` rounds to four decimals, so these are exact).
+
+        The factors are added in `score()`'s order, so every entry is the same float; those that depend on one
+        trait of the mentee (level, working window, languages, department) are computed once per distinct trait.
+        """
+        extra = frozenset({normalise_topic(topic)}) if topic else frozenset()
+        wanted = [mentee.goals | extra for mentee in mentees]
+        shared = (_one_hot(wanted, self._topics) @ self._expertise_t).toarray()
+        sizes = np.array([len(w) for w in wanted], dtype=np.float64)[:, None]
+        weight = {f: max(0.0, weights.get(f, 0.0)) for f in FACTORS}
+        combined = np.divide(shared, sizes, out=np.zeros_like(shared), where=sizes > 0)
+        combined *= weight["topics"]
+        combined += self._per_trait([m.seniority for m in mentees], self.seniority_fit, weight["seniority"])
+        combined += self._per_trait([utc_window(m) for m in mentees], self._hours_fit, weight["hours"])
+        combined += self._capacity_fit * weight["capacity"]
+        combined += self._per_trait([m.languages for m in mentees], self._language_fit, weight["language"])
+        combined += self._per_trait([m.department.lower() for m in mentees], self._department_fit, weight["department"])
+        combined /= sum(weight.values()) or 1.0
+        return _units_as_python(combined)
+
+    def _per_trait(self, traits: Sequence[_Trait], fit: Callable[[_Trait], np.ndarray], weight: float) -> np.ndarray:
+        """`weight × fit(trait)` for each mentee's trait, as rows: computed once per distinct trait."""
+        index: dict[_Trait, int] = {}
+        rows = np.array([index.setdefault(trait, len(index)) for trait in traits], dtype=np.int64)
+        table = np.array([fit(trait) for trait in index], dtype=np.float64).reshape(len(index), len(self.mentors))
+        gathered: np.ndarray = (table * weight)[rows]
+        return gathered
+
+    def seniority_fit(self, level: int) -> np.ndarray:
+        gap = self._seniority - level
+        fit: np.ndarray = np.where(gap < 0, 0.0, np.where(gap > 3, 0.3, _SENIORITY_BY_GAP[np.clip(gap, 0, 3)]))
+        return fit
+
+    def _hours_fit(self, window: tuple[int, int]) -> np.ndarray:
+        start, end = window
+        overlap = np.zeros(len(self.mentors), dtype=np.int64)
+        for shift in (-1440, 0, 1440):
+            overlap = np.maximum(overlap, np.minimum(end, self._end + shift) - np.maximum(start, self._start + shift))
+        fit: np.ndarray = np.minimum(overlap / 60, FULL_HOURS_OVERLAP) / FULL_HOURS_OVERLAP
+        return fit
+
+    def _language_fit(self, languages: frozenset[str]) -> np.ndarray:
+        if not languages:
+            return np.full(len(self.mentors), 0.5)
+        common = (_one_hot([languages], self._languages) @ self._languages_t).toarray()[0] > 0
+        fit: np.ndarray = np.where(self._has_language, common.astype(np.float64), 0.5)
+        return fit
+
+    def _department_fit(self, department: str) -> np.ndarray:
+        if not department:
+            return np.zeros(len(self.mentors))
+        code = self._department_code.get(department, -2)
+        fit: np.ndarray = ((self._department >= 0) & (self._department != code)).astype(np.float64)
+        return fit
+
+    def scores(
+        self, mentee: Candidate, weights: Mapping[str, float] = DEFAULT_WEIGHTS, topic: str | None = None
+    ) -> np.ndarray:
+        """Every mentor's score for `mentee`, in pool order."""
+        row: np.ndarray = self.scores_block([mentee], weights, topic)[0]
+        return row
+
+    def allowed_mask(self, mentee: Candidate, history: History, topic: str | None = None) -> np.ndarray:
+        """`allowed()` for every mentor at once, narrowed to mentors offering `topic` when one is given."""
+        mask = self._usable.copy() if mentee.active else np.zeros(len(self.mentors), dtype=bool)
+        mask[self._rows([mentee.person_id, *history.current, *history.declined])] = False
+        mask[[self._by_user[u] for u in mentee.do_not_match if u in self._by_user]] = False
+        mask[self._blocked_by.get(mentee.user_id, [])] = False
+        if topic:
+            column = self._topics.get(normalise_topic(topic))
+            offers = np.zeros(len(self.mentors), dtype=bool)
+            if column is not None:
+                offers[self._expertise_t[[column], :].indices] = True
+            mask &= offers
+        return mask
+
+    def _candidates(self, mentee: Candidate, history: History, topic: str | None) -> tuple[np.ndarray, bool]:
+        """Allowed mentors; past partners only when nobody else is allowed (then `repeat` is True)."""
+        mask = self.allowed_mask(mentee, history, topic)
+        past = np.zeros(len(self.mentors), dtype=bool)
+        past[self._rows(history.past)] = True
+        fresh = mask & ~past
+        return (fresh, False) if fresh.any() else (mask, True)
+
+    def top(
+        self,
+        mentees: Sequence[Candidate],
+        histories: Mapping[int, History],
+        limit: int,
+        weights: Mapping[str, float] = DEFAULT_WEIGHTS,
+        topic: str | None = None,
+    ) -> Iterator[tuple[int, np.ndarray, np.ndarray, bool]]:
+        """For each mentee (by position): its best `limit` mentor rows and scores, best first, and `repeat`."""
+        for first in range(0, len(mentees), BLOCK):
+            block = mentees[first : first + BLOCK]
+            values = self.scores_block(block, weights, topic)
+            for offset, mentee in enumerate(block):
+                mask, repeat = self._candidates(mentee, histories.get(mentee.person_id, History()), topic)
+                rows = np.flatnonzero(mask)
+                row_values = values[offset, rows]
+                if rows.size > limit:
+                    keep = np.argpartition(-row_values, limit - 1)[:limit]
+                    rows, row_values = rows[keep], row_values[keep]
+                order = np.lexsort((self._ids[rows], -row_values))
+                yield first + offset, rows[order], row_values[order], repeat
+
+    def rank(
+        self,
+        mentee: Candidate,
+        history: History,
+        weights: Mapping[str, float] = DEFAULT_WEIGHTS,
+        topic: str | None = None,
+        limit: int = 5,
+    ) -> list[Match]:
+        """The best mentors for `mentee`, best first, with reasons. Past partners only when nobody else fits."""
+        _, rows, _, repeat = next(self.top([mentee], {mentee.person_id: history}, limit, weights, topic))
+        matches = [score(mentee, self.mentors[i], weights, topic) for i in rows]
+        return [Match(m.mentor, m.score, m.reasons, m.factors, repeat, m.missing) for m in matches]
+
+
+def rank(
+    mentee: Candidate,
+    mentors: Sequence[Candidate],
+    history: History,
+    weights: Mapping[str, float] = DEFAULT_WEIGHTS,
+    topic: str | None = None,
+    limit: int = 5,
+) -> list[Match]:
+    """The best mentors for `mentee` from a list (see `MentorPool.rank`)."""
+    return MentorPool(mentors).rank(mentee, history, weights, topic, limit)
