@@ -17,7 +17,7 @@ from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
 
 from bot.installations import NotInstalled
-from bot.pacing import Call, Pace, SharedPace
+from bot.pacing import PATIENCE, SOON, Call, Pace, SharedPace
 from bot.slack import open_dm, without_rate_limit_waits
 from bot.text import cut
 from bot.views.blocks import MESSAGE_BLOCKS_LIMIT, MESSAGE_TEXT_LIMIT, Message
@@ -158,14 +158,16 @@ class _Turn(Exception):
     """This row's turn is far off (its workspace, conversation or method is busy or held): it waits for a pass."""
 
 
-def _deliver_one(db: Database, pace: Pace, client: WebClient, row: OutboxMessage, channel: str | None) -> None:
+def _deliver_one(
+    db: Database, pace: Pace, client: WebClient, row: OutboxMessage, channel: str | None, patience: float
+) -> None:
     """Open the DM if it was never opened, then post or edit, each at its own pace."""
     if channel is None:
-        if not pace.take(Call(row.team_id, "conversations.open")):
+        if not pace.take(Call(row.team_id, "conversations.open"), patience):
             raise _Turn
         channel = _open(db, client, row)
     call = Call(row.team_id, "chat.update" if row.update_ts else "chat.postMessage", channel)
-    if not pace.take(call):
+    if not pace.take(call, patience):
         raise _Turn
     try:
         _send(client, row, channel)
@@ -211,23 +213,36 @@ def deliver(db: Database, client_for: Callable[[str], WebClient], now: datetime,
     report = Delivery()
     pace = pace or SharedPace(db)
     clients: dict[str, WebClient] = {}
+
+    def attempt(row: OutboxMessage, channel: str | None, patience: float, last_try: bool) -> bool:
+        """Send the row; False when its turn is not soon and this is not its last try in this pass."""
+        try:
+            if row.team_id not in clients:
+                clients[row.team_id] = without_rate_limit_waits(client_for(row.team_id))
+            _deliver_one(db, pace, clients[row.team_id], row, channel, patience)
+        except _Turn:
+            if not last_try:
+                return False
+            _record_failure(db, row.id, row.attempts, "waiting for its turn", now, retry=True)
+            report.retried += 1
+            return True
+        except (SlackApiError, OSError, NotInstalled) as error:
+            limited = isinstance(error, SlackApiError) and _retry_after(error) is not None
+            detail = "rate limited" if limited else _error_code(error)
+            log.warning("outbox %s attempt %s failed: %s", row.id, row.attempts, detail)
+            if _record_failure(db, row.id, row.attempts, detail, now, retry=limited):
+                report.failed += 1
+            else:
+                report.retried += 1
+            return True
+        with db.unit_of_work() as session:
+            session.execute(update(OutboxMessage).where(OutboxMessage.id == row.id).values(sent_at=now))
+        report.sent += 1
+        return True
+
     while batch := _claimed_batch(db, now):
-        for row, channel in batch:
-            try:
-                if row.team_id not in clients:
-                    clients[row.team_id] = without_rate_limit_waits(client_for(row.team_id))
-                _deliver_one(db, pace, clients[row.team_id], row, channel)
-            except (SlackApiError, OSError, NotInstalled, _Turn) as error:
-                limited = isinstance(error, SlackApiError) and _retry_after(error) is not None
-                busy = limited or isinstance(error, _Turn)
-                detail = "waiting for its turn" if busy else _error_code(error)
-                log.warning("outbox %s attempt %s failed: %s", row.id, row.attempts, detail)
-                if _record_failure(db, row.id, row.attempts, detail, now, retry=busy):
-                    report.failed += 1
-                else:
-                    report.retried += 1
-                continue
-            with db.unit_of_work() as session:
-                session.execute(update(OutboxMessage).where(OutboxMessage.id == row.id).values(sent_at=now))
-            report.sent += 1
+        # A conversation another process just wrote to is tried again after the others.
+        later = [(row, channel) for row, channel in batch if not attempt(row, channel, SOON, last_try=False)]
+        for row, channel in later:
+            attempt(row, channel, PATIENCE, last_try=True)
     return report

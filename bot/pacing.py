@@ -27,6 +27,9 @@ METHOD_RATES = {"conversations.open": 50 / 60, "chat.update": 50 / 60}
 MESSAGE_METHODS = frozenset({"chat.postMessage", "chat.update"})
 # How long a send may wait for its turn; a turn further off is left for the next pass.
 PATIENCE = 2.0
+# A first try waits no longer than this: a conversation busy for longer (another process just wrote to it) is
+# tried again after the others, so one conversation's gap never holds up the workspace's pace.
+SOON = 0.25
 _NEW_SLOT = InsertOrIgnore(PaceSlot, ["key"])
 
 
@@ -40,8 +43,8 @@ class Call:
 
 
 class Pace(Protocol):
-    def take(self, call: Call) -> bool:
-        """Wait for this call's turn and take it; False (nothing taken) when the turn is too far off."""
+    def take(self, call: Call, patience: float = PATIENCE) -> bool:
+        """Wait for this call's turn and take it; False (nothing taken) when it is more than `patience` off."""
         ...
 
     def hold(self, call: Call, seconds: float) -> None:
@@ -75,7 +78,7 @@ class SharedPace:
         self._per_second, self._per_conversation = per_second, per_conversation
         self._clock, self._sleep = clock, sleep
 
-    def take(self, call: Call) -> bool:
+    def take(self, call: Call, patience: float = PATIENCE) -> bool:
         gaps = _gaps(call, self._per_second, self._per_conversation)
         if not gaps:
             return True
@@ -87,7 +90,7 @@ class SharedPace:
             )
             now = self._clock()
             ready = max([now, *(slot.next_at for slot in slots)])
-            if ready - now > PATIENCE:
+            if ready - now > patience:
                 return False
             for slot in slots:
                 slot.next_at = ready + gaps[slot.key]
@@ -119,11 +122,11 @@ class LocalPace:
         self._clock, self._sleep = clock, sleep
         self._next: dict[str, float] = {}
 
-    def take(self, call: Call) -> bool:
+    def take(self, call: Call, patience: float = PATIENCE) -> bool:
         gaps = _gaps(call, self._per_second, self._per_conversation)
         now = self._clock()
         ready = max([now, *(self._next.get(key, 0.0) for key in gaps)])
-        if ready - now > PATIENCE:
+        if ready - now > patience:
             return False
         for key, gap in gaps.items():
             self._next[key] = ready + gap
