@@ -7,6 +7,7 @@ that dies mid-send leaves the lease to expire and the next tick sends the row ag
 from __future__ import annotations
 
 import logging
+import os
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -74,11 +75,18 @@ def enqueue(
     )
 
 
-def interleave(rows: list[OutboxMessage]) -> list[OutboxMessage]:
-    """Round-robin over conversations, so one busy conversation never holds up the others."""
-    queues: dict[str, list[OutboxMessage]] = {}
+def interleave(rows: list[OutboxMessage], first: int = 0) -> list[OutboxMessage]:
+    """Round-robin over conversations, so one busy conversation never holds up the others.
+
+    `first` rotates where the round starts: processes delivering at once start at different conversations
+    instead of queueing behind each other at the same one.
+    """
+    by_conversation: dict[str, list[OutboxMessage]] = {}
     for row in rows:
-        queues.setdefault(str(row.channel_id or row.user_id), []).append(row)
+        by_conversation.setdefault(str(row.channel_id or row.user_id), []).append(row)
+    keys = list(by_conversation)
+    start = first % len(keys) if keys else 0
+    queues = {key: by_conversation[key] for key in keys[start:] + keys[:start]}
     ordered: list[OutboxMessage] = []
     while queues:
         for key in list(queues):
@@ -199,7 +207,7 @@ def _record_failure(db: Database, row_id: int, attempts: int, detail: str, now: 
 
 def _claimed_batch(db: Database, now: datetime) -> list[tuple[OutboxMessage, str | None]]:
     with db.unit_of_work() as session:
-        rows = interleave(_claim(session, now, BATCH))
+        rows = interleave(_claim(session, now, BATCH), first=os.getpid())
         batch = [(row, _conversation(session, row)) for row in rows]
         # The lease must reach the database before the rows leave the session, or nothing is claimed.
         session.flush()

@@ -41,3 +41,8 @@ def test_a_held_method_is_not_waited_for_and_holds_up_nothing_else() -> None:
 def test_interleave_round_robins_conversations() -> None:
     rows = [OutboxMessage(id=i, channel_id=c) for i, c in enumerate(["A", "A", "A", "B", "C", "C"])]
     assert [r.channel_id for r in interleave(rows)] == ["A", "B", "C", "A", "C", "A"]
+
+
+def test_interleave_can_start_at_another_conversation() -> None:
+    rows = [OutboxMessage(id=i, channel_id=c) for i, c in enumerate(["A", "A", "B", "C"])]
+    assert [r.channel_id for r in interleave(rows, first=1)] == ["B", "C", "A", "A"]
