@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 
 from bot.activity import touch
 from bot.cadence import cadence_interval
-from bot.errors import NotYours, RequestClosed
+from bot.errors import AgreementClosed, InvalidAgreement, NotYours, PairClosed
 from bot.pairs import PairView, pair_for_member, view_of
 from storage.models import Agreement, AgreementStatus, Cadence, MeetingChannel, Pair, PairStatus
 
@@ -108,12 +108,13 @@ def propose(
     session: Session, team_id: str, user_id: str, pair_id: int, terms: AgreementTerms, now: datetime
 ) -> AgreementView:
     """A new proposal by one member; it replaces any earlier unconfirmed proposal."""
-    if validate_terms(terms):
-        raise ValueError("invalid agreement terms")
+    problems = validate_terms(terms)
+    if problems:
+        raise InvalidAgreement(problems)
     assert terms.cadence and terms.meeting_minutes and terms.meeting_channel and terms.length_months
     pair = pair_for_member(session, team_id, user_id, pair_id)
     if pair.status is not PairStatus.ACTIVE:
-        raise RequestClosed(pair.status)
+        raise PairClosed(pair.status)
     earlier = current_agreement(session, pair_id, AgreementStatus.PROPOSED)
     if earlier is not None:
         earlier.status = AgreementStatus.SUPERSEDED
@@ -142,9 +143,9 @@ def confirm(session: Session, team_id: str, user_id: str, agreement_id: int, now
         raise NotYours(f"{user_id} on agreement {agreement_id}")
     pair = pair_for_member(session, team_id, user_id, agreement.pair_id)
     if agreement.proposed_by == user_id:
-        raise RequestClosed("own_proposal")
+        raise AgreementClosed("own_proposal")
     if agreement.status is not AgreementStatus.PROPOSED:
-        raise RequestClosed(agreement.status)
+        raise AgreementClosed(agreement.status)
     previous = current_agreement(session, pair.id, AgreementStatus.ACTIVE)
     if previous is not None:
         previous.status = AgreementStatus.SUPERSEDED

@@ -8,7 +8,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from bot.errors import NotYours, RequestClosed
+from bot.errors import NotYours, ShoutoutClosed, ThanksClosed
 from bot.goals import GoalView
 from bot.pairs import PairView, pair_for_member, view_of
 from bot.text import squash
@@ -96,7 +96,7 @@ def consent(
     """Record one person's yes (with their edit of the story) or no. Both yes → posted; any no → never posted."""
     shoutout = _member_shoutout(session, team_id, user_id, shoutout_id)
     if shoutout.status is ShoutoutStatus.POSTED or user_id in shoutout.consents:
-        raise RequestClosed(shoutout.status)
+        raise ShoutoutClosed(shoutout.status)
     shoutout.consents = {**shoutout.consents, user_id: "yes" if agree else "no"}
     if shoutout.status is ShoutoutStatus.DECLINED:
         # The partner already said no; this answer is recorded and looks exactly like waiting for them.
@@ -154,7 +154,7 @@ def share_thanks(session: Session, team_id: str, user_id: str, thanks_id: int, n
     if thanks is None or thanks.team_id != team_id or thanks.from_user != user_id:
         raise NotYours(f"{user_id} on thanks {thanks_id}")
     if thanks.shared_at is not None:
-        raise RequestClosed("shared")
+        raise ThanksClosed("shared")
     thanks.shared_at = now
     return ThanksView(thanks.id, team_id, thanks.from_user, thanks.to_user, thanks.message)
 

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 
 from bot.activity import lock_due, touch
 from bot.cadence import WorkingHours, cadence_interval, delivery_time
-from bot.errors import NotYours, RequestClosed
+from bot.errors import CheckInClosed, DayOutOfRange, NotYours, SnoozeOutOfRange
 from bot.goals import record_progress
 from bot.pairs import PairView, pair_for_member, view_of
 from storage.models import CheckIn, CheckInStatus, Pair, PairStatus, Person
@@ -124,7 +124,7 @@ def answer(
     """Record this person's answer; each person answers once, and the first answer settles the check-in."""
     checkin, pair = _member_checkin(session, team_id, user_id, checkin_id)
     if user_id in checkin.answers:
-        raise RequestClosed("answered")
+        raise CheckInClosed("answered")
     checkin.answers = {**checkin.answers, user_id: status.value}
     if checkin.status in (CheckInStatus.OPEN, CheckInStatus.MISSED):
         checkin.status = status
@@ -153,7 +153,7 @@ def add_note(
 def reschedule(session: Session, team_id: str, user_id: str, checkin_id: int, day: date, now: datetime) -> CheckInView:
     """Move the next check-in to the start of the mentee's working day on `day`."""
     if day <= now.date() or day > (now + timedelta(days=90)).date():
-        raise ValueError("pick a day within the next three months")
+        raise DayOutOfRange("pick a day within the next three months")
     view = answer(session, team_id, user_id, checkin_id, CheckInStatus.RESCHEDULED, now)
     pair = session.get_one(Pair, view.pair.id)
     hours = hours_of(session.get_one(Person, pair.mentee_id))
@@ -163,7 +163,7 @@ def reschedule(session: Session, team_id: str, user_id: str, checkin_id: int, da
 
 def snooze(session: Session, team_id: str, user_id: str, pair_id: int, weeks: int, now: datetime) -> PairView:
     if weeks not in SNOOZE_WEEKS:
-        raise ValueError("snooze for 1 to 4 weeks")
+        raise SnoozeOutOfRange("snooze for 1 to 4 weeks")
     pair = pair_for_member(session, team_id, user_id, pair_id)
     pair.snoozed_until = now + timedelta(weeks=weeks)
     if pair.next_checkin_at is not None:

@@ -8,7 +8,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.activity import lock_due
-from bot.errors import RequestClosed
+from bot.errors import PairClosed
 from bot.pairs import PairView, end_pair, pair_for_member, view_of
 from storage.models import Pair, PairStatus
 
@@ -25,7 +25,7 @@ def end_by_member(session: Session, team_id: str, user_id: str, pair_id: int, re
     """Either person ends the pair; the reason is kept for the program, never shown to the partner."""
     pair = pair_for_member(session, team_id, user_id, pair_id)
     if pair.status not in (PairStatus.ACTIVE, PairStatus.PROPOSED):
-        raise RequestClosed(pair.status)
+        raise PairClosed(pair.status)
     end_pair(session, pair, reason if reason in END_REASONS else "other", now)
     return view_of(session, pair)
 

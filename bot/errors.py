@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime
 
 
@@ -35,6 +36,10 @@ class OpenRequestExists(MentorbotError):
         self.expires_at = expires_at
 
 
+class RequestAlreadyOpen(MentorbotError):
+    """Another request of the mentee's was stored at the same moment (two submissions racing), so this one wasn't."""
+
+
 class MentorUnavailable(MentorbotError):
     """The mentor paused, left, or may not be matched with this mentee any more."""
 
@@ -43,11 +48,89 @@ class NoCapacity(MentorbotError):
     """Every mentee slot of the mentor is taken."""
 
 
-class RequestClosed(MentorbotError):
+class NotYours(MentorbotError):
+    """Someone acted on a request, pair or round that is not theirs (a crafted payload, or a forwarded one)."""
+
+
+class NoLongerOpen(MentorbotError):
+    """What they acted on is already settled; `status` says how (e.g. "answered", "ended", "declined")."""
+
     def __init__(self, status: str) -> None:
         super().__init__(status)
         self.status = status
 
 
-class NotYours(MentorbotError):
-    """Someone acted on a request, pair or round that is not theirs (a crafted payload, or a forwarded one)."""
+class RequestClosed(NoLongerOpen):
+    """The mentor request was answered, withdrawn or expired, or its mentee paired with someone else."""
+
+
+class PairClosed(NoLongerOpen):
+    """The pair is no longer in the state this needs: it ended, or it is no longer a proposal."""
+
+
+class RoundClosed(NoLongerOpen):
+    """The matching round is no longer a draft: it was published or discarded."""
+
+
+class CheckInClosed(NoLongerOpen):
+    """This person already answered the check-in."""
+
+
+class GoalClosed(NoLongerOpen):
+    """The goal is already completed, or the milestone already ticked."""
+
+
+class AgreementClosed(NoLongerOpen):
+    """The proposal was confirmed or replaced already, or it is the confirmer's own ("own_proposal")."""
+
+
+class EvaluationClosed(NoLongerOpen):
+    """The evaluation was already answered."""
+
+
+class ShoutoutClosed(NoLongerOpen):
+    """The shout-out is settled (posted), or this person already answered it."""
+
+
+class ThanksClosed(NoLongerOpen):
+    """The thank-you was already shared in the program channel."""
+
+
+class InvalidInput(MentorbotError):
+    """What a service was given breaks the rules its form checks; `problems` maps each field to why."""
+
+    def __init__(self, problems: Mapping[str, str]) -> None:
+        super().__init__(sorted(problems))
+        self.problems = dict(problems)
+
+
+class InvalidProfile(InvalidInput):
+    """A profile missing a required answer, or with one out of range."""
+
+
+class InvalidRequest(InvalidInput):
+    """A request whose message is too thin or too long for a mentor to decide on."""
+
+
+class InvalidGoal(InvalidInput):
+    """A goal that is not specific, measurable and due within the pair's time."""
+
+
+class InvalidAgreement(InvalidInput):
+    """Working-agreement terms with an answer missing or out of range."""
+
+
+class InvalidEvaluation(InvalidInput):
+    """An evaluation with a rating missing or out of range."""
+
+
+class OutOfRange(MentorbotError):
+    """A choice outside what the rule allows; the message says what is allowed."""
+
+
+class DayOutOfRange(OutOfRange):
+    """A check-in moved to a day that is not between tomorrow and three months from now."""
+
+
+class SnoozeOutOfRange(OutOfRange):
+    """Check-ins snoozed for a number of weeks the bot doesn't offer."""

@@ -9,7 +9,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.activity import lock_due
-from bot.errors import NotYours, RequestClosed
+from bot.errors import EvaluationClosed, InvalidEvaluation, NotYours
 from bot.pairs import PairView, view_of
 from storage.dialects import InsertOrIgnore
 from storage.models import Evaluation, Pair, PairStatus, Program
@@ -139,7 +139,7 @@ def open_evaluation(session: Session, team_id: str, user_id: str, evaluation_id:
     if evaluation is None or evaluation.team_id != team_id or evaluation.user_id != user_id:
         raise NotYours(f"{user_id} on evaluation {evaluation_id}")
     if evaluation.answered_at is not None:
-        raise RequestClosed("answered")
+        raise EvaluationClosed("answered")
     return _ask(session, evaluation)
 
 
@@ -148,8 +148,9 @@ def submit(
 ) -> EvaluationAsk:
     """Store one person's answers; a rating of 2 or less puts the pair on the health check at once."""
     ask = open_evaluation(session, team_id, user_id, evaluation_id)
-    if validate(answers):
-        raise ValueError("invalid evaluation")
+    problems = validate(answers)
+    if problems:
+        raise InvalidEvaluation(problems)
     evaluation = session.get_one(Evaluation, evaluation_id)
     evaluation.ratings = {k: int(v) for k, v in answers.ratings.items() if v is not None}
     evaluation.nps = answers.nps

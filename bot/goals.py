@@ -10,7 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.activity import touch
-from bot.errors import NotYours, RequestClosed
+from bot.errors import GoalClosed, InvalidGoal, NotYours, PairClosed
 from bot.pairs import PairView, pair_for_member, view_of
 from bot.text import squash
 from storage.models import Goal, GoalEvent, GoalStatus, Milestone, Pair, PairStatus
@@ -140,7 +140,7 @@ def _view(session: Session, goal: Goal) -> GoalView:
 def _live_pair(session: Session, team_id: str, user_id: str, pair_id: int) -> Pair:
     pair = pair_for_member(session, team_id, user_id, pair_id)
     if pair.status is not PairStatus.ACTIVE:
-        raise RequestClosed(pair.status)
+        raise PairClosed(pair.status)
     return pair
 
 
@@ -159,10 +159,15 @@ def _replace_milestones(session: Session, goal: Goal, raw: str) -> None:
             session.add(Milestone(goal_id=goal.id, position=position, title=title, due_on=when))
 
 
+def _check_goal(form: GoalInput, pair: Pair, now: datetime) -> None:
+    problems = validate_goal(form, now.date(), last_day_of(pair, now))
+    if problems:
+        raise InvalidGoal(problems)
+
+
 def create_goal(session: Session, team_id: str, user_id: str, pair_id: int, form: GoalInput, now: datetime) -> GoalView:
     pair = _live_pair(session, team_id, user_id, pair_id)
-    if validate_goal(form, now.date(), last_day_of(pair, now)):
-        raise ValueError("invalid goal")
+    _check_goal(form, pair, now)
     assert form.due_on is not None
     goal = Goal(
         team_id=team_id,
@@ -201,9 +206,7 @@ def view_goal(session: Session, team_id: str, user_id: str, goal_id: int) -> Goa
 def edit_goal(session: Session, team_id: str, user_id: str, goal_id: int, form: GoalInput, now: datetime) -> GoalView:
     """Goals change as needs change; the old version stays in the history."""
     goal = goal_for_member(session, team_id, user_id, goal_id)
-    pair = session.get_one(Pair, goal.pair_id)
-    if validate_goal(form, now.date(), last_day_of(pair, now)):
-        raise ValueError("invalid goal")
+    _check_goal(form, session.get_one(Pair, goal.pair_id), now)
     assert form.due_on is not None
     _event(session, goal, user_id, "edited", f"{goal.title} | {goal.outcome} | due {goal.due_on}", now)
     goal.title, goal.outcome, goal.due_on = squash(form.title), form.outcome.strip(), form.due_on
@@ -233,7 +236,7 @@ def complete_milestone(
     if milestone is None or milestone.goal_id != goal.id:
         raise NotYours(f"{user_id} on milestone {milestone_id}")
     if milestone.done_at is not None:
-        raise RequestClosed("done")
+        raise GoalClosed("done")
     milestone.done_at = now
     _event(session, goal, user_id, "milestone_done", milestone.title, now)
     session.flush()
@@ -247,7 +250,7 @@ def complete_milestone(
 def complete_goal(session: Session, team_id: str, user_id: str, goal_id: int, now: datetime) -> GoalView:
     goal = goal_for_member(session, team_id, user_id, goal_id)
     if goal.status is GoalStatus.COMPLETED:
-        raise RequestClosed("completed")
+        raise GoalClosed("completed")
     goal.status = GoalStatus.COMPLETED
     goal.progress = 100
     goal.completed_at = now

@@ -9,7 +9,7 @@ from datetime import datetime
 from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
-from bot.errors import NotJoined
+from bot.errors import InvalidProfile, NotJoined
 from bot.programs import ensure_program
 from bot.text import squash
 from storage.models import Cadence, LearningStyle, MeetingChannel, Person, PersonStatus, Role
@@ -159,9 +159,9 @@ def save_profile(
     now: datetime,
 ) -> tuple[Profile, bool]:
     """Store a validated profile, reactivating a paused one. Returns the profile and whether it is new."""
-    errors = validate_profile(form)
-    if errors:
-        raise ValueError(f"invalid profile: {sorted(errors)}")
+    problems = validate_profile(form)
+    if problems:
+        raise InvalidProfile(problems)
     assert form.role and form.seniority and form.learning_style and form.meeting_channel and form.cadence
     assert form.work_start_minute is not None and form.work_end_minute is not None
     ensure_program(session, team_id, now)

@@ -28,6 +28,7 @@ from bot.views.find import (
     mentor_declined_update,
     mentor_request_message,
     no_capacity_message,
+    request_not_yours,
     request_sent_message,
     withdrawn_for_mentor,
     withdrawn_message,
@@ -36,7 +37,6 @@ from bot.views.join import profile_fields
 from storage.models import Cadence
 
 log = logging.getLogger(__name__)
-NOT_YOURS = Message(text="That request isn't addressed to you, so I've left it alone.")
 
 
 def answer_find(services: Services, team_id: str, user_id: str, topic: str, response_url: str) -> None:
@@ -59,7 +59,7 @@ def store_request(
     services: Services, team_id: str, user_id: str, mentor_id: int, message: str, cadence: Cadence, topic: str
 ) -> tuple[RequestView, Profile | None]:
     """Store a mentee's request to one mentor, with the mentee's profile to show them; what blocks it is raised (a
-    `MentorbotError`, or `IntegrityError` when the mentee already has a request waiting)."""
+    `MentorbotError`: `RequestAlreadyOpen` when the mentee's other request was stored at the same moment)."""
     with services.db.unit_of_work() as session:
         request = create_request(session, team_id, user_id, mentor_id, message, cadence, topic, services.clock.now())
         return request, get_profile(session, team_id, user_id)
@@ -91,7 +91,7 @@ def accept_clicked(services: Services, click: Click) -> None:
         return
     except NotYours:
         log.warning("refused: %s tried to accept request %s", click.user_id, click.value)
-        click.answer(settings, NOT_YOURS)
+        click.answer(settings, request_not_yours())
         return
     client = click.client(settings)
     start_conversation(services, client, click.team_id, pair)
@@ -121,7 +121,7 @@ def withdraw_clicked(services: Services, click: Click) -> None:
             request = withdraw(session, click.team_id, click.user_id, click.value, services.clock.now())
     except NotYours:
         log.warning("refused: %s tried to withdraw request %s", click.user_id, click.value)
-        click.answer(settings, NOT_YOURS)
+        click.answer(settings, request_not_yours())
         return
     except RequestClosed as closed:
         click.answer(settings, closed_request_message(closed.status), replace_original=True)

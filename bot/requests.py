@@ -7,11 +7,13 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import bindparam, func, select, update
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from bot.candidates import MentorPools, available_mentors, candidate
 from bot.errors import (
     AlreadyPaired,
+    InvalidRequest,
     MentorUnavailable,
     NoCapacity,
     NotAMentee,
@@ -19,6 +21,7 @@ from bot.errors import (
     NotYours,
     OpenRequestExists,
     Paused,
+    RequestAlreadyOpen,
     RequestClosed,
 )
 from bot.matching import DEFAULT_WEIGHTS, Match, allowed, score
@@ -168,10 +171,11 @@ def create_request(
     topic: str,
     now: datetime,
 ) -> RequestView:
-    """Store a request to one mentor, re-checking every rule at the moment it is sent."""
+    """Store a request to one mentor, re-checking every rule at the moment it is sent (`RequestAlreadyOpen` when
+    another request of the mentee's was stored in the meantime)."""
     problem = validate_request_message(message)
     if problem:
-        raise ValueError(problem)
+        raise InvalidRequest({"message": problem})
     mentee = _seeker(session, team_id, mentee_user_id)
     mentor = session.get(Person, mentor_person_id)
     if mentor is None or mentor.team_id != team_id:
@@ -202,9 +206,19 @@ def create_request(
         remind_at=now + answer_time * REMINDER_FRACTION,
         expires_at=now + answer_time,
     )
-    session.add(request)
-    session.flush()
+    _insert_open(session, request)
     return request_view(session, request)
+
+
+def _insert_open(session: Session, request: MatchRequest) -> None:
+    """Insert an open request; a mentee has one at a time (a unique index), so a second submission that passed
+    the checks at the same moment fails here, and only this savepoint is rolled back."""
+    try:
+        with session.begin_nested():
+            session.add(request)
+            session.flush()
+    except IntegrityError as race:
+        raise RequestAlreadyOpen(str(request.mentee_id)) from race
 
 
 def remember_mentor_message(session: Session, request_id: int, channel: str, ts: str) -> None:

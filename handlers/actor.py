@@ -18,13 +18,14 @@ from slack_sdk import WebClient
 from sqlalchemy.orm import Session
 
 from bot.clicks import Click
-from bot.errors import NotYours, RequestClosed
+from bot.errors import InvalidInput, NoLongerOpen, NotYours
 from bot.home import refresh_home
 from bot.outbox import deliver
 from bot.programs import is_program_admin
 from bot.services import Services
 from bot.slack import send_dm, user_info
 from bot.views.blocks import Block, Message
+from bot.views.messages import not_yours_message
 
 log = logging.getLogger(__name__)
 ACTOR = "actor"
@@ -35,9 +36,9 @@ T = TypeVar("T")
 @dataclass(frozen=True)
 class Refusals:
     """What a form shows, by field, when its submission can't be taken: `not_yours` when what it is about is
-    someone else's (or a value is out of range), `closed` when that is already settled (None: the error is left to
-    Bolt, as nothing the form could say would help). With `logged`, a refusal of someone else's is also logged, as
-    what they tried followed by the service's first argument."""
+    someone else's (or the service finds a value invalid: `InvalidInput`), `closed` when that is already settled
+    (`NoLongerOpen`; None: the error is left to Bolt, as nothing the form could say would help). With `logged`, a
+    refusal of someone else's is also logged, as what they tried followed by the service's first argument."""
 
     not_yours: dict[str, str]
     closed: dict[str, str] | None = None
@@ -72,7 +73,7 @@ class Actor:
     def refuse(self, what: str) -> None:
         """They acted on a pair, goal or request that is not theirs: log it, change nothing, tell them kindly."""
         log.warning("refused: %s %s", self.user_id, what)
-        self.dm(Message(text="That belongs to someone else's mentoring, so I've left it alone."))
+        self.dm(not_yours_message())
 
     def as_member(
         self, what: str, service: Callable[Concatenate[Session, str, str, P], T], *args: P.args, **kwargs: P.kwargs
@@ -114,12 +115,12 @@ class Actor:
         try:
             with self.unit_of_work() as session:
                 answer = service(session, self.team_id, self.user_id, *args, **kwargs)
-        except (NotYours, ValueError) as error:
+        except (NotYours, InvalidInput) as error:
             if isinstance(error, NotYours) and refusals.logged:
                 log.warning("refused: %s %s %s", self.user_id, refusals.logged, args[0] if args else "")
             ack(response_action="errors", errors=refusals.not_yours)
             return None
-        except RequestClosed:
+        except NoLongerOpen:
             if refusals.closed is None:
                 raise
             ack(response_action="errors", errors=refusals.closed)
@@ -171,6 +172,14 @@ def action_value(body: dict[str, Any]) -> int:
         return int(body["actions"][0]["value"])
     except (KeyError, IndexError, ValueError, TypeError):
         return 0
+
+
+def selected_value(body: dict[str, Any]) -> str:
+    """The value of the option a menu's click selected ("" when it carries none)."""
+    try:
+        return str(body["actions"][0]["selected_option"]["value"] or "")
+    except (KeyError, IndexError, TypeError):
+        return ""
 
 
 def form_refused(ack: Ack, errors: dict[str, str]) -> bool:

@@ -11,7 +11,7 @@ from typing import Any
 from slack_bolt import Ack, Respond
 
 from bot.conversations import start_conversation
-from bot.errors import NotYours, RequestClosed
+from bot.errors import NoLongerOpen, NotYours
 from bot.exports import program_chart, program_csv
 from bot.health import at_risk_now
 from bot.pairs import PairView
@@ -22,6 +22,16 @@ from bot.requests import parse_weights, program_weights
 from bot.rounds import discard_round, preview_round
 from bot.services import Services
 from bot.slack import upload_to_dm
+from bot.views.admin import (
+    CHART_FILE,
+    EXPORT_FILE,
+    PrivateFile,
+    match_not_yours_message,
+    nothing_to_chart_message,
+    round_settled_message,
+    threshold_set_message,
+    threshold_usage_message,
+)
 from bot.views.find import closed_request_message
 from bot.views.health import admins_at_risk
 from bot.views.report import REPORT_AT_RISK, report_message
@@ -45,13 +55,12 @@ from handlers.routing import Invocation, MentorCommand, Routes
 from storage.models import PairStatus
 
 log = logging.getLogger(__name__)
-ALREADY_SETTLED = "This round was already published or discarded."
 Answer = Callable[[Services, str, str, int, datetime], PairView]
 
 
-def share_privately(call: Invocation, name: str, data: bytes, title: str) -> None:
-    upload_to_dm(call.client, call.user_id, name, data, title, f"{title}: only you can see this file here.")
-    call.respond(text=f"{title} is in your DM with me.")
+def share_privately(call: Invocation, file: PrivateFile, data: bytes) -> None:
+    upload_to_dm(call.client, call.user_id, file.name, data, file.title, file.comment)
+    call.respond(**file.shared_message().as_kwargs())
 
 
 def change_weights(call: Invocation, words: list[str]) -> None:
@@ -65,26 +74,26 @@ def change_weights(call: Invocation, words: list[str]) -> None:
 
 def change_threshold(call: Invocation, words: list[str]) -> None:
     if len(words) != 1 or not words[0].isdigit():
-        call.respond(text="Give a whole number, e.g. `/mentor admin threshold 5`. It never goes below 3.")
+        call.respond(**threshold_usage_message().as_kwargs())
         return
     with call.actor.unit_of_work() as session:
         value = set_anonymity_threshold(session, call.team_id, int(words[0]), call.actor.now())
-    call.respond(text=f"Reports now hide any figure from fewer than {value} people.")
+    call.respond(**threshold_set_message(value).as_kwargs())
 
 
 def share_chart(call: Invocation, words: list[str]) -> None:
     with call.actor.reading() as session:
         chart = program_chart(session, call.team_id, call.actor.now())
     if chart is None:
-        call.respond(text="Nothing to chart yet: the chart starts with the program's first pair.")
+        call.respond(**nothing_to_chart_message().as_kwargs())
         return
-    share_privately(call, "mentoring-program.png", chart, "Mentoring program over time")
+    share_privately(call, CHART_FILE, chart)
 
 
 def share_export(call: Invocation, words: list[str]) -> None:
     with call.actor.reading() as session:
         table = program_csv(session, call.team_id)
-    share_privately(call, "mentoring-pairs.csv", table, "Mentoring pairs (no free text)")
+    share_privately(call, EXPORT_FILE, table)
 
 
 def show_report(call: Invocation, words: list[str]) -> None:
@@ -131,8 +140,8 @@ def publish_round(ack: Ack, body: dict[str, Any], respond: Respond, actor: Actor
         return
     try:
         published = publish(actor.services, actor.team_id, action_value(body), actor.now())
-    except (NotYours, RequestClosed):
-        respond(replace_original=True, text=ALREADY_SETTLED)
+    except (NotYours, NoLongerOpen):
+        respond(replace_original=True, **round_settled_message().as_kwargs())
         return
     respond(replace_original=True, **published_message(published).as_kwargs())
     actor.send_queued()
@@ -146,8 +155,8 @@ def discard_draft_round(ack: Ack, body: dict[str, Any], respond: Respond, actor:
     try:
         with actor.unit_of_work() as session:
             discard_round(session, actor.team_id, action_value(body))
-    except (NotYours, RequestClosed):
-        respond(replace_original=True, text=ALREADY_SETTLED)
+    except (NotYours, NoLongerOpen):
+        respond(replace_original=True, **round_settled_message().as_kwargs())
         return
     respond(replace_original=True, **discarded_message().as_kwargs())
 
@@ -159,8 +168,8 @@ def answer_proposal(body: dict[str, Any], respond: Respond, actor: Actor, verb: 
         return answer(actor.services, actor.team_id, actor.user_id, pair_id, actor.now())
     except NotYours:
         log.warning("refused: %s tried to %s pair %s", actor.user_id, verb, pair_id)
-        respond(replace_original=False, text="That match isn't yours, so I've left it alone.")
-    except RequestClosed as closed:
+        respond(replace_original=False, **match_not_yours_message().as_kwargs())
+    except NoLongerOpen as closed:
         respond(replace_original=True, **closed_request_message(closed.status).as_kwargs())
     return None
 

@@ -9,7 +9,7 @@ from slack_bolt import Ack, Respond
 from sqlalchemy.orm import Session
 
 from bot.celebrate import mark_handled, shoutout_for_member, validate_thanks
-from bot.errors import NotYours, RequestClosed
+from bot.errors import NotYours, ShoutoutClosed, ThanksClosed
 from bot.help_requests import ask_admins
 from bot.pairs import pair_for_member, view_of
 from bot.shoutouts import answer_shoutout, share_in_channel, thank
@@ -17,27 +17,38 @@ from bot.text import parse_mention
 from bot.views.blocks import Block
 from bot.views.celebrate import (
     HELP_HANDLED,
+    HELP_NOT_YOUR_PAIR,
     HELP_OPEN,
+    HELP_REASON,
+    HELP_REASON_MISSING,
     HELP_SUBMIT,
     SHOUTOUT_NO,
     SHOUTOUT_SUBMIT,
     SHOUTOUT_YES,
+    STORY,
+    STORY_TOO_SHORT,
+    THANKS_MESSAGE,
     THANKS_OPEN,
     THANKS_SHARE,
     THANKS_SUBMIT,
+    already_settled,
+    already_shared,
     consent_recorded,
     help_handled,
     help_modal,
     help_sent,
     read_help,
+    read_help_pair,
     read_story,
     read_thanks,
+    read_thanks_partner,
+    shared_in_channel,
     story_modal,
     thanks_modal,
     thanks_problem,
 )
 from bot.views.fit import partner_of
-from handlers.actor import Actor, action_value
+from handlers.actor import Actor, action_value, form_id
 from handlers.routing import Invocation, MentorCommand, Routes
 
 log = logging.getLogger(__name__)
@@ -65,19 +76,19 @@ def decline_shoutout(ack: Ack, body: dict[str, Any], respond: Respond, actor: Ac
         record_answer(actor, shoutout_id, False, "")
     except NotYours:
         actor.refuse(f"declined shout-out {shoutout_id}")
-    except RequestClosed:
-        respond(replace_original=False, text="This one is already settled. Thank you!")
+    except ShoutoutClosed:
+        respond(replace_original=False, **already_settled().as_kwargs())
 
 
 def agree_to_shoutout(ack: Ack, view: dict[str, Any], actor: Actor) -> None:
     story = read_story(view.get("state", {}).get("values", {}))
     if len(story.split()) < 3:
-        ack(response_action="errors", errors={"story": "A few words, please: what was achieved?"})
+        ack(response_action="errors", errors={STORY: STORY_TOO_SHORT})
         return
     ack()
     try:
-        record_answer(actor, int(view.get("private_metadata") or 0), True, story)
-    except (NotYours, RequestClosed):
+        record_answer(actor, form_id(view), True, story)
+    except (NotYours, ShoutoutClosed):
         log.warning("refused: %s agreed to a settled or foreign shout-out", actor.user_id)
 
 
@@ -103,10 +114,10 @@ def open_thanks_form(ack: Ack, body: dict[str, Any], actor: Actor) -> None:
 
 def send_thanks_form(ack: Ack, view: dict[str, Any], actor: Actor) -> None:
     message = read_thanks(view.get("state", {}).get("values", {}))
-    _, _, partner = str(view.get("private_metadata") or "").partition(":")
+    partner = read_thanks_partner(str(view.get("private_metadata") or ""))
     problem = validate_thanks(actor.user_id, partner or None, message)
     if problem:
-        ack(response_action="errors", errors={"message": problem})
+        ack(response_action="errors", errors={THANKS_MESSAGE: problem})
         return
     ack()
     thank(actor.services, actor.client, actor.team_id, actor.user_id, partner, message)
@@ -120,10 +131,10 @@ def share_thanks(ack: Ack, body: dict[str, Any], respond: Respond, actor: Actor)
     except NotYours:
         actor.refuse(f"shared thanks {thanks_id}")
         return
-    except RequestClosed:
-        respond(replace_original=False, text="Already shared. Thank you!")
+    except ThanksClosed:
+        respond(replace_original=False, **already_shared().as_kwargs())
         return
-    respond(replace_original=True, text="Shared in the program channel. 💛")
+    respond(replace_original=True, **shared_in_channel().as_kwargs())
 
 
 def open_help_form(ack: Ack, body: dict[str, Any], actor: Actor) -> None:
@@ -134,14 +145,13 @@ def open_help_form(ack: Ack, body: dict[str, Any], actor: Actor) -> None:
 def ask_for_help(ack: Ack, view: dict[str, Any], actor: Actor) -> None:
     reason, details = read_help(view.get("state", {}).get("values", {}))
     if reason is None:
-        ack(response_action="errors", errors={"reason": "Pick what's closest; you can add details below."})
+        ack(response_action="errors", errors={HELP_REASON: HELP_REASON_MISSING})
         return
-    raw_pair = str(view.get("private_metadata") or "")
-    pair_id = int(raw_pair) if raw_pair.isdigit() else None
+    pair_id = read_help_pair(str(view.get("private_metadata") or ""))
     try:
         ask_admins(actor.services, actor.team_id, actor.user_id, pair_id, reason, details, actor.now())
     except NotYours:
-        ack(response_action="errors", errors={"reason": "This isn't your pair."})
+        ack(response_action="errors", errors={HELP_REASON: HELP_NOT_YOUR_PAIR})
         return
     ack()
     actor.send_queued()

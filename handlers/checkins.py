@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from slack_bolt import Ack, Respond
 from sqlalchemy.orm import Session
 
 from bot.checkins import CheckInView, add_note, answer, pause, reschedule, resume, snooze, view_checkin
-from bot.errors import NotYours, RequestClosed
+from bot.errors import CheckInClosed, DayOutOfRange, NotYours, SnoozeOutOfRange
 from bot.goals import goals_of_pair
 from bot.health import keep
 from bot.slack import edit
@@ -20,36 +19,45 @@ from bot.views.checkins import (
     CHECKIN_NOTE_SUBMIT,
     CHECKIN_RESCHEDULE,
     CHECKIN_RESCHEDULE_SUBMIT,
+    DAY,
+    DAY_MISSING,
+    NOT_YOURS,
+    NOTE,
     PAIR_RESUME,
     PAIR_SNOOZE,
+    MessageAt,
     already_answered,
     checkin_message,
+    note_form_errors,
     note_modal,
     paused_message,
     read_day,
     read_note_form,
+    read_reschedule_metadata,
+    read_snooze_choice,
+    reschedule_errors,
     reschedule_modal,
     resumed_message,
     snoozed_message,
 )
 from bot.views.health import PAIR_KEEP, kept_message
-from handlers.actor import Actor, Refusals, action_value, form_id
+from handlers.actor import Actor, Refusals, action_value, form_id, form_refused, selected_value
 from handlers.routing import MentorCommand, Routes
 from storage.models import CheckInStatus, GoalStatus
 
 
-def _where(body: dict[str, Any]) -> dict[str, str]:
-    """The check-in message's channel and ts, carried through a modal so it can be updated afterwards."""
+def _where(body: dict[str, Any]) -> MessageAt:
+    """Where the clicked check-in message is."""
     channel = str((body.get("channel") or {}).get("id") or (body.get("container") or {}).get("channel_id") or "")
     ts = str((body.get("message") or {}).get("ts") or (body.get("container") or {}).get("message_ts") or "")
-    return {"channel": channel, "ts": ts}
+    return MessageAt(channel, ts)
 
 
 def record(body: dict[str, Any], respond: Respond, actor: Actor, status: CheckInStatus) -> CheckInView | None:
     """Record their answer to the check-in and show it in place; None when it is not theirs or already answered."""
     try:
         checkin = actor.as_member("answered check-in", answer, action_value(body), status, actor.now())
-    except RequestClosed:
+    except CheckInClosed:
         respond(replace_original=False, response_type="ephemeral", **already_answered().as_kwargs())
         return None
     if checkin is not None:
@@ -72,12 +80,9 @@ def not_met_yet(ack: Ack, body: dict[str, Any], respond: Respond, actor: Actor) 
     record(body, respond, actor, CheckInStatus.NOT_YET)
 
 
-def reschedule_form(session: Session, team_id: str, user_id: str, checkin_id: int, where: dict[str, str]) -> Block:
+def reschedule_form(session: Session, team_id: str, user_id: str, checkin_id: int, where: MessageAt) -> Block:
     """Moving one of their check-ins; the form remembers `where` the check-in message is, to update it after."""
-    checkin = view_checkin(session, team_id, user_id, checkin_id)
-    view = reschedule_modal(checkin)
-    view["private_metadata"] = json.dumps({"checkin": checkin.id, **where})
-    return view
+    return reschedule_modal(view_checkin(session, team_id, user_id, checkin_id), where)
 
 
 def open_reschedule_form(ack: Ack, body: dict[str, Any], actor: Actor) -> None:
@@ -88,52 +93,46 @@ def open_reschedule_form(ack: Ack, body: dict[str, Any], actor: Actor) -> None:
 
 def reschedule_checkin(ack: Ack, view: dict[str, Any], actor: Actor) -> None:
     day = read_day(view.get("state", {}).get("values", {}))
-    meta = json.loads(str(view.get("private_metadata") or "{}"))
+    checkin_id, where = read_reschedule_metadata(str(view.get("private_metadata") or ""))
     if day is None:
-        ack(response_action="errors", errors={"day": "Pick a day for the next check-in."})
+        ack(response_action="errors", errors={DAY: DAY_MISSING})
         return
     try:
         with actor.unit_of_work() as session:
-            checkin = reschedule(session, actor.team_id, actor.user_id, int(meta.get("checkin", 0)), day, actor.now())
-    except ValueError:
-        ack(response_action="errors", errors={"day": "Pick a day between tomorrow and three months from now."})
-        return
-    except RequestClosed:
-        ack(response_action="errors", errors={"day": "You've already answered this check-in."})
-        return
-    except NotYours:
-        ack(response_action="errors", errors={"day": "This check-in belongs to another pair."})
+            checkin = reschedule(session, actor.team_id, actor.user_id, checkin_id, day, actor.now())
+    except (DayOutOfRange, CheckInClosed, NotYours) as error:
+        ack(response_action="errors", errors=reschedule_errors(error))
         return
     ack()
-    if meta.get("channel") and meta.get("ts"):
-        edit(actor.client, meta["channel"], meta["ts"], checkin_message(checkin))
+    if where.channel and where.ts:
+        edit(actor.client, where.channel, where.ts, checkin_message(checkin))
 
 
 def save_note(ack: Ack, view: dict[str, Any], actor: Actor) -> None:
     note, progress = read_note_form(view.get("state", {}).get("values", {}))
-    if any(not 0 <= p <= 100 for p in progress.values()):
-        ack(response_action="errors", errors={f"goal_{g}": "0 to 100, please." for g, p in progress.items()})
+    if form_refused(ack, note_form_errors(progress)):
         return
-    refused = Refusals({"note": "This check-in belongs to another pair."})
-    checkin = actor.submit_as_member(ack, refused, add_note, form_id(view), note, progress, actor.now())
+    checkin = actor.submit_as_member(
+        ack, Refusals({NOTE: NOT_YOURS}), add_note, form_id(view), note, progress, actor.now()
+    )
     if checkin is not None:
         actor.refresh_homes(checkin.pair.mentee_user_id, checkin.pair.mentor_user_id)
 
 
 def snooze_or_pause(ack: Ack, body: dict[str, Any], respond: Respond, actor: Actor) -> None:
     ack()
-    raw = str(((body.get("actions") or [{}])[0].get("selected_option") or {}).get("value") or "0:0")
-    pair_raw, _, choice = raw.partition(":")
+    raw = selected_value(body)
+    pair_id, weeks = read_snooze_choice(raw)
     now = actor.now()
     try:
         with actor.unit_of_work() as session:
-            if choice == "pause":
-                pair = pause(session, actor.team_id, actor.user_id, int(pair_raw or 0), now)
+            if weeks is None:
+                pair = pause(session, actor.team_id, actor.user_id, pair_id, now)
                 message = paused_message(pair.id)
             else:
-                snooze(session, actor.team_id, actor.user_id, int(pair_raw or 0), int(choice or 0), now)
-                message = snoozed_message(int(choice))
-    except (NotYours, ValueError):
+                snooze(session, actor.team_id, actor.user_id, pair_id, weeks, now)
+                message = snoozed_message(weeks)
+    except (NotYours, SnoozeOutOfRange):
         actor.refuse(f"snoozed {raw}")
         return
     respond(replace_original=False, response_type="in_channel", **message.as_kwargs())

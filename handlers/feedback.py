@@ -8,7 +8,7 @@ from slack_bolt import Ack, Respond
 from sqlalchemy.orm import Session
 
 from bot.closing import end_by_member, stay_in_touch
-from bot.errors import RequestClosed
+from bot.errors import EvaluationClosed
 from bot.evaluations import open_evaluation
 from bot.evaluations import submit as submit_evaluation
 from bot.evaluations import validate as validate_evaluation
@@ -18,22 +18,29 @@ from bot.report import anonymity_threshold
 from bot.slack import send_dm
 from bot.views.blocks import Block, Message
 from bot.views.closing import (
+    ALREADY_ENDED,
     PAIR_END_OPEN,
     PAIR_END_SUBMIT,
+    REASON,
+    REASON_MISSING,
     STAY_IN_TOUCH,
     closing_message,
     end_modal,
     read_reason,
     stay_in_touch_set,
 )
+from bot.views.closing import NOT_YOUR_PAIR as END_NOT_YOUR_PAIR
 from bot.views.evaluations import (
+    ALREADY_SENT,
     EVALUATION_OPEN,
     EVALUATION_SUBMIT,
+    OVERALL,
     evaluation_modal,
     read_evaluation_form,
     shared_with_partner,
     thanks_message,
 )
+from bot.views.evaluations import NOT_YOURS as EVALUATION_NOT_YOURS
 from bot.views.evaluations import already_answered as evaluation_answered
 from bot.views.fit import (
     FIT_DECIDING,
@@ -54,11 +61,8 @@ from handlers.routing import MentorCommand, Routes
 from storage.models import FitAnswer
 
 ANSWERS = {FIT_GOOD: FitAnswer.GOOD, FIT_DECIDING: FitAnswer.DECIDING, FIT_NOT_GOOD: FitAnswer.NOT_GOOD}
-END_REFUSALS = Refusals({"reason": "This isn't your pair."}, closed={"reason": "This pair has already ended."})
-EVALUATION_REFUSALS = Refusals(
-    {"overall": "This evaluation belongs to someone else."},
-    closed={"overall": "You've already sent this evaluation. Thank you!"},
-)
+END_REFUSALS = Refusals({REASON: END_NOT_YOUR_PAIR}, closed={REASON: ALREADY_ENDED})
+EVALUATION_REFUSALS = Refusals({OVERALL: EVALUATION_NOT_YOURS}, closed={OVERALL: ALREADY_SENT})
 
 
 def answer_fit_check(ack: Ack, body: dict[str, Any], respond: Respond, actor: Actor) -> None:
@@ -103,7 +107,7 @@ def open_end_form(ack: Ack, body: dict[str, Any], actor: Actor) -> None:
 def end_with_reason(ack: Ack, view: dict[str, Any], actor: Actor) -> None:
     reason = read_reason(view.get("state", {}).get("values", {}))
     if reason is None:
-        ack(response_action="errors", errors={"reason": "Pick the closest reason; it stays private."})
+        ack(response_action="errors", errors={REASON: REASON_MISSING})
         return
     pair = actor.submit_as_member(ack, END_REFUSALS, end_by_member, form_id(view), reason, actor.now())
     if pair is None:
@@ -132,7 +136,7 @@ def open_evaluation_form(ack: Ack, body: dict[str, Any], respond: Respond, actor
     ack()
     try:
         actor.open_as_member(str(body["trigger_id"]), "opened evaluation", evaluation_form, action_value(body))
-    except RequestClosed:
+    except EvaluationClosed:
         respond(replace_original=False, **evaluation_answered().as_kwargs())
 
 

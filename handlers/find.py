@@ -6,14 +6,12 @@ import logging
 from typing import Any
 
 from slack_bolt import Ack, BoltContext, Respond
-from sqlalchemy.exc import IntegrityError
 
 from bot.deliveries import Pending
 from bot.errors import MentorbotError, NotYours, RequestClosed
 from bot.offload import once_after_ack
 from bot.profiles import find_person
 from bot.requesting import (
-    NOT_YOURS,
     accept_clicked,
     answer_find,
     send_request,
@@ -23,10 +21,11 @@ from bot.requesting import (
 )
 from bot.requests import decline, mentor_for_request, open_request_for_mentor, validate_request_message
 from bot.views.find import (
-    CADENCE,
+    DECLINE_NOT_YOURS,
     DECLINE_SUBMIT,
     FIND_REQUEST,
     MESSAGE,
+    NOTE,
     REQUEST_ACCEPT,
     REQUEST_DECLINE,
     REQUEST_SUBMIT,
@@ -37,11 +36,12 @@ from bot.views.find import (
     read_metadata,
     read_note,
     read_request_form,
+    request_form_errors,
     request_modal,
+    request_not_yours,
 )
-from handlers.actor import Actor, action_value, click_of
+from handlers.actor import Actor, action_value, click_of, form_id, form_refused
 from handlers.routing import Invocation, MentorCommand, Routes
-from storage.models import Cadence
 
 log = logging.getLogger(__name__)
 
@@ -65,24 +65,11 @@ def open_request_form(ack: Ack, body: dict[str, Any], actor: Actor) -> None:
     actor.client.views_open(trigger_id=str(body["trigger_id"]), view=view)
 
 
-def request_form_errors(message: str, cadence: Cadence | None, mentor_id: int | None) -> dict[str, str]:
-    errors: dict[str, str] = {}
-    problem = validate_request_message(message)
-    if problem:
-        errors[MESSAGE] = problem
-    if cadence is None:
-        errors[CADENCE] = "Pick how often you'd like to meet; you can agree on the details together later."
-    if mentor_id is None:
-        errors[MESSAGE] = "This form lost track of its mentor. Close it and run /mentor find again."
-    return errors
-
-
 def request_mentor(ack: Ack, view: dict[str, Any], actor: Actor) -> None:
     message, cadence = read_request_form(view.get("state", {}).get("values", {}))
     mentor_id, topic = read_metadata(str(view.get("private_metadata") or ""))
-    errors = request_form_errors(message, cadence, mentor_id)
-    if errors or cadence is None or mentor_id is None:
-        ack(response_action="errors", errors=errors)
+    errors = request_form_errors(validate_request_message(message), cadence, mentor_id)
+    if form_refused(ack, errors) or cadence is None or mentor_id is None:
         return
     try:
         request, mentee = store_request(
@@ -90,9 +77,6 @@ def request_mentor(ack: Ack, view: dict[str, Any], actor: Actor) -> None:
         )
     except MentorbotError as error:
         ack(response_action="errors", errors={MESSAGE: blocked_reason(error)})
-        return
-    except IntegrityError:
-        ack(response_action="errors", errors={MESSAGE: "You already have a request waiting for an answer."})
         return
     ack()
     send_request(actor.services, actor.client, request, mentee)
@@ -113,7 +97,7 @@ def open_decline_form(ack: Ack, body: dict[str, Any], respond: Respond, actor: A
             request = open_request_for_mentor(session, actor.team_id, actor.user_id, request_id)
     except NotYours:
         log.warning("refused: %s tried to decline request %s", actor.user_id, request_id)
-        respond(replace_original=False, **NOT_YOURS.as_kwargs())
+        respond(replace_original=False, **request_not_yours().as_kwargs())
         return
     except RequestClosed as closed:
         respond(replace_original=True, **closed_request_message(closed.status).as_kwargs())
@@ -124,15 +108,14 @@ def open_decline_form(ack: Ack, body: dict[str, Any], respond: Respond, actor: A
 def decline_request(ack: Ack, view: dict[str, Any], actor: Actor) -> None:
     note = read_note(view.get("state", {}).get("values", {}))
     try:
-        request_id = int(str(view.get("private_metadata")))
         with actor.unit_of_work() as session:
-            request = decline(session, actor.team_id, actor.user_id, request_id, note, actor.now())
-    except (ValueError, NotYours):
+            request = decline(session, actor.team_id, actor.user_id, form_id(view), note, actor.now())
+    except NotYours:
         log.warning("refused: %s tried to decline request %s", actor.user_id, view.get("private_metadata"))
-        ack(response_action="errors", errors={"note": "That request isn't addressed to you."})
+        ack(response_action="errors", errors={NOTE: DECLINE_NOT_YOURS})
         return
     except RequestClosed as closed:
-        ack(response_action="errors", errors={"note": closed_request_message(closed.status).text})
+        ack(response_action="errors", errors={NOTE: closed_request_message(closed.status).text})
         return
     ack()
     tell_declined(actor.services, actor.client, request)

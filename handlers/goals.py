@@ -10,7 +10,7 @@ from typing import Any
 from slack_bolt import Ack
 from sqlalchemy.orm import Session
 
-from bot.errors import NotYours, RequestClosed
+from bot.errors import GoalClosed, NotYours, PairClosed
 from bot.goals import (
     GoalView,
     comment,
@@ -28,6 +28,8 @@ from bot.shoutouts import ask_to_celebrate
 from bot.slack import edit, open_dm, post
 from bot.views.blocks import Block, Message
 from bot.views.goals import (
+    COMMENT,
+    COMMENT_MISSING,
     GOAL_COMMENT,
     GOAL_COMMENT_SUBMIT,
     GOAL_COMPLETE,
@@ -37,6 +39,10 @@ from bot.views.goals import (
     GOAL_PROGRESS,
     GOAL_PROGRESS_SUBMIT,
     GOAL_SUBMIT,
+    NOT_YOURS,
+    PERCENT,
+    PERCENT_RANGE,
+    TITLE,
     comment_modal,
     goal_card,
     goal_completed_message,
@@ -46,13 +52,13 @@ from bot.views.goals import (
     read_comment,
     read_goal_form,
     read_goal_metadata,
+    read_milestone_choice,
     read_percent,
 )
-from handlers.actor import Actor, Refusals, action_value, form_id
+from handlers.actor import Actor, Refusals, action_value, form_id, form_refused, selected_value
 from handlers.routing import MentorCommand, Routes
 
 log = logging.getLogger(__name__)
-NOT_YOURS = "This goal belongs to another pair, so I can't change it."
 GoalForm = Callable[[Session, str, str, int, datetime], Block]
 
 
@@ -91,7 +97,7 @@ def open_goal_form(body: dict[str, Any], actor: Actor, what: str, form: GoalForm
     target = action_value(body)
     try:
         actor.open_as_member(str(body["trigger_id"]), what, form, target, actor.now())
-    except RequestClosed:
+    except PairClosed:
         actor.refuse(f"{what} {target}")
 
 
@@ -114,16 +120,15 @@ def save_goal(ack: Ack, view: dict[str, Any], actor: Actor) -> None:
             errors = validate_goal(
                 form, now.date(), goal_window(session, actor.team_id, actor.user_id, pair_id or 0, now)
             )
-            if errors:
-                ack(response_action="errors", errors=errors)
+            if form_refused(ack, errors):
                 return
             if goal_id is None:
                 goal = create_goal(session, actor.team_id, actor.user_id, pair_id or 0, form, now)
             else:
                 goal = edit_goal(session, actor.team_id, actor.user_id, goal_id, form, now)
-    except (NotYours, RequestClosed):
+    except (NotYours, PairClosed):
         log.warning("refused: %s saved a goal for pair %s", actor.user_id, pair_id)
-        ack(response_action="errors", errors={"title": NOT_YOURS})
+        ack(response_action="errors", errors={TITLE: NOT_YOURS})
         return
     ack()
     show(actor, goal)
@@ -139,17 +144,15 @@ def announce_achievement(actor: Actor, goal: GoalView, achievement: str, announc
 
 def tick_milestone(ack: Ack, body: dict[str, Any], actor: Actor) -> None:
     ack()
-    raw = str(((body.get("actions") or [{}])[0].get("selected_option") or {}).get("value") or "0:0")
-    goal_id, _, milestone_id = raw.partition(":")
+    raw = selected_value(body)
+    goal_id, milestone_id = read_milestone_choice(raw)
     try:
         with actor.unit_of_work() as session:
-            goal, title = complete_milestone(
-                session, actor.team_id, actor.user_id, int(goal_id or 0), int(milestone_id or 0), actor.now()
-            )
-    except (NotYours, ValueError):
+            goal, title = complete_milestone(session, actor.team_id, actor.user_id, goal_id, milestone_id, actor.now())
+    except NotYours:
         actor.refuse(f"ticked milestone {raw}")
         return
-    except RequestClosed:
+    except GoalClosed:
         return
     announce_achievement(actor, goal, title, milestone_done_message(goal, title, actor.user_id))
 
@@ -158,7 +161,7 @@ def finish_goal(ack: Ack, body: dict[str, Any], actor: Actor) -> None:
     ack()
     try:
         goal = actor.as_member("completed goal", complete_goal, action_value(body), actor.now())
-    except RequestClosed:
+    except GoalClosed:
         return
     if goal is not None:
         announce_achievement(actor, goal, goal.title, goal_completed_message(goal))
@@ -177,10 +180,10 @@ def open_comment_form(ack: Ack, body: dict[str, Any], actor: Actor) -> None:
 def save_progress(ack: Ack, view: dict[str, Any], actor: Actor) -> None:
     percent = read_percent(view.get("state", {}).get("values", {}))
     if percent is None or not 0 <= percent <= 100:
-        ack(response_action="errors", errors={"percent": "Enter a whole number from 0 to 100."})
+        ack(response_action="errors", errors={PERCENT: PERCENT_RANGE})
         return
     goal = actor.submit_as_member(
-        ack, Refusals({"percent": NOT_YOURS}), record_progress, form_id(view), percent, actor.now()
+        ack, Refusals({PERCENT: NOT_YOURS}), record_progress, form_id(view), percent, actor.now()
     )
     if goal is not None:
         show(actor, goal)
@@ -189,9 +192,9 @@ def save_progress(ack: Ack, view: dict[str, Any], actor: Actor) -> None:
 def save_comment(ack: Ack, view: dict[str, Any], actor: Actor) -> None:
     text = read_comment(view.get("state", {}).get("values", {}))
     if not text.strip():
-        ack(response_action="errors", errors={"comment": "Write a few words for your partner."})
+        ack(response_action="errors", errors={COMMENT: COMMENT_MISSING})
         return
-    goal = actor.submit_as_member(ack, Refusals({"comment": NOT_YOURS}), comment, form_id(view), text, actor.now())
+    goal = actor.submit_as_member(ack, Refusals({COMMENT: NOT_YOURS}), comment, form_id(view), text, actor.now())
     if goal is not None:
         show(actor, goal)
 

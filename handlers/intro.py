@@ -8,13 +8,16 @@ from slack_bolt import Ack, Respond
 from sqlalchemy.orm import Session
 
 from bot.agreements import agreement_for_member, confirm, propose, validate_terms
-from bot.errors import RequestClosed
+from bot.errors import AgreementClosed
 from bot.slack import open_dm, post, send_dm
 from bot.views.agreement import (
     AGREEMENT_CHANGE,
     AGREEMENT_CONFIRM,
     AGREEMENT_OPEN,
     AGREEMENT_SUBMIT,
+    FOCUS,
+    NOT_YOUR_PAIR,
+    PAIR_ENDED,
     agreement_closed_message,
     agreement_modal,
     confirmed_for_confirmer,
@@ -29,9 +32,7 @@ from handlers.actor import Actor, Refusals, action_value, form_refused
 from handlers.routing import MentorCommand, Routes
 
 PROPOSAL_REFUSALS = Refusals(
-    {"focus": "This isn't your pair, so I can't save this."},
-    closed={"focus": "This pair has ended, so there's nothing to agree on."},
-    logged="proposed an agreement for pair",
+    {FOCUS: NOT_YOUR_PAIR}, closed={FOCUS: PAIR_ENDED}, logged="proposed an agreement for pair"
 )
 
 
@@ -62,7 +63,7 @@ def confirm_agreement(ack: Ack, body: dict[str, Any], respond: Respond, actor: A
     ack()
     try:
         agreement = actor.as_member("confirmed agreement", confirm, action_value(body), actor.now())
-    except RequestClosed as closed:
+    except AgreementClosed as closed:
         respond(replace_original=False, **agreement_closed_message(closed.status).as_kwargs())
         return
     if agreement is None:

@@ -9,10 +9,13 @@ from bot.exports import my_data_json
 from bot.privacy import delete_my_data
 from bot.slack import send_dm, upload_to_dm
 from bot.views.privacy import (
+    MY_DATA_FILE,
+    MY_DATA_TITLE,
     PRIVACY_DELETE,
     PRIVACY_EXPORT,
     deleted_message,
     exported_message,
+    nothing_to_delete_message,
     partner_left_message,
     privacy_message,
 )
@@ -28,9 +31,7 @@ def export_my_data(ack: Ack, actor: Actor) -> None:
     ack()
     with actor.unit_of_work() as session:
         data = my_data_json(session, actor.team_id, actor.user_id)
-    upload_to_dm(
-        actor.client, actor.user_id, "mentorbot-my-data.json", data, "My Mentorbot data", exported_message().text
-    )
+    upload_to_dm(actor.client, actor.user_id, MY_DATA_FILE, data, MY_DATA_TITLE, exported_message().text)
 
 
 def delete_data(ack: Ack, respond: Respond, actor: Actor) -> None:
@@ -39,7 +40,7 @@ def delete_data(ack: Ack, respond: Respond, actor: Actor) -> None:
         with actor.unit_of_work() as session:
             ended = delete_my_data(session, actor.team_id, actor.user_id, actor.now())
     except NotJoined:
-        respond(replace_original=False, text="There's nothing stored about you to delete.")
+        respond(replace_original=False, **nothing_to_delete_message().as_kwargs())
         return
     respond(replace_original=True, **deleted_message().as_kwargs())
     for pair in ended:

@@ -29,6 +29,9 @@ AGREEMENT_OPEN = "agreement.open"
 AGREEMENT_SUBMIT = "agreement.submit"
 AGREEMENT_CONFIRM = "agreement.confirm"
 AGREEMENT_CHANGE = "agreement.change"
+FOCUS = "focus"
+NOT_YOUR_PAIR = "This isn't your pair, so I can't save this."
+PAIR_ENDED = "This pair has ended, so there's nothing to agree on."
 
 
 def agreement_modal(pair_id: int, current: AgreementView | None, default_cadence: Cadence | None) -> Block:
@@ -64,7 +67,7 @@ def agreement_modal(pair_id: int, current: AgreementView | None, default_cadence
                 ),
             ),
             input_block(
-                "focus",
+                FOCUS,
                 "We'll focus on",
                 text_input("value", current.focus if current else "", multiline=True, max_length=500),
             ),
@@ -98,7 +101,7 @@ def read_agreement_form(state: dict[str, Any]) -> AgreementTerms:
         cadence=Cadence(cadence) if cadence in {c.value for c in Cadence} else None,
         meeting_minutes=_number(_selected(state, "meeting_minutes")),
         meeting_channel=MeetingChannel(channel) if channel in {c.value for c in MeetingChannel} else None,
-        focus=str(((state.get("focus") or {}).get("value") or {}).get("value") or ""),
+        focus=str(((state.get(FOCUS) or {}).get("value") or {}).get("value") or ""),
         length_months=_number(_selected(state, "length_months")),
         confidentiality=_selected(state, "confidentiality"),
     )

@@ -32,6 +32,10 @@ THANKS_SUBMIT = "thanks.submit"
 HELP_OPEN = "help.open"
 HELP_SUBMIT = "help.submit"
 HELP_HANDLED = "help.handled"
+STORY, THANKS_MESSAGE, HELP_REASON = "story", "message", "reason"
+STORY_TOO_SHORT = "A few words, please: what was achieved?"
+HELP_REASON_MISSING = "Pick what's closest; you can add details below."
+HELP_NOT_YOUR_PAIR = "This isn't your pair."
 
 
 def shoutout_question(shoutout: ShoutoutView, channel: str) -> Message:
@@ -59,7 +63,7 @@ def story_modal(shoutout: ShoutoutView) -> Block:
         SHOUTOUT_SUBMIT,
         [
             section("Edit the one-line story if you like; it's posted as written once you both agree."),
-            input_block("story", "The story", text_input("value", shoutout.story, max_length=MAX_STORY)),
+            input_block(STORY, "The story", text_input("value", shoutout.story, max_length=MAX_STORY)),
         ],
         submit="Agree",
         private_metadata=str(shoutout.id),
@@ -67,7 +71,11 @@ def story_modal(shoutout: ShoutoutView) -> Block:
 
 
 def read_story(state: dict[str, Any]) -> str:
-    return str(((state.get("story") or {}).get("value") or {}).get("value") or "")
+    return str(((state.get(STORY) or {}).get("value") or {}).get("value") or "")
+
+
+def already_settled() -> Message:
+    return Message(text="This one is already settled. Thank you!")
 
 
 def shoutout_post(shoutout: ShoutoutView) -> Message:
@@ -119,7 +127,7 @@ def thanks_modal(pair_id: int, partner: str) -> Block:
         THANKS_SUBMIT,
         [
             input_block(
-                "message", "What are you thankful for?", text_input("value", multiline=True, max_length=MAX_THANKS)
+                THANKS_MESSAGE, "What are you thankful for?", text_input("value", multiline=True, max_length=MAX_THANKS)
             )
         ],
         submit="Send",
@@ -128,7 +136,20 @@ def thanks_modal(pair_id: int, partner: str) -> Block:
 
 
 def read_thanks(state: dict[str, Any]) -> str:
-    return str(((state.get("message") or {}).get("value") or {}).get("value") or "")
+    return str(((state.get(THANKS_MESSAGE) or {}).get("value") or {}).get("value") or "")
+
+
+def read_thanks_partner(metadata: str) -> str:
+    """The partner the thank-you modal is for ("" when it carries none)."""
+    return metadata.partition(":")[2]
+
+
+def already_shared() -> Message:
+    return Message(text="Already shared. Thank you!")
+
+
+def shared_in_channel() -> Message:
+    return Message(text="Shared in the program channel. 💛")
 
 
 def help_modal(pair_id: int | None) -> Block:
@@ -137,7 +158,7 @@ def help_modal(pair_id: int | None) -> Block:
         HELP_SUBMIT,
         [
             section("This goes only to the program admins. Your partner is never told."),
-            input_block("reason", "What's going on?", static_select("value", list(HELP_REASONS.items()))),
+            input_block(HELP_REASON, "What's going on?", static_select("value", list(HELP_REASONS.items()))),
             input_block(
                 "details",
                 "What would help?",
@@ -151,9 +172,14 @@ def help_modal(pair_id: int | None) -> Block:
 
 
 def read_help(state: dict[str, Any]) -> tuple[str | None, str]:
-    chosen = ((state.get("reason") or {}).get("value") or {}).get("selected_option") or {}
+    chosen = ((state.get(HELP_REASON) or {}).get("value") or {}).get("selected_option") or {}
     details = str(((state.get("details") or {}).get("value") or {}).get("value") or "")
     return (str(chosen.get("value")) if chosen else None), details
+
+
+def read_help_pair(metadata: str) -> int | None:
+    """The pair the help modal was opened from (None when opened from anywhere else)."""
+    return int(metadata) if metadata.isdecimal() else None
 
 
 def help_for_admins(request: HelpView) -> Message:

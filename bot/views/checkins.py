@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import json
+from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
 from bot.checkins import SNOOZE_WEEKS, CheckInView
+from bot.errors import CheckInClosed, DayOutOfRange, MentorbotError
 from bot.goals import GoalView
 from bot.text import escape
 from bot.views.blocks import (
@@ -30,6 +33,11 @@ CHECKIN_NOTE_SUBMIT = "checkin.note_submit"
 CHECKIN_RESCHEDULE_SUBMIT = "checkin.reschedule_submit"
 PAIR_SNOOZE = "pair.snooze"
 PAIR_RESUME = "pair.resume"
+NOTE, DAY = "note", "day"
+PAUSE = "pause"
+NOT_YOURS = "This check-in belongs to another pair."
+DAY_MISSING = "Pick a day for the next check-in."
+PERCENT_RANGE = "0 to 100, please."
 LABELS = {
     CheckInStatus.MET.value: "met ✔",
     CheckInStatus.NOT_YET.value: "not yet; I'll ask again in a few days",
@@ -51,7 +59,7 @@ def checkin_message(checkin: CheckInView) -> Message:
             "action_id": PAIR_SNOOZE,
             "placeholder": {"type": "plain_text", "text": "Snooze or pause"},
             "options": [option(f"Snooze {w} week{'s' if w > 1 else ''}", f"{pair.id}:{w}") for w in SNOOZE_WEEKS]
-            + [option("Pause check-ins", f"{pair.id}:pause")],
+            + [option("Pause check-ins", f"{pair.id}:{PAUSE}")],
         }
         blocks.append(
             actions(
@@ -68,12 +76,12 @@ def checkin_message(checkin: CheckInView) -> Message:
 def note_modal(checkin: CheckInView, goals: list[GoalView]) -> Block:
     blocks: list[Block] = [
         section("Glad you met! Anything worth remembering? Both fields are optional."),
-        input_block("note", "A short note", text_input("value", multiline=True, max_length=1000), optional=True),
+        input_block(NOTE, "A short note", text_input("value", multiline=True, max_length=1000), optional=True),
     ]
     for goal in goals[:5]:
         blocks.append(
             input_block(
-                f"goal_{goal.id}",
+                _goal_block(goal.id),
                 f"Progress on “{goal.title[:60]}” (%)",
                 number_input("value", goal.progress, 0, 100),
                 optional=True,
@@ -82,8 +90,12 @@ def note_modal(checkin: CheckInView, goals: list[GoalView]) -> Block:
     return modal("We met", CHECKIN_NOTE_SUBMIT, blocks, submit="Save", private_metadata=str(checkin.id))
 
 
+def _goal_block(goal_id: int) -> str:
+    return f"goal_{goal_id}"
+
+
 def read_note_form(state: dict[str, Any]) -> tuple[str, dict[int, int]]:
-    note = str(((state.get("note") or {}).get("value") or {}).get("value") or "")
+    note = str(((state.get(NOTE) or {}).get("value") or {}).get("value") or "")
     progress: dict[int, int] = {}
     for block_id, element in state.items():
         if block_id.startswith("goal_"):
@@ -93,21 +105,61 @@ def read_note_form(state: dict[str, Any]) -> tuple[str, dict[int, int]]:
     return note, progress
 
 
-def reschedule_modal(checkin: CheckInView) -> Block:
+def note_form_errors(progress: dict[int, int]) -> dict[str, str]:
+    """When any goal's progress is out of range, every goal's field asks again."""
+    if all(0 <= percent <= 100 for percent in progress.values()):
+        return {}
+    return {_goal_block(goal_id): PERCENT_RANGE for goal_id in progress}
+
+
+@dataclass(frozen=True)
+class MessageAt:
+    """Where the check-in message is, carried through the reschedule modal so it can be updated afterwards."""
+
+    channel: str
+    ts: str
+
+
+def reschedule_modal(checkin: CheckInView, message: MessageAt) -> Block:
     return modal(
         "Reschedule",
         CHECKIN_RESCHEDULE_SUBMIT,
         [
             section("When should I check in next? I'll nudge you both that morning."),
-            input_block("day", "Next check-in", {"type": "datepicker", "action_id": "value"}),
+            input_block(DAY, "Next check-in", {"type": "datepicker", "action_id": "value"}),
         ],
         submit="Save",
-        private_metadata=str(checkin.id),
+        private_metadata=json.dumps({"checkin": checkin.id, "channel": message.channel, "ts": message.ts}),
     )
 
 
+def read_reschedule_metadata(raw: str) -> tuple[int, MessageAt]:
+    """The check-in the modal moves (0 when it carries none, which matches nothing) and where its message is."""
+    try:
+        data = json.loads(raw or "{}")
+        return int(data.get("checkin") or 0), MessageAt(str(data.get("channel") or ""), str(data.get("ts") or ""))
+    except (ValueError, TypeError, AttributeError):
+        return 0, MessageAt("", "")
+
+
+def reschedule_errors(error: MentorbotError) -> dict[str, str]:
+    """Why the check-in can't move to the chosen day, on the day field."""
+    if isinstance(error, DayOutOfRange):
+        return {DAY: "Pick a day between tomorrow and three months from now."}
+    if isinstance(error, CheckInClosed):
+        return {DAY: "You've already answered this check-in."}
+    return {DAY: NOT_YOURS}
+
+
+def read_snooze_choice(raw: str) -> tuple[int, int | None]:
+    """The pair and the weeks chosen in the snooze menu (None: pause); 0 for a part that is not a number."""
+    pair, _, choice = raw.partition(":")
+    weeks = None if choice == PAUSE else int(choice) if choice.isdecimal() else 0
+    return int(pair) if pair.isdecimal() else 0, weeks
+
+
 def read_day(state: dict[str, Any]) -> date | None:
-    raw = ((state.get("day") or {}).get("value") or {}).get("selected_date")
+    raw = ((state.get(DAY) or {}).get("value") or {}).get("selected_date")
     try:
         return date.fromisoformat(raw) if isinstance(raw, str) else None
     except ValueError:

@@ -12,6 +12,10 @@ from bot.views.join import JOIN_OPEN
 PAIR_END_OPEN = "pair.end_open"
 PAIR_END_SUBMIT = "pair.end_submit"
 STAY_IN_TOUCH = "pair.stay_in_touch"
+REASON = "reason"
+REASON_MISSING = "Pick the closest reason; it stays private."
+NOT_YOUR_PAIR = "This isn't your pair."
+ALREADY_ENDED = "This pair has already ended."
 
 
 def end_modal(pair: PairView, user_id: str, threshold: int) -> Block:
@@ -28,7 +32,7 @@ def end_modal(pair: PairView, user_id: str, threshold: int) -> Block:
                 f"*Who sees your reason:* nobody by name. Program admins see only how many pairs ended for each "
                 f"reason, once at least {threshold} pairs have ended for it."
             ),
-            input_block("reason", "Why are you ending it?", static_select("value", list(END_REASONS.items()))),
+            input_block(REASON, "Why are you ending it?", static_select("value", list(END_REASONS.items()))),
         ],
         submit="End the pair",
         private_metadata=str(pair.id),
@@ -36,7 +40,7 @@ def end_modal(pair: PairView, user_id: str, threshold: int) -> Block:
 
 
 def read_reason(state: dict[str, Any]) -> str | None:
-    chosen = ((state.get("reason") or {}).get("value") or {}).get("selected_option") or {}
+    chosen = ((state.get(REASON) or {}).get("value") or {}).get("selected_option") or {}
     return str(chosen.get("value")) if chosen else None
 
 

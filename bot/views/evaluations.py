@@ -23,6 +23,10 @@ EVALUATION_OPEN = "evaluation.open"
 EVALUATION_SUBMIT = "evaluation.submit"
 SCALE = [(str(n), f"{n}") for n in range(1, 6)]
 NPS = [(str(n), f"{n}") for n in range(11)]
+# Where the form says why it can't be taken: the last rating, nearest the Send button.
+OVERALL = "overall"
+NOT_YOURS = "This evaluation belongs to someone else."
+ALREADY_SENT = "You've already sent this evaluation. Thank you!"
 
 
 def _milestone(ask: EvaluationAsk) -> str:
@@ -108,4 +112,4 @@ def shared_with_partner(ask: EvaluationAsk, answers: EvaluationAnswers) -> Messa
 
 
 def already_answered() -> Message:
-    return Message(text="You've already sent this evaluation. Thank you!")
+    return Message(text=ALREADY_SENT)

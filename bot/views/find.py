@@ -8,12 +8,14 @@ from typing import Any
 
 from bot.errors import (
     AlreadyPaired,
+    InvalidInput,
     MentorbotError,
     MentorUnavailable,
     NoCapacity,
     NotAMentee,
     OpenRequestExists,
     Paused,
+    RequestAlreadyOpen,
 )
 from bot.matching import Match
 from bot.requests import MAX_REQUEST_LENGTH, RequestView
@@ -42,6 +44,10 @@ REQUEST_DECLINE = "find.decline"
 DECLINE_SUBMIT = "find.decline_submit"
 REQUEST_WITHDRAW = "find.withdraw"
 MESSAGE, CADENCE, NOTE = "message", "cadence", "note"
+CADENCE_MISSING = "Pick how often you'd like to meet; you can agree on the details together later."
+MENTOR_LOST = "This form lost track of its mentor. Close it and run /mentor find again."
+ALREADY_WAITING = "You already have a request waiting for an answer."
+DECLINE_NOT_YOURS = "That request isn't addressed to you."
 
 
 def reason_lines(reasons: Sequence[str]) -> str:
@@ -118,6 +124,18 @@ def read_request_form(state: dict[str, Any]) -> tuple[str, Cadence | None]:
     except ValueError:
         cadence = None
     return str(message), cadence
+
+
+def request_form_errors(problem: str | None, cadence: Cadence | None, mentor_id: int | None) -> dict[str, str]:
+    """The request form's errors by field: `problem` with its message, a missing cadence, a lost mentor."""
+    errors: dict[str, str] = {}
+    if problem:
+        errors[MESSAGE] = problem
+    if cadence is None:
+        errors[CADENCE] = CADENCE_MISSING
+    if mentor_id is None:
+        errors[MESSAGE] = MENTOR_LOST
+    return errors
 
 
 def read_metadata(raw: str) -> tuple[int | None, str]:
@@ -266,6 +284,10 @@ def closed_request_message(status: str) -> Message:
     return Message(text=text, blocks=[section(text)])
 
 
+def request_not_yours() -> Message:
+    return Message(text="That request isn't addressed to you, so I've left it alone.")
+
+
 def withdrawn_message() -> Message:
     text = "Your request is withdrawn. Run `/mentor find` whenever you're ready to ask someone."
     return Message(text=text, blocks=[section(text)])
@@ -306,6 +328,10 @@ def blocked_message(error: MentorbotError) -> Message:
 
 def blocked_reason(error: MentorbotError) -> str:
     """The same explanation as plain text, for an inline modal error (which cannot render mentions)."""
+    if isinstance(error, RequestAlreadyOpen):
+        return ALREADY_WAITING
+    if isinstance(error, InvalidInput):
+        return " ".join(error.problems.values())
     if isinstance(error, NoCapacity):
         return "Their last slot was just taken. Close this and run /mentor find to see other mentors."
     if isinstance(error, MentorUnavailable):

@@ -32,6 +32,10 @@ GOAL_PROGRESS_SUBMIT = "goal.progress_submit"
 GOAL_COMMENT = "goal.comment"
 GOAL_COMMENT_SUBMIT = "goal.comment_submit"
 GOAL_COMPLETE = "goal.complete"
+TITLE, PERCENT, COMMENT = "title", "percent", "comment"
+NOT_YOURS = "This goal belongs to another pair, so I can't change it."
+PERCENT_RANGE = "Enter a whole number from 0 to 100."
+COMMENT_MISSING = "Write a few words for your partner."
 
 
 def progress_bar(percent: int) -> str:
@@ -57,7 +61,7 @@ def goal_modal(pair_id: int, last_day: date, goal: GoalView | None = None) -> Bl
                 f"Pick a due date by {last_day:%d %b %Y}."
             ),
             input_block(
-                "title",
+                TITLE,
                 "Goal",
                 text_input(
                     "value", goal.title if goal else "", max_length=150, placeholder="Give a talk at a local meetup"
@@ -110,7 +114,7 @@ def read_goal_form(state: dict[str, Any]) -> GoalInput:
     except ValueError:
         due_on = None
     return GoalInput(
-        title=_text(state, "title"),
+        title=_text(state, TITLE),
         outcome=_text(state, "outcome"),
         due_on=due_on,
         milestones=_text(state, "milestones"),
@@ -124,6 +128,12 @@ def read_goal_metadata(raw: str) -> tuple[int | None, int | None]:
         return int(data["pair"]), (int(data["goal"]) if data.get("goal") is not None else None)
     except (ValueError, KeyError, TypeError):
         return None, None
+
+
+def read_milestone_choice(raw: str) -> tuple[int, int]:
+    """The goal and the milestone chosen in the card's milestone menu; 0 for a part that is not a number."""
+    goal, _, milestone = raw.partition(":")
+    return int(goal) if goal.isdecimal() else 0, int(milestone) if milestone.isdecimal() else 0
 
 
 def goal_card(goal: GoalView) -> Message:
@@ -182,7 +192,7 @@ def progress_modal(goal: GoalView) -> Block:
         GOAL_PROGRESS_SUBMIT,
         [
             section(f"How far along is *{escape(goal.title)}*?"),
-            input_block("percent", "Progress (percent)", number_input("value", goal.progress, 0, 100)),
+            input_block(PERCENT, "Progress (percent)", number_input("value", goal.progress, 0, 100)),
         ],
         submit="Save",
         private_metadata=str(goal.id),
@@ -195,7 +205,7 @@ def comment_modal(goal: GoalView) -> Block:
         GOAL_COMMENT_SUBMIT,
         [
             section(f"A note on *{escape(goal.title)}*, shown on the goal card for you both."),
-            input_block("comment", "Comment", text_input("value", multiline=True, max_length=1000)),
+            input_block(COMMENT, "Comment", text_input("value", multiline=True, max_length=1000)),
         ],
         submit="Post",
         private_metadata=str(goal.id),
@@ -203,12 +213,12 @@ def comment_modal(goal: GoalView) -> Block:
 
 
 def read_percent(state: dict[str, Any]) -> int | None:
-    raw = _text(state, "percent")
+    raw = _text(state, PERCENT)
     return int(raw) if raw.isdigit() else None
 
 
 def read_comment(state: dict[str, Any]) -> str:
-    return _text(state, "comment")
+    return _text(state, COMMENT)
 
 
 def milestone_done_message(goal: GoalView, milestone: str, user_id: str) -> Message:

@@ -1,4 +1,5 @@
-"""What the bot says to words typed in its DM, and to a click on a button it no longer knows."""
+"""What the bot says to words typed in its DM, to a click on a button it no longer knows, and to a click on
+someone else's."""
 
 from __future__ import annotations
 
@@ -51,3 +52,8 @@ def stale_form_modal() -> Block:
         "from the message or command that opened it: `/mentor help` lists them all."
     )
     return modal("Out of date", "messages.stale_form", [section(text)], close="Close")
+
+
+def not_yours_message() -> Message:
+    """They acted on a pair, goal or request that is someone else's; nothing changed."""
+    return Message(text="That belongs to someone else's mentoring, so I've left it alone.")

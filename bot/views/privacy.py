@@ -6,6 +6,7 @@ from bot.views.blocks import Message, actions, button, confirm_dialog, context, 
 
 PRIVACY_EXPORT = "privacy.export"
 PRIVACY_DELETE = "privacy.delete"
+MY_DATA_FILE, MY_DATA_TITLE = "mentorbot-my-data.json", "My Mentorbot data"
 
 PAGE = (
     "*What Mentorbot stores about you*\n"
@@ -48,6 +49,10 @@ def privacy_message() -> Message:
 
 def exported_message() -> Message:
     return Message(text="Here is everything Mentorbot stores about you, as a JSON file in your DM.")
+
+
+def nothing_to_delete_message() -> Message:
+    return Message(text="There's nothing stored about you to delete.")
 
 
 def deleted_message() -> Message:
