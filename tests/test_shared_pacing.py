@@ -33,16 +33,21 @@ def test_a_persons_dm_is_opened_once_and_reused(app: Running) -> None:
 
 def test_a_429_holds_up_only_its_own_workspace_and_the_message_goes_later(app: Running) -> None:
     client = make_client(app.slack.base_url, BOT_TOKEN, 5)
-    queue(app, "T0001", "held", channel_id="C0HELD")
-    queue(app, "T0002", "other", channel_id="C0OTHER")
+    queue(app, "T0001", "one", channel_id="C0ONE")
+    queue(app, "T0002", "two", channel_id="C0TWO")
+    # Slack answers the first message with a 429, whichever workspace it is for.
     app.slack.fail("chat.postMessage", "429", times=1, retry_after=30)
     report = deliver(app.services.db, lambda _team: client, START)
     assert (report.sent, report.retried, report.failed) == (1, 1, 0)
-    assert [c.args["text"] for c in app.slack.messages_to("C0OTHER")] == ["other"]
     with app.services.db.reading() as session:
-        held = session.scalars(select(OutboxMessage).where(OutboxMessage.dedupe_key == "held")).one()
-        assert held.sent_at is None and held.failed_at is None and held.attempts == 0, "a 429 is no failed attempt"
+        rows = {row.dedupe_key: row for row in session.scalars(select(OutboxMessage))}
+        [held] = [row for row in rows.values() if row.sent_at is None]
+        [sent] = [row for row in rows.values() if row.sent_at is not None]
+        assert held.team_id != sent.team_id, "the other workspace's message went in the same pass"
+        assert held.failed_at is None and held.attempts == 0, "a 429 is no failed attempt"
         assert held.send_after > START, "it waits for a later pass"
+        sent_to, sent_text = str(sent.channel_id), sent.dedupe_key
+    assert [c.args["text"] for c in app.slack.messages_to(sent_to)] == [sent_text]
 
 
 def test_three_processes_delivering_at_once_keep_to_one_workspace_rate(app: Running, tmp_path: Path) -> None:
