@@ -200,19 +200,7 @@ def test_report_hides_small_groups_and_refuses_non_admins(app: Running) -> None:
         pair = session.scalars(select(Pair)).one()
         for user, score in (("UANA", 5), ("UBEN", 1)):
             session.add(
-                Evaluation(
-                    team_id=pair.team_id,
-                    pair_id=pair.id,
-                    user_id=user,
-                    milestone="day30",
-                    requested_at=START,
-                    answered_at=START,
-                    ratings={"overall": score},
-                    nps=10,
-                    worked="private words",
-                    change="",
-                    shared=False,
-                )
+                answered_evaluation(pair.team_id, pair.id, user, {"overall": score}, 10, worked="private words")
             )
     mark = app.slack.mark()
     app.user.command("UADMIN", "admin report")
@@ -241,21 +229,7 @@ def test_admin_chart_and_csv_arrive_in_the_admins_dm_without_free_text(app: Runn
     paired(app)
     with app.services.db.unit_of_work() as session:
         pair = session.scalars(select(Pair)).one()
-        session.add(
-            Evaluation(
-                team_id=pair.team_id,
-                pair_id=pair.id,
-                user_id="UANA",
-                milestone="day30",
-                requested_at=START,
-                answered_at=START,
-                ratings={"overall": 5},
-                nps=9,
-                worked="secret praise",
-                change="",
-                shared=False,
-            )
-        )
+        session.add(answered_evaluation(pair.team_id, pair.id, "UANA", {"overall": 5}, 9, worked="secret praise"))
     app.user.command("UADMIN", "admin chart")
     app.user.command("UADMIN", "admin export")
     files = app.slack.wait_until("files", lambda _: len(app.slack.files_shared_in("DUADMIN")) == 2)
@@ -269,6 +243,25 @@ def test_admin_chart_and_csv_arrive_in_the_admins_dm_without_free_text(app: Runn
     mark = app.slack.mark()
     app.user.command("UANA", "admin export")
     assert "Only program admins" in app.slack.wait_for("response_url", since=mark)[-1].text()
+
+
+def answered_evaluation(
+    team_id: str, pair_id: int, user_id: str, ratings: dict[str, int], nps: int, worked: str = ""
+) -> Evaluation:
+    """A day-30 evaluation someone answered (privately), as the form stores it."""
+    return Evaluation(
+        team_id=team_id,
+        pair_id=pair_id,
+        user_id=user_id,
+        milestone="day30",
+        requested_at=START,
+        answered_at=START,
+        ratings=ratings,
+        nps=nps,
+        worked=worked,
+        change="",
+        shared=False,
+    )
 
 
 def test_privacy_page_export_and_delete(app: Running) -> None:
@@ -330,21 +323,7 @@ def test_the_report_leads_with_headline_figures_and_says_when_averages_appear(ap
     with app.services.db.unit_of_work() as session:
         session.execute(update(Pair).where(Pair.id == pair_id).values(at_risk_since=START, missed_checkins=2))
         for n in range(5):
-            session.add(
-                Evaluation(
-                    team_id="T0001",
-                    pair_id=pair_id,
-                    user_id=f"UPERSON{n}",
-                    milestone="day30",
-                    requested_at=START,
-                    answered_at=START,
-                    ratings={"overall": 4, "career": 5},
-                    nps=9,
-                    worked="",
-                    change="",
-                    shared=False,
-                )
-            )
+            session.add(answered_evaluation("T0001", pair_id, f"UPERSON{n}", {"overall": 4, "career": 5}, 9))
     mark = app.slack.mark()
     app.user.command("UADMIN", "admin report")
     report = app.slack.wait_for("response_url", since=mark)[-1]
