@@ -24,6 +24,8 @@ DEFAULT_RATE = 20.0
 PER_CONVERSATION = 1.0
 # Web API methods the outbox calls in bulk, and their tier's calls a second (https://api.slack.com/apis/rate-limits).
 METHOD_RATES = {"conversations.open": 50 / 60, "chat.update": 50 / 60}
+# Slack's tiers allow short bursts above their rate: this many calls of a method may go at once, then its rate.
+METHOD_BURST = 10
 MESSAGE_METHODS = frozenset({"chat.postMessage", "chat.update"})
 # How long a send may wait for its turn; a turn further off is left for the next pass.
 PATIENCE = 2.0
@@ -31,6 +33,8 @@ PATIENCE = 2.0
 # tried again after the others, so one conversation's gap never holds up the workspace's pace.
 SOON = 0.25
 _NEW_SLOT = InsertOrIgnore(PaceSlot, ["key"])
+# Waits shorter than this are rounding, not a turn to wait for.
+_INSTANT = 1e-6
 
 
 @dataclass(frozen=True)
@@ -53,6 +57,7 @@ class Pace(Protocol):
 
 
 def _gaps(call: Call, per_second: float, per_conversation: float) -> dict[str, float]:
+    """Each slot this call needs, with the time it moves that slot on."""
     gaps: dict[str, float] = {}
     if call.method in MESSAGE_METHODS:
         gaps[f"{call.team_id}:messages"] = 1.0 / per_second
@@ -61,6 +66,21 @@ def _gaps(call: Call, per_second: float, per_conversation: float) -> dict[str, f
     if call.method in METHOD_RATES:
         gaps[f"{call.team_id}:method:{call.method}"] = 1.0 / METHOD_RATES[call.method]
     return gaps
+
+
+def _slack(key: str, gap: float) -> float:
+    """How far ahead of now a slot may already be and still let a call go: a method's burst, else nothing."""
+    return gap * (METHOD_BURST - 1) if ":method:" in key else 0.0
+
+
+def _turn(now: float, slots: dict[str, float], gaps: dict[str, float]) -> float:
+    """When the call may go: once every slot it needs is free (a method's slot allowing its burst)."""
+    return max([now, *(slots.get(key, 0.0) - _slack(key, gap) for key, gap in gaps.items())])
+
+
+def _moved(ready: float, slots: dict[str, float], gaps: dict[str, float]) -> dict[str, float]:
+    """Every slot moved on by its gap from when the call goes (or from where it stood, for a burst)."""
+    return {key: max(slots.get(key, 0.0), ready) + gap for key, gap in gaps.items()}
 
 
 class SharedPace:
@@ -89,13 +109,15 @@ class SharedPace:
                 session.scalars(select(PaceSlot).where(PaceSlot.key.in_(gaps)).order_by(PaceSlot.key).with_for_update())
             )
             now = self._clock()
-            ready = max([now, *(slot.next_at for slot in slots)])
+            current = {slot.key: slot.next_at for slot in slots}
+            ready = _turn(now, current, gaps)
             if ready - now > patience:
                 return False
+            moved = _moved(ready, current, gaps)
             for slot in slots:
-                slot.next_at = ready + gaps[slot.key]
+                slot.next_at = moved[slot.key]
         pause = ready - self._clock()
-        if pause > 0:
+        if pause > _INSTANT:
             self._sleep(pause)
         return True
 
@@ -105,7 +127,7 @@ class SharedPace:
         with self._db.unit_of_work() as session:
             session.execute(_NEW_SLOT.on(session), [{"key": key, "next_at": 0.0} for key in gaps])
             for slot in session.scalars(select(PaceSlot).where(PaceSlot.key.in_(gaps)).with_for_update()):
-                slot.next_at = max(slot.next_at, until)
+                slot.next_at = max(slot.next_at, until + _slack(slot.key, gaps[slot.key]))
 
 
 class LocalPace:
@@ -125,16 +147,15 @@ class LocalPace:
     def take(self, call: Call, patience: float = PATIENCE) -> bool:
         gaps = _gaps(call, self._per_second, self._per_conversation)
         now = self._clock()
-        ready = max([now, *(self._next.get(key, 0.0) for key in gaps)])
+        ready = _turn(now, self._next, gaps)
         if ready - now > patience:
             return False
-        for key, gap in gaps.items():
-            self._next[key] = ready + gap
-        if ready > now:
+        self._next.update(_moved(ready, self._next, gaps))
+        if ready - now > _INSTANT:
             self._sleep(ready - now)
         return True
 
     def hold(self, call: Call, seconds: float) -> None:
         until = self._clock() + seconds
-        for key in _gaps(call, self._per_second, self._per_conversation):
-            self._next[key] = max(self._next.get(key, 0.0), until)
+        for key, gap in _gaps(call, self._per_second, self._per_conversation).items():
+            self._next[key] = max(self._next.get(key, 0.0), until + _slack(key, gap))

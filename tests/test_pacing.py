@@ -46,3 +46,13 @@ def test_interleave_round_robins_conversations() -> None:
 def test_interleave_can_start_at_another_conversation() -> None:
     rows = [OutboxMessage(id=i, channel_id=c) for i, c in enumerate(["A", "A", "B", "C"])]
     assert [r.channel_id for r in interleave(rows, first=1)] == ["B", "C", "A", "A"]
+
+
+def test_a_method_allows_a_burst_then_keeps_to_its_tier() -> None:
+    t = FakeTime()
+    pace = LocalPace(per_second=1000, clock=t.clock, sleep=t.sleep)
+    for _ in range(10):
+        assert pace.take(Call("T1", "conversations.open"))
+    assert t.slept == [], "Slack's tiers allow a burst"
+    assert pace.take(Call("T1", "conversations.open"))
+    assert t.slept == [1.2], "then about 50 a minute"
