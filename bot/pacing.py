@@ -27,8 +27,9 @@ METHOD_RATES = {"conversations.open": 50 / 60, "chat.update": 50 / 60}
 # Slack's tiers allow short bursts above their rate: this many calls of a method may go at once, then its rate.
 METHOD_BURST = 10
 MESSAGE_METHODS = frozenset({"chat.postMessage", "chat.update"})
-# How long a send may wait for its turn; a turn further off is left for the next pass.
-PATIENCE = 2.0
+# How long a send may wait for its turn once the others have gone (a method's tier, a busy conversation); a turn
+# further off (Slack said to wait longer, with a 429) is left for the next pass.
+PATIENCE = 30.0
 # A first try waits no longer than this: a conversation busy for longer (another process just wrote to it) is
 # tried again after the others, so one conversation's gap never holds up the workspace's pace.
 SOON = 0.25

@@ -31,7 +31,7 @@ def test_one_message_a_second_per_conversation_and_a_workspace_rate() -> None:
 def test_a_held_method_is_not_waited_for_and_holds_up_nothing_else() -> None:
     t = FakeTime()
     pace = LocalPace(per_second=20, clock=t.clock, sleep=t.sleep)
-    pace.hold(Call("T1", "chat.postMessage", "C1"), 30)
+    pace.hold(Call("T1", "chat.postMessage", "C1"), 60)
     assert not pace.take(Call("T1", "chat.postMessage", "C2")), "the workspace's messages wait out the 429"
     assert pace.take(Call("T2", "chat.postMessage", "C1")), "another workspace goes on"
     assert pace.take(Call("T1", "conversations.open")), "so does another method"

@@ -36,7 +36,7 @@ def test_a_429_holds_up_only_its_own_workspace_and_the_message_goes_later(app: R
     queue(app, "T0001", "one", channel_id="C0ONE")
     queue(app, "T0002", "two", channel_id="C0TWO")
     # Slack answers the first message with a 429, whichever workspace it is for.
-    app.slack.fail("chat.postMessage", "429", times=1, retry_after=30)
+    app.slack.fail("chat.postMessage", "429", times=1, retry_after=60)
     report = deliver(app.services.db, lambda _team: client, START)
     assert (report.sent, report.retried, report.failed) == (1, 1, 0)
     with app.services.db.reading() as session:
