@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import os
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -38,6 +39,8 @@ FINAL_ERRORS = frozenset(
     {"channel_not_found", "user_not_found", "invalid_auth", "account_inactive", "token_revoked", UNINSTALLED}
 )
 BATCH = 100
+# The longest pause between rounds of rows waiting for their turn.
+MAX_PAUSE = 2.0
 # How long a message put back for its turn waits before a pass may take it again.
 PASS = timedelta(seconds=1)
 # Each person's DM channel, stored the first time it is opened.
@@ -249,8 +252,16 @@ def deliver(db: Database, client_for: Callable[[str], WebClient], now: datetime,
         return True
 
     while batch := _claimed_batch(db, now):
-        # A conversation another process just wrote to is tried again after the others.
-        later = [(row, channel) for row, channel in batch if not attempt(row, channel, SOON, last_try=False)]
-        for row, channel in later:
-            attempt(row, channel, PATIENCE, last_try=True)
+        # A row whose turn is not soon (a conversation another process just wrote to, a method at its tier) is
+        # tried again after the others, round after round, so no wait for one pushes back the workspace's pace.
+        waiting, pause = batch, SOON
+        give_up_at = time.monotonic() + PATIENCE
+        while waiting:
+            last_try = time.monotonic() > give_up_at
+            still = [(row, channel) for row, channel in waiting if not attempt(row, channel, SOON, last_try)]
+            # Nothing was ready: wait a little longer each round (a held workspace can be seconds away).
+            pause = min(2 * pause, MAX_PAUSE) if len(still) == len(waiting) else SOON
+            if still:
+                time.sleep(pause)
+            waiting = still
     return report
