@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import Protocol
 
 from sqlalchemy import select
+from sqlalchemy.orm import Session
 
 from storage.db import Database
 from storage.dialects import InsertOrIgnore
@@ -84,6 +85,14 @@ def _moved(ready: float, slots: dict[str, float], gaps: dict[str, float]) -> dic
     return {key: max(slots.get(key, 0.0), ready) + gap for key, gap in gaps.items()}
 
 
+def _locked_slots(session: Session, gaps: dict[str, float]) -> list[PaceSlot]:
+    """The call's slots (made if new), locked for this transaction in key order, so two processes taking
+    overlapping turns never wait for each other in a circle."""
+    session.execute(_NEW_SLOT.on(session), [{"key": key, "next_at": 0.0} for key in gaps])
+    query = select(PaceSlot).where(PaceSlot.key.in_(gaps)).order_by(PaceSlot.key).with_for_update()
+    return list(session.scalars(query))
+
+
 class SharedPace:
     """The pace in the database, shared by every process that delivers (the default)."""
 
@@ -104,11 +113,7 @@ class SharedPace:
         if not gaps:
             return True
         with self._db.unit_of_work() as session:
-            session.execute(_NEW_SLOT.on(session), [{"key": key, "next_at": 0.0} for key in gaps])
-            # Locked in key order, so two processes taking overlapping turns never wait for each other in a circle.
-            slots = list(
-                session.scalars(select(PaceSlot).where(PaceSlot.key.in_(gaps)).order_by(PaceSlot.key).with_for_update())
-            )
+            slots = _locked_slots(session, gaps)
             now = self._clock()
             current = {slot.key: slot.next_at for slot in slots}
             ready = _turn(now, current, gaps)
@@ -126,8 +131,7 @@ class SharedPace:
         gaps = _gaps(call, self._per_second, self._per_conversation)
         until = self._clock() + seconds
         with self._db.unit_of_work() as session:
-            session.execute(_NEW_SLOT.on(session), [{"key": key, "next_at": 0.0} for key in gaps])
-            for slot in session.scalars(select(PaceSlot).where(PaceSlot.key.in_(gaps)).with_for_update()):
+            for slot in _locked_slots(session, gaps):
                 slot.next_at = max(slot.next_at, until + _slack(slot.key, gaps[slot.key]))
 
 
