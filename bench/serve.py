@@ -51,6 +51,7 @@ ACK_LIMIT_MS = 3_000
 
 
 def seed(database_url: str, mentors: int) -> None:
+    from bot.programs import default_program
     from storage.db import Database
 
     db = Database(database_url)
@@ -95,8 +96,10 @@ def seed(database_url: str, mentors: int) -> None:
             "goals": ["python", "public speaking"],
         }
     )
+    with db.unit_of_work() as session:
+        program_id = default_program(session, "T0001", NOW).id
     with db.engine.begin() as connection:
-        connection.execute(insert(Person), rows)
+        connection.execute(insert(Person), [{**row, "program_id": program_id} for row in rows])
     db.dispose()
 
 

@@ -23,6 +23,7 @@ from sqlalchemy import event, insert
 from bot.clock import FixedClock
 from bot.outbox import deliver, enqueue
 from bot.pacing import LocalPace, SharedPace
+from bot.programs import default_program
 from bot.services import Services
 from bot.settings import Settings
 from bot.slack import make_client
@@ -59,6 +60,9 @@ def seed(db: Database, total: int, due: int) -> None:
         "updated_at": DUE,
         "display_name": "",
     }
+    with db.unit_of_work() as session:
+        program_id = default_program(session, TEAM, DUE).id
+    common["program_id"] = program_id
     with db.engine.begin() as connection:
         for start in range(0, total, CHUNK):
             stop = min(total, start + CHUNK)
@@ -92,6 +96,7 @@ def seed(db: Database, total: int, due: int) -> None:
                     {
                         "id": i + 1,
                         "team_id": TEAM,
+                        "program_id": program_id,
                         "mentor_id": 2 * i + 1,
                         "mentee_id": 2 * i + 2,
                         "status": "active",

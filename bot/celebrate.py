@@ -54,9 +54,12 @@ class HelpView:
     handled_by: str | None
 
 
-def program_channel(session: Session, team_id: str, configured: str) -> str | None:
-    """Where celebrations go: the program's own channel, else MENTORBOT_SHOUTOUT_CHANNEL."""
-    program = session.scalars(select(Program).where(Program.team_id == team_id)).one_or_none()
+def program_channel(session: Session, team_id: str, configured: str, program_id: int | None = None) -> str | None:
+    """Where celebrations go: the program's own channel (the workspace's first program when none is named),
+    else MENTORBOT_SHOUTOUT_CHANNEL."""
+    query = select(Program).where(Program.team_id == team_id)
+    query = query.where(Program.id == program_id) if program_id else query.order_by(Program.id).limit(1)
+    program = session.scalars(query).first()
     return (program.shoutout_channel if program is not None else None) or configured or None
 
 

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from datetime import datetime
 
 from sqlalchemy import or_, select
 from sqlalchemy.orm import Session
@@ -10,9 +11,10 @@ from sqlalchemy.orm import Session
 from bot.agreements import AgreementView, agreement_view, current_agreement
 from bot.goals import GoalView, goals_of_pair
 from bot.pairs import PairView, view_of
-from bot.profiles import Profile, find_person, get_profile
+from bot.profiles import Profile, get_profile, memberships
+from bot.programs import ProgramView, programs_of, view_of_program
 from bot.requests import RequestView, request_view
-from storage.models import AgreementStatus, MatchRequest, Pair, PairStatus, RequestStatus
+from storage.models import AgreementStatus, MatchRequest, Pair, PairStatus, PersonStatus, RequestStatus, Role
 
 
 @dataclass(frozen=True)
@@ -29,21 +31,40 @@ class PairSummary:
 
 
 @dataclass(frozen=True)
+class Membership:
+    """One program a person is in, as their own App Home lists it."""
+
+    program: ProgramView
+    role: Role
+    status: PersonStatus
+
+
+@dataclass(frozen=True)
 class Dashboard:
     profile: Profile | None
     pairs: list[PairSummary]
     requests_to_me: list[RequestView]
     requests_from_me: list[RequestView]
+    memberships: list[Membership] = field(default_factory=list)
+    # Programs open for sign-up that the person has not joined (several programs only: with one, Join says it).
+    joinable: list[ProgramView] = field(default_factory=list)
 
 
-def dashboard(session: Session, team_id: str, user_id: str) -> Dashboard:
+def dashboard(session: Session, team_id: str, user_id: str, now: datetime | None = None) -> Dashboard:
+    people = memberships(session, team_id, user_id)
+    programs = {p.id: view_of_program(p) for p in programs_of(session, team_id, include_closed=True)}
+    joined = {person.program_id for person in people}
+    joinable = [
+        p for p in programs.values() if p.id not in joined and (now is None or p.signup_open(now)) and not p.closed
+    ]
     profile = get_profile(session, team_id, user_id)
-    person = find_person(session, team_id, user_id)
-    if profile is None or person is None:
-        return Dashboard(None, [], [], [])
+    if profile is None or not people:
+        return Dashboard(None, [], [], [], [], joinable if len(programs) > 1 else [])
+    mine = [person.id for person in people]
+    member_of = [Membership(programs[p.program_id], p.role, p.status) for p in people if p.program_id in programs]
     pairs = session.scalars(
         select(Pair)
-        .where(or_(Pair.mentor_id == person.id, Pair.mentee_id == person.id), Pair.status == PairStatus.ACTIVE)
+        .where(or_(Pair.mentor_id.in_(mine), Pair.mentee_id.in_(mine)), Pair.status == PairStatus.ACTIVE)
         .order_by(Pair.id)
     )
     summaries = []
@@ -53,7 +74,7 @@ def dashboard(session: Session, team_id: str, user_id: str) -> Dashboard:
         summaries.append(
             PairSummary(
                 pair=view_of(session, pair),
-                is_mentor=pair.mentor_id == person.id,
+                is_mentor=pair.mentor_id in mine,
                 agreement=agreement_view(session, active) if active else None,
                 proposal=agreement_view(session, proposed) if proposed else None,
                 goals=goals_of_pair(session, pair.id),
@@ -62,7 +83,7 @@ def dashboard(session: Session, team_id: str, user_id: str) -> Dashboard:
     open_requests = session.scalars(
         select(MatchRequest)
         .where(
-            or_(MatchRequest.mentor_id == person.id, MatchRequest.mentee_id == person.id),
+            or_(MatchRequest.mentor_id.in_(mine), MatchRequest.mentee_id.in_(mine)),
             MatchRequest.status == RequestStatus.OPEN,
         )
         .order_by(MatchRequest.id)
@@ -70,5 +91,5 @@ def dashboard(session: Session, team_id: str, user_id: str) -> Dashboard:
     to_me: list[RequestView] = []
     from_me: list[RequestView] = []
     for request in open_requests:
-        (to_me if request.mentor_id == person.id else from_me).append(request_view(session, request))
-    return Dashboard(profile, summaries, to_me, from_me)
+        (to_me if request.mentor_id in mine else from_me).append(request_view(session, request))
+    return Dashboard(profile, summaries, to_me, from_me, member_of, joinable)

@@ -134,3 +134,11 @@ class DayOutOfRange(OutOfRange):
 
 class SnoozeOutOfRange(OutOfRange):
     """Check-ins snoozed for a number of weeks the bot doesn't offer."""
+
+
+class ProgramInUse(MentorbotError):
+    """A program that formed pairs can't be deleted (`live` of them still running); it can be closed."""
+
+    def __init__(self, live: int) -> None:
+        super().__init__(str(live))
+        self.live = live

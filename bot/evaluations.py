@@ -80,8 +80,7 @@ def due_evaluations(session: Session, now: datetime, limit: int) -> list[int]:
 def request_evaluations(session: Session, pair_id: int, now: datetime) -> list[EvaluationAsk]:
     """Create this milestone's evaluation for both people and schedule the next milestone."""
     pair = session.get_one(Pair, pair_id)
-    program = session.scalars(select(Program).where(Program.team_id == pair.team_id)).one_or_none()
-    days = [int(d) for d in (program.evaluation_days if program is not None else [30, 60, 90])]
+    days = [int(d) for d in session.get_one(Program, pair.program_id).evaluation_days]
     if pair.status is PairStatus.ENDED:
         milestone = "final"
         pair.next_evaluation_at = None

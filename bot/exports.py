@@ -48,36 +48,37 @@ CSV_COLUMNS = (
 )
 
 
-def program_csv(session: Session, team_id: str) -> bytes:
+def program_csv(session: Session, program_id: int) -> bytes:
     """One row per pair: who, when, how it went in counts. No free text, no do-not-match lists, and no end reason:
     the end modal promises that admins see reasons only as counts (in the report), never against a pair."""
-    people = dict(session.execute(select(Person.id, Person.slack_user_id).where(Person.team_id == team_id)).all())
+    people = dict(session.execute(select(Person.id, Person.slack_user_id).where(Person.program_id == program_id)).all())
+    own = select(Pair.id).where(Pair.program_id == program_id)
     met = dict(
         session.execute(
             select(CheckIn.pair_id, func.count())
-            .where(CheckIn.team_id == team_id, CheckIn.status == CheckInStatus.MET)
+            .where(CheckIn.pair_id.in_(own), CheckIn.status == CheckInStatus.MET)
             .group_by(CheckIn.pair_id)
         ).all()
     )
     checkins = dict(
         session.execute(
-            select(CheckIn.pair_id, func.count()).where(CheckIn.team_id == team_id).group_by(CheckIn.pair_id)
+            select(CheckIn.pair_id, func.count()).where(CheckIn.pair_id.in_(own)).group_by(CheckIn.pair_id)
         ).all()
     )
     done = dict(
         session.execute(
             select(Goal.pair_id, func.count())
-            .where(Goal.team_id == team_id, Goal.status == GoalStatus.COMPLETED)
+            .where(Goal.pair_id.in_(own), Goal.status == GoalStatus.COMPLETED)
             .group_by(Goal.pair_id)
         ).all()
     )
     goals = dict(
-        session.execute(select(Goal.pair_id, func.count()).where(Goal.team_id == team_id).group_by(Goal.pair_id)).all()
+        session.execute(select(Goal.pair_id, func.count()).where(Goal.pair_id.in_(own)).group_by(Goal.pair_id)).all()
     )
     out = io.StringIO()
     writer = csv.writer(out)
     writer.writerow(CSV_COLUMNS)
-    for pair in session.scalars(select(Pair).where(Pair.team_id == team_id).order_by(Pair.id)):
+    for pair in session.scalars(select(Pair).where(Pair.program_id == program_id).order_by(Pair.id)):
         writer.writerow(
             [
                 pair.id,
@@ -111,18 +112,20 @@ class ChartSeries:
     met: tuple[int, ...]
 
 
-def chart_series(session: Session, team_id: str, now: datetime) -> ChartSeries | None:
+def chart_series(session: Session, program_id: int, now: datetime) -> ChartSeries | None:
     """The span that has data, or None before the program's first pair starts."""
     pairs = list(
         session.execute(
-            select(Pair.started_at, Pair.ended_at).where(Pair.team_id == team_id, Pair.started_at.is_not(None))
+            select(Pair.started_at, Pair.ended_at).where(Pair.program_id == program_id, Pair.started_at.is_not(None))
         )
     )
     if not pairs:
         return None
     met_times = list(
         session.scalars(
-            select(CheckIn.answered_at).where(CheckIn.team_id == team_id, CheckIn.status == CheckInStatus.MET)
+            select(CheckIn.answered_at)
+            .join(Pair, Pair.id == CheckIn.pair_id)
+            .where(Pair.program_id == program_id, CheckIn.status == CheckInStatus.MET)
         )
     )
     first = min(start for start, _ in pairs if start is not None)
@@ -157,9 +160,9 @@ def render_chart(series: ChartSeries) -> bytes:
     return buffer.getvalue()
 
 
-def program_chart(session: Session, team_id: str, now: datetime) -> bytes | None:
+def program_chart(session: Session, program_id: int, now: datetime) -> bytes | None:
     """The program's chart as a PNG, or None before the first pair starts."""
-    series = chart_series(session, team_id, now)
+    series = chart_series(session, program_id, now)
     return None if series is None else render_chart(series)
 
 

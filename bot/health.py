@@ -60,14 +60,14 @@ def _risks(pair: Pair, now: datetime) -> list[str]:
     return reasons
 
 
-def at_risk_now(session: Session, team_id: str, now: datetime) -> list[AtRisk]:
+def at_risk_now(session: Session, program_id: int, now: datetime) -> list[AtRisk]:
     """The program's active pairs flagged at risk, longest-flagged first, each with why."""
     pairs = session.scalars(
         select(Pair)
-        .where(Pair.team_id == team_id, Pair.status == PairStatus.ACTIVE, Pair.at_risk_since.is_not(None))
+        .where(Pair.program_id == program_id, Pair.status == PairStatus.ACTIVE, Pair.at_risk_since.is_not(None))
         .order_by(Pair.at_risk_since, Pair.id)
     )
-    return [AtRisk(team_id, view_of(session, pair), _risks(pair, now) or ["flagged earlier"]) for pair in pairs]
+    return [AtRisk(pair.team_id, view_of(session, pair), _risks(pair, now) or ["flagged earlier"]) for pair in pairs]
 
 
 def due_dormancy_warnings(session: Session, now: datetime, limit: int) -> list[PairView]:

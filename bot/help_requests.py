@@ -6,7 +6,7 @@ from datetime import datetime
 
 from bot.celebrate import HelpView, ask_for_help
 from bot.outbox import enqueue
-from bot.programs import program_admins
+from bot.programs import program_admins, program_of_member
 from bot.services import Services
 from bot.views.celebrate import help_for_admins
 
@@ -17,6 +17,7 @@ def ask_admins(
     """Store the request and queue it for each admin; the caller delivers the queue once the member is answered."""
     with services.db.unit_of_work() as session:
         request = ask_for_help(session, team_id, user_id, pair_id, reason, details, now)
-        for admin in program_admins(session, team_id, services.settings.admins):
+        program_id = program_of_member(session, team_id, user_id, pair_id, now)
+        for admin in program_admins(session, program_id, services.settings.admins):
             enqueue(session, team_id, f"help:{request.id}:{admin}", help_for_admins(request), now, user_id=admin)
     return request

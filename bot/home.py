@@ -1,4 +1,4 @@
-"""A person's App Home: their dashboard, and for program admins the program's health report."""
+"""A person's App Home: their dashboard, and for program admins the health of a program they manage."""
 
 from __future__ import annotations
 
@@ -6,20 +6,26 @@ from slack_sdk import WebClient
 
 from bot.dashboard import dashboard
 from bot.exports import chart_series
-from bot.programs import program_admins
-from bot.report import program_report
+from bot.programs import default_program, manageable
+from bot.report import program_report, workspace_overview
 from bot.services import Services
 from bot.slack import publish_home
 from bot.views.home import home_view
 
 
 def refresh_home(services: Services, client: WebClient, team_id: str, user_id: str) -> None:
-    """Publish the person's dashboard; program admins also see the program's health report."""
+    """Publish the person's dashboard; program admins also see their programs at a glance and the first one's
+    health report and chart."""
     now = services.clock.now()
     with services.db.reading() as session:
-        board = dashboard(session, team_id, user_id)
-        admin = user_id in program_admins(session, team_id, services.settings.admins)
-        report = program_report(session, team_id, now) if admin else None
-        series = chart_series(session, team_id, now) if admin else None
+        board = dashboard(session, team_id, user_id, now)
+        managed = [p.id for p in manageable(session, team_id, user_id, services.settings.admins, False)]
+    if not managed and user_id in services.settings.admins:
+        with services.db.unit_of_work() as session:
+            managed = [default_program(session, team_id, now).id]
+    with services.db.reading() as session:
+        report = program_report(session, managed[0], now) if managed else None
+        series = chart_series(session, managed[0], now) if managed else None
+        overview = workspace_overview(session, managed) if len(managed) > 1 else []
     chart = None if series is None else services.charts.file_for(client, team_id, series)
-    publish_home(client, user_id, home_view(board, report, chart))
+    publish_home(client, user_id, home_view(board, report, chart, overview))

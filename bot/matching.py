@@ -1,8 +1,8 @@
 """Match scoring (pure): how well a mentor fits a mentee, and the plain-words reasons, what is missing included.
 
 A score is a weighted mean of factors in [0, 1] (topics, seniority, shared working hours, free capacity,
-language, department). `bot.mentor_pool` computes the same numbers for a whole pool at once; `bot.round_plan`
-assigns a whole program optimally.
+language, department, and the program's sign-up questions that count in matching). `bot.mentor_pool`
+computes the same numbers for a whole pool at once; `bot.round_plan` assigns a whole program optimally.
 """
 
 from __future__ import annotations
@@ -14,6 +14,8 @@ from datetime import date, datetime, time
 from functools import lru_cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from bot.questions import Question, compare_answers
+
 DEFAULT_WEIGHTS: Mapping[str, float] = {
     "topics": 0.40,
     "seniority": 0.15,
@@ -21,7 +23,10 @@ DEFAULT_WEIGHTS: Mapping[str, float] = {
     "capacity": 0.10,
     "language": 0.10,
     "department": 0.05,
+    # The program's questions (`bot.questions`); a program that asks some weighs them (`question_weight`).
+    "questions": 0.0,
 }
+QUESTIONS_WEIGHT_EACH = 0.1
 FACTORS = tuple(DEFAULT_WEIGHTS)
 FULL_HOURS_OVERLAP = 3.0
 SCORE_UNITS = 10_000  # scores carry four decimals, so a round is solved and proven in exact integers
@@ -79,6 +84,12 @@ class Candidate:
     department: str = ""
     do_not_match: frozenset[str] = frozenset()
     active: bool = True
+    # Answers to the program's questions: (question key, the chosen answers).
+    answers: tuple[tuple[str, frozenset[str]], ...] = ()
+
+    @property
+    def answer_map(self) -> dict[str, frozenset[str]]:
+        return dict(self.answers)
 
 
 @dataclass(frozen=True)
@@ -105,9 +116,16 @@ class Match:
         return self.score < WEAK_FIT
 
 
-def allowed(mentee: Candidate, mentor: Candidate, history: History) -> bool:
+def question_weight(questions: Iterable[Question]) -> float:
+    """The default weight of a program's questions: 0.1 for each unit of weight the admin gave them."""
+    return round(QUESTIONS_WEIGHT_EACH * sum(q.weight for q in questions if q.counts), 4)
+
+
+def allowed(mentee: Candidate, mentor: Candidate, history: History, questions: tuple[Question, ...] = ()) -> bool:
     """The hard rules: never yourself, a paused person, a do-not-match, a current partner, a mentor who
-    declined this mentee, or a full mentor."""
+    declined this mentee, a full mentor, or a different answer to a *must match* question."""
+    if questions and compare_answers(questions, mentee.answer_map, mentor.answer_map).blocked:
+        return False
     return (
         mentee.person_id != mentor.person_id
         and mentee.active
@@ -173,6 +191,7 @@ def score(
     mentor: Candidate,
     weights: Mapping[str, float] = DEFAULT_WEIGHTS,
     topic: str | None = None,
+    questions: tuple[Question, ...] = (),
 ) -> Match:
     """The fit of `mentor` for `mentee` in [0, 1], with the reasons a person would find convincing."""
     wanted = mentee.goals | ({normalise_topic(topic)} if topic else frozenset())
@@ -192,6 +211,8 @@ def score(
         mentee.department and mentor.department and mentee.department.lower() != mentor.department.lower()
     )
     factors["department"] = 1.0 if different_department else 0.0
+    answers = compare_answers(questions, mentee.answer_map, mentor.answer_map)
+    factors["questions"] = answers.points / answers.weight if answers.weight else 0.0
 
     total_weight = sum(max(0.0, weights.get(f, 0.0)) for f in FACTORS) or 1.0
     value = sum(max(0.0, weights.get(f, 0.0)) * factors[f] for f in FACTORS) / total_weight
@@ -217,5 +238,7 @@ def score(
         missing.append("no shared language listed")
     if different_department:
         reasons.append("a view from another department")
+    reasons.extend(answers.reasons)
+    missing.extend(answers.missing)
     reasons.append(f"{_plural(mentor.free_slots, 'free slot')}")
     return Match(mentor=mentor, score=round(value, 4), reasons=tuple(reasons), factors=factors, missing=tuple(missing))

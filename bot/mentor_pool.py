@@ -21,6 +21,7 @@ from bot.matching import (
     score,
     utc_window,
 )
+from bot.questions import Question, Rule
 
 _SENIORITY_BY_GAP = np.array([0.2, 1.0, 1.0, 0.6])
 _Trait = TypeVar("_Trait", bound=Hashable)
@@ -61,8 +62,9 @@ class MentorPool:
     that are shown come from `score()` itself.
     """
 
-    def __init__(self, mentors: Sequence[Candidate]) -> None:
+    def __init__(self, mentors: Sequence[Candidate], questions: Sequence[Question] = ()) -> None:
         self.mentors = list(mentors)
+        self.questions = tuple(questions)
         n = len(self.mentors)
         self._ids = np.array([m.person_id for m in self.mentors], dtype=np.int64)
         self._row = {m.person_id: i for i, m in enumerate(self.mentors)}
@@ -87,6 +89,15 @@ class MentorPool:
         for i, m in enumerate(self.mentors):
             for user in m.do_not_match:
                 self._blocked_by.setdefault(user, []).append(i)
+        # Per question that counts in matching: its choices as columns, and each mentor's answers one-hot.
+        self._answers = [
+            (question, {c: j for j, c in enumerate(question.choices)}) for question in self.questions if question.counts
+        ]
+        self._answers_t = [
+            _one_hot([m.answer_map.get(q.key, frozenset()) for m in self.mentors], columns).T.tocsr()
+            for q, columns in self._answers
+        ]
+        self._answer_sizes = [np.asarray(t.sum(axis=0)).reshape(n) for t in self._answers_t]
 
     def _rows(self, person_ids: Iterable[int]) -> list[int]:
         return [self._row[p] for p in person_ids if p in self._row]
@@ -118,8 +129,37 @@ class MentorPool:
         combined += self._capacity_fit * weight["capacity"]
         combined += self._per_trait([m.languages for m in mentees], self._language_fit, weight["language"])
         combined += self._per_trait([m.department.lower() for m in mentees], self._department_fit, weight["department"])
+        combined += self._questions_fit(mentees)[0] * weight["questions"]
         combined /= sum(weight.values()) or 1.0
         return _units_as_python(combined)
+
+    def _questions_fit(self, mentees: Sequence[Candidate]) -> tuple[np.ndarray, np.ndarray]:
+        """The questions factor (as `compare_answers` computes it) and where a *must match* blocks, both
+        (mentees × mentors)."""
+        shape = (len(mentees), len(self.mentors))
+        points, blocked = np.zeros(shape), np.zeros(shape, dtype=bool)
+        total = 0.0
+        for (question, columns), theirs_t, theirs in zip(
+            self._answers, self._answers_t, self._answer_sizes, strict=True
+        ):
+            total += question.weight
+            mine_sets = [m.answer_map.get(question.key, frozenset()) for m in mentees]
+            shared = (_one_hot(mine_sets, columns) @ theirs_t).toarray()
+            mine = np.array([len(a & set(columns)) for a in mine_sets], dtype=np.float64)[:, None]
+            both = (mine > 0) & (theirs[None, :] > 0)
+            if question.rule is Rule.MUST_MATCH:
+                fit = (both & (shared > 0)).astype(np.float64)
+                blocked |= fit == 0
+            elif question.rule is Rule.SAME:
+                fit = (both & (shared == mine) & (shared == theirs[None, :])).astype(np.float64)
+            elif question.rule is Rule.DIFFERENT:
+                fit = (both & (shared == 0)).astype(np.float64)
+            else:
+                union = mine + theirs[None, :] - shared
+                fit = np.divide(shared, union, out=np.zeros(shape), where=both & (union > 0))
+            points += question.weight * fit
+        factor: np.ndarray = points / total if total else points
+        return factor, blocked
 
     def _per_trait(self, traits: Sequence[_Trait], fit: Callable[[_Trait], np.ndarray], weight: float) -> np.ndarray:
         """`weight × fit(trait)` for each mentee's trait, as rows: computed once per distinct trait."""
@@ -169,6 +209,8 @@ class MentorPool:
         mask[self._rows([mentee.person_id, *history.current, *history.declined])] = False
         mask[[self._by_user[u] for u in mentee.do_not_match if u in self._by_user]] = False
         mask[self._blocked_by.get(mentee.user_id, [])] = False
+        if any(q.rule is Rule.MUST_MATCH for q, _ in self._answers):
+            mask &= ~self._questions_fit([mentee])[1][0]
         if topic:
             column = self._topics.get(normalise_topic(topic))
             offers = np.zeros(len(self.mentors), dtype=bool)
@@ -217,7 +259,7 @@ class MentorPool:
     ) -> list[Match]:
         """The best mentors for `mentee`, best first, with reasons. Past partners only when nobody else fits."""
         _, rows, _, repeat = next(self.top([mentee], {mentee.person_id: history}, limit, weights, topic))
-        matches = [score(mentee, self.mentors[i], weights, topic) for i in rows]
+        matches = [score(mentee, self.mentors[i], weights, topic, self.questions) for i in rows]
         return [Match(m.mentor, m.score, m.reasons, m.factors, repeat, m.missing) for m in matches]
 
 
@@ -228,6 +270,7 @@ def rank(
     weights: Mapping[str, float] = DEFAULT_WEIGHTS,
     topic: str | None = None,
     limit: int = 5,
+    questions: Sequence[Question] = (),
 ) -> list[Match]:
     """The best mentors for `mentee` from a list (see `MentorPool.rank`)."""
-    return MentorPool(mentors).rank(mentee, history, weights, topic, limit)
+    return MentorPool(mentors, questions).rank(mentee, history, weights, topic, limit)

@@ -33,6 +33,8 @@ class PairView:
     shared_topics: list[str]
     started_at: datetime | None
     next_checkin_at: datetime | None
+    program_id: int = 0
+    program: str = ""
 
 
 def claim_slot(session: Session, mentor_id: int) -> bool:
@@ -73,6 +75,7 @@ def create_pair(
     """A pair holding a slot the caller has already claimed."""
     pair = Pair(
         team_id=mentee.team_id,
+        program_id=mentee.program_id,
         mentor_id=mentor.id,
         mentee_id=mentee.id,
         status=status,
@@ -95,8 +98,7 @@ def create_pair(
 def activate(session: Session, pair: Pair, now: datetime) -> None:
     """The pair starts now: fit check two weeks in, first evaluation on the program's first evaluation day."""
     mentee = session.get_one(Person, pair.mentee_id)
-    program = session.scalars(select(Program).where(Program.team_id == pair.team_id)).one_or_none()
-    days = list(program.evaluation_days) if program is not None else [30, 60, 90]
+    days = list(session.get_one(Program, pair.program_id).evaluation_days)
     pair.status = PairStatus.ACTIVE
     pair.started_at = now
     pair.cadence = mentee.cadence
@@ -132,6 +134,8 @@ def view_of(session: Session, pair: Pair) -> PairView:
         shared_topics=shared,
         started_at=pair.started_at,
         next_checkin_at=pair.next_checkin_at,
+        program_id=pair.program_id,
+        program=session.get_one(Program, pair.program_id).name,
     )
 
 

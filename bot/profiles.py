@@ -1,4 +1,8 @@
-"""Joining, editing and pausing a profile: validation rules and the stored record."""
+"""Joining, editing and pausing: one profile per person, a membership per program, validation rules.
+
+The profile (time zone, working hours, languages, department, the private do-not-match list) is the person's
+across programs: saving it in one program changes it in each of their memberships.
+"""
 
 from __future__ import annotations
 
@@ -10,7 +14,6 @@ from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from bot.errors import InvalidProfile, NotJoined
-from bot.programs import ensure_program
 from bot.text import squash
 from storage.models import Cadence, LearningStyle, MeetingChannel, Person, PersonStatus, Role
 
@@ -65,6 +68,8 @@ class Profile:
     timezone: str
     status: PersonStatus
     details: ProfileInput
+    program_id: int = 0
+    answers: dict[str, object] = field(default_factory=dict)
 
     @property
     def active(self) -> bool:
@@ -120,6 +125,8 @@ def _to_profile(person: Person) -> Profile:
         display_name=person.display_name,
         timezone=person.timezone,
         status=person.status,
+        program_id=person.program_id,
+        answers=dict(person.answers or {}),
         details=ProfileInput(
             role=person.role,
             expertise=list(person.expertise),
@@ -139,15 +146,33 @@ def _to_profile(person: Person) -> Profile:
 
 
 # Built once: this runs on nearly every request, and building a statement costs more than running it.
-_PERSON = select(Person).where(Person.team_id == bindparam("team_id"), Person.slack_user_id == bindparam("user_id"))
+_MEMBERSHIPS = (
+    select(Person)
+    .where(Person.team_id == bindparam("team_id"), Person.slack_user_id == bindparam("user_id"))
+    .order_by(Person.id)
+)
+_MEMBERSHIP = select(Person).where(
+    Person.program_id == bindparam("program_id"), Person.slack_user_id == bindparam("user_id")
+)
+# What each membership shares: the person's profile.
+SHARED = ("timezone", "work_start_minute", "work_end_minute", "languages", "department", "do_not_match")
 
 
-def find_person(session: Session, team_id: str, user_id: str) -> Person | None:
-    return session.scalars(_PERSON, {"team_id": team_id, "user_id": user_id}).one_or_none()
+def memberships(session: Session, team_id: str, user_id: str) -> list[Person]:
+    """Every program this person joined in the workspace, first joined first."""
+    return list(session.scalars(_MEMBERSHIPS, {"team_id": team_id, "user_id": user_id}))
 
 
-def get_profile(session: Session, team_id: str, user_id: str) -> Profile | None:
-    person = find_person(session, team_id, user_id)
+def find_person(session: Session, team_id: str, user_id: str, program_id: int | None = None) -> Person | None:
+    """Their membership of `program_id`; without one, their first membership (the profile is the same in each)."""
+    if program_id is not None:
+        person = session.scalars(_MEMBERSHIP, {"program_id": program_id, "user_id": user_id}).one_or_none()
+        return person if person is not None and person.team_id == team_id else None
+    return session.scalars(_MEMBERSHIPS.limit(1), {"team_id": team_id, "user_id": user_id}).first()
+
+
+def get_profile(session: Session, team_id: str, user_id: str, program_id: int | None = None) -> Profile | None:
+    person = find_person(session, team_id, user_id, program_id)
     return None if person is None else _to_profile(person)
 
 
@@ -155,21 +180,28 @@ def save_profile(
     session: Session,
     team_id: str,
     user_id: str,
+    program_id: int,
     form: ProfileInput,
     now: datetime,
+    answers: dict[str, object] | None = None,
 ) -> tuple[Profile, bool]:
-    """Store a validated profile, reactivating a paused one. Returns the profile and whether it is new."""
+    """Store a validated membership of `program_id` and the profile it shares, reactivating a paused one.
+    Returns the profile and whether the membership is new."""
     problems = validate_profile(form)
     if problems:
         raise InvalidProfile(problems)
     assert form.role and form.seniority and form.learning_style and form.meeting_channel and form.cadence
     assert form.work_start_minute is not None and form.work_end_minute is not None
-    ensure_program(session, team_id, now)
-    person = find_person(session, team_id, user_id)
+    person = find_person(session, team_id, user_id, program_id)
     created = person is None
     if person is None:
-        person = Person(team_id=team_id, slack_user_id=user_id, created_at=now)
+        earlier = find_person(session, team_id, user_id)
+        person = Person(team_id=team_id, program_id=program_id, slack_user_id=user_id, created_at=now)
+        if earlier is not None:
+            person.display_name, person.timezone = earlier.display_name, earlier.timezone
         session.add(person)
+    if answers is not None:
+        person.answers = answers
     person.role = form.role
     person.expertise = form.expertise if form.role.mentors else []
     person.goals = form.goals if form.role.seeks_mentor else []
@@ -186,39 +218,55 @@ def save_profile(
     person.status = PersonStatus.ACTIVE
     person.updated_at = now
     session.flush()
+    _share_profile(session, person, now)
     return _to_profile(person), created
 
 
-def update_identity(session: Session, team_id: str, user_id: str, display_name: str, timezone: str) -> Profile:
-    """Keep what Slack knows about the person (name, time zone) with their saved profile."""
-    person = find_person(session, team_id, user_id)
-    if person is None:
+def _share_profile(session: Session, person: Person, now: datetime) -> None:
+    for other in memberships(session, person.team_id, person.slack_user_id):
+        if other.id != person.id and any(getattr(other, f) != getattr(person, f) for f in SHARED):
+            for name in SHARED:
+                setattr(other, name, getattr(person, name))
+            other.updated_at = now
+
+
+def update_identity(
+    session: Session, team_id: str, user_id: str, display_name: str, timezone: str, program_id: int | None = None
+) -> Profile:
+    """Keep what Slack knows about the person (name, time zone) with each of their memberships."""
+    people = memberships(session, team_id, user_id)
+    if not people:
         raise NotJoined(user_id)
-    if display_name:
-        person.display_name = display_name[:120]
-    if timezone:
-        person.timezone = timezone
-    return _to_profile(person)
+    for person in people:
+        if display_name:
+            person.display_name = display_name[:120]
+        if timezone:
+            person.timezone = timezone
+    chosen = [p for p in people if p.program_id == program_id] or people
+    return _to_profile(chosen[0])
 
 
 def follow_time_zone(session: Session, team_id: str, user_id: str, timezone: str, now: datetime) -> bool:
     """The person's Slack time zone changed: check-ins and matching read the stored one, so it follows.
 
-    Whether it changed. Touching `updated_at` makes the cached mentor pool see the new zone.
+    Whether it changed. Touching `updated_at` makes the cached mentor pools see the new zone.
     """
-    person = find_person(session, team_id, user_id)
-    if person is None or not timezone or person.timezone == timezone:
-        return False
-    person.timezone = timezone
-    person.updated_at = now
-    return True
+    changed = False
+    for person in memberships(session, team_id, user_id):
+        if timezone and person.timezone != timezone:
+            person.timezone = timezone
+            person.updated_at = now
+            changed = True
+    return changed
 
 
-def pause(session: Session, team_id: str, user_id: str, now: datetime) -> Profile:
-    """Pause participation: the profile is kept, nobody is matched with a paused person."""
-    person = find_person(session, team_id, user_id)
-    if person is None:
+def pause(session: Session, team_id: str, user_id: str, now: datetime, program_id: int | None = None) -> Profile:
+    """Pause participation in one program (or, without one, in all): the profile is kept, nobody is matched
+    with a paused person, and the other programs go on."""
+    people = [p for p in memberships(session, team_id, user_id) if program_id is None or p.program_id == program_id]
+    if not people:
         raise NotJoined(user_id)
-    person.status = PersonStatus.PAUSED
-    person.updated_at = now
-    return _to_profile(person)
+    for person in people:
+        person.status = PersonStatus.PAUSED
+        person.updated_at = now
+    return _to_profile(people[0])

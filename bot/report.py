@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
 from bot.closing import END_REASONS
@@ -24,6 +24,8 @@ from storage.models import (
     MatchRequest,
     Pair,
     PairStatus,
+    Person,
+    PersonStatus,
     Program,
     RequestStatus,
 )
@@ -96,6 +98,8 @@ class Report:
     evaluations_answered: int = 0
     # Why people ended their pairs, as counts that may be shown (see `suppress_counts`); empty while too few.
     end_reasons: dict[str, int] = field(default_factory=dict)
+    program: str = ""
+    program_id: int = 0
 
     @property
     def averages_shown(self) -> bool:
@@ -106,9 +110,9 @@ RECENT = timedelta(days=30)
 DEFAULT_THRESHOLD = 5
 
 
-def anonymity_threshold(session: Session, team_id: str) -> int:
+def anonymity_threshold(session: Session, program_id: int) -> int:
     """The fewest people a figure in the program's reports may come from (never below MIN_THRESHOLD)."""
-    program = session.scalars(select(Program).where(Program.team_id == team_id)).one_or_none()
+    program = session.get(Program, program_id)
     return max(MIN_THRESHOLD, program.anonymity_threshold if program else DEFAULT_THRESHOLD)
 
 
@@ -118,12 +122,12 @@ def _counted(session: Session, column: Any, *where: Any) -> dict[Any, int]:
     return {value: int(n) for value, n in rows}
 
 
-def _median_response_hours(session: Session, team_id: str) -> float | None:
+def _median_response_hours(session: Session, program_id: int) -> float | None:
     waits = [
         (responded - created).total_seconds() / 3600
         for created, responded in session.execute(
             select(MatchRequest.created_at, MatchRequest.responded_at).where(
-                MatchRequest.team_id == team_id,
+                MatchRequest.program_id == program_id,
                 MatchRequest.responded_at.is_not(None),
                 MatchRequest.status.in_((RequestStatus.ACCEPTED, RequestStatus.DECLINED)),
             )
@@ -156,44 +160,53 @@ def net_promoter_score(scores: Sequence[int], threshold: int) -> float | None:
     return round(100 * (promoters - detractors) / len(scores), 1)
 
 
-def program_report(session: Session, team_id: str, now: datetime, configured_threshold: int | None = None) -> Report:
-    threshold = max(MIN_THRESHOLD, configured_threshold or anonymity_threshold(session, team_id))
-    pairs = _counted(session, Pair.status, Pair.team_id == team_id)
+def pairs_of(program_id: int) -> Select[Any]:
+    """The IDs of the program's pairs, for filtering what belongs to them (check-ins, goals, evaluations)."""
+    return select(Pair.id).where(Pair.program_id == program_id)
+
+
+def program_report(session: Session, program_id: int, now: datetime, configured_threshold: int | None = None) -> Report:
+    program = session.get_one(Program, program_id)
+    threshold = max(MIN_THRESHOLD, configured_threshold or anonymity_threshold(session, program_id))
+    pairs = _counted(session, Pair.status, Pair.program_id == program_id)
     at_risk = session.scalar(
         select(func.count()).where(
-            Pair.team_id == team_id, Pair.status == PairStatus.ACTIVE, Pair.at_risk_since.is_not(None)
+            Pair.program_id == program_id, Pair.status == PairStatus.ACTIVE, Pair.at_risk_since.is_not(None)
         )
     )
-    requests = _counted(session, MatchRequest.status, MatchRequest.team_id == team_id)
-    closed = _counted(session, CheckIn.status, CheckIn.team_id == team_id, CheckIn.status != CheckInStatus.OPEN)
+    requests = _counted(session, MatchRequest.status, MatchRequest.program_id == program_id)
+    own = pairs_of(program_id)
+    closed = _counted(session, CheckIn.status, CheckIn.pair_id.in_(own), CheckIn.status != CheckInStatus.OPEN)
     closed_total = sum(closed.values())
-    goals = _counted(session, Goal.status, Goal.team_id == team_id)
+    goals = _counted(session, Goal.status, Goal.pair_id.in_(own))
     answered = session.execute(
         select(Evaluation.milestone, Evaluation.ratings, Evaluation.nps).where(
-            Evaluation.team_id == team_id, Evaluation.answered_at.is_not(None)
+            Evaluation.pair_id.in_(own), Evaluation.answered_at.is_not(None)
         )
     ).all()
-    fit_rows = _counted(session, FitCheck.answer, FitCheck.team_id == team_id)
+    fit_rows = _counted(session, FitCheck.answer, FitCheck.pair_id.in_(own))
     met_recently = session.scalar(
         select(func.count(func.distinct(CheckIn.pair_id))).where(
-            CheckIn.team_id == team_id, CheckIn.status == CheckInStatus.MET, CheckIn.answered_at > now - RECENT
+            CheckIn.pair_id.in_(own), CheckIn.status == CheckInStatus.MET, CheckIn.answered_at > now - RECENT
         )
     )
     chosen = _counted(
         session,
         Pair.end_reason,
-        Pair.team_id == team_id,
+        Pair.program_id == program_id,
         Pair.status == PairStatus.ENDED,
         Pair.end_reason.in_(END_REASONS),
     )
     return Report(
+        program=program.name,
+        program_id=program.id,
         threshold=threshold,
         active_pairs=pairs.get(PairStatus.ACTIVE, 0),
         proposed_pairs=pairs.get(PairStatus.PROPOSED, 0),
         ended_pairs=pairs.get(PairStatus.ENDED, 0),
         at_risk_pairs=int(at_risk or 0),
         requests={str(status): n for status, n in requests.items()},
-        median_response_hours=_median_response_hours(session, team_id),
+        median_response_hours=_median_response_hours(session, program_id),
         checkin_rate=round(closed.get(CheckInStatus.MET, 0) / closed_total, 3) if closed_total else None,
         checkins_closed=closed_total,
         goals_total=sum(goals.values()),
@@ -205,3 +218,58 @@ def program_report(session: Session, team_id: str, now: datetime, configured_thr
         evaluations_answered=len(answered),
         end_reasons=suppress_counts({str(k): n for k, n in chosen.items()}, threshold),
     )
+
+
+@dataclass(frozen=True)
+class OverviewLine:
+    """One program in the workspace overview: what an admin scans first."""
+
+    program_id: int
+    name: str
+    slug: str
+    format: str
+    stage: str
+    members: int
+    active_pairs: int
+    at_risk_pairs: int
+    closed: bool
+
+
+def workspace_overview(session: Session, program_ids: Sequence[int]) -> list[OverviewLine]:
+    """One line per program: its members and pairs (plain counts; nothing anyone said in confidence)."""
+    members = dict(
+        session.execute(
+            select(Person.program_id, func.count())
+            .where(Person.program_id.in_(program_ids), Person.status == PersonStatus.ACTIVE)
+            .group_by(Person.program_id)
+        ).all()
+    )
+    active = dict(
+        session.execute(
+            select(Pair.program_id, func.count())
+            .where(Pair.program_id.in_(program_ids), Pair.status == PairStatus.ACTIVE)
+            .group_by(Pair.program_id)
+        ).all()
+    )
+    at_risk = dict(
+        session.execute(
+            select(Pair.program_id, func.count())
+            .where(Pair.program_id.in_(program_ids), Pair.status == PairStatus.ACTIVE, Pair.at_risk_since.is_not(None))
+            .group_by(Pair.program_id)
+        ).all()
+    )
+    programs = session.scalars(select(Program).where(Program.id.in_(program_ids)).order_by(Program.id))
+    return [
+        OverviewLine(
+            program_id=p.id,
+            name=p.name,
+            slug=p.slug,
+            format=str(p.format),
+            stage=str(p.cohort_stage or ""),
+            members=int(members.get(p.id, 0)),
+            active_pairs=int(active.get(p.id, 0)),
+            at_risk_pairs=int(at_risk.get(p.id, 0)),
+            closed=p.closed_at is not None,
+        )
+        for p in programs
+    ]

@@ -24,11 +24,12 @@ from bot.errors import (
     RequestAlreadyOpen,
     RequestClosed,
 )
-from bot.matching import DEFAULT_WEIGHTS, Match, allowed, score
+from bot.matching import DEFAULT_WEIGHTS, Match, allowed, question_weight, score
 from bot.mentor_pool import MentorPool
 from bot.pairs import PairView, claim_slot, create_pair, histories, live_pair_as_mentee, view_of
 from bot.profiles import find_person
-from bot.programs import ensure_program
+from bot.programs import program_in, view_of_program
+from bot.questions import Question
 from bot.workspaces import installed
 from storage.models import Cadence, MatchRequest, PairSource, PairStatus, Person, PersonStatus, Program, RequestStatus
 
@@ -59,6 +60,7 @@ class RequestView:
     decline_note: str
     mentor_channel: str | None
     mentor_message_ts: str | None
+    program_id: int = 0
 
 
 def request_view(session: Session, request: MatchRequest) -> RequestView:
@@ -82,18 +84,18 @@ def request_view(session: Session, request: MatchRequest) -> RequestView:
         decline_note=request.decline_note,
         mentor_channel=request.mentor_channel,
         mentor_message_ts=request.mentor_message_ts,
+        program_id=request.program_id,
     )
 
 
 _OPEN_REQUEST_OF = select(MatchRequest).where(
     MatchRequest.mentee_id == bindparam("mentee_id"), MatchRequest.status == RequestStatus.OPEN
 )
-_PROGRAM = select(Program).where(Program.team_id == bindparam("team_id"))
 
 
-def _seeker(session: Session, team_id: str, user_id: str) -> Person:
-    """The person looking for a mentor, or the reason they can't look right now."""
-    person = find_person(session, team_id, user_id)
+def _seeker(session: Session, team_id: str, user_id: str, program_id: int | None) -> Person:
+    """The person looking for a mentor in the program, or the reason they can't look right now."""
+    person = find_person(session, team_id, user_id, program_id)
     if person is None:
         raise NotJoined(user_id)
     if not person.role.seeks_mentor:
@@ -110,11 +112,20 @@ def _seeker(session: Session, team_id: str, user_id: str) -> Person:
     return person
 
 
-def program_weights(session: Session, team_id: str) -> dict[str, float]:
-    """The program's matching weights, with defaults for any factor its admins did not set."""
-    program = session.scalars(_PROGRAM, {"team_id": team_id}).one_or_none()
-    configured = (program.match_weights if program is not None else None) or {}
-    return {factor: float(configured.get(factor, default)) for factor, default in DEFAULT_WEIGHTS.items()}
+@dataclass(frozen=True)
+class MatchingRules:
+    """How a program matches: its weights (defaults for any factor its admins did not set) and its questions."""
+
+    weights: dict[str, float]
+    questions: tuple[Question, ...]
+
+
+def matching_rules(session: Session, program_id: int) -> MatchingRules:
+    program = session.get_one(Program, program_id)
+    questions = tuple(q for q in view_of_program(program).questions if q.counts)
+    defaults = {**DEFAULT_WEIGHTS, "questions": question_weight(questions)}
+    configured = program.match_weights or {}
+    return MatchingRules({f: float(configured.get(f, d)) for f, d in defaults.items()}, questions)
 
 
 def find_mentors(
@@ -124,12 +135,18 @@ def find_mentors(
     topic: str | None,
     pools: MentorPools | None = None,
     limit: int = 3,
+    program_id: int | None = None,
 ) -> list[Match]:
-    """The best mentors with free capacity for this mentee, narrowed to `topic` when given."""
-    mentee = _seeker(session, team_id, user_id)
+    """The best mentors with free capacity for this mentee in their program, narrowed to `topic` when given."""
+    mentee = _seeker(session, team_id, user_id, program_id)
     history = histories(session, [mentee.id])[mentee.id]
-    pool = pools.pool(session, team_id) if pools else MentorPool(available_mentors(session, team_id))
-    return pool.rank(candidate(mentee), history, program_weights(session, team_id), topic or None, limit)
+    rules = matching_rules(session, mentee.program_id)
+    pool = (
+        pools.pool(session, mentee.program_id, rules.questions)
+        if pools
+        else MentorPool(available_mentors(session, mentee.program_id), rules.questions)
+    )
+    return pool.rank(candidate(mentee), history, rules.weights, topic or None, limit)
 
 
 def parse_weights(args: list[str]) -> tuple[dict[str, float], str]:
@@ -176,23 +193,25 @@ def create_request(
     problem = validate_request_message(message)
     if problem:
         raise InvalidRequest({"message": problem})
-    mentee = _seeker(session, team_id, mentee_user_id)
     mentor = session.get(Person, mentor_person_id)
     if mentor is None or mentor.team_id != team_id:
         raise MentorUnavailable(str(mentor_person_id))
+    mentee = _seeker(session, team_id, mentee_user_id, mentor.program_id)
+    rules = matching_rules(session, mentor.program_id)
     history = histories(session, [mentee.id])[mentee.id]
     mentor_candidate, mentee_candidate = candidate(mentor), candidate(mentee)
     if not mentor.role.mentors or mentor.status is not PersonStatus.ACTIVE:
         raise MentorUnavailable(mentor.slack_user_id)
     if mentor_candidate.free_slots == 0:
         raise NoCapacity(mentor.slack_user_id)
-    if not allowed(mentee_candidate, mentor_candidate, history):
+    if not allowed(mentee_candidate, mentor_candidate, history, rules.questions):
         raise MentorUnavailable(mentor.slack_user_id)
-    match = score(mentee_candidate, mentor_candidate, program_weights(session, team_id), topic or None)
-    program = ensure_program(session, team_id, now)
+    match = score(mentee_candidate, mentor_candidate, rules.weights, topic or None, rules.questions)
+    program = program_in(session, team_id, mentor.program_id)
     answer_time = timedelta(hours=program.request_expiry_hours)
     request = MatchRequest(
         team_id=team_id,
+        program_id=program.id,
         mentee_id=mentee.id,
         mentor_id=mentor.id,
         message=message.strip(),
@@ -229,8 +248,8 @@ def remember_mentor_message(session: Session, request_id: int, channel: str, ts:
 
 def _mentors_open_request(session: Session, team_id: str, mentor_user_id: str, request_id: int) -> MatchRequest:
     request = session.get(MatchRequest, request_id)
-    mentor = find_person(session, team_id, mentor_user_id)
-    if request is None or mentor is None or request.mentor_id != mentor.id or request.team_id != team_id:
+    mentor = None if request is None else session.get(Person, request.mentor_id)
+    if request is None or mentor is None or mentor.slack_user_id != mentor_user_id or request.team_id != team_id:
         raise NotYours(f"{mentor_user_id} acted on request {request_id}")
     if request.status is not RequestStatus.OPEN:
         raise RequestClosed(request.status)
@@ -283,8 +302,8 @@ def decline(
 
 def withdraw(session: Session, team_id: str, mentee_user_id: str, request_id: int, now: datetime) -> RequestView:
     request = session.get(MatchRequest, request_id)
-    mentee = find_person(session, team_id, mentee_user_id)
-    if request is None or mentee is None or request.mentee_id != mentee.id:
+    mentee = None if request is None else session.get(Person, request.mentee_id)
+    if request is None or mentee is None or mentee.slack_user_id != mentee_user_id or mentee.team_id != team_id:
         raise NotYours(f"{mentee_user_id} withdrew request {request_id}")
     if request.status is not RequestStatus.OPEN:
         raise RequestClosed(request.status)
@@ -332,14 +351,16 @@ def claim_due_expiry(session: Session, now: datetime) -> RequestView | None:
 
 def expired_count(session: Session, team_id: str, mentor_user_id: str) -> int:
     """How many requests to this mentor expired unanswered: what an admin alert counts."""
-    mentor = find_person(session, team_id, mentor_user_id)
-    if mentor is None:
-        return 0
     return int(
         session.scalar(
             select(func.count())
             .select_from(MatchRequest)
-            .where(MatchRequest.mentor_id == mentor.id, MatchRequest.status == RequestStatus.EXPIRED)
+            .join(Person, Person.id == MatchRequest.mentor_id)
+            .where(
+                Person.team_id == team_id,
+                Person.slack_user_id == mentor_user_id,
+                MatchRequest.status == RequestStatus.EXPIRED,
+            )
         )
         or 0
     )

@@ -13,6 +13,7 @@ from scipy.sparse.csgraph import min_weight_full_bipartite_matching
 
 from bot.matching import DEFAULT_WEIGHTS, SCORE_UNITS, Candidate, History, Match, score
 from bot.mentor_pool import BLOCK, MentorPool
+from bot.questions import Question
 
 
 @dataclass(frozen=True)
@@ -69,6 +70,7 @@ def plan_round(
     mentors: Sequence[Candidate],
     histories: Mapping[int, History],
     weights: Mapping[str, float] = DEFAULT_WEIGHTS,
+    questions: Sequence[Question] = (),
 ) -> Round:
     """Assign mentees to mentors with the largest total score any assignment can reach under mentor capacities
     and the hard rules (past partners only for a mentee nobody new may be matched with).
@@ -77,7 +79,7 @@ def plan_round(
     """
     if not mentees:
         return Round([], [])
-    pool = MentorPool(mentors)
+    pool = MentorPool(mentors, questions)
     slots = np.where(pool._usable, [m.free_slots for m in mentors], 0).astype(np.int64)
     if not slots.any():
         return Round([], [(m, _no_slots_reason(m)) for m in mentees])
@@ -90,7 +92,9 @@ def plan_round(
         history = histories.get(mentee.person_id, History())
         if mentor_of[row] >= 0:
             mentor = mentors[int(mentor_of[row])]
-            match = replace(score(mentee, mentor, weights), repeat=mentor.person_id in history.past)
+            match = replace(
+                score(mentee, mentor, weights, None, pool.questions), repeat=mentor.person_id in history.past
+            )
             assignments.append(Assignment(mentee, match))
         else:
             unmatched.append((mentee, _unmatched_reason(pool, mentee, history, fits[row], room)))

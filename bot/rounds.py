@@ -11,7 +11,8 @@ from sqlalchemy.orm import Session
 from bot.candidates import available_mentors, candidate
 from bot.errors import NotYours, RequestClosed
 from bot.pairs import PairView, activate, claim_slot, create_pair, histories, live_pair_as_mentee, release_slot, view_of
-from bot.requests import program_weights
+from bot.programs import program_in
+from bot.requests import matching_rules
 from bot.round_plan import plan_round
 from storage.models import (
     MatchRequest,
@@ -40,6 +41,7 @@ class RoundPreview:
     round_id: int
     pairs: list[ProposedPair]
     unmatched: list[tuple[str, str]]
+    program: str = ""
 
     @property
     def average_score(self) -> float:
@@ -54,7 +56,7 @@ class PublishedRound:
     unmatched: list[tuple[str, str]]
 
 
-def waiting_mentees(session: Session, team_id: str) -> list[Person]:
+def waiting_mentees(session: Session, program_id: int) -> list[Person]:
     """Active people seeking a mentor, with no live pair and no open request."""
     busy = select(Pair.mentee_id).where(Pair.status.in_((PairStatus.PROPOSED, PairStatus.ACTIVE)))
     asking = select(MatchRequest.mentee_id).where(MatchRequest.status == RequestStatus.OPEN)
@@ -62,7 +64,7 @@ def waiting_mentees(session: Session, team_id: str) -> list[Person]:
         session.scalars(
             select(Person)
             .where(
-                Person.team_id == team_id,
+                Person.program_id == program_id,
                 Person.role.in_((Role.MENTEE, Role.BOTH)),
                 Person.status == PersonStatus.ACTIVE,
                 Person.id.not_in(busy),
@@ -73,17 +75,21 @@ def waiting_mentees(session: Session, team_id: str) -> list[Person]:
     )
 
 
-def preview_round(session: Session, team_id: str, admin_user_id: str, now: datetime) -> RoundPreview:
-    mentees = waiting_mentees(session, team_id)
-    mentors = available_mentors(session, team_id)
+def preview_round(session: Session, team_id: str, program_id: int, admin_user_id: str, now: datetime) -> RoundPreview:
+    program = program_in(session, team_id, program_id)
+    mentees = waiting_mentees(session, program.id)
+    mentors = available_mentors(session, program.id)
+    rules = matching_rules(session, program.id)
     planned = plan_round(
         [candidate(p) for p in mentees],
         mentors,
         histories(session, [p.id for p in mentees]),
-        program_weights(session, team_id),
+        rules.weights,
+        rules.questions,
     )
     draft = MatchRound(
         team_id=team_id,
+        program_id=program.id,
         created_by=admin_user_id,
         status=RoundStatus.DRAFT,
         proposals=[
@@ -107,7 +113,14 @@ def preview_round(session: Session, team_id: str, admin_user_id: str, now: datet
             for a in planned.assignments
         ],
         unmatched=[(m.user_id, reason) for m, reason in planned.unmatched],
+        program=program.name,
     )
+
+
+def program_of_round(session: Session, team_id: str, round_id: int) -> int:
+    """The program a round belongs to (0 for none of this workspace's, which nobody manages)."""
+    found = session.get(MatchRound, round_id)
+    return found.program_id if found is not None and found.team_id == team_id else 0
 
 
 def _draft(session: Session, team_id: str, round_id: int) -> MatchRound:

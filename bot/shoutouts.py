@@ -31,7 +31,7 @@ def ask_to_celebrate(services: Services, client: WebClient, goal: GoalView, achi
     """Ask both people, privately, whether this may be celebrated in the program channel."""
     now = services.clock.now()
     with services.db.unit_of_work() as session:
-        channel = program_channel(session, goal.pair.team_id, services.settings.shoutout_channel)
+        channel = program_channel(session, goal.pair.team_id, services.settings.shoutout_channel, goal.pair.program_id)
         if channel is None:
             return
         shoutout = propose_shoutout(session, goal, achievement, now)
@@ -49,7 +49,7 @@ def answer_shoutout(
     with services.db.unit_of_work() as session:
         shoutout = consent(session, team_id, user_id, shoutout_id, agree, story, now)
         posted = shoutout.status == "posted"
-        channel = program_channel(session, team_id, services.settings.shoutout_channel)
+        channel = program_channel(session, team_id, services.settings.shoutout_channel, shoutout.pair.program_id)
         if posted and channel:
             enqueue(session, team_id, f"shoutout:{shoutout.id}", shoutout_post(shoutout), now, channel_id=channel)
     if posted:

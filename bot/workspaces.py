@@ -7,7 +7,6 @@ from datetime import datetime
 from sqlalchemy import ColumnElement, select, update
 from sqlalchemy.orm import InstrumentedAttribute, Session
 
-from bot.programs import ensure_program
 from storage.models import OutboxMessage, Pair, PairStatus, Program
 
 UNINSTALLED = "app_uninstalled"
@@ -18,15 +17,20 @@ def installed(team_column: InstrumentedAttribute[str]) -> ColumnElement[bool]:
     return team_column.not_in(select(Program.team_id).where(Program.uninstalled_at.is_not(None)))
 
 
+def _programs(session: Session, team_id: str) -> list[Program]:
+    return list(session.scalars(select(Program).where(Program.team_id == team_id).order_by(Program.id)))
+
+
 def suspend(session: Session, team_id: str, now: datetime) -> int:
     """The app left the workspace: pause its active pairs and drop unsent messages. Returns the pairs paused.
 
     Nothing is deleted: if the workspace installs the app again, `resume` picks up where it stopped.
     """
-    program = ensure_program(session, team_id, now)
-    if program.uninstalled_at is not None:
+    programs = _programs(session, team_id)
+    if any(p.uninstalled_at is not None for p in programs):
         return 0
-    program.uninstalled_at = now
+    for program in programs:
+        program.uninstalled_at = now
     paused = session.execute(
         update(Pair)
         .where(Pair.team_id == team_id, Pair.status == PairStatus.ACTIVE, Pair.paused_at.is_(None))
@@ -41,19 +45,24 @@ def suspend(session: Session, team_id: str, now: datetime) -> int:
 
 
 def resume(session: Session, team_id: str, installer: str | None, now: datetime) -> int:
-    """The app is installed (again): the installer runs the program, and pairs the uninstall paused go on.
+    """The app is installed (again): the installer runs the first program, and pairs the uninstall paused go on.
 
     Pairs that people paused themselves before the uninstall stay paused. Returns the pairs resumed.
     """
-    program = ensure_program(session, team_id, now)
+    programs = _programs(session, team_id)
+    if not programs:
+        return 0
+    program = programs[0]
     if installer and installer not in program.admins:
         program.admins = [*program.admins, installer]
-    if program.uninstalled_at is None:
+    uninstalled_at = program.uninstalled_at
+    if uninstalled_at is None:
         return 0
     resumed = session.execute(
         update(Pair)
-        .where(Pair.team_id == team_id, Pair.status == PairStatus.ACTIVE, Pair.paused_at == program.uninstalled_at)
+        .where(Pair.team_id == team_id, Pair.status == PairStatus.ACTIVE, Pair.paused_at == uninstalled_at)
         .values(paused_at=None)
     )
-    program.uninstalled_at = None
+    for each in programs:
+        each.uninstalled_at = None
     return int(resumed.rowcount)  # type: ignore[attr-defined]

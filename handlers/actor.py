@@ -21,7 +21,7 @@ from bot.clicks import Click
 from bot.errors import InvalidInput, NoLongerOpen, NotYours
 from bot.home import refresh_home
 from bot.outbox import deliver
-from bot.programs import is_program_admin
+from bot.programs import ProgramView, default_program, manageable, view_of_program
 from bot.services import Services
 from bot.slack import send_dm, user_info
 from bot.views.blocks import Block, Message
@@ -128,11 +128,25 @@ class Actor:
         ack()
         return answer
 
-    def is_admin(self) -> bool:
-        """They may manage the program: named in MENTORBOT_ADMINS or by the program, or a Slack workspace admin."""
+    def managed_programs(self) -> list[ProgramView]:
+        """The programs they may manage: all when named in MENTORBOT_ADMINS or a Slack workspace admin, else
+        those that name them as an admin."""
         workspace_admin = user_info(self.client, self.user_id).is_workspace_admin
-        with self.reading() as session:
-            return is_program_admin(session, self.team_id, self.user_id, self.services.settings.admins, workspace_admin)
+        with self.unit_of_work() as session:
+            default_program(session, self.team_id, self.now())
+            programs = manageable(session, self.team_id, self.user_id, self.services.settings.admins, workspace_admin)
+            return [view_of_program(p) for p in programs]
+
+    def manages_workspace(self) -> bool:
+        """They may create programs and manage every one: MENTORBOT_ADMINS and Slack workspace admins."""
+        return self.user_id in self.services.settings.admins or user_info(self.client, self.user_id).is_workspace_admin
+
+    def is_admin(self) -> bool:
+        """They may manage at least one program."""
+        return bool(self.managed_programs())
+
+    def manages(self, program_id: int) -> bool:
+        return any(p.id == program_id for p in self.managed_programs())
 
     def refresh_homes(self, *people: str) -> None:
         """Redraw these people's App Homes after something on them changed."""

@@ -1,5 +1,6 @@
-"""Program admin commands: `/mentor admin match | report | chart | export | weights | threshold`, the round's
-Publish / Discard, both sides' answers to a proposed pair, and the at-risk list."""
+"""Program admin commands: `/mentor admin program | match | report | chart | export | weights | threshold
+[program]`, the new-program form, the round's Publish / Discard, both sides' answers to a proposed pair, and
+the at-risk list. Each command acts on one program the admin manages: the one named, or their only one."""
 
 from __future__ import annotations
 
@@ -11,15 +12,25 @@ from typing import Any
 from slack_bolt import Ack, Respond
 
 from bot.conversations import start_conversation
-from bot.errors import NoLongerOpen, NotYours
+from bot.errors import InvalidInput, NoLongerOpen, NotYours, ProgramInUse
 from bot.exports import program_chart, program_csv
 from bot.health import at_risk_now
-from bot.pairs import PairView
-from bot.programs import set_anonymity_threshold, set_match_weights
+from bot.outbox import enqueue
+from bot.pairs import PairView, view_of
+from bot.programs import (
+    ProgramView,
+    choose,
+    close_program,
+    create_program,
+    delete_program,
+    extend_cohort,
+    set_anonymity_threshold,
+    set_match_weights,
+)
 from bot.publishing import confirm_proposal, decline_proposal, publish
-from bot.report import program_report
-from bot.requests import parse_weights, program_weights
-from bot.rounds import discard_round, preview_round
+from bot.report import program_report, workspace_overview
+from bot.requests import matching_rules, parse_weights
+from bot.rounds import discard_round, preview_round, program_of_round
 from bot.services import Services
 from bot.slack import upload_to_dm
 from bot.views.admin import (
@@ -34,7 +45,23 @@ from bot.views.admin import (
 )
 from bot.views.find import closed_request_message
 from bot.views.health import admins_at_risk
-from bot.views.report import REPORT_AT_RISK, report_message
+from bot.views.programs import (
+    NAME,
+    PROGRAM_SUBMIT,
+    closed_message,
+    created_message,
+    deleted_message,
+    extended_message,
+    in_use_message,
+    new_program_modal,
+    program_closed_for_member,
+    program_help_message,
+    program_refused_message,
+    read_program_form,
+    which_program_message,
+    workspace_only_message,
+)
+from bot.views.report import REPORT_AT_RISK, overview_message, report_message
 from bot.views.rounds import (
     PAIR_CONFIRM,
     PAIR_DECLINE,
@@ -50,7 +77,7 @@ from bot.views.rounds import (
     waiting_for_partner_message,
     weights_message,
 )
-from handlers.actor import Actor, action_value
+from handlers.actor import Actor, action_value, form_refused
 from handlers.routing import Invocation, MentorCommand, Routes
 from storage.models import PairStatus
 
@@ -63,52 +90,144 @@ def share_privately(call: Invocation, file: PrivateFile, data: bytes) -> None:
     call.respond(**file.shared_message().as_kwargs())
 
 
-def change_weights(call: Invocation, words: list[str]) -> None:
+def change_weights(call: Invocation, program: ProgramView, words: list[str]) -> None:
     changes, problem = parse_weights(words)
     with call.actor.unit_of_work() as session:
         if changes:
-            set_match_weights(session, call.team_id, changes, call.actor.now())
-        weights = program_weights(session, call.team_id)
-    call.respond(**weights_message(weights, problem).as_kwargs())
+            set_match_weights(session, program.id, changes)
+        weights = matching_rules(session, program.id).weights
+    call.respond(**weights_message(weights, problem, program.name).as_kwargs())
 
 
-def change_threshold(call: Invocation, words: list[str]) -> None:
+def change_threshold(call: Invocation, program: ProgramView, words: list[str]) -> None:
     if len(words) != 1 or not words[0].isdigit():
         call.respond(**threshold_usage_message().as_kwargs())
         return
     with call.actor.unit_of_work() as session:
-        value = set_anonymity_threshold(session, call.team_id, int(words[0]), call.actor.now())
+        value = set_anonymity_threshold(session, program.id, int(words[0]))
     call.respond(**threshold_set_message(value).as_kwargs())
 
 
-def share_chart(call: Invocation, words: list[str]) -> None:
+def share_chart(call: Invocation, program: ProgramView, words: list[str]) -> None:
     with call.actor.reading() as session:
-        chart = program_chart(session, call.team_id, call.actor.now())
+        chart = program_chart(session, program.id, call.actor.now())
     if chart is None:
         call.respond(**nothing_to_chart_message().as_kwargs())
         return
     share_privately(call, CHART_FILE, chart)
 
 
-def share_export(call: Invocation, words: list[str]) -> None:
+def share_export(call: Invocation, program: ProgramView, words: list[str]) -> None:
     with call.actor.reading() as session:
-        table = program_csv(session, call.team_id)
+        table = program_csv(session, program.id)
     share_privately(call, EXPORT_FILE, table)
 
 
-def show_report(call: Invocation, words: list[str]) -> None:
+def show_report(call: Invocation, program: ProgramView, words: list[str]) -> None:
     with call.actor.unit_of_work() as session:
-        report = program_report(session, call.team_id, call.actor.now())
+        report = program_report(session, program.id, call.actor.now())
     call.respond(**report_message(report).as_kwargs())
 
 
-def preview_match(call: Invocation, words: list[str]) -> None:
+def preview_match(call: Invocation, program: ProgramView, words: list[str]) -> None:
     with call.actor.unit_of_work() as session:
-        preview = preview_round(session, call.team_id, call.user_id, call.actor.now())
+        preview = preview_round(session, call.team_id, program.id, call.user_id, call.actor.now())
     call.respond(**preview_message(preview).as_kwargs())
 
 
-ADMIN_SUBCOMMANDS: dict[str, Callable[[Invocation, list[str]], None]] = {
+def show_overview(call: Invocation, programs: list[ProgramView]) -> None:
+    with call.actor.reading() as session:
+        lines = workspace_overview(session, [p.id for p in programs])
+    call.respond(**overview_message(lines).as_kwargs())
+
+
+def new_program(call: Invocation, programs: list[ProgramView], words: list[str]) -> None:
+    if not call.actor.manages_workspace():
+        call.respond(**workspace_only_message().as_kwargs())
+        return
+    call.client.views_open(trigger_id=call.trigger_id, view=new_program_modal())
+
+
+def list_programs(call: Invocation, programs: list[ProgramView], words: list[str]) -> None:
+    show_overview(call, programs)
+
+
+def close_named_program(call: Invocation, program: ProgramView, words: list[str]) -> None:
+    now = call.actor.now()
+    with call.actor.unit_of_work() as session:
+        ended = close_program(session, call.team_id, program.id, now)
+        for pair in ended:
+            view = view_of(session, pair)
+            for member in (view.mentor_user_id, view.mentee_user_id):
+                key = f"program:{program.id}:closed:{pair.id}:{member}"
+                enqueue(session, call.team_id, key, program_closed_for_member(program.name), now, user_id=member)
+    call.respond(**closed_message(program.name, len(ended)).as_kwargs())
+    call.actor.send_queued()
+
+
+def delete_named_program(call: Invocation, program: ProgramView, words: list[str]) -> None:
+    try:
+        with call.actor.unit_of_work() as session:
+            name = delete_program(session, call.team_id, program.id)
+    except ProgramInUse as in_use:
+        call.respond(**in_use_message(program.name, in_use.live).as_kwargs())
+        return
+    call.respond(**deleted_message(name).as_kwargs())
+
+
+def extend_named_program(call: Invocation, program: ProgramView, words: list[str]) -> None:
+    days = int(words[0]) if words and words[0].isdigit() else 0
+    try:
+        with call.actor.unit_of_work() as session:
+            extended = extend_cohort(session, call.team_id, program.id, days, call.actor.now())
+    except InvalidInput as error:
+        call.respond(**program_refused_message(next(iter(error.problems.values()))).as_kwargs())
+        return
+    call.respond(**extended_message(extended).as_kwargs())
+
+
+PROGRAM_SUBCOMMANDS: dict[str, Callable[[Invocation, ProgramView, list[str]], None]] = {
+    "close": close_named_program,
+    "delete": delete_named_program,
+    "extend": extend_named_program,
+}
+
+
+def program_command(call: Invocation, programs: list[ProgramView], words: list[str]) -> None:
+    """`/mentor admin program new | list | close | delete | extend | clone …`."""
+    verb, *rest = words or [""]
+    if verb.lower() in ("new", "list"):
+        (new_program if verb.lower() == "new" else list_programs)(call, programs, rest)
+        return
+    subcommand = PROGRAM_SUBCOMMANDS.get(verb.lower())
+    if subcommand is None:
+        call.respond(**program_help_message().as_kwargs())
+        return
+    choice = choose(programs, rest)
+    if choice.program is None or not rest:
+        call.respond(**which_program_message(f"admin program {verb.lower()}", programs).as_kwargs())
+        return
+    subcommand(call, choice.program, choice.words)
+
+
+def create_submitted_program(ack: Ack, view: dict[str, Any], actor: Actor) -> None:
+    form, problems = read_program_form(view.get("state", {}).get("values", {}))
+    if form_refused(ack, problems):
+        return
+    if not actor.manages_workspace():
+        ack(response_action="errors", errors={NAME: workspace_only_message().text})
+        return
+    try:
+        with actor.unit_of_work() as session:
+            program = create_program(session, actor.team_id, form, actor.user_id, actor.now())
+    except InvalidInput as error:
+        ack(response_action="errors", errors=dict(error.problems))
+        return
+    ack()
+    actor.dm(created_message(program))
+
+
+ADMIN_SUBCOMMANDS: dict[str, Callable[[Invocation, ProgramView, list[str]], None]] = {
     "weights": change_weights,
     "threshold": change_threshold,
     "chart": share_chart,
@@ -120,21 +239,36 @@ ADMIN_SUBCOMMANDS: dict[str, Callable[[Invocation, list[str]], None]] = {
 
 def admin_command(call: Invocation) -> None:
     call.ack()
-    if not call.actor.is_admin():
+    programs = call.actor.managed_programs()
+    if not programs:
         log.warning("refused: %s is not a program admin (/mentor admin %s)", call.user_id, call.args)
         call.respond(**not_admin_message(call.args.partition(" ")[0].lower()).as_kwargs())
         return
     name, *words = call.args.split() or [""]
-    subcommand = ADMIN_SUBCOMMANDS.get(name)
+    if name.lower() == "program":
+        program_command(call, programs, words)
+        return
+    subcommand = ADMIN_SUBCOMMANDS.get(name.lower())
     if subcommand is None:
         call.respond(**admin_help_message().as_kwargs())
         return
-    subcommand(call, words)
+    choice = choose(programs, words)
+    if choice.program is not None:
+        subcommand(call, choice.program, choice.words)
+    elif name.lower() == "report":
+        show_overview(call, programs)
+    else:
+        call.respond(**which_program_message(f"admin {name.lower()}", programs).as_kwargs())
+
+
+def manages_round(actor: Actor, round_id: int) -> bool:
+    with actor.reading() as session:
+        return actor.manages(program_of_round(session, actor.team_id, round_id))
 
 
 def publish_round(ack: Ack, body: dict[str, Any], respond: Respond, actor: Actor) -> None:
     ack()
-    if not actor.is_admin():
+    if not manages_round(actor, action_value(body)):
         log.warning("refused: %s tried to publish a round", actor.user_id)
         respond(replace_original=False, **not_admin_message("publish").as_kwargs())
         return
@@ -149,7 +283,7 @@ def publish_round(ack: Ack, body: dict[str, Any], respond: Respond, actor: Actor
 
 def discard_draft_round(ack: Ack, body: dict[str, Any], respond: Respond, actor: Actor) -> None:
     ack()
-    if not actor.is_admin():
+    if not manages_round(actor, action_value(body)):
         respond(replace_original=False, **not_admin_message("discard").as_kwargs())
         return
     try:
@@ -193,20 +327,21 @@ def decline_match(ack: Ack, body: dict[str, Any], respond: Respond, actor: Actor
         actor.send_queued()
 
 
-def show_at_risk(ack: Ack, respond: Respond, actor: Actor) -> None:
+def show_at_risk(ack: Ack, body: dict[str, Any], respond: Respond, actor: Actor) -> None:
     ack()
-    if not actor.is_admin():
+    program_id = action_value(body)
+    if not actor.manages(program_id):
         respond(replace_original=False, **not_admin_message("report").as_kwargs())
         return
     with actor.reading() as session:
-        pairs = at_risk_now(session, actor.team_id, actor.now())
+        pairs = at_risk_now(session, program_id, actor.now())
     actor.dm(admins_at_risk(pairs))
 
 
 def register(app: Routes, command: MentorCommand) -> None:
     command.add(
         "admin",
-        "admin match | report | chart | export | weights | threshold",
+        "admin program | match | report | chart | export | weights | threshold [program]",
         "program admins: rounds, health, weights",
         admin_command,
     )
@@ -215,3 +350,4 @@ def register(app: Routes, command: MentorCommand) -> None:
     app.action(PAIR_CONFIRM)(confirm_match)
     app.action(PAIR_DECLINE)(decline_match)
     app.action(REPORT_AT_RISK)(show_at_risk)
+    app.view(PROGRAM_SUBMIT)(create_submitted_program)

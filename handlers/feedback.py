@@ -96,7 +96,7 @@ def end_pair(ack: Ack, body: dict[str, Any], respond: Respond, actor: Actor) -> 
 def end_form(session: Session, team_id: str, user_id: str, pair_id: int) -> Block:
     """Ending one of their pairs, saying who will see the reason (in figures above the anonymity threshold)."""
     pair = view_of(session, pair_for_member(session, team_id, user_id, pair_id))
-    return end_modal(pair, user_id, anonymity_threshold(session, team_id))
+    return end_modal(pair, user_id, anonymity_threshold(session, pair.program_id))
 
 
 def open_end_form(ack: Ack, body: dict[str, Any], actor: Actor) -> None:

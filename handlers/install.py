@@ -13,6 +13,7 @@ from slack_sdk.oauth.installation_store import InstallationStore
 from slack_sdk.oauth.state_store import OAuthStateStore
 
 from bot.installations import BOT_SCOPES, INSTALL_PATH, REDIRECT_PATH, ROTATE_MINUTES_BEFORE_EXPIRY
+from bot.programs import default_program
 from bot.services import Services
 from bot.slack import make_client, send_dm
 from bot.views.install import ORG_WIDE_REFUSED, refused_page, welcome_installer
@@ -41,6 +42,7 @@ def oauth_settings(services: Services, store: InstallationStore, states: OAuthSt
             )
         team_id = str(installation.team_id or installation.enterprise_id or "")
         with services.db.unit_of_work() as session:
+            default_program(session, team_id, services.clock.now())
             resumed = resume(session, team_id, installation.user_id, services.clock.now())
         log.info("installed in workspace %s by %s (%d pairs resumed)", team_id, installation.user_id, resumed)
         client = make_client(settings.slack_api_url, installation.bot_token, settings.slack_api_timeout)

@@ -1,21 +1,38 @@
-"""Joining, editing and pausing a profile: `/mentor join`, the profile modal, `/mentor leave`."""
+"""Joining, editing and pausing: `/mentor join [program]`, the profile modal with the program's questions,
+`/mentor leave [program]`."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from slack_bolt import Ack, Respond
 
 from bot.errors import NotJoined
 from bot.home import refresh_home
-from bot.profiles import follow_time_zone, get_profile, pause, save_profile, update_identity, validate_profile
+from bot.profiles import (
+    follow_time_zone,
+    get_profile,
+    memberships,
+    pause,
+    save_profile,
+    update_identity,
+    validate_profile,
+)
+from bot.programs import ProgramView, choose, default_program, programs_of, view_of_program
+from bot.questions import validate_answers
 from bot.slack import user_info
+from bot.views.blocks import Message
 from bot.views.join import (
     JOIN_OPEN,
     JOIN_SUBMIT,
     ROLE,
     account_refused,
+    answer_errors,
+    cannot_join_message,
+    choose_program_message,
     profile_modal,
+    read_answers,
     read_profile_form,
     saved_message,
 )
@@ -27,29 +44,84 @@ from bot.views.leave import (
     not_joined_message,
     paused_message,
 )
-from handlers.actor import Actor, form_refused
+from handlers.actor import Actor, action_value, form_id, form_refused
 from handlers.routing import Invocation, MentorCommand, Routes
 
 
-def open_profile_modal(actor: Actor, trigger_id: str) -> None:
+@dataclass(frozen=True)
+class Programs:
+    """The workspace's open programs, and the ones this person is in."""
+
+    open: list[ProgramView]
+    mine: set[int]
+
+
+def programs_for(actor: Actor) -> Programs:
+    with actor.unit_of_work() as session:
+        default_program(session, actor.team_id, actor.now())
+        programs = [view_of_program(p) for p in programs_of(session, actor.team_id)]
+        mine = {p.program_id for p in memberships(session, actor.team_id, actor.user_id)}
+    return Programs(programs, mine)
+
+
+def open_profile_modal(actor: Actor, trigger_id: str, program: ProgramView) -> None:
     with actor.reading() as session:
-        profile = get_profile(session, actor.team_id, actor.user_id)
-    actor.client.views_open(trigger_id=trigger_id, view=profile_modal(profile))
+        profile = get_profile(session, actor.team_id, actor.user_id, program.id) or get_profile(
+            session, actor.team_id, actor.user_id
+        )
+        joined = profile is not None and profile.program_id == program.id
+    actor.client.views_open(trigger_id=trigger_id, view=profile_modal(profile, program, joined))
+
+
+def open_for(actor: Actor, trigger_id: str, program: ProgramView, programs: Programs) -> Message | None:
+    """Open the form for `program`, or say why they can't join it (members can always edit theirs)."""
+    if program.id not in programs.mine and not program.can_self_enrol(actor.now()):
+        return cannot_join_message(program, actor.now())
+    open_profile_modal(actor, trigger_id, program)
+    return None
 
 
 def join_command(call: Invocation) -> None:
     call.ack()
-    open_profile_modal(call.actor, call.trigger_id)
+    programs = programs_for(call.actor)
+    joinable = [p for p in programs.open if p.id in programs.mine or p.can_self_enrol(call.actor.now())]
+    choice = choose(programs.open, call.args.split())
+    if choice.program is None and len(joinable) == 1:
+        choice = choose(joinable, [])
+    if choice.program is None:
+        call.respond(**choose_program_message(joinable or programs.open).as_kwargs())
+        return
+    refusal = open_for(call.actor, call.trigger_id, choice.program, programs)
+    if refusal is not None:
+        call.respond(**refusal.as_kwargs())
 
 
-def open_profile(ack: Ack, body: dict[str, Any], actor: Actor) -> None:
+def open_profile(ack: Ack, body: dict[str, Any], respond: Respond, actor: Actor) -> None:
     ack()
-    open_profile_modal(actor, str(body["trigger_id"]))
+    programs = programs_for(actor)
+    wanted = action_value(body)
+    program = next((p for p in programs.open if p.id == wanted), None)
+    if program is None:
+        own = [p for p in programs.open if p.id in programs.mine]
+        program = (own or programs.open)[0]
+    refusal = open_for(actor, str(body["trigger_id"]), program, programs)
+    if refusal is not None:
+        respond(replace_original=False, **refusal.as_kwargs())
 
 
 def save_submitted_profile(ack: Ack, view: dict[str, Any], actor: Actor) -> None:
-    form = read_profile_form(view.get("state", {}).get("values", {}))
-    if form_refused(ack, validate_profile(form)):
+    state = view.get("state", {}).get("values", {})
+    form = read_profile_form(state)
+    with actor.unit_of_work() as session:
+        program = view_of_program(default_program(session, actor.team_id, actor.now()))
+        chosen = next((p for p in programs_of(session, actor.team_id) if p.id == form_id(view)), None)
+        program = view_of_program(chosen) if chosen is not None else program
+        already = get_profile(session, actor.team_id, actor.user_id, program.id) is not None
+    answers = read_answers(state, program.questions)
+    if form_refused(ack, {**validate_profile(form), **answer_errors(validate_answers(program.questions, answers))}):
+        return
+    if not already and not program.can_self_enrol(actor.now()):
+        ack(response_action="errors", errors={ROLE: cannot_join_message(program, actor.now()).text})
         return
     # Before saving, so that an account Slack says can't take part is refused in the form itself.
     slack_user = user_info(actor.client, actor.user_id, fallback_timezone="")
@@ -57,10 +129,12 @@ def save_submitted_profile(ack: Ack, view: dict[str, Any], actor: Actor) -> None
         ack(response_action="errors", errors={ROLE: account_refused(slack_user.is_bot)})
         return
     with actor.unit_of_work() as session:
-        profile, created = save_profile(session, actor.team_id, actor.user_id, form, actor.now())
-        profile = update_identity(session, actor.team_id, actor.user_id, slack_user.display_name, slack_user.timezone)
+        profile, created = save_profile(session, actor.team_id, actor.user_id, program.id, form, actor.now(), answers)
+        profile = update_identity(
+            session, actor.team_id, actor.user_id, slack_user.display_name, slack_user.timezone, program.id
+        )
     ack()
-    actor.dm(saved_message(profile, created))
+    actor.dm(saved_message(profile, created, program.name))
     refresh_home(actor.services, actor.client, actor.team_id, actor.user_id)
 
 

@@ -19,6 +19,31 @@ class Role(enum.StrEnum):
         return self in (Role.MENTEE, Role.BOTH)
 
 
+class ProgramFormat(enum.StrEnum):
+    ONE_TO_ONE = "one_to_one"
+    GROUP = "group"
+    CIRCLE = "circle"
+
+
+class Enrolment(enum.StrEnum):
+    OPEN = "open"
+    APPROVAL = "approval"
+    INVITATION = "invitation"
+    ADMIN = "admin"
+
+
+class CohortStage(enum.StrEnum):
+    """How far a cohort's calendar has gone; each stage is entered once, by the scheduler or an admin."""
+
+    PLANNED = "planned"
+    SIGNUP_OPEN = "signup_open"
+    CLOSING_REMINDED = "closing_reminded"
+    SIGNUP_CLOSED = "signup_closed"
+    MATCHING_DAY = "matching_day"
+    STARTED = "started"
+    ENDED = "ended"
+
+
 class PersonStatus(enum.StrEnum):
     ACTIVE = "active"
     PAUSED = "paused"

@@ -331,7 +331,7 @@ def test_the_report_leads_with_headline_figures_and_says_when_averages_appear(ap
     assert "• Worth the time: *4* (day 30 4)" in text and "• Career: *5*" in text
     assert "Would recommend it (NPS): *100*" in text and "Personal support" not in text
     mark = app.slack.mark()
-    app.user.click("UADMIN", "report.at_risk", value="", channel="DUADMIN")
+    app.user.click("UADMIN", "report.at_risk", value=button_value(report, "report.at_risk"), channel="DUADMIN")
     listed = app.slack.wait_for_message("DUADMIN")[-1]
     assert "1 mentoring pair may need a hand" in listed.text() and "2 check-ins in a row" in listed.text()
 

@@ -45,7 +45,7 @@ def test_mentor_joins_and_gets_a_confirmation_dm(app: Running) -> None:
     assert person.team_id == app.slack.team_id
     assert person.work_start_minute == 9 * 60 and person.work_end_minute == 17 * 60
     dm = app.slack.messages_to("DUBEN")[-1].text()
-    assert "Welcome to the mentoring program" in dm
+    assert "Welcome to Mentoring!" in dm
     assert "public speaking, python, leading a team" in dm
     assert "America/New_York" in dm
 

@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy import select
 
 from bot.outbox import _claim
+from bot.programs import default_program
 from bot.views.closing import PAIR_END_OPEN
 from sandbox.fake_slack import Call
 from storage.models import CheckIn, CheckInStatus, Evaluation, OutboxMessage, Pair, PairStatus, Person
@@ -263,11 +264,13 @@ def test_a_crash_between_claim_and_send_loses_nothing(app: Running) -> None:
 
 def seed_due_pairs(app: Running, count: int, due: datetime) -> None:
     with app.services.db.unit_of_work() as session:
+        program = default_program(session, app.slack.team_id, START)
         for i in range(count):
             people = []
             for role, n in (("mentor", 2 * i), ("mentee", 2 * i + 1)):
                 person = Person(
                     team_id=app.slack.team_id,
+                    program_id=program.id,
                     slack_user_id=f"US{n:04d}",
                     display_name=f"P{n}",
                     role=role,
@@ -295,6 +298,7 @@ def seed_due_pairs(app: Running, count: int, due: datetime) -> None:
             session.add(
                 Pair(
                     team_id=app.slack.team_id,
+                    program_id=program.id,
                     mentor_id=people[0].id,
                     mentee_id=people[1].id,
                     status=PairStatus.ACTIVE,

@@ -109,4 +109,4 @@ def test_a_tick_costs_the_same_statements_for_each_due_pair(inline: Running) -> 
     per_pair = (costs[3] - costs[1]) / 2
     # Per pair: the claim and the two invitations queued, and for each of the two DMs its channel and its
     # turn in the pace shared by all processes.
-    assert per_pair == int(per_pair) and per_pair <= 25, costs
+    assert per_pair == int(per_pair) and per_pair <= 26, costs

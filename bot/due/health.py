@@ -13,16 +13,16 @@ from bot.views.health import admins_at_risk, closed_for_inactivity, dormancy_war
 def check(session: Session, due: Due) -> Step:
     step = Step()
     pairs = due_health_checks(session, due.now, BATCH)
-    by_team: dict[str, list[AtRisk]] = {}
+    by_program: dict[tuple[str, int], list[AtRisk]] = {}
     for pair_id in pairs:
         risk = assess(session, pair_id, due.now)
         if risk is not None:
-            by_team.setdefault(risk.team_id, []).append(risk)
+            by_program.setdefault((risk.team_id, risk.pair.program_id), []).append(risk)
             key = f"pair:{risk.pair.id}:at-risk:{due.now.isoformat()}"
             step.nudges += to_pair(risk.team_id, key, risk.pair, kind_checkin(risk.pair))
-    for team_id, risks in by_team.items():
+    for (team_id, program_id), risks in by_program.items():
         step.handled += len(risks)
-        for admin in program_admins(session, team_id, due.configured_admins):
+        for admin in program_admins(session, program_id, due.configured_admins):
             key = f"health:{team_id}:{admin}:{due.now.isoformat()}:{risks[0].pair.id}"
             step.nudges.append(Nudge(team_id, key, admins_at_risk(risks), user_id=admin))
     step.more = len(pairs) == BATCH

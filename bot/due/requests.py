@@ -36,7 +36,7 @@ def expire(session: Session, due: Due) -> Step:
             )
         )
     total = expired_count(session, team_id, request.mentor_user_id)
-    for admin in program_admins(session, team_id, due.configured_admins):
+    for admin in program_admins(session, request.program_id, due.configured_admins):
         nudges.append(Nudge(team_id, f"{key}:admin:{admin}", expired_for_admins(request, total), user_id=admin))
     return Step(handled=1, nudges=nudges, homes=both(request), more=True)
 

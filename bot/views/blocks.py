@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from bot.text import cut, neutralise
@@ -215,3 +215,26 @@ def modal(
 
 def home(blocks: list[Block]) -> Block:
     return {"type": "home", "blocks": blocks[:MODAL_BLOCKS_LIMIT]}
+
+
+def datepicker(action_id: str, initial: date | None = None) -> Block:
+    element: Block = {"type": "datepicker", "action_id": action_id}
+    if initial is not None:
+        element["initial_date"] = initial.isoformat()
+    return element
+
+
+def channels_select(action_id: str, initial: str | None = None) -> Block:
+    element: Block = {"type": "conversations_select", "action_id": action_id, "filter": {"include": ["public"]}}
+    if initial:
+        element["initial_conversation"] = initial
+    return element
+
+
+def multi_select(action_id: str, choices: list[tuple[str, str]], initial: list[str]) -> Block:
+    options = [option(label, value) for value, label in choices]
+    element: Block = {"type": "multi_static_select", "action_id": action_id, "options": options}
+    chosen = [o for o in options if o["value"] in initial]
+    if chosen:
+        element["initial_options"] = chosen
+    return element

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from bot.dashboard import Dashboard, PairSummary
-from bot.report import Report
+from bot.report import OverviewLine, Report
 from bot.text import escape
 from bot.views.agreement import AGREEMENT_OPEN, terms_text
 from bot.views.blocks import (
@@ -23,17 +23,19 @@ from bot.views.celebrate import HELP_OPEN
 from bot.views.closing import PAIR_END_OPEN
 from bot.views.find import REQUEST_ACCEPT, REQUEST_DECLINE, REQUEST_WITHDRAW
 from bot.views.goals import GOAL_OPEN, progress_bar
-from bot.views.join import JOIN_OPEN, profile_fields
-from bot.views.report import report_blocks
+from bot.views.join import JOIN_OPEN, ROLE_LABELS, profile_fields
+from bot.views.report import overview_message, report_blocks
 
+ROLE_NAMES = {role: label.lower() for role, label in ROLE_LABELS.items()}
 HELP_HINT = "Type `/mentor help` anywhere to see everything I can do."
 
 
-def _pair_blocks(summary: PairSummary) -> list[Block]:
+def _pair_blocks(summary: PairSummary, several: bool) -> list[Block]:
     pair = summary.pair
     role = f"You mentor <@{pair.mentee_user_id}>" if summary.is_mentor else f"<@{pair.mentor_user_id}> mentors you"
     since = f" since {slack_date(pair.started_at)}" if pair.started_at else ""
-    lines = [f"*{role}*{since}"]
+    program = f"{escape(pair.program)} · " if several and pair.program else ""
+    lines = [f"{program}*{role}*{since}"]
     if pair.next_checkin_at:
         lines.append(f"Next check-in: around {slack_date(pair.next_checkin_at)}")
     if summary.agreement:
@@ -61,18 +63,39 @@ def _pair_blocks(summary: PairSummary) -> list[Block]:
     return [section("\n".join(lines)), actions(*buttons)]
 
 
+def _joinable_blocks(board: Dashboard) -> list[Block]:
+    blocks: list[Block] = []
+    for program in board.joinable:
+        purpose = f"\n{escape(program.purpose)}" if program.purpose else ""
+        closes = program.dates.signup_closes_at
+        until = f"\nSign-up closes {slack_date(closes)}." if closes else ""
+        blocks.append(section(f"*{escape(program.name)}*{purpose}{until}"))
+        blocks.append(actions(button(f"Join {program.name}"[:75], JOIN_OPEN, value=str(program.id))))
+    return blocks
+
+
+def _memberships_text(board: Dashboard) -> str:
+    lines = [
+        f"• *{escape(m.program.name)}*: {ROLE_NAMES[m.role]}{'' if m.status == 'active' else ' (paused)'}"
+        for m in board.memberships
+    ]
+    return "*Your programs*\n" + "\n".join(lines)
+
+
 def dashboard_blocks(board: Dashboard) -> list[Block]:
     if board.profile is None:
-        return [
+        welcome: list[Block] = [
             section(
                 "Mentorbot pairs mentors and mentees in this workspace, helps you agree how to work together, "
                 "and keeps the conversation going with gentle check-ins."
             ),
             section("Joining takes two minutes: tell us what you can help with or want to grow in."),
-            actions(button("Join the program", JOIN_OPEN, style="primary")),
-            context(HELP_HINT),
         ]
+        if board.joinable:
+            return [*welcome, section("*Programs you can join*"), *_joinable_blocks(board), context(HELP_HINT)]
+        return [*welcome, actions(button("Join the program", JOIN_OPEN, style="primary")), context(HELP_HINT)]
     blocks: list[Block] = []
+    several = len(board.memberships) > 1
     if not board.profile.active:
         blocks.append(
             section(
@@ -81,7 +104,7 @@ def dashboard_blocks(board: Dashboard) -> list[Block]:
         )
         blocks.append(actions(button("Come back", JOIN_OPEN, style="primary")))
     for summary in board.pairs:
-        blocks += [*_pair_blocks(summary), divider()]
+        blocks += [*_pair_blocks(summary, several), divider()]
     for request in board.requests_to_me:
         blocks.append(
             section(
@@ -103,7 +126,11 @@ def dashboard_blocks(board: Dashboard) -> list[Block]:
     details = board.profile.details
     if not board.pairs and not board.requests_from_me and details.role and details.role.seeks_mentor:
         blocks.append(section("Looking for a mentor? Run `/mentor find` to see who fits you best."))
+    if several:
+        blocks.append(section(_memberships_text(board)))
     blocks += [section("*Your profile*"), profile_fields(board.profile), actions(button("Edit profile", JOIN_OPEN))]
+    if board.joinable:
+        blocks += [divider(), section("*More programs you can join*"), *_joinable_blocks(board)]
     blocks.append(context(HELP_HINT))
     return blocks
 
@@ -111,10 +138,17 @@ def dashboard_blocks(board: Dashboard) -> list[Block]:
 CHART_ALT = "Two charts over the recent weeks: the number of active pairs, and check-ins met each week."
 
 
-def home_view(board: Dashboard, report: Report | None = None, chart_file: str | None = None) -> Block:
-    """The person's App Home; program admins also see the health report and, once there is data, the chart."""
+def home_view(
+    board: Dashboard,
+    report: Report | None = None,
+    chart_file: str | None = None,
+    overview: list[OverviewLine] | None = None,
+) -> Block:
+    """The person's App Home; program admins also see their programs at a glance, the health report and, once
+    there is data, the chart."""
     title = "Welcome to Mentorbot" if board.profile is None else "Your mentoring"
-    admin = [divider(), *report_blocks(report)] if report is not None else []
+    admin = [divider(), *overview_message(overview).blocks] if overview else []
+    admin += [divider(), *report_blocks(report)] if report is not None else []
     if report is not None and chart_file:
         admin.append(image(chart_file, CHART_ALT, "Program over time"))
     return home([header(title), *dashboard_blocks(board), *admin])

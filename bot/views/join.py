@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any, TypeVar
 
 from bot.profiles import SENIORITY_LEVELS, Profile, ProfileInput, parse_tags
-from bot.text import escape
+from bot.programs import ProgramView
+from bot.questions import MAX_TEXT_ANSWER, Kind, Question, answer_set
+from bot.text import escape, squash
 from bot.views.blocks import (
     Block,
     Message,
@@ -15,14 +18,16 @@ from bot.views.blocks import (
     fields,
     input_block,
     modal,
+    multi_select,
     number_input,
     section,
+    slack_date,
     static_select,
     text_input,
     timepicker,
     users_select,
 )
-from storage.vocabulary import Cadence, LearningStyle, MeetingChannel, Role
+from storage.vocabulary import Cadence, Enrolment, LearningStyle, MeetingChannel, Role
 
 _E = TypeVar("_E", Role, Cadence, MeetingChannel, LearningStyle)
 
@@ -147,15 +152,59 @@ def _about_me(d: ProfileInput | None) -> list[Block]:
     ]
 
 
-def profile_modal(profile: Profile | None) -> Block:
+QUESTION_BLOCK = "q:"
+
+
+def _question_block(question: Question, answer: object) -> Block:
+    block_id = QUESTION_BLOCK + question.key
+    if question.kind is Kind.TEXT:
+        initial = answer if isinstance(answer, str) else ""
+        return input_block(block_id, question.text, text_input(FIELD, initial, max_length=MAX_TEXT_ANSWER))
+    choices = [(c, c) for c in question.choices]
+    if question.kind is Kind.MULTIPLE:
+        return input_block(block_id, question.text, multi_select(FIELD, choices, sorted(answer_set(answer))))
+    chosen = next(iter(answer_set(answer)), None)
+    return input_block(block_id, question.text, static_select(FIELD, choices, chosen))
+
+
+def profile_modal(profile: Profile | None, program: ProgramView | None = None, joined: bool = False) -> Block:
+    """The profile form for one program: the shared profile, then that program's questions. `joined`: they are
+    already a member of this program (the form edits it)."""
     d = profile.details if profile else None
     intro = section(
         "Tell us a little about yourself so we can suggest the right people. "
         "You can change any of this later with `/mentor join`."
     )
-    blocks = [intro, *_role_and_topics(d), *_rhythm_and_style(d), *_about_me(d)]
-    title = "Your mentoring profile" if profile else "Join the program"
-    return modal(title, JOIN_SUBMIT, blocks, submit="Save")
+    about = [section(f"*{escape(program.name)}*: {escape(program.purpose)}")] if program and program.purpose else []
+    blocks = [*about, intro, *_role_and_topics(d), *_rhythm_and_style(d), *_about_me(d)]
+    answers = profile.answers if profile and joined else {}
+    if program and program.questions:
+        blocks.append(section(f"*{escape(program.name)} asks*"))
+        blocks += [_question_block(q, answers.get(q.key)) for q in program.questions]
+        blocks.append(context("Your answers are seen only by you and this program's admins."))
+    name = program.name if program else "the program"
+    title = "Your mentoring profile" if joined else f"Join {name}"
+    return modal(title, JOIN_SUBMIT, blocks, submit="Save", private_metadata=str(program.id) if program else "")
+
+
+def read_answers(state: dict[str, Any], questions: list[Question]) -> dict[str, object]:
+    """The program questions' answers from the submitted form, by question key."""
+    answers: dict[str, object] = {}
+    for question in questions:
+        value = _value(state, QUESTION_BLOCK + question.key)
+        if question.kind is Kind.TEXT:
+            answers[question.key] = squash(str(value.get("value") or ""))
+        elif question.kind is Kind.MULTIPLE:
+            chosen = value.get("selected_options") or []
+            answers[question.key] = [str(o.get("value")) for o in chosen if isinstance(o, dict)]
+        else:
+            answers[question.key] = (value.get("selected_option") or {}).get("value") or ""
+    return answers
+
+
+def answer_errors(problems: dict[str, str]) -> dict[str, str]:
+    """Question problems by the form's block IDs."""
+    return {QUESTION_BLOCK + key: problem for key, problem in problems.items()}
 
 
 def _value(state: dict[str, Any], block_id: str) -> dict[str, Any]:
@@ -246,10 +295,10 @@ def profile_fields(profile: Profile) -> Block:
     return fields(*items)
 
 
-def saved_message(profile: Profile, created: bool) -> Message:
+def saved_message(profile: Profile, created: bool, program: str = "") -> Message:
     d = profile.details
     if created:
-        intro = "Welcome to the mentoring program! Here is what I saved:"
+        intro = f"Welcome to {escape(program) if program else 'the mentoring program'}! Here is what I saved:"
     else:
         intro = "Your profile is updated. Here is what I saved:"
     if d.role and d.role.seeks_mentor:
@@ -262,7 +311,7 @@ def saved_message(profile: Profile, created: bool) -> Message:
             section(intro),
             profile_fields(profile),
             section(next_step),
-            actions(button("Edit profile", JOIN_OPEN)),
+            actions(button("Edit profile", JOIN_OPEN, value=str(profile.program_id))),
             context("Only you can see your do-not-match list. Pause any time with `/mentor leave`."),
         ],
     )
@@ -273,3 +322,34 @@ def account_refused(is_bot: bool) -> str:
     if is_bot:
         return "This is an app's account, and mentoring is for people, so I haven't saved a profile for it."
     return "Slack says this account is deactivated, so I haven't saved a profile. A workspace admin can restore it."
+
+
+def choose_program_message(programs: list[ProgramView]) -> Message:
+    """Several programs are open: which one to join (or edit), each with its purpose and one button."""
+    blocks: list[Block] = [section("Which program would you like to join?")]
+    for program in programs:
+        purpose = f"\n{escape(program.purpose)}" if program.purpose else ""
+        blocks.append(section(f"*{escape(program.name)}*{purpose}"))
+        blocks.append(actions(button(f"Join {program.name}"[:75], JOIN_OPEN, value=str(program.id))))
+    blocks.append(context("You can be in several programs; each keeps its own pairs. Your profile is shared."))
+    return Message(text="Which program would you like to join?", blocks=blocks)
+
+
+def cannot_join_message(program: ProgramView, now: datetime) -> Message:
+    """Why they can't join this program now, and what to do instead."""
+    admins = ", ".join(f"<@{a}>" for a in program.admins[:3]) or "a program admin"
+    opens = program.dates.signup_opens_at
+    if program.closed:
+        text = f"*{escape(program.name)}* has closed. `/mentor join` shows the programs open now."
+    elif opens is not None and now < opens:
+        text = (
+            f"Sign-up for *{escape(program.name)}* opens {slack_date(opens)}. I'll announce it in the program channel."
+        )
+    elif program.enrolment in (Enrolment.INVITATION, Enrolment.ADMIN):
+        text = f"*{escape(program.name)}* is by invitation only. If you'd like to take part, ask {admins}."
+    else:
+        text = (
+            f"Sign-up for *{escape(program.name)}* has closed. Ask {admins} about the next cohort, "
+            "or `/mentor join` for the programs open now."
+        )
+    return Message(text=text, blocks=[section(text)])

@@ -6,7 +6,8 @@ Aggregates only: hidden figures are left out and one line says when they appear;
 from __future__ import annotations
 
 from bot.closing import END_REASONS
-from bot.report import MILESTONES, QuestionRow, Report
+from bot.report import MILESTONES, OverviewLine, QuestionRow, Report
+from bot.text import escape
 from bot.views.blocks import Block, Message, actions, button, context, header, section
 
 REPORT_AT_RISK = "report.at_risk"
@@ -94,10 +95,11 @@ def _feedback(report: Report) -> str:
 
 
 def report_blocks(report: Report) -> list[Block]:
-    blocks: list[Block] = [header("Program health"), _headline(report)]
+    title = f"Program health · {report.program}" if report.program else "Program health"
+    blocks: list[Block] = [header(title[:150]), _headline(report)]
     if report.at_risk_pairs:
         label = "See the pair at risk" if report.at_risk_pairs == 1 else f"See the {report.at_risk_pairs} pairs at risk"
-        blocks.append(actions(button(label, REPORT_AT_RISK, style="primary")))
+        blocks.append(actions(button(label, REPORT_AT_RISK, str(report.program_id), style="primary")))
     blocks.append(section(_activity(report)))
     blocks += _evaluations(report)
     feedback = _feedback(report)
@@ -114,6 +116,36 @@ def report_blocks(report: Report) -> list[Block]:
 
 def report_message(report: Report) -> Message:
     return Message(
-        text=f"Program health: {report.active_pairs} active pairs, {report.at_risk_pairs} at risk",
+        text=f"{report.program or 'Program'} health: {report.active_pairs} active pairs, "
+        f"{report.at_risk_pairs} at risk",
         blocks=report_blocks(report),
     )
+
+
+FORMAT_NAMES = {"one_to_one": "1:1", "group": "group mentoring", "circle": "peer circles"}
+STAGE_NAMES = {
+    "planned": "sign-up not open yet",
+    "signup_open": "sign-up open",
+    "closing_reminded": "sign-up closing",
+    "signup_closed": "sign-up closed",
+    "matching_day": "matching",
+    "started": "running",
+    "ended": "ended",
+}
+
+
+def overview_line(line: OverviewLine) -> str:
+    state = "closed" if line.closed else STAGE_NAMES.get(line.stage, "open")
+    risk = f" · *{line.at_risk_pairs}* at risk" if line.at_risk_pairs else ""
+    return (
+        f"*{escape(line.name)}* (`{line.slug}`, {FORMAT_NAMES.get(line.format, line.format)}, {state})\n"
+        f"{_count(line.members, 'member')} · {_count(line.active_pairs, 'active pair')}{risk}"
+    )
+
+
+def overview_message(lines: list[OverviewLine]) -> Message:
+    """The workspace at a glance: one short entry per program, and how to see one in full."""
+    blocks: list[Block] = [header("Programs at a glance")]
+    blocks += [section(overview_line(line)) for line in lines]
+    blocks.append(context(f"For one program in full: `/mentor admin report <name>`, e.g. `{lines[0].slug}`."))
+    return Message(text=f"{len(lines)} programs at a glance", blocks=blocks)

@@ -162,10 +162,10 @@ def admin_help_message() -> Message:
     return Message(text=text, blocks=[section(text)])
 
 
-def weights_message(weights: Mapping[str, float], problem: str = "") -> Message:
+def weights_message(weights: Mapping[str, float], problem: str = "", program: str = "") -> Message:
     total = sum(weights.values()) or 1.0
     rows = "\n".join(f"• `{name}` = {value:g} ({round(100 * value / total)}%)" for name, value in weights.items())
-    text = f"*Matching weights*\n{rows}"
+    text = f"*Matching weights{' for ' + escape(program) if program else ''}*\n{rows}"
     blocks = [section(f"{escape(problem)}\n\n{text}" if problem else text)]
     blocks.append(
         context("Change them with e.g. `/mentor admin weights topics=0.5 hours=0.3`. Only the ratios matter.")

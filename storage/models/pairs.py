@@ -41,6 +41,7 @@ class Pair(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     team_id: Mapped[str] = mapped_column(String(32))
+    program_id: Mapped[int] = mapped_column(ForeignKey("programs.id"), index=True)
     mentor_id: Mapped[int] = mapped_column(ForeignKey("people.id"))
     mentee_id: Mapped[int] = mapped_column(ForeignKey("people.id"))
     status: Mapped[PairStatus] = mapped_column(enum_column(PairStatus))
@@ -94,6 +95,7 @@ class MatchRequest(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     team_id: Mapped[str] = mapped_column(String(32))
+    program_id: Mapped[int] = mapped_column(ForeignKey("programs.id"))
     mentee_id: Mapped[int] = mapped_column(ForeignKey("people.id"))
     mentor_id: Mapped[int] = mapped_column(ForeignKey("people.id"))
     message: Mapped[str] = mapped_column(Text)
@@ -119,6 +121,7 @@ class MatchRound(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     team_id: Mapped[str] = mapped_column(String(32), index=True)
+    program_id: Mapped[int] = mapped_column(ForeignKey("programs.id"), index=True)
     created_by: Mapped[str] = mapped_column(String(32))
     status: Mapped[RoundStatus] = mapped_column(enum_column(RoundStatus), default=RoundStatus.DRAFT)
     # [{"mentee_id", "mentor_id", "score", "reasons"}] and [{"mentee_id", "reason"}]

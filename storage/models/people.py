@@ -1,4 +1,8 @@
-"""Programs and the people in them: one program per workspace, one profile per Slack user."""
+"""Programs and the people in them: several programs per workspace, a membership per person and program.
+
+A person's profile (time zone, working hours, languages, department, do-not-match list) is one profile: the
+profile service keeps it the same on each of their memberships, so matching reads one row per candidate.
+"""
 
 from __future__ import annotations
 
@@ -7,6 +11,7 @@ from typing import Any
 
 from sqlalchemy import (
     JSON,
+    ForeignKey,
     Index,
     Integer,
     String,
@@ -15,16 +20,43 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column
 
 from storage.models.base import Base, enum_column
-from storage.vocabulary import Cadence, LearningStyle, MeetingChannel, PersonStatus, Role
+from storage.vocabulary import (
+    Cadence,
+    CohortStage,
+    Enrolment,
+    LearningStyle,
+    MeetingChannel,
+    PersonStatus,
+    ProgramFormat,
+    Role,
+)
 
 
 class Program(Base):
-    """One mentoring program per Slack workspace, with the settings its admins control."""
+    """A mentoring program of a workspace (often a cohort with dates), with the settings its admins control."""
 
     __tablename__ = "programs"
+    __table_args__ = (
+        UniqueConstraint("team_id", "slug", name="uq_programs_team_slug"),
+        Index("ix_programs_team_id", "team_id"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    team_id: Mapped[str] = mapped_column(String(32), unique=True)
+    team_id: Mapped[str] = mapped_column(String(32))
+    name: Mapped[str] = mapped_column(String(80), default="Mentoring", server_default="Mentoring")
+    # The name as typed after a command (`/mentor join buddies`): lower case, words joined by hyphens.
+    slug: Mapped[str] = mapped_column(String(40), default="mentoring", server_default="mentoring")
+    purpose: Mapped[str] = mapped_column(String(150), default="", server_default="")
+    template: Mapped[str] = mapped_column(String(24), default="", server_default="")
+    format: Mapped[ProgramFormat] = mapped_column(
+        enum_column(ProgramFormat), default=ProgramFormat.ONE_TO_ONE, server_default="one_to_one"
+    )
+    enrolment: Mapped[Enrolment] = mapped_column(enum_column(Enrolment), default=Enrolment.OPEN, server_default="open")
+    length_months: Mapped[int] = mapped_column(Integer, default=6, server_default="6")
+    mentors_per_mentee: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
+    # [{"key", "text", "kind": single|multiple|text, "choices": [...], "rule": same|different|overlap|must_match|"",
+    #   "weight"}]: the program's sign-up questions, in the order they are asked.
+    questions: Mapped[list[Any]] = mapped_column(JSON, default=list, server_default="[]")
     admins: Mapped[list[str]] = mapped_column(default=list)
     shoutout_channel: Mapped[str | None] = mapped_column(String(32))
     default_cadence: Mapped[Cadence] = mapped_column(enum_column(Cadence), default=Cadence.BIWEEKLY)
@@ -34,24 +66,37 @@ class Program(Base):
     evaluation_days: Mapped[list[Any]] = mapped_column(
         JSON, default=lambda: [30, 60, 90], server_default="[30, 60, 90]"
     )
+    signup_opens_at: Mapped[datetime | None]
+    signup_closes_at: Mapped[datetime | None]
+    matching_at: Mapped[datetime | None]
+    starts_at: Mapped[datetime | None]
+    ends_at: Mapped[datetime | None]
+    cohort_stage: Mapped[CohortStage | None] = mapped_column(enum_column(CohortStage))
+    # When the cohort's next calendar step is due (indexed so a tick costs O(due)).
+    cohort_due_at: Mapped[datetime | None] = mapped_column(index=True)
+    # The cohort this one was cloned from: its pairs are not repeated, its people were asked to continue.
+    previous_id: Mapped[int | None] = mapped_column(ForeignKey("programs.id"))
+    closed_at: Mapped[datetime | None]
     created_at: Mapped[datetime]
     # Set while the app is uninstalled from the workspace: its pairs are paused and no due work runs.
     uninstalled_at: Mapped[datetime | None]
 
 
 class Person(Base):
-    """Someone who joined the program, with the profile matching and scheduling rely on."""
+    """Someone's membership of one program (role, topics, capacity, answers), with the profile they share."""
 
     __tablename__ = "people"
     __table_args__ = (
-        UniqueConstraint("team_id", "slack_user_id", name="uq_people_team_user"),
+        UniqueConstraint("program_id", "slack_user_id", name="uq_people_program_user"),
+        Index("ix_people_team_user", "team_id", "slack_user_id"),
         # Covers the mentor pool's fingerprint (bot/candidates.py), which every /mentor find reads: the
         # aggregate is answered from the index alone, without visiting each mentor's row.
-        Index("ix_people_pool", "team_id", "status", "role", "capacity", "active_mentees", "updated_at"),
+        Index("ix_people_pool", "program_id", "status", "role", "capacity", "active_mentees", "updated_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     team_id: Mapped[str] = mapped_column(String(32))
+    program_id: Mapped[int] = mapped_column(ForeignKey("programs.id"))
     slack_user_id: Mapped[str] = mapped_column(String(32))
     display_name: Mapped[str] = mapped_column(String(120), default="")
     role: Mapped[Role] = mapped_column(enum_column(Role))
@@ -70,6 +115,8 @@ class Person(Base):
     languages: Mapped[list[str]] = mapped_column(default=list)
     department: Mapped[str] = mapped_column(String(80), default="")
     do_not_match: Mapped[list[str]] = mapped_column(default=list)
+    # Answers to the program's questions, by question key: private to the person and the program's admins.
+    answers: Mapped[dict[str, Any]] = mapped_column(default=dict, server_default="{}")
     status: Mapped[PersonStatus] = mapped_column(enum_column(PersonStatus), default=PersonStatus.ACTIVE)
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]

@@ -1,0 +1,244 @@
+"""A program's sign-up questions (pure): how an admin writes them, the answers, and how they count in matching.
+
+An admin writes one question per line: `Which office are you in? | Berlin, London, Remote | must match`.
+The parts are the question, its choices (or `text` for a short free answer), and how a choice question counts
+in matching: `same`, `different`, `overlap` or `must match`, optionally with a weight (`overlap 2`) and, for
+several answers, `multiple`.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from bot.text import squash
+
+MAX_QUESTIONS = 8
+MAX_QUESTION = 150
+MAX_CHOICES = 10
+MAX_CHOICE = 60
+MAX_TEXT_ANSWER = 150
+MAX_WEIGHT = 5.0
+DEFAULT_WEIGHT = 1.0
+
+
+class Kind(enum.StrEnum):
+    SINGLE = "single"
+    MULTIPLE = "multiple"
+    TEXT = "text"
+
+
+class Rule(enum.StrEnum):
+    NONE = ""
+    SAME = "same"
+    DIFFERENT = "different"
+    OVERLAP = "overlap"
+    MUST_MATCH = "must_match"
+
+
+_RULE_WORDS = {"same": Rule.SAME, "different": Rule.DIFFERENT, "overlap": Rule.OVERLAP, "must match": Rule.MUST_MATCH}
+
+
+@dataclass(frozen=True)
+class Question:
+    key: str
+    text: str
+    kind: Kind
+    choices: tuple[str, ...] = ()
+    rule: Rule = Rule.NONE
+    weight: float = DEFAULT_WEIGHT
+
+    @property
+    def counts(self) -> bool:
+        """It counts in matching: a choice question with a rule."""
+        return self.rule is not Rule.NONE and self.kind is not Kind.TEXT
+
+    def stored(self) -> dict[str, Any]:
+        return {
+            "key": self.key,
+            "text": self.text,
+            "kind": self.kind.value,
+            "choices": list(self.choices),
+            "rule": self.rule.value,
+            "weight": self.weight,
+        }
+
+    @classmethod
+    def from_stored(cls, stored: Mapping[str, Any]) -> Question:
+        return cls(
+            key=str(stored["key"]),
+            text=str(stored["text"]),
+            kind=Kind(stored.get("kind", "single")),
+            choices=tuple(str(c) for c in stored.get("choices", [])),
+            rule=Rule(stored.get("rule", "")),
+            weight=float(stored.get("weight", DEFAULT_WEIGHT)),
+        )
+
+    def as_line(self) -> str:
+        """The question as the admin writes it, so the form can show it again."""
+        parts = [self.text, ", ".join(self.choices) if self.kind is not Kind.TEXT else "text"]
+        if self.rule is not Rule.NONE:
+            rule = "must match" if self.rule is Rule.MUST_MATCH else self.rule.value
+            parts.append(rule if self.weight == DEFAULT_WEIGHT else f"{rule} {self.weight:g}")
+        if self.kind is Kind.MULTIPLE:
+            parts.append("multiple")
+        return " | ".join(parts)
+
+
+def _rule_of(part: str) -> tuple[Rule, float] | str:
+    words = part.split()
+    weight = DEFAULT_WEIGHT
+    if words and _is_number(words[-1]):
+        weight = float(words.pop())
+    rule = _RULE_WORDS.get(" ".join(words))
+    if rule is None:
+        return f"“{part}” is not a rule: use same, different, overlap or must match."
+    if not 0 < weight <= MAX_WEIGHT:
+        return f"A weight goes from more than 0 up to {MAX_WEIGHT:g}; “{part}” is outside that."
+    return rule, weight
+
+
+def _is_number(word: str) -> bool:
+    try:
+        float(word)
+    except ValueError:
+        return False
+    return True
+
+
+def _question(number: int, line: str) -> Question | str:
+    parts = [squash(p) for p in line.split("|")]
+    text, rest = parts[0], [p.lower() for p in parts[1:]]
+    if not text:
+        return "the question itself is missing before the first |."
+    if len(text) > MAX_QUESTION:
+        return f"keep the question under {MAX_QUESTION} characters."
+    if not rest:
+        return "add its choices after a |, e.g. Berlin, London, Remote (or `text` for a short answer)."
+    multiple = "multiple" in rest
+    rest = [p for p in rest if p != "multiple"]
+    if rest[0] == "text":
+        if len(rest) > 1:
+            return "a short-text question can't count in matching; remove the rule or give choices."
+        return Question(f"q{number}", text, Kind.TEXT)
+    choices = tuple(dict.fromkeys(squash(c) for c in parts[1].split(",") if squash(c)))
+    if len(choices) < 2:
+        return "a choice question needs at least two choices, separated by commas."
+    if len(choices) > MAX_CHOICES or any(len(c) > MAX_CHOICE for c in choices):
+        return f"keep it to {MAX_CHOICES} choices of under {MAX_CHOICE} characters each."
+    rule, weight = Rule.NONE, DEFAULT_WEIGHT
+    if len(rest) > 1:
+        parsed = _rule_of(rest[1])
+        if isinstance(parsed, str):
+            return parsed
+        rule, weight = parsed
+    if len(rest) > 2:
+        return "a question has at most three parts: question | choices | rule."
+    return Question(f"q{number}", text, Kind.MULTIPLE if multiple else Kind.SINGLE, choices, rule, weight)
+
+
+def parse_questions(raw: str) -> tuple[list[Question], str]:
+    """The questions an admin wrote, one per line, or what is wrong with the first line that can't be read."""
+    lines = [line for line in raw.splitlines() if line.strip()]
+    if len(lines) > MAX_QUESTIONS:
+        return [], f"Up to {MAX_QUESTIONS} questions per program; this has {len(lines)}."
+    questions: list[Question] = []
+    for number, line in enumerate(lines, start=1):
+        parsed = _question(number, line)
+        if isinstance(parsed, str):
+            return [], f"Line {number}: {parsed}"
+        questions.append(parsed)
+    return questions, ""
+
+
+def answer_set(answer: object) -> frozenset[str]:
+    if isinstance(answer, str):
+        return frozenset({answer}) if answer else frozenset()
+    if isinstance(answer, list | tuple | set | frozenset):
+        return frozenset(str(a) for a in answer)
+    return frozenset()
+
+
+@dataclass(frozen=True)
+class QuestionFit:
+    """How two people's answers to one question count: a share of its weight, a hard stop, and a reason."""
+
+    points: float
+    blocked: bool
+    reason: str
+    missing: str
+
+
+def compare(question: Question, mine: object, theirs: object) -> QuestionFit:
+    """Two people's answers under the question's rule; an unanswered question counts for nothing."""
+    a, b = answer_set(mine), answer_set(theirs)
+    if not question.counts:
+        return QuestionFit(0.0, False, "", "")
+    if not a or not b:
+        blocked = question.rule is Rule.MUST_MATCH
+        return QuestionFit(0.0, blocked, "", f"no answer to “{question.text}”" if blocked else "")
+    shared = sorted(a & b)
+    label = ", ".join(shared)
+    if question.rule is Rule.MUST_MATCH:
+        if not shared:
+            return QuestionFit(0.0, True, "", f"different answers to “{question.text}”")
+        return QuestionFit(1.0, False, f"both {label}", "")
+    if question.rule is Rule.SAME:
+        return QuestionFit(1.0, False, f"both {label}", "") if a == b else QuestionFit(0.0, False, "", "")
+    if question.rule is Rule.DIFFERENT:
+        if a.isdisjoint(b):
+            return QuestionFit(1.0, False, f"different answers to “{question.text}”", "")
+        return QuestionFit(0.0, False, "", f"the same answer to “{question.text}”")
+    if not shared:
+        return QuestionFit(0.0, False, "", f"nothing in common for “{question.text}”")
+    return QuestionFit(len(shared) / len(a | b), False, f"both chose {label}", "")
+
+
+@dataclass(frozen=True)
+class AnswersFit:
+    points: float
+    weight: float
+    blocked: bool
+    reasons: tuple[str, ...]
+    missing: tuple[str, ...]
+
+
+def compare_answers(
+    questions: tuple[Question, ...], mine: Mapping[str, object], theirs: Mapping[str, object]
+) -> AnswersFit:
+    """Every question that counts in matching, together: points out of the total weight, and the reasons."""
+    points = weight = 0.0
+    blocked = False
+    reasons: list[str] = []
+    missing: list[str] = []
+    for question in questions:
+        if not question.counts:
+            continue
+        fit = compare(question, mine.get(question.key), theirs.get(question.key))
+        weight += question.weight
+        points += question.weight * fit.points
+        blocked = blocked or fit.blocked
+        if fit.reason:
+            reasons.append(fit.reason)
+        if fit.missing:
+            missing.append(fit.missing)
+    return AnswersFit(points, weight, blocked, tuple(reasons), tuple(missing))
+
+
+def validate_answers(questions: list[Question], answers: Mapping[str, object]) -> dict[str, str]:
+    """Question key → what to change (every question is asked; a choice must be one offered)."""
+    errors: dict[str, str] = {}
+    for question in questions:
+        given = answers.get(question.key)
+        if question.kind is Kind.TEXT:
+            if isinstance(given, str) and len(given) > MAX_TEXT_ANSWER:
+                errors[question.key] = f"Keep it under {MAX_TEXT_ANSWER} characters."
+            continue
+        chosen = answer_set(given)
+        if not chosen:
+            errors[question.key] = "Pick an answer; it helps us match you well."
+        elif not chosen <= set(question.choices):
+            errors[question.key] = "Pick one of the answers offered."
+    return errors
