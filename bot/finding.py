@@ -3,19 +3,29 @@
 from __future__ import annotations
 
 from bot.errors import MentorbotError
+from bot.programs import choose, programs_joined
 from bot.requests import MAX_TOPIC, find_mentors
 from bot.services import Services
 from bot.views.blocks import Message
-from bot.views.find import blocked_message, results_message, topic_too_long_message
+from bot.views.find import blocked_message, results_message, topic_too_long_message, which_program_to_search
 
 
-def find_answer(services: Services, team_id: str, user_id: str, topic: str) -> Message:
-    """The mentors who fit this person best, or the one step that lets them see some."""
-    if len(topic) > MAX_TOPIC:
-        return topic_too_long_message(len(topic), MAX_TOPIC)
+def find_answer(services: Services, team_id: str, user_id: str, words: str, program_id: int | None = None) -> Message:
+    """The mentors who fit this person best in their program, or the one step that lets them see some.
+
+    In several programs, the first word may name one (`/mentor find buddies python`); else they are asked which."""
     try:
         with services.db.reading() as session:
-            matches = find_mentors(session, team_id, user_id, topic, services.mentor_pools)
+            joined = programs_joined(session, team_id, user_id)
+            choice = choose([p for p in joined if program_id in (None, p.id)], words.split())
+            if choice.program is None and len(choice.choices) > 1:
+                return which_program_to_search(choice.choices, words)
+            topic = " ".join(choice.words) if choice.program is not None else words.strip()
+            if len(topic) > MAX_TOPIC:
+                return topic_too_long_message(len(topic), MAX_TOPIC)
+            chosen = choice.program.id if choice.program is not None else None
+            matches = find_mentors(session, team_id, user_id, topic, services.mentor_pools, program_id=chosen)
     except MentorbotError as error:
         return blocked_message(error)
-    return results_message(matches, topic)
+    program = choice.program.name if choice.program is not None and len(joined) > 1 else ""
+    return results_message(matches, topic, program)

@@ -99,6 +99,8 @@ class History:
     current: frozenset[int] = frozenset()
     past: frozenset[int] = frozenset()
     declined: frozenset[int] = frozenset()
+    # Mentors they were paired with in the cohort this one was cloned from: never again in this one.
+    earlier_cohort: frozenset[int] = frozenset()
 
 
 @dataclass(frozen=True)
@@ -135,6 +137,7 @@ def allowed(mentee: Candidate, mentor: Candidate, history: History, questions: t
         and mentee.user_id not in mentor.do_not_match
         and mentor.person_id not in history.current
         and mentor.person_id not in history.declined
+        and mentor.person_id not in history.earlier_cohort
     )
 
 

@@ -206,7 +206,7 @@ class MentorPool:
     def allowed_mask(self, mentee: Candidate, history: History, topic: str | None = None) -> np.ndarray:
         """`allowed()` for every mentor at once, narrowed to mentors offering `topic` when one is given."""
         mask = self._usable.copy() if mentee.active else np.zeros(len(self.mentors), dtype=bool)
-        mask[self._rows([mentee.person_id, *history.current, *history.declined])] = False
+        mask[self._rows([mentee.person_id, *history.current, *history.declined, *history.earlier_cohort])] = False
         mask[[self._by_user[u] for u in mentee.do_not_match if u in self._by_user]] = False
         mask[self._blocked_by.get(mentee.user_id, [])] = False
         if any(q.rule is Rule.MUST_MATCH for q, _ in self._answers):

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import bindparam, select, update
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased
 
 from bot.activity import touch
 from bot.errors import NotYours
@@ -151,19 +151,51 @@ _DECLINED_BY = select(MatchRequest.mentee_id, MatchRequest.mentor_id).where(
 )
 
 
-def histories(session: Session, mentee_ids: Iterable[int]) -> dict[int, History]:
-    """Current and past partners and declining mentors of each mentee, in two queries."""
+def histories(session: Session, mentee_ids: Iterable[int], previous_cohort: int | None = None) -> dict[int, History]:
+    """Current and past partners and declining mentors of each mentee, in two queries; with `previous_cohort`
+    (the program this cohort was cloned from), also who they were paired with there, in one more."""
     ids = list(mentee_ids)
     current: dict[int, set[int]] = {i: set() for i in ids}
     past: dict[int, set[int]] = {i: set() for i in ids}
     declined: dict[int, set[int]] = {i: set() for i in ids}
+    earlier: dict[int, set[int]] = {i: set() for i in ids}
     for mentee_id, mentor_id, status in session.execute(_PARTNERS, {"ids": ids}):
         (current if status in LIVE else past)[mentee_id].add(mentor_id)
     for mentee_id, mentor_id in session.execute(_DECLINED_BY, {"ids": ids}):
         declined[mentee_id].add(mentor_id)
+    if previous_cohort is not None and ids:
+        for mentee_id, mentor_id in session.execute(_EARLIER_COHORT, {"ids": ids, "previous": previous_cohort}):
+            earlier[mentee_id].add(mentor_id)
     return {
-        i: History(current=frozenset(current[i]), past=frozenset(past[i]), declined=frozenset(declined[i])) for i in ids
+        i: History(
+            current=frozenset(current[i]),
+            past=frozenset(past[i]),
+            declined=frozenset(declined[i]),
+            earlier_cohort=frozenset(earlier[i]),
+        )
+        for i in ids
     }
+
+
+_MENTEE_BEFORE, _MENTOR_BEFORE, _MENTEE_NOW, _MENTOR_NOW = (aliased(Person) for _ in range(4))
+# Pairs of the previous cohort, as (mentee, mentor) memberships of this one: the same two Slack users.
+_EARLIER_COHORT = (
+    select(_MENTEE_NOW.id, _MENTOR_NOW.id)
+    .select_from(Pair)
+    .join(_MENTEE_BEFORE, _MENTEE_BEFORE.id == Pair.mentee_id)
+    .join(_MENTOR_BEFORE, _MENTOR_BEFORE.id == Pair.mentor_id)
+    .join(_MENTEE_NOW, _MENTEE_NOW.slack_user_id == _MENTEE_BEFORE.slack_user_id)
+    .join(
+        _MENTOR_NOW,
+        (_MENTOR_NOW.slack_user_id == _MENTOR_BEFORE.slack_user_id)
+        & (_MENTOR_NOW.program_id == _MENTEE_NOW.program_id),
+    )
+    .where(
+        Pair.program_id == bindparam("previous"),
+        Pair.status.in_((PairStatus.ACTIVE, PairStatus.ENDED)),
+        _MENTEE_NOW.id.in_(bindparam("ids", expanding=True)),
+    )
+)
 
 
 def pair_for_member(session: Session, team_id: str, user_id: str, pair_id: int) -> Pair:

@@ -136,6 +136,7 @@ class ProgramView:
     dates: CohortDates
     stage: CohortStage | None
     closed: bool
+    previous_id: int | None = None
 
     @property
     def cohort(self) -> bool:
@@ -176,6 +177,7 @@ def view_of_program(program: ProgramRow) -> ProgramView:
         ),
         stage=program.cohort_stage,
         closed=program.closed_at is not None,
+        previous_id=program.previous_id,
     )
 
 
@@ -185,6 +187,17 @@ _PROGRAMS_OF = select(ProgramRow).where(ProgramRow.team_id == bindparam("team_id
 def programs_of(session: Session, team_id: str, include_closed: bool = False) -> list[ProgramRow]:
     programs = list(session.scalars(_PROGRAMS_OF, {"team_id": team_id}))
     return programs if include_closed else [p for p in programs if p.closed_at is None]
+
+
+def programs_joined(session: Session, team_id: str, user_id: str) -> list[ProgramView]:
+    """The programs this person is a member of, first joined first (one query)."""
+    rows = session.scalars(
+        select(ProgramRow)
+        .join(Person, Person.program_id == ProgramRow.id)
+        .where(Person.team_id == team_id, Person.slack_user_id == user_id)
+        .order_by(Person.id)
+    )
+    return [view_of_program(p) for p in rows]
 
 
 def default_program(session: Session, team_id: str, now: datetime) -> ProgramRow:
@@ -260,16 +273,31 @@ class Choice:
 def choose(programs: Sequence[ProgramView], words: list[str]) -> Choice:
     """A first word naming one of `programs` picks it (and is consumed); with a single program that one.
 
-    A program is named by its slug (`new-hire-buddies`) or the slug's first word (`new`), when that is unique."""
+    A program is named as `named_by` reads a name."""
     if words:
-        wanted = slug_of(words[0])
-        named = [p for p in programs if p.slug == wanted]
-        named = named or [p for p in programs if p.slug.split("-")[0] == wanted]
-        if len(named) == 1:
-            return Choice(named[0], words[1:], [])
+        named = named_by(programs, words[0])
+        if named is not None:
+            return Choice(named, words[1:], [])
     if len(programs) == 1:
         return Choice(programs[0], words, [])
     return Choice(None, words, list(programs))
+
+
+def named_by(programs: Sequence[ProgramView], word: str) -> ProgramView | None:
+    """The program `word` names: its slug (`new-hire-buddies`), else the one slug it starts, else the one slug
+    with that word in it (`buddies`); None when it names none, or several."""
+    wanted = slug_of(word)
+    if not wanted:
+        return None
+    for matches in (
+        lambda p: p.slug == wanted,
+        lambda p: p.slug.startswith(wanted),
+        lambda p: wanted in p.slug.split("-"),
+    ):
+        found = [p for p in programs if matches(p)]
+        if found:
+            return found[0] if len(found) == 1 else None
+    return None
 
 
 def validate_program(session: Session, team_id: str, form: ProgramInput, now: datetime) -> dict[str, str]:
@@ -341,11 +369,18 @@ def create_program(session: Session, team_id: str, form: ProgramInput, created_b
         ends_at=dates.ends_at,
         created_at=now,
     )
+    if dates.starts_at is not None and dates.ends_at is not None:
+        program.evaluation_days = [midpoint_days(dates.starts_at, dates.ends_at)]
     if dates.any:
         plan_cohort(program, now)
     session.add(program)
     session.flush()
     return view_of_program(program)
+
+
+def midpoint_days(starts: datetime, ends: datetime) -> int:
+    """A cohort's mid-point evaluation day, counted from its start (the final one comes at its end)."""
+    return max(1, (ends - starts).days // 2)
 
 
 def plan_cohort(program: ProgramRow, now: datetime) -> None:

@@ -118,6 +118,8 @@ class MatchingRules:
 
     weights: dict[str, float]
     questions: tuple[Question, ...]
+    # The cohort this program was cloned from: pairs made there are not made again.
+    previous_cohort: int | None = None
 
 
 def matching_rules(session: Session, program_id: int) -> MatchingRules:
@@ -125,7 +127,8 @@ def matching_rules(session: Session, program_id: int) -> MatchingRules:
     questions = tuple(q for q in view_of_program(program).questions if q.counts)
     defaults = {**DEFAULT_WEIGHTS, "questions": question_weight(questions)}
     configured = program.match_weights or {}
-    return MatchingRules({f: float(configured.get(f, d)) for f, d in defaults.items()}, questions)
+    weights = {f: float(configured.get(f, d)) for f, d in defaults.items()}
+    return MatchingRules(weights, questions, program.previous_id)
 
 
 def find_mentors(
@@ -139,8 +142,8 @@ def find_mentors(
 ) -> list[Match]:
     """The best mentors with free capacity for this mentee in their program, narrowed to `topic` when given."""
     mentee = _seeker(session, team_id, user_id, program_id)
-    history = histories(session, [mentee.id])[mentee.id]
     rules = matching_rules(session, mentee.program_id)
+    history = histories(session, [mentee.id], rules.previous_cohort)[mentee.id]
     pool = (
         pools.pool(session, mentee.program_id, rules.questions)
         if pools
@@ -198,7 +201,7 @@ def create_request(
         raise MentorUnavailable(str(mentor_person_id))
     mentee = _seeker(session, team_id, mentee_user_id, mentor.program_id)
     rules = matching_rules(session, mentor.program_id)
-    history = histories(session, [mentee.id])[mentee.id]
+    history = histories(session, [mentee.id], rules.previous_cohort)[mentee.id]
     mentor_candidate, mentee_candidate = candidate(mentor), candidate(mentee)
     if not mentor.role.mentors or mentor.status is not PersonStatus.ACTIVE:
         raise MentorUnavailable(mentor.slack_user_id)

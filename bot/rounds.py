@@ -83,7 +83,7 @@ def preview_round(session: Session, team_id: str, program_id: int, admin_user_id
     planned = plan_round(
         [candidate(p) for p in mentees],
         mentors,
-        histories(session, [p.id for p in mentees]),
+        histories(session, [p.id for p in mentees], rules.previous_cohort),
         rules.weights,
         rules.questions,
     )

@@ -11,6 +11,7 @@ from typing import Any
 
 from slack_bolt import Ack, Respond
 
+from bot.cohorts import clone_cohort, members_to_ask
 from bot.conversations import start_conversation
 from bot.errors import InvalidInput, NoLongerOpen, NotYours, ProgramInUse
 from bot.exports import program_chart, program_csv
@@ -24,8 +25,11 @@ from bot.programs import (
     create_program,
     delete_program,
     extend_cohort,
+    named_by,
+    programs_of,
     set_anonymity_threshold,
     set_match_weights,
+    view_of_program,
 )
 from bot.publishing import confirm_proposal, decline_proposal, publish
 from bot.report import program_report, workspace_overview
@@ -48,11 +52,14 @@ from bot.views.health import admins_at_risk
 from bot.views.programs import (
     NAME,
     PROGRAM_SUBMIT,
+    cloned_message,
     closed_message,
+    continue_invitation,
     created_message,
     deleted_message,
     extended_message,
     in_use_message,
+    manages_only_message,
     new_program_modal,
     program_closed_for_member,
     program_help_message,
@@ -186,10 +193,27 @@ def extend_named_program(call: Invocation, program: ProgramView, words: list[str
     call.respond(**extended_message(extended).as_kwargs())
 
 
+def clone_named_program(call: Invocation, program: ProgramView, words: list[str]) -> None:
+    name = " ".join(words)
+    now = call.actor.now()
+    try:
+        with call.actor.unit_of_work() as session:
+            clone = view_of_program(clone_cohort(session, call.team_id, program.id, name, call.user_id, now))
+            for member in members_to_ask(session, program.id):
+                key = f"program:{clone.id}:continue:{member}"
+                enqueue(session, call.team_id, key, continue_invitation(program, clone), now, user_id=member)
+    except InvalidInput as error:
+        call.respond(**program_refused_message(next(iter(error.problems.values()))).as_kwargs())
+        return
+    call.respond(**cloned_message(program, clone).as_kwargs())
+    call.actor.send_queued()
+
+
 PROGRAM_SUBCOMMANDS: dict[str, Callable[[Invocation, ProgramView, list[str]], None]] = {
     "close": close_named_program,
     "delete": delete_named_program,
     "extend": extend_named_program,
+    "clone": clone_named_program,
 }
 
 
@@ -237,6 +261,18 @@ ADMIN_SUBCOMMANDS: dict[str, Callable[[Invocation, ProgramView, list[str]], None
 }
 
 
+def not_theirs(call: Invocation, programs: list[ProgramView], word: str) -> bool:
+    """The word names a program of the workspace that they don't manage: refuse, saying which they do."""
+    with call.actor.reading() as session:
+        everything = [view_of_program(p) for p in programs_of(session, call.team_id, include_closed=True)]
+    named = named_by(everything, word)
+    if named is None or any(p.id == named.id for p in programs):
+        return False
+    log.warning("refused: %s tried /mentor admin %s on program %s", call.user_id, call.args, named.id)
+    call.respond(**manages_only_message(programs).as_kwargs())
+    return True
+
+
 def admin_command(call: Invocation) -> None:
     call.ack()
     programs = call.actor.managed_programs()
@@ -245,6 +281,9 @@ def admin_command(call: Invocation) -> None:
         call.respond(**not_admin_message(call.args.partition(" ")[0].lower()).as_kwargs())
         return
     name, *words = call.args.split() or [""]
+    named = words[1:2] if name.lower() == "program" else words[:1]
+    if named and not_theirs(call, programs, named[0]):
+        return
     if name.lower() == "program":
         program_command(call, programs, words)
         return

@@ -9,6 +9,7 @@ from slack_bolt import Ack, BoltContext, Respond
 
 from bot.deliveries import Pending
 from bot.errors import MentorbotError, NotYours, RequestClosed
+from bot.finding import find_answer
 from bot.offload import once_after_ack
 from bot.profiles import find_person
 from bot.requesting import (
@@ -23,6 +24,7 @@ from bot.requests import decline, mentor_for_request, open_request_for_mentor, v
 from bot.views.find import (
     DECLINE_NOT_YOURS,
     DECLINE_SUBMIT,
+    FIND_IN_PROGRAM,
     FIND_REQUEST,
     MESSAGE,
     NOTE,
@@ -33,6 +35,7 @@ from bot.views.find import (
     blocked_reason,
     closed_request_message,
     decline_modal,
+    read_find_in,
     read_metadata,
     read_note,
     read_request_form,
@@ -51,6 +54,13 @@ def find_mentors_command(call: Invocation) -> None:
     once_after_ack(
         call.actor.services, call.delivery, answer_find, call.team_id, call.user_id, call.args, call.response_url
     )
+
+
+def find_in_program(ack: Ack, body: dict[str, Any], respond: Respond, actor: Actor) -> None:
+    ack()
+    program_id, topic = read_find_in(str(body["actions"][0].get("value") or ""))
+    answer = find_answer(actor.services, actor.team_id, actor.user_id, topic, program_id)
+    respond(replace_original=True, **answer.as_kwargs())
 
 
 def open_request_form(ack: Ack, body: dict[str, Any], actor: Actor) -> None:
@@ -136,6 +146,7 @@ def register(app: Routes, command: MentorCommand) -> None:
         find_mentors_command,
         checked_after_ack=True,
     )
+    app.action(FIND_IN_PROGRAM)(find_in_program)
     app.action(FIND_REQUEST)(open_request_form)
     app.view(REQUEST_SUBMIT)(request_mentor)
     app.action(REQUEST_ACCEPT, checked_after_ack=True)(accept_request)

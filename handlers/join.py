@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from slack_bolt import Ack, Respond
@@ -26,6 +27,7 @@ from bot.views.blocks import Message
 from bot.views.join import (
     JOIN_OPEN,
     JOIN_SUBMIT,
+    PROGRAM_GONE,
     ROLE,
     account_refused,
     answer_errors,
@@ -55,6 +57,12 @@ class Programs:
     open: list[ProgramView]
     mine: set[int]
 
+    def may_join(self, program: ProgramView, now: datetime) -> bool:
+        """Members edit theirs any time; the last cohort's people may continue before sign-up opens."""
+        if program.id in self.mine or (program.previous_id in self.mine and not program.closed):
+            return True
+        return program.can_self_enrol(now)
+
 
 def programs_for(actor: Actor) -> Programs:
     with actor.unit_of_work() as session:
@@ -75,7 +83,7 @@ def open_profile_modal(actor: Actor, trigger_id: str, program: ProgramView) -> N
 
 def open_for(actor: Actor, trigger_id: str, program: ProgramView, programs: Programs) -> Message | None:
     """Open the form for `program`, or say why they can't join it (members can always edit theirs)."""
-    if program.id not in programs.mine and not program.can_self_enrol(actor.now()):
+    if not programs.may_join(program, actor.now()):
         return cannot_join_message(program, actor.now())
     open_profile_modal(actor, trigger_id, program)
     return None
@@ -84,7 +92,7 @@ def open_for(actor: Actor, trigger_id: str, program: ProgramView, programs: Prog
 def join_command(call: Invocation) -> None:
     call.ack()
     programs = programs_for(call.actor)
-    joinable = [p for p in programs.open if p.id in programs.mine or p.can_self_enrol(call.actor.now())]
+    joinable = [p for p in programs.open if programs.may_join(p, call.actor.now())]
     choice = choose(programs.open, call.args.split())
     if choice.program is None and len(joinable) == 1:
         choice = choose(joinable, [])
@@ -112,15 +120,16 @@ def open_profile(ack: Ack, body: dict[str, Any], respond: Respond, actor: Actor)
 def save_submitted_profile(ack: Ack, view: dict[str, Any], actor: Actor) -> None:
     state = view.get("state", {}).get("values", {})
     form = read_profile_form(state)
-    with actor.unit_of_work() as session:
-        program = view_of_program(default_program(session, actor.team_id, actor.now()))
-        chosen = next((p for p in programs_of(session, actor.team_id) if p.id == form_id(view)), None)
-        program = view_of_program(chosen) if chosen is not None else program
-        already = get_profile(session, actor.team_id, actor.user_id, program.id) is not None
+    programs = programs_for(actor)
+    wanted = form_id(view) or programs.open[0].id
+    program = next((p for p in programs.open if p.id == wanted), None)
+    if program is None:
+        ack(response_action="errors", errors={ROLE: PROGRAM_GONE})
+        return
     answers = read_answers(state, program.questions)
     if form_refused(ack, {**validate_profile(form), **answer_errors(validate_answers(program.questions, answers))}):
         return
-    if not already and not program.can_self_enrol(actor.now()):
+    if not programs.may_join(program, actor.now()):
         ack(response_action="errors", errors={ROLE: cannot_join_message(program, actor.now()).text})
         return
     # Before saving, so that an account Slack says can't take part is refused in the form itself.

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from bot.due import checkins, closing, evaluations, fit, health, requests
+from bot.due import checkins, closing, cohorts, evaluations, fit, health, requests
 from bot.due.work import DueWork
 
 REGISTRY: tuple[DueWork, ...] = (
+    *cohorts.DUE,
     *requests.DUE,
     *fit.DUE,
     *checkins.DUE,

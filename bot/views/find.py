@@ -18,6 +18,7 @@ from bot.errors import (
     RequestAlreadyOpen,
 )
 from bot.matching import Match
+from bot.programs import ProgramView
 from bot.requests import MAX_REQUEST_LENGTH, RequestView
 from bot.text import cut, escape
 from bot.views.blocks import (
@@ -38,6 +39,7 @@ from bot.views.join import CADENCE_LABELS, JOIN_OPEN
 from storage.vocabulary import Cadence
 
 FIND_REQUEST = "find.request"
+FIND_IN_PROGRAM = "find.in_program"
 REQUEST_SUBMIT = "find.request_submit"
 REQUEST_ACCEPT = "find.accept"
 REQUEST_DECLINE = "find.decline"
@@ -73,8 +75,28 @@ def _match_section(match: Match, topic: str) -> Block:
     )
 
 
-def results_message(matches: Sequence[Match], topic: str) -> Message:
+def which_program_to_search(programs: Sequence[ProgramView], topic: str) -> Message:
+    """In several programs: where to look, one button each (the topic goes along)."""
+    blocks: list[Block] = [section("You're in several programs. Where should I look for a mentor?")]
+    blocks.append(
+        actions(
+            *[
+                button(f"In {p.name}"[:75], FIND_IN_PROGRAM, value=f"{p.id}|{cut(topic.strip(), 80)}")
+                for p in programs[:5]
+            ]
+        )
+    )
+    return Message(text="Where should I look for a mentor?", blocks=blocks)
+
+
+def read_find_in(value: str) -> tuple[int, str]:
+    program, _, topic = value.partition("|")
+    return (int(program) if program.isdigit() else 0), topic
+
+
+def results_message(matches: Sequence[Match], topic: str, program: str = "") -> Message:
     about = f" for *{escape(cut(topic, 80))}*" if topic else ""
+    about += f" in *{escape(program)}*" if program else ""
     if not matches:
         text = (
             f"No mentor with a free slot fits you{about} right now. "

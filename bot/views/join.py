@@ -153,6 +153,7 @@ def _about_me(d: ProfileInput | None) -> list[Block]:
 
 
 QUESTION_BLOCK = "q:"
+PROGRAM_GONE = "This program has closed, so nothing was saved. `/mentor join` shows the programs open now."
 
 
 def _question_block(question: Question, answer: object) -> Block:

@@ -11,6 +11,8 @@ from bot.text import escape
 from bot.views.blocks import (
     Block,
     Message,
+    actions,
+    button,
     channels_select,
     context,
     datepicker,
@@ -22,6 +24,7 @@ from bot.views.blocks import (
     text_input,
     users_select,
 )
+from bot.views.join import JOIN_OPEN
 from storage.vocabulary import Enrolment
 
 PROGRAM_SUBMIT = "program.submit"
@@ -182,6 +185,12 @@ def which_program_message(asked: str, programs: list[ProgramView]) -> Message:
     return Message(text=text, blocks=[section(text)])
 
 
+def manages_only_message(programs: list[ProgramView]) -> Message:
+    names = ", ".join(f"`{p.slug}`" for p in programs)
+    text = f"You manage only {names}. Another program's admins or a workspace admin can help with that one."
+    return Message(text=text, blocks=[section(text)])
+
+
 def program_help_message() -> Message:
     text = (
         "*Programs*\n• `/mentor admin program new`: create a program from a template\n"
@@ -236,3 +245,31 @@ def program_closed_for_member(program: str) -> Message:
         "A short final evaluation follows; only you see your answers unless you choose to share them."
     )
     return Message(text=text, blocks=[section(text)])
+
+
+def cloned_message(source: ProgramView, clone: ProgramView) -> Message:
+    text = (
+        f"*{escape(clone.name)}* is ready: {escape(source.name)}'s settings and questions, with the dates moved on "
+        f"({_dates_line(clone)}). I've asked everyone from {escape(source.name)} whether they'd like to continue; "
+        "only those who say yes join, and nobody is paired with their earlier partner again."
+    )
+    return Message(text=f"{clone.name} is ready", blocks=[section(text)])
+
+
+def continue_invitation(source: ProgramView, clone: ProgramView) -> Message:
+    """The consent to carry someone over into the next cohort: their profile comes along only if they join."""
+    opens = clone.dates.signup_opens_at or clone.dates.starts_at
+    when = f" It starts {slack_date(clone.dates.starts_at)}." if clone.dates.starts_at else ""
+    text = (
+        f"*{escape(source.name)}* has a next cohort, *{escape(clone.name)}*.{when} Would you like to continue? "
+        "Joining takes one click: your profile is filled in, and you'll meet someone new."
+    )
+    note = f"Sign-up opens {slack_date(opens)}." if opens else "Nothing happens unless you join."
+    return Message(
+        text=f"Continue in {clone.name}?",
+        blocks=[
+            section(text),
+            actions(button(f"Join {clone.name}"[:75], JOIN_OPEN, value=str(clone.id), style="primary")),
+            context(note),
+        ],
+    )

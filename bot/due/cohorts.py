@@ -1,0 +1,56 @@
+"""Due work of cohorts: each step of a cohort's calendar, announced to its channel, its admins and its pairs."""
+
+from __future__ import annotations
+
+from sqlalchemy.orm import Session
+
+from bot.cohorts import claim_due_step
+from bot.due.work import Due, DueWork, Nudge, Step, to_pair
+from bot.views.cohorts import (
+    ended_for_channel,
+    for_admins,
+    matching_day,
+    signup_closed,
+    signup_closing,
+    signup_open,
+    started_for_channel,
+    started_for_pair,
+)
+from bot.views.programs import program_closed_for_member
+from storage.models import CohortStage
+
+
+def advance(session: Session, due: Due) -> Step:
+    done = claim_due_step(session, due.now, due.configured_admins)
+    if done is None:
+        return Step()
+    program, team = done.program, done.team_id
+    key = f"cohort:{program.id}:{done.stage}"
+    step = Step(handled=1, more=True)
+    channel_post = {
+        CohortStage.SIGNUP_OPEN: signup_open(program),
+        CohortStage.CLOSING_REMINDED: signup_closing(program),
+        CohortStage.SIGNUP_CLOSED: signup_closed(program, done.members),
+        CohortStage.STARTED: started_for_channel(program, len(done.pairs)),
+        CohortStage.ENDED: ended_for_channel(program, len(done.pairs), done.goals_completed),
+    }.get(done.stage)
+    if channel_post is not None and program.channel:
+        step.nudges.append(Nudge(team, key, channel_post, channel_id=program.channel))
+    admin_note = {
+        CohortStage.SIGNUP_CLOSED: f"sign-up closed with {done.members} people.",
+        CohortStage.STARTED: f"the cohort started today with {len(done.pairs)} pairs.",
+        CohortStage.ENDED: f"the cohort ended; {len(done.pairs)} pairs got their final evaluation.",
+    }.get(done.stage)
+    for admin in done.admins:
+        if done.stage is CohortStage.MATCHING_DAY and done.preview is not None:
+            step.nudges.append(Nudge(team, f"{key}:{admin}", matching_day(program, done.preview), user_id=admin))
+        elif admin_note:
+            step.nudges.append(Nudge(team, f"{key}:{admin}", for_admins(program, admin_note), user_id=admin))
+    for pair in done.pairs:
+        message = started_for_pair(program, pair) if done.stage is CohortStage.STARTED else None
+        message = message or program_closed_for_member(program.name)
+        step.nudges += to_pair(team, f"{key}:pair:{pair.id}", pair, message)
+    return step
+
+
+DUE = (DueWork("cohort calendar", advance),)
