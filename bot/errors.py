@@ -96,6 +96,10 @@ class ThanksClosed(NoLongerOpen):
     """The thank-you was already shared in the program channel."""
 
 
+class MembershipClosed(NoLongerOpen):
+    pass
+
+
 class InvalidInput(MentorbotError):
     """What a service was given breaks the rules its form checks; `problems` maps each field to why."""
 

@@ -13,7 +13,7 @@ from datetime import datetime
 from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
-from bot.errors import InvalidProfile, NotJoined
+from bot.errors import InvalidProfile, MembershipClosed, NotJoined
 from bot.text import squash
 from storage.models import Cadence, LearningStyle, MeetingChannel, Person, PersonStatus, Role
 
@@ -74,6 +74,10 @@ class Profile:
     @property
     def active(self) -> bool:
         return self.status is PersonStatus.ACTIVE
+
+    @property
+    def pending(self) -> bool:
+        return self.status is PersonStatus.PENDING
 
 
 def validate_profile(form: ProfileInput) -> dict[str, str]:
@@ -184,9 +188,11 @@ def save_profile(
     form: ProfileInput,
     now: datetime,
     answers: dict[str, object] | None = None,
+    needs_approval: bool = False,
 ) -> tuple[Profile, bool]:
-    """Store a validated membership of `program_id` and the profile it shares, reactivating a paused one.
-    Returns the profile and whether the membership is new."""
+    """Store a validated membership of `program_id` and the profile it shares, reactivating a paused one (a new
+    member of a program whose admins approve members waits, `needs_approval`). Returns the profile and whether
+    the membership is new."""
     problems = validate_profile(form)
     if problems:
         raise InvalidProfile(problems)
@@ -215,7 +221,10 @@ def save_profile(
     person.languages = form.languages
     person.department = squash(form.department)
     person.do_not_match = [u for u in form.do_not_match if u != user_id]
-    person.status = PersonStatus.ACTIVE
+    if created and needs_approval:
+        person.status = PersonStatus.PENDING
+    elif person.status is not PersonStatus.PENDING:
+        person.status = PersonStatus.ACTIVE
     person.updated_at = now
     session.flush()
     _share_profile(session, person, now)
@@ -270,3 +279,27 @@ def pause(session: Session, team_id: str, user_id: str, now: datetime, program_i
         person.status = PersonStatus.PAUSED
         person.updated_at = now
     return _to_profile(people[0])
+
+
+@dataclass(frozen=True)
+class Applicant:
+    person_id: int
+    user_id: str
+    program_id: int
+
+
+def decide_membership(session: Session, team_id: str, person_id: int, approve: bool, now: datetime) -> Applicant:
+    """An admin approves (the person becomes active) or declines (the membership is removed, nothing kept) a
+    pending member; one already decided is `NoLongerOpen`."""
+    person = session.get(Person, person_id)
+    if person is None or person.team_id != team_id:
+        raise MembershipClosed("gone")
+    if person.status is not PersonStatus.PENDING:
+        raise MembershipClosed(str(person.status))
+    applicant = Applicant(person.id, person.slack_user_id, person.program_id)
+    if approve:
+        person.status = PersonStatus.ACTIVE
+        person.updated_at = now
+    else:
+        session.delete(person)
+    return applicant

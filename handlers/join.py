@@ -9,9 +9,12 @@ from typing import Any
 
 from slack_bolt import Ack, Respond
 
-from bot.errors import NotJoined
+from bot.errors import NoLongerOpen, NotJoined
 from bot.home import refresh_home
+from bot.outbox import enqueue
 from bot.profiles import (
+    decide_membership,
+    find_person,
     follow_time_zone,
     get_profile,
     memberships,
@@ -20,23 +23,39 @@ from bot.profiles import (
     update_identity,
     validate_profile,
 )
-from bot.programs import ProgramView, choose, default_program, programs_of, view_of_program
+from bot.programs import (
+    ProgramView,
+    choose,
+    default_program,
+    program_admins,
+    programs_joined,
+    programs_of,
+    view_of_program,
+)
 from bot.questions import validate_answers
-from bot.slack import user_info
+from bot.slack import send_dm, user_info
 from bot.views.blocks import Message
 from bot.views.join import (
     JOIN_OPEN,
     JOIN_SUBMIT,
+    MEMBER_APPROVE,
+    MEMBER_DECLINE,
     PROGRAM_GONE,
     ROLE,
     account_refused,
+    already_decided_message,
     answer_errors,
+    approval_request,
+    approved_message,
     cannot_join_message,
     choose_program_message,
+    decided_message,
+    not_approved_message,
     profile_modal,
     read_answers,
     read_profile_form,
     saved_message,
+    waiting_for_approval_message,
 )
 from bot.views.leave import (
     LEAVE_CANCEL,
@@ -45,9 +64,12 @@ from bot.views.leave import (
     kept_message,
     not_joined_message,
     paused_message,
+    which_to_leave_message,
 )
+from bot.views.rounds import not_admin_message
 from handlers.actor import Actor, action_value, form_id, form_refused
 from handlers.routing import Invocation, MentorCommand, Routes
+from storage.models import Enrolment, Person, Program
 
 
 @dataclass(frozen=True)
@@ -137,32 +159,83 @@ def save_submitted_profile(ack: Ack, view: dict[str, Any], actor: Actor) -> None
     if slack_user.is_deleted or slack_user.is_bot:
         ack(response_action="errors", errors={ROLE: account_refused(slack_user.is_bot)})
         return
+    approval = program.enrolment is Enrolment.APPROVAL and program.id not in programs.mine
     with actor.unit_of_work() as session:
-        profile, created = save_profile(session, actor.team_id, actor.user_id, program.id, form, actor.now(), answers)
+        profile, created = save_profile(
+            session, actor.team_id, actor.user_id, program.id, form, actor.now(), answers, approval
+        )
         profile = update_identity(
             session, actor.team_id, actor.user_id, slack_user.display_name, slack_user.timezone, program.id
         )
+        person = find_person(session, actor.team_id, actor.user_id, program.id)
+        if approval and person is not None:
+            ask = approval_request(profile, program, person.id)
+            for admin in program_admins(session, program.id, actor.services.settings.admins):
+                key = f"program:{program.id}:applicant:{person.id}:{admin}"
+                enqueue(session, actor.team_id, key, ask, actor.now(), user_id=admin)
     ack()
-    actor.dm(saved_message(profile, created, program.name))
+    if approval:
+        actor.dm(waiting_for_approval_message(program.name))
+        actor.send_queued()
+    else:
+        actor.dm(saved_message(profile, created, program.name))
     refresh_home(actor.services, actor.client, actor.team_id, actor.user_id)
+
+
+def decide(ack: Ack, body: dict[str, Any], respond: Respond, actor: Actor, approve: bool) -> None:
+    ack()
+    person_id = action_value(body)
+    with actor.reading() as session:
+        person = session.get(Person, person_id)
+        program_id = person.program_id if person is not None and person.team_id == actor.team_id else 0
+    if not actor.manages(program_id):
+        respond(replace_original=False, **not_admin_message("approve").as_kwargs())
+        return
+    try:
+        with actor.unit_of_work() as session:
+            applicant = decide_membership(session, actor.team_id, person_id, approve, actor.now())
+            program = view_of_program(session.get_one(Program, applicant.program_id))
+    except NoLongerOpen:
+        respond(replace_original=True, **already_decided_message().as_kwargs())
+        return
+    respond(replace_original=True, **decided_message(applicant.user_id, approve).as_kwargs())
+    told = approved_message(program.name) if approve else not_approved_message(program.name)
+    send_dm(actor.client, applicant.user_id, told)
+    actor.refresh_homes(applicant.user_id)
+
+
+def approve_member(ack: Ack, body: dict[str, Any], respond: Respond, actor: Actor) -> None:
+    decide(ack, body, respond, actor, approve=True)
+
+
+def decline_member(ack: Ack, body: dict[str, Any], respond: Respond, actor: Actor) -> None:
+    decide(ack, body, respond, actor, approve=False)
 
 
 def leave_command(call: Invocation) -> None:
     with call.actor.reading() as session:
-        profile = get_profile(session, call.team_id, call.user_id)
-    message = confirm_leave_message() if profile else not_joined_message()
+        joined = programs_joined(session, call.team_id, call.user_id)
+    choice = choose(joined, call.args.split())
+    if not joined:
+        message = not_joined_message()
+    elif choice.program is not None:
+        message = confirm_leave_message(choice.program if len(joined) > 1 else None)
+    else:
+        message = which_to_leave_message(joined)
     call.ack(**message.as_kwargs())
 
 
-def confirm_leave(ack: Ack, respond: Respond, actor: Actor) -> None:
+def confirm_leave(ack: Ack, body: dict[str, Any], respond: Respond, actor: Actor) -> None:
     ack()
+    program_id = action_value(body) or None
     try:
         with actor.unit_of_work() as session:
-            pause(session, actor.team_id, actor.user_id, actor.now())
+            pause(session, actor.team_id, actor.user_id, actor.now(), program_id)
+            names = [p.name for p in programs_joined(session, actor.team_id, actor.user_id) if p.id == program_id]
     except NotJoined:
         respond(replace_original=True, **not_joined_message().as_kwargs())
         return
-    respond(replace_original=True, **paused_message().as_kwargs())
+    respond(replace_original=True, **paused_message(names[0] if names else "").as_kwargs())
     refresh_home(actor.services, actor.client, actor.team_id, actor.user_id)
 
 
@@ -188,9 +261,11 @@ def follow_slack_profile(event: dict[str, Any], actor: Actor) -> None:
 
 def register(app: Routes, command: MentorCommand) -> None:
     app.event("user_change")(follow_slack_profile)
-    command.add("join", "join", "create or edit your mentoring profile", join_command)
-    command.add("leave", "leave", "pause your participation (your profile is kept)", leave_command)
+    command.add("join", "join [program]", "join a program, or edit your profile", join_command)
+    command.add("leave", "leave [program]", "pause your participation (your profile is kept)", leave_command)
     app.action(JOIN_OPEN)(open_profile)
     app.view(JOIN_SUBMIT)(save_submitted_profile)
+    app.action(MEMBER_APPROVE)(approve_member)
+    app.action(MEMBER_DECLINE)(decline_member)
     app.action(LEAVE_CONFIRM)(confirm_leave)
     app.action(LEAVE_CANCEL)(cancel_leave)

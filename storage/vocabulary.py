@@ -47,6 +47,8 @@ class CohortStage(enum.StrEnum):
 class PersonStatus(enum.StrEnum):
     ACTIVE = "active"
     PAUSED = "paused"
+    # Asked to join a program whose admins approve new members; not matched until approved.
+    PENDING = "pending"
 
 
 class Cadence(enum.StrEnum):

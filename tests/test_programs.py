@@ -311,3 +311,44 @@ def _join_refusal(app: Running, program: str, user_id: str = "UANA") -> str:
     mark = app.slack.mark()
     app.user.command(user_id, f"join {program}")
     return app.slack.wait_for("response_url", since=mark)[-1].text()
+
+
+def test_leaving_one_program_leaves_the_others_as_they_are(app: Running) -> None:
+    create_program(app, "Buddies")
+    join_program(app, "UANA", "buddies", MENTEE_PROFILE)
+    join_program(app, "UANA", "mentoring", MENTEE_PROFILE)
+    mark = app.slack.mark()
+    reply = app.user.command("UANA", "leave")
+    assert "Which program would you like to pause?" in reply.body
+    reply = app.user.command("UANA", "leave buddies")
+    assert "in *Buddies*?" in reply.body and "Your other programs go on" in reply.body
+    app.user.click("UANA", "leave.confirm", value=str(program_named(app, "buddies")), channel="DUANA")
+    assert "You're paused in *Buddies*" in app.slack.wait_for("response_url", since=mark)[-1].text()
+    with app.services.db.reading() as session:
+        statuses = dict(
+            session.execute(select(Program.slug, Person.status).join(Person, Person.program_id == Program.id)).all()
+        )
+    assert statuses == {"buddies": "paused", "mentoring": "active"}
+
+
+def test_a_program_whose_admins_approve_members_matches_nobody_until_they_do(app: Running) -> None:
+    create_program(app, "Leaders", enrolment="approval", admins=["UEVE"])
+    join_program(app, "UBEN", "leaders", MENTOR_PROFILE)
+    assert "admins welcome each new member themselves" in app.slack.messages_to("DUBEN")[-1].text()
+    ask = app.slack.wait_for_message("DUEVE")[-1]
+    assert "<@UBEN> asked to join *Leaders* to mentor others" in ask.text()
+    with app.services.db.reading() as session:
+        assert session.scalars(select(Person.status).where(Person.slack_user_id == "UBEN")).one() == "pending"
+
+    mark = app.slack.mark()
+    app.user.click("UDAN", "join.approve", value=button_value(ask, "join.approve"), channel="DUDAN")
+    assert "Only program admins can welcome new members" in app.slack.wait_for("response_url", since=mark)[-1].text()
+    mark = app.slack.mark()
+    app.user.click("UEVE", "join.approve", value=button_value(ask, "join.approve"), channel="DUEVE")
+    assert "<@UBEN> is in" in app.slack.wait_for("response_url", since=mark)[-1].text()
+    app.slack.wait_until("told", lambda _: "You're in *Leaders*" in app.slack.messages_to("DUBEN")[-1].text())
+    mark = app.slack.mark()
+    app.user.click("UADMIN", "join.decline", value=button_value(ask, "join.approve"), channel="DUADMIN")
+    assert "already answered" in app.slack.wait_for("response_url", since=mark)[-1].text()
+    with app.services.db.reading() as session:
+        assert session.scalars(select(Person.status).where(Person.slack_user_id == "UBEN")).one() == "active"

@@ -96,7 +96,9 @@ def dashboard_blocks(board: Dashboard) -> list[Block]:
         return [*welcome, actions(button("Join the program", JOIN_OPEN, style="primary")), context(HELP_HINT)]
     blocks: list[Block] = []
     several = len(board.memberships) > 1
-    if not board.profile.active:
+    if board.profile.pending:
+        blocks.append(section("Your request to join is with the program's admins. I'll tell you when you're in."))
+    elif not board.profile.active:
         blocks.append(
             section(
                 "You're paused: nobody will be matched with you. Your profile is kept, so coming back is one click."

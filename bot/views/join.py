@@ -354,3 +354,58 @@ def cannot_join_message(program: ProgramView, now: datetime) -> Message:
             "or `/mentor join` for the programs open now."
         )
     return Message(text=text, blocks=[section(text)])
+
+
+MEMBER_APPROVE = "join.approve"
+MEMBER_DECLINE = "join.decline"
+
+
+def waiting_for_approval_message(program: str) -> Message:
+    text = (
+        f"Thanks! *{escape(program)}*'s admins welcome each new member themselves. I'll tell you here as soon as "
+        "they have; until then nobody is matched with you."
+    )
+    return Message(text=text, blocks=[section(text)])
+
+
+def approval_request(profile: Profile, program: ProgramView, person_id: int) -> Message:
+    """For the program's admins: someone asked to join, what they said, and the two answers to give."""
+    d = profile.details
+    role = ROLE_LABELS[d.role].lower() if d.role else "take part"
+    topics = d.expertise if d.role and d.role.mentors else d.goals
+    about = f" ({escape(', '.join(topics[:5]))})" if topics else ""
+    text = f"<@{profile.user_id}> asked to join *{escape(program.name)}* to {role}{about}."
+    return Message(
+        text=f"{profile.user_id} asked to join {program.name}",
+        blocks=[
+            section(text),
+            actions(
+                button("Approve", MEMBER_APPROVE, value=str(person_id), style="primary"),
+                button("Not this time", MEMBER_DECLINE, value=str(person_id)),
+            ),
+            context("They are told only whether they're in, never by whom."),
+        ],
+    )
+
+
+def approved_message(program: str) -> Message:
+    text = f"You're in *{escape(program)}*! Mentors can find you now; mentees can run `/mentor find` to see who fits."
+    return Message(text=text, blocks=[section(text)])
+
+
+def not_approved_message(program: str) -> Message:
+    text = (
+        f"*{escape(program)}* couldn't take you in this time. Nothing of what you entered for it is kept; "
+        "`/mentor join` shows the programs open to you."
+    )
+    return Message(text=text, blocks=[section(text)])
+
+
+def decided_message(user_id: str, approved: bool) -> Message:
+    text = f"<@{user_id}> is {'in' if approved else 'not in this time; they have been told kindly'}."
+    return Message(text=text, blocks=[section(text)])
+
+
+def already_decided_message() -> Message:
+    text = "Another admin has already answered this request."
+    return Message(text=text, blocks=[section(text)])

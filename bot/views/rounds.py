@@ -141,6 +141,8 @@ ADMIN_ACTIONS = {
     "threshold": "change the reports' anonymity threshold",
     "publish": "publish a matching round",
     "discard": "discard a matching round",
+    "approve": "welcome new members",
+    "program": "create and manage programs",
 }
 
 
