@@ -67,6 +67,11 @@ class _Failure:
     delay: float = 0.0
 
 
+def email_of(name: str) -> str:
+    """The email a fake user's profile shows (Slack shares it with the `users:read.email` scope)."""
+    return ".".join(name.lower().split()) + "@example.com"
+
+
 def flatten_text(value: Any) -> str:
     if isinstance(value, dict):
         parts = [value["text"]] if isinstance(value.get("text"), str) else []
@@ -149,7 +154,7 @@ class FakeSlack:
             "is_admin": is_admin,
             "is_bot": False,
             "deleted": False,
-            "profile": {"display_name": name, "real_name": name},
+            "profile": {"display_name": name, "real_name": name, "email": email_of(name)},
         }
 
     def fail(self, method: str, kind: str, times: int = 1, retry_after: int = 1, delay: float = 0.0) -> None:

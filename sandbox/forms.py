@@ -68,6 +68,8 @@ def _entry(element: dict[str, Any], raw: str, person: Callable[[str], str]) -> A
         return option_value(element, raw)
     if kind == "multi_users_select":
         return [person(name) for name in raw.split(",") if name.strip()]
+    if kind == "multi_static_select":
+        return [{"value": option_value(element, part)} for part in raw.split(",") if part.strip()]
     if kind == "checkboxes":
         if not raw.strip():
             return []

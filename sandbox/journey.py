@@ -327,6 +327,30 @@ def join_everyone(sandbox: Sandbox) -> None:
     s.say(f"\n👥 {len(PEOPLE)} people joined: 6 mentors and 6 mentees in 9 time zones.")
 
 
+def second_program(s: Sandbox) -> None:
+    """An admin starts a second program beside the first, run as a cohort, and two people join it."""
+    s.say("\n🗓️ A second program beside the first: new-hire buddies, run as a cohort with a common start.")
+    s.command(ADMIN, "admin program new")
+    s.fill(
+        ADMIN,
+        {
+            "template": "New-hire buddy (90 days, weekly)",
+            "name": "New-hire buddies",
+            "channel": PROGRAM_CHANNEL,
+            "questions": "Which office are you in? | Berlin, London, Remote | must match",
+            "signup_closes": "2027-01-08",
+            "starts": "2027-01-11",
+            "ends": "2027-04-12",
+        },
+        expect="is ready",
+    )
+    s.tick(s.clock.now() + timedelta(minutes=5))
+    s.latest("open for sign-up", PROGRAM_CHANNEL)
+    for person, office in (("UHUGO", "Berlin"), ("UCHLOE", "Berlin")):
+        s.command(person, "join buddies")
+        s.fill(person, {"Which office are you in?": office}, expect="Welcome to New-hire buddies")
+
+
 def play(sandbox: Sandbox) -> JourneyOutcome:
     """The scripted journey of one pair, from joining to the admin report, eight simulated weeks long."""
     s = sandbox
@@ -426,7 +450,8 @@ def play(sandbox: Sandbox) -> JourneyOutcome:
             lambda calls: sum("Meet your mentoring pair" in c.text() for c in calls) >= 1 + len(asked) // 2,
         )
 
-    s.command(ADMIN, "admin report", expect="Program health")
+    second_program(s)
+    s.command(ADMIN, "admin report mentoring", expect="Program health")
     report = s.latest("Program health")
     with s.app.services.db.unit_of_work() as session:
         active = session.scalar(select(func.count()).select_from(Pair).where(Pair.status == "active")) or 0
@@ -435,9 +460,11 @@ def play(sandbox: Sandbox) -> JourneyOutcome:
             session.scalar(select(func.count()).select_from(Evaluation).where(Evaluation.answered_at.is_not(None))) or 0
         )
     posted = [c for c in s.slack.calls if c.args.get("channel") == PROGRAM_CHANNEL]
+    s.command(ADMIN, "admin report", expect="Programs at a glance")
     s.say(
         "\n✅ Journey complete: a pair formed, agreed how to work, set a goal, met twice, celebrated and said "
-        f"thanks; a matching round paired the others. {active} pairs are active."
+        f"thanks; a matching round paired the others. {active} pairs are active. A second program, a cohort, "
+        "is open for sign-up beside the first."
     )
     return JourneyOutcome(
         pair_active=active >= 1,
