@@ -17,7 +17,7 @@ from sqlalchemy import event, select
 from bot.clock import FixedClock
 from bot.settings import Settings
 from sandbox.fake_slack import FakeSlack
-from storage.models import MatchRequest
+from storage.models import MatchRequest, Program
 from tests.conftest import START, Running, running_app
 from tests.steps import (
     MENTEE_PROFILE,
@@ -110,3 +110,30 @@ def test_a_tick_costs_the_same_statements_for_each_due_pair(inline: Running) -> 
     # Per pair: the claim and the two invitations queued, and for each of the two DMs its channel and its
     # turn in the pace shared by all processes.
     assert per_pair == int(per_pair) and per_pair <= 26, costs
+
+
+def test_a_tick_costs_the_same_statements_with_one_program_or_twenty(inline: Running) -> None:
+    app = inline
+    paired(app, mentor="UM01", mentee="UM02")
+    quiet = START + timedelta(days=3)
+    tick_at(app, quiet)
+    with counted(app) as statements:
+        tick_at(app, quiet + timedelta(minutes=1))
+    one = len(statements)
+    with app.services.db.unit_of_work() as session:
+        for n in range(19):
+            session.add(
+                Program(
+                    team_id=app.slack.team_id,
+                    name=f"Cohort {n}",
+                    slug=f"cohort-{n}",
+                    admins=[],
+                    default_cadence="biweekly",
+                    anonymity_threshold=5,
+                    request_expiry_hours=72,
+                    created_at=START,
+                )
+            )
+    with counted(app) as statements:
+        tick_at(app, quiet + timedelta(minutes=2))
+    assert len(statements) == one, "a tick's statements depend on what is due, not on how many programs exist"
