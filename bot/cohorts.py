@@ -107,7 +107,8 @@ def claim_due_step(session: Session, now: datetime, configured_admins: frozenset
         done.pairs = _start_together(session, program, now)
     elif step[0] is CohortStage.ENDED:
         done.goals_completed = _goals_completed(session, program.id)
-        done.pairs = [view_of(session, p) for p in close_program(session, program.team_id, program.id, now)]
+        ended = close_program(session, program.team_id, program.id, now, reason="completed")
+        done.pairs = [view_of(session, p) for p in ended]
         done.program = view_of_program(program)
     return done
 

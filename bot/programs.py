@@ -400,9 +400,11 @@ def live_pairs(session: Session, program_id: int) -> int:
     )
 
 
-def close_program(session: Session, team_id: str, program_id: int, now: datetime) -> list[Pair]:
-    """Close a program: nobody new joins, and its live pairs end without blame (each gets a final evaluation).
-    Returns the pairs it ended, for telling their members."""
+def close_program(
+    session: Session, team_id: str, program_id: int, now: datetime, reason: str = "program_closed"
+) -> list[Pair]:
+    """Close a program: nobody new joins, and its live pairs end without blame (each gets a final evaluation;
+    `reason` is "completed" when a cohort reached its end). Returns the pairs it ended, for telling them."""
     program = program_in(session, team_id, program_id)
     program.closed_at = program.closed_at or now
     program.cohort_due_at = None
@@ -412,7 +414,7 @@ def close_program(session: Session, team_id: str, program_id: int, now: datetime
         )
     )
     for pair in ended:
-        end_pair(session, pair, "program_closed", now)
+        end_pair(session, pair, reason, now)
     return ended
 
 

@@ -267,6 +267,9 @@ def test_a_cohort_runs_its_whole_calendar_and_its_clone_never_repeats_a_pair(app
     assert report.evaluations == 2, "the mid-point evaluation, one for each person"
     tick_at(app, day + timedelta(days=104, minutes=1))
     assert "has come to an end: 1 pair met" in app.slack.messages_to("CPROGRAM")[-1].text()
+    for person in ("UANA", "UBEN"):
+        endings = [c.text() for c in app.slack.messages_to(f"D{person}") if "time together is complete" in c.text()]
+        assert len(endings) == 1 and "Stay in touch" in endings[0]
     with app.services.db.reading() as session:
         program = session.get_one(Program, cohort)
         assert program.cohort_stage is CohortStage.ENDED and program.closed_at is not None

@@ -5,7 +5,8 @@ from __future__ import annotations
 from sqlalchemy.orm import Session
 
 from bot.cohorts import claim_due_step
-from bot.due.work import Due, DueWork, Nudge, Step, to_pair
+from bot.due.work import Due, DueWork, Nudge, Step, both, to_pair
+from bot.views.closing import closing_message
 from bot.views.cohorts import (
     ended_for_channel,
     for_admins,
@@ -16,7 +17,6 @@ from bot.views.cohorts import (
     started_for_channel,
     started_for_pair,
 )
-from bot.views.programs import program_closed_for_member
 from storage.models import CohortStage
 
 
@@ -47,9 +47,14 @@ def advance(session: Session, due: Due) -> Step:
         elif admin_note:
             step.nudges.append(Nudge(team, f"{key}:{admin}", for_admins(program, admin_note), user_id=admin))
     for pair in done.pairs:
-        message = started_for_pair(program, pair) if done.stage is CohortStage.STARTED else None
-        message = message or program_closed_for_member(program.name)
-        step.nudges += to_pair(team, f"{key}:pair:{pair.id}", pair, message)
+        if done.stage is CohortStage.STARTED:
+            step.nudges += to_pair(team, f"{key}:pair:{pair.id}", pair, started_for_pair(program, pair))
+            continue
+        # The cohort's end is the pair's: thanks, the final evaluation to come, and staying in touch.
+        for person in (pair.mentee_user_id, pair.mentor_user_id):
+            message = closing_message(pair, person, completed=True)
+            step.nudges.append(Nudge(team, f"pair:{pair.id}:completed:{person}", message, user_id=person))
+        step.homes |= both(pair)
     return step
 
 
