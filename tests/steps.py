@@ -9,7 +9,6 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.installations import Tokens
@@ -135,9 +134,11 @@ def paired(app: Running, mentor: str = "UBEN", mentee: str = "UANA") -> int:
     join(app, mentee, MENTEE_PROFILE)
     request_mentor(app, mentee, mentor, "I'd love help preparing my first conference talk, from outline to delivery.")
     dm = mentor_request_dm(app, mentor)
-    wait_until_stored(app, lambda session: session.scalar(select(MatchRequest.mentor_message_ts)) is not None)
+    request_id = int(button_value(dm, "find.accept"))
+    # This request's own message, not an earlier pair's: the accept edits it only once it is stored.
+    wait_until_stored(app, lambda session: session.get_one(MatchRequest, request_id).mentor_message_ts is not None)
     mark = app.slack.mark()
-    app.user.click(mentor, "find.accept", value=button_value(dm, "find.accept"), channel=f"D{mentor}")
+    app.user.click(mentor, "find.accept", value=str(request_id), channel=f"D{mentor}")
     channel = "G" + "".join(u[-3:] for u in sorted([mentor, mentee]))
     intro = app.slack.wait_for_message(channel)[0]
     app.slack.wait_for("response_url", since=mark)
