@@ -6,7 +6,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import bindparam, select, update
+from sqlalchemy import bindparam, func, select, update
 from sqlalchemy.orm import Session, aliased
 
 from bot.activity import touch
@@ -35,6 +35,17 @@ class PairView:
     next_checkin_at: datetime | None
     program_id: int = 0
     program: str = ""
+    # The program's name when the workspace has several (so every message can say which one it is about).
+    program_label: str = ""
+
+
+def several_programs(session: Session, team_id: str) -> bool:
+    """Whether the workspace runs more than one program; asked once per session (a request, a tick's step)."""
+    key = ("several_programs", team_id)
+    if key not in session.info:
+        count = session.scalar(select(func.count()).select_from(Program).where(Program.team_id == team_id))
+        session.info[key] = (count or 0) > 1
+    return bool(session.info[key])
 
 
 def claim_slot(session: Session, mentor_id: int) -> bool:
@@ -135,7 +146,8 @@ def view_of(session: Session, pair: Pair) -> PairView:
         started_at=pair.started_at,
         next_checkin_at=pair.next_checkin_at,
         program_id=pair.program_id,
-        program=session.get_one(Program, pair.program_id).name,
+        program=(name := session.get_one(Program, pair.program_id).name),
+        program_label=name if several_programs(session, pair.team_id) else "",
     )
 
 

@@ -26,7 +26,7 @@ from bot.errors import (
 )
 from bot.matching import DEFAULT_WEIGHTS, Match, allowed, question_weight, score
 from bot.mentor_pool import MentorPool
-from bot.pairs import PairView, claim_slot, create_pair, histories, live_pair_as_mentee, view_of
+from bot.pairs import PairView, claim_slot, create_pair, histories, live_pair_as_mentee, several_programs, view_of
 from bot.profiles import find_person
 from bot.programs import program_in, view_of_program
 from bot.questions import Question
@@ -61,6 +61,7 @@ class RequestView:
     mentor_channel: str | None
     mentor_message_ts: str | None
     program_id: int = 0
+    program_label: str = ""
 
 
 def request_view(session: Session, request: MatchRequest) -> RequestView:
@@ -85,6 +86,9 @@ def request_view(session: Session, request: MatchRequest) -> RequestView:
         mentor_channel=request.mentor_channel,
         mentor_message_ts=request.mentor_message_ts,
         program_id=request.program_id,
+        program_label=session.get_one(Program, request.program_id).name
+        if several_programs(session, request.team_id)
+        else "",
     )
 
 

@@ -355,3 +355,16 @@ def test_a_program_whose_admins_approve_members_matches_nobody_until_they_do(app
     assert "already answered" in app.slack.wait_for("response_url", since=mark)[-1].text()
     with app.services.db.reading() as session:
         assert session.scalars(select(Person.status).where(Person.slack_user_id == "UBEN")).one() == "active"
+
+
+def test_with_several_programs_every_message_about_a_pair_says_which_program(app: Running) -> None:
+    create_program(app, "Buddies")
+    join_program(app, "UBEN", "buddies", MENTOR_PROFILE)
+    join_program(app, "UANA", "buddies", MENTEE_PROFILE)
+    mark = app.slack.mark()
+    app.user.command("UADMIN", "admin match buddies")
+    preview = app.slack.wait_for("response_url", since=mark)[-1]
+    app.user.click("UADMIN", "admin.round_publish", value=button_value(preview, "admin.round_publish"))
+    app.slack.wait_until("proposal", partial(_proposed_to, app, "UANA"))
+    proposal = _proposal(app, "UANA")
+    assert proposal is not None and "Program: *Buddies*" in proposal.text()

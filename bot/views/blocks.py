@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
-from bot.text import cut, neutralise
+from bot.text import cut, escape, neutralise
 
 Block = dict[str, Any]
 
@@ -238,3 +238,8 @@ def multi_select(action_id: str, choices: list[tuple[str, str]], initial: list[s
     if chosen:
         element["initial_options"] = chosen
     return element
+
+
+def program_note(program: str) -> list[Block]:
+    """Which program a message is about, for people in several (empty when the workspace runs one)."""
+    return [context(f"Program: *{escape(program)}*")] if program else []

@@ -6,7 +6,18 @@ from typing import Any
 
 from bot.closing import END_REASONS
 from bot.pairs import PairView
-from bot.views.blocks import Block, Message, actions, button, context, input_block, modal, section, static_select
+from bot.views.blocks import (
+    Block,
+    Message,
+    actions,
+    button,
+    context,
+    input_block,
+    modal,
+    program_note,
+    section,
+    static_select,
+)
 from bot.views.join import JOIN_OPEN
 
 PAIR_END_OPEN = "pair.end_open"
@@ -55,7 +66,7 @@ def closing_message(pair: PairView, user_id: str, completed: bool) -> Message:
     if user_id == pair.mentee_user_id:
         text += " You've grown a lot; would you like to mentor someone yourself?"
         buttons.append(button("Become a mentor", JOIN_OPEN, style="primary"))
-    return Message(text=text, blocks=[section(text), actions(*buttons)])
+    return Message(text=text, blocks=[section(text), actions(*buttons), *program_note(pair.program_label)])
 
 
 def stay_in_touch_set() -> Message:
@@ -67,4 +78,4 @@ def touch_nudge(pair: PairView) -> Message:
         f"It's been a year since <@{pair.mentee_user_id}> and <@{pair.mentor_user_id}> worked together. "
         "How about a quick hello?"
     )
-    return Message(text=text, blocks=[section(text)])
+    return Message(text=text, blocks=[section(text), *program_note(pair.program_label)])

@@ -14,6 +14,7 @@ from bot.views.blocks import (
     context,
     input_block,
     modal,
+    program_note,
     section,
     static_select,
     text_input,
@@ -45,6 +46,7 @@ def invitation_message(ask: EvaluationAsk, reminder: bool = False) -> Message:
             section(text),
             actions(button("Share my view", EVALUATION_OPEN, value=str(ask.id), style="primary")),
             context("Your partner never sees your answers unless you choose to share them."),
+            *program_note(ask.pair.program_label),
         ],
     )
 

@@ -30,6 +30,7 @@ from bot.views.blocks import (
     divider,
     input_block,
     modal,
+    program_note,
     section,
     slack_date,
     static_select,
@@ -178,6 +179,7 @@ def mentor_request_message(request: RequestView, profile_blocks: Block) -> Messa
             section(f">{escape(request.message)}".replace("\n", "\n>")),
             profile_blocks,
             section(f"*Why you fit* ({_percent(request.score)})\n{reasons}"),
+            *program_note(request.program_label),
             actions(
                 button("Accept", REQUEST_ACCEPT, value=str(request.id), style="primary"),
                 button("Decline", REQUEST_DECLINE, value=str(request.id)),

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from bot.pairs import PairView
-from bot.views.blocks import Message, actions, button, confirm_dialog, context, section
+from bot.views.blocks import Message, actions, button, confirm_dialog, context, program_note, section
 
 FIT_GOOD = "fit.good"
 FIT_DECIDING = "fit.deciding"
@@ -29,6 +29,7 @@ def question_message(pair: PairView, user_id: str) -> Message:
                 button("Not a good fit", FIT_NOT_GOOD, value=value),
             ),
             context("Only you see your answer. Your partner is never told what you said."),
+            *program_note(pair.program_label),
         ],
     )
 

@@ -6,7 +6,8 @@ from collections.abc import Sequence
 
 from bot.health import AtRisk
 from bot.pairs import PairView
-from bot.views.blocks import Message, actions, button, context, section
+from bot.text import escape
+from bot.views.blocks import Message, actions, button, context, program_note, section
 
 PAIR_KEEP = "pair.keep"
 
@@ -18,13 +19,19 @@ def kind_checkin(pair: PairView) -> Message:
     )
     return Message(
         text=text,
-        blocks=[section(text), context("If something isn't working, a program admin can help, confidentially.")],
+        blocks=[
+            section(text),
+            context("If something isn't working, a program admin can help, confidentially."),
+            *program_note(pair.program_label),
+        ],
     )
 
 
 def admins_at_risk(pairs: Sequence[AtRisk]) -> Message:
     rows = "\n".join(
-        f"• <@{r.pair.mentee_user_id}> with <@{r.pair.mentor_user_id}>: {'; '.join(r.reasons)}" for r in pairs
+        f"• <@{r.pair.mentee_user_id}> with <@{r.pair.mentor_user_id}>"
+        f"{' (' + escape(r.pair.program_label) + ')' if r.pair.program_label else ''}: {'; '.join(r.reasons)}"
+        for r in pairs
     )
     text = f"{len(pairs)} mentoring pair{'s' if len(pairs) != 1 else ''} may need a hand"
     return Message(
@@ -41,7 +48,8 @@ def dormancy_warning(pair: PairView) -> Message:
         "This pair has been quiet for three months. If you've wrapped up, that's fine: I'll close it in a week. "
         "If you'd like to keep going, one click keeps it open."
     )
-    return Message(text=text, blocks=[section(text), actions(button("Keep our pair", PAIR_KEEP, value=str(pair.id)))])
+    keep = actions(button("Keep our pair", PAIR_KEEP, value=str(pair.id)))
+    return Message(text=text, blocks=[section(text), keep, *program_note(pair.program_label)])
 
 
 def kept_message() -> Message:
@@ -53,4 +61,4 @@ def closed_for_inactivity(pair: PairView) -> Message:
         "I've closed this mentoring pair after three quiet months. Thank you both for the time you gave it. "
         "You'll get a short final evaluation; `/mentor find` is there whenever you want a new pair."
     )
-    return Message(text=text, blocks=[section(text)])
+    return Message(text=text, blocks=[section(text), *program_note(pair.program_label)])

@@ -8,7 +8,7 @@ from bot.pairs import PairView
 from bot.round_plan import Unmatched
 from bot.rounds import PublishedRound, RoundPreview
 from bot.text import escape
-from bot.views.blocks import Block, Message, actions, button, context, divider, section
+from bot.views.blocks import Block, Message, actions, button, context, divider, program_note, section
 from bot.views.find import reason_lines
 
 ROUND_PUBLISH = "admin.round_publish"
@@ -76,6 +76,7 @@ def proposal_message(pair: PairView, user_id: str) -> Message:
                 button("Not this time", PAIR_DECLINE, value=str(pair.id)),
             ),
             context("When you both say yes, I'll open a group DM with a first-meeting agenda."),
+            *program_note(pair.program_label),
         ],
     )
 
