@@ -88,7 +88,9 @@ def test_an_accept_costs_a_fixed_number_of_statements(inline: Running) -> None:
         app.user.click("UBEN", "find.accept", value=button_value(dm, "find.accept"), channel="DUBEN")
         app.slack.wait_for("chat.update", since=mark)
         app.finish_work()
-    assert len(statements) <= 43, len(statements)
+    # Each unit of work the accept runs in also asks once whether the workspace has several programs (so its
+    # messages can say which one they are about).
+    assert len(statements) <= 47, len(statements)
 
 
 def test_a_tick_costs_the_same_statements_for_each_due_pair(inline: Running) -> None:
