@@ -1,11 +1,14 @@
-"""Check-ins on the pair's cadence, inside both people's working hours; answers, notes, snooze and pause."""
+"""Check-ins on the pair's cadence, inside both people's working hours; answers, notes, snooze and pause.
+
+A check-in that comes after a scheduled meeting asks about that meeting, and its "we met" marks it held.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
-from sqlalchemy import or_, select
+from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
 
 from bot.activity import lock_due, touch
@@ -13,7 +16,7 @@ from bot.cadence import WorkingHours, cadence_interval, delivery_time
 from bot.errors import CheckInClosed, DayOutOfRange, NotYours, SnoozeOutOfRange
 from bot.goals import record_progress
 from bot.pairs import PairView, pair_for_member, view_of
-from storage.models import CheckIn, CheckInStatus, Pair, PairStatus, Person
+from storage.models import CheckIn, CheckInStatus, Meeting, MeetingStatus, Pair, PairStatus, Person
 
 QUESTIONS = (
     "What is one thing you tried since you last met, and what did you learn from it?",
@@ -39,18 +42,44 @@ class CheckInView:
     status: CheckInStatus
     answers: dict[str, str]
     notes: dict[str, str]
+    # The meeting this check-in asks about, and the mentee's time zone to name its day in.
+    meeting_start: datetime | None = None
+    meeting_timezone: str = ""
 
 
 def _view(session: Session, checkin: CheckIn) -> CheckInView:
+    meeting = session.scalars(select(Meeting).where(Meeting.checkin_id == checkin.id).limit(1)).first()
+    return _view_about(session, checkin, meeting)
+
+
+def _view_about(session: Session, checkin: CheckIn, meeting: Meeting | None) -> CheckInView:
+    pair = session.get_one(Pair, checkin.pair_id)
     return CheckInView(
         id=checkin.id,
         team_id=checkin.team_id,
-        pair=view_of(session, session.get_one(Pair, checkin.pair_id)),
+        pair=view_of(session, pair),
         question=checkin.question,
         status=checkin.status,
         answers=dict(checkin.answers),
         notes=dict(checkin.notes),
+        meeting_start=meeting.start if meeting else None,
+        meeting_timezone=session.get_one(Person, pair.mentee_id).timezone if meeting else "",
     )
+
+
+def _meeting_to_ask_about(session: Session, pair_id: int, now: datetime) -> Meeting | None:
+    """The pair's latest scheduled meeting that has ended and that no check-in has asked about yet."""
+    return session.scalars(
+        select(Meeting)
+        .where(
+            Meeting.pair_id == pair_id,
+            Meeting.status == MeetingStatus.SCHEDULED,
+            Meeting.end <= now,
+            Meeting.checkin_id.is_(None),
+        )
+        .order_by(Meeting.end.desc())
+        .limit(1)
+    ).first()
 
 
 def hours_of(person: Person) -> WorkingHours:
@@ -103,7 +132,10 @@ def open_checkin(session: Session, pair_id: int, now: datetime) -> CheckInView |
     )
     session.add(checkin)
     session.flush()
-    return _view(session, checkin)
+    meeting = _meeting_to_ask_about(session, pair.id, now)
+    if meeting is not None:
+        meeting.checkin_id = checkin.id
+    return _view_about(session, checkin, meeting)
 
 
 def _member_checkin(session: Session, team_id: str, user_id: str, checkin_id: int) -> tuple[CheckIn, Pair]:
@@ -131,6 +163,12 @@ def answer(
         checkin.answered_at = now
     if status is CheckInStatus.MET:
         pair.missed_checkins = 0
+        session.execute(
+            update(Meeting)
+            .where(Meeting.checkin_id == checkin.id, Meeting.status == MeetingStatus.SCHEDULED)
+            .values(status=MeetingStatus.HELD, held_at=now, updated_at=now)
+            .execution_options(synchronize_session=False)
+        )
         if pair.fit_check_at is not None:
             pair.fit_check_at = min(pair.fit_check_at, now)
     elif status is CheckInStatus.NOT_YET:

@@ -1,22 +1,88 @@
-"""A pair's conversation: the group DM both people share, opened with the intro when the pair starts."""
+"""A pair's conversation: the group DM both people share, opened with the intro when the pair starts.
+
+It is also where the pair's meeting times and calendar invites are posted.
+"""
 
 from __future__ import annotations
 
 from slack_sdk import WebClient
 
 from bot.home import refresh_home
+from bot.invites import google_calendar_link, meeting_invite, outlook_link, series_rule
+from bot.meetings import NO_REPLY, Offer, ScheduledMeeting, after_agreement, offer_times
 from bot.pairs import PairView, set_channel
 from bot.services import Services
-from bot.slack import open_dm, post
+from bot.slack import open_dm, post, upload_to_channel, user_email
 from bot.views.intro import intro_message
+from bot.views.meetings import (
+    INVITE_FILENAME,
+    invite_description,
+    invite_location,
+    invite_message,
+    invite_title,
+    offer_message,
+    series_offer_message,
+)
 
 
 def start_conversation(services: Services, client: WebClient, team_id: str, pair: PairView) -> str:
-    """Open (or reopen) the pair's group DM, remember it, post the intro, and refresh both App Homes."""
+    """Open (or reopen) the pair's group DM, remember it, post the intro and three times for a first meeting, and
+    refresh both App Homes."""
     channel = open_dm(client, [pair.mentor_user_id, pair.mentee_user_id])
     with services.db.unit_of_work() as session:
         set_channel(session, pair.id, channel)
+        offer = offer_times(session, pair, services.clock.now())
     post(client, channel, intro_message(pair))
+    post(client, channel, offer_message(offer))
     for person in (pair.mentor_user_id, pair.mentee_user_id):
         refresh_home(services, client, team_id, person)
     return channel
+
+
+def meeting_times_after_agreement(services: Services, client: WebClient, pair: PairView) -> None:
+    """After an agreement is confirmed or changed: times of the agreed length while none is picked, or, with one
+    picked, the offer to put the whole series in their calendars."""
+    with services.db.unit_of_work() as session:
+        answer = after_agreement(session, pair, services.clock.now())
+    if answer is None:
+        return
+    channel = pair.channel_id or open_dm(client, [pair.mentor_user_id, pair.mentee_user_id])
+    if isinstance(answer, Offer):
+        post(client, channel, offer_message(answer))
+    elif not answer.series:
+        post(client, channel, series_offer_message(answer))
+
+
+def send_invite(client: WebClient, meeting: ScheduledMeeting) -> None:
+    """Share the meeting's calendar invite (.ics) in the pair's group DM, with add-to-calendar links, Reschedule and,
+    once they have an agreement, the whole series. Attendees' emails come from Slack; a person whose email Slack
+    doesn't share is left off, and without the mentor's the invite is organised by a no-reply address."""
+    pair = meeting.pair
+    channel = pair.channel_id or open_dm(client, [pair.mentor_user_id, pair.mentee_user_id])
+    emails = {user: user_email(client, user) for user in (pair.mentee_user_id, pair.mentor_user_id)}
+    names = {pair.mentee_user_id: pair.mentee_name, pair.mentor_user_id: pair.mentor_name}
+    title = invite_title(pair.mentee_name, pair.mentor_name)
+    description = invite_description(meeting.focus)
+    location = invite_location(meeting.channel)
+    until = meeting.series_until
+    ics = meeting_invite(
+        uid=meeting.uid,
+        sequence=meeting.sequence,
+        stamp=meeting.stamp,
+        start=meeting.start,
+        minutes=meeting.minutes,
+        title=title,
+        description=description,
+        organiser_email=emails[pair.mentor_user_id] or NO_REPLY,
+        attendees=[(names[user], email) for user, email in emails.items() if email],
+        timezone=meeting.timezone,
+        location=location,
+        video_link=meeting.video_link,
+        rule=series_rule(meeting.cadence, until) if meeting.series and until is not None else None,
+    )
+    start, minutes = meeting.start, meeting.minutes
+    google = google_calendar_link(start=start, minutes=minutes, title=title, description=description, location=location)
+    outlook = outlook_link(start=start, minutes=minutes, title=title, description=description, location=location)
+    message = invite_message(meeting, google, outlook)
+    upload_to_channel(client, channel, INVITE_FILENAME, ics, title, message.text)
+    post(client, channel, message)

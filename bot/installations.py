@@ -40,6 +40,8 @@ BOT_SCOPES = (
     "im:write",
     "mpim:write",
     "users:read",
+    # Attendees' emails for meeting invites (`users.info`); nothing else reads them, and they are not stored.
+    "users:read.email",
     "files:write",
 )
 INSTALL_PATH = "/slack/install"

@@ -22,6 +22,7 @@ from storage.models import (
     Goal,
     GoalStatus,
     MatchRequest,
+    Meeting,
     Pair,
     PairStatus,
     Person,
@@ -32,6 +33,9 @@ from storage.models import (
 
 MIN_THRESHOLD = 3
 MILESTONES = ("day30", "day60", "day90", "final")
+# From match to a working relationship, in order: the intro, the first meeting picked, held, the first goal, day 30.
+FUNNEL_STEPS = ("intro", "scheduled", "held", "goal", "day30")
+MET_WITHIN = timedelta(days=14)
 
 
 def suppress(groups: Mapping[str, Sequence[float]], threshold: int) -> dict[str, float | None]:
@@ -78,6 +82,81 @@ class QuestionRow:
 
 
 @dataclass(frozen=True)
+class FunnelStep:
+    """How many pairs reached a step (None: fewer than the threshold), and the median days from the step before."""
+
+    key: str
+    pairs: int | None
+    median_days: float | None = None
+
+
+@dataclass(frozen=True)
+class Funnel:
+    steps: tuple[FunnelStep, ...]
+    # Of the pairs introduced at least 14 days ago (or that met sooner), the share that met within 14 days.
+    met_within_14_days: float | None = None
+
+    @property
+    def intros(self) -> int | None:
+        return self.steps[0].pairs if self.steps else None
+
+
+def funnel_of(reached: Sequence[Mapping[int, datetime]], now: datetime, threshold: int) -> Funnel:
+    """The funnel from when each pair reached each step (one mapping of pair to moment per step, intro first).
+
+    A count under `threshold` is hidden, and a median or a share is shown only when it comes from `threshold` pairs.
+    """
+    intros = reached[0] if reached else {}
+    steps = []
+    for index, key in enumerate(FUNNEL_STEPS[: len(reached)]):
+        moments = {pair: when for pair, when in reached[index].items() if pair in intros}
+        median = None
+        if index:
+            before = reached[index - 1]
+            gaps = [
+                max(0.0, (when - before[pair]).total_seconds() / 86400)
+                for pair, when in moments.items()
+                if pair in before
+            ]
+            median = round(statistics.median(gaps), 1) if len(gaps) >= threshold else None
+        steps.append(FunnelStep(key, len(moments) if len(moments) >= threshold else None, median))
+    held = reached[2] if len(reached) > 2 else {}
+    met_soon = {pair for pair, when in held.items() if pair in intros and when - intros[pair] <= MET_WITHIN}
+    eligible = {pair for pair, started in intros.items() if now - started >= MET_WITHIN} | met_soon
+    share = round(len(met_soon) / len(eligible), 3) if len(eligible) >= threshold else None
+    return Funnel(tuple(steps), share)
+
+
+def _first(session: Session, pair_column: Any, moment: Any, *where: Any) -> dict[int, datetime]:
+    rows = session.execute(
+        select(pair_column, func.min(moment)).where(moment.is_not(None), *where).group_by(pair_column)
+    )
+    return {int(pair): when for pair, when in rows if when is not None}
+
+
+def program_funnel(session: Session, program_id: int, now: datetime, threshold: int) -> Funnel:
+    """The program's funnel from intro to day-30 evaluation, in five grouped queries."""
+    own = pairs_of(program_id)
+    return funnel_of(
+        [
+            _first(session, Pair.id, Pair.started_at, Pair.program_id == program_id),
+            _first(session, Meeting.pair_id, Meeting.scheduled_at, Meeting.program_id == program_id),
+            _first(session, Meeting.pair_id, Meeting.held_at, Meeting.program_id == program_id),
+            _first(session, Goal.pair_id, Goal.created_at, Goal.pair_id.in_(own)),
+            _first(
+                session,
+                Evaluation.pair_id,
+                Evaluation.answered_at,
+                Evaluation.pair_id.in_(own),
+                Evaluation.milestone == "day30",
+            ),
+        ],
+        now,
+        threshold,
+    )
+
+
+@dataclass(frozen=True)
 class Report:
     threshold: int
     active_pairs: int
@@ -100,6 +179,7 @@ class Report:
     end_reasons: dict[str, int] = field(default_factory=dict)
     program: str = ""
     program_id: int = 0
+    funnel: Funnel | None = None
 
     @property
     def averages_shown(self) -> bool:
@@ -217,6 +297,7 @@ def program_report(session: Session, program_id: int, now: datetime, configured_
         met_recently=int(met_recently or 0),
         evaluations_answered=len(answered),
         end_reasons=suppress_counts({str(k): n for k, n in chosen.items()}, threshold),
+        funnel=program_funnel(session, program_id, now, threshold),
     )
 
 

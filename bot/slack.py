@@ -119,3 +119,22 @@ def upload_private(client: WebClient, filename: str, data: bytes, title: str) ->
     answer = client.files_upload_v2(file=data, filename=filename, title=title)
     files = answer.get("files") or [answer.get("file") or {}]
     return str(files[0].get("id") or "")
+
+
+def user_email(client: WebClient, user_id: str) -> str:
+    """The person's email from `users.info` (scope `users:read.email`); "" when Slack doesn't share one."""
+    try:
+        profile = client.users_info(user=user_id)["user"].get("profile") or {}
+    except SlackApiError as error:
+        log.warning("users.info failed for %s: %s", user_id, error.response.get("error"))
+        return ""
+    except OSError as error:
+        log.warning("users.info unreachable for %s: %s", user_id, error)
+        return ""
+    email = str(profile.get("email") or "").strip()
+    return email if "@" in email and not any(char.isspace() for char in email) else ""
+
+
+def upload_to_channel(client: WebClient, channel: str, filename: str, data: bytes, title: str, comment: str) -> None:
+    """Share a file in a channel the bot is in (a pair's group DM)."""
+    client.files_upload_v2(channel=channel, file=data, filename=filename, title=title, initial_comment=comment)

@@ -22,13 +22,14 @@ from handlers import (
     install,
     intro,
     join,
+    meetings,
     messages,
     privacy,
 )
 from handlers.actor import remember_actor, workspace_of
 from handlers.routing import MentorCommand, Routes
 
-FEATURES = (install, join, find, intro, goals, checkins, feedback, celebrate, home, privacy, admin, messages)
+FEATURES = (install, join, find, intro, meetings, goals, checkins, feedback, celebrate, home, privacy, admin, messages)
 
 
 def _clean_payload(body: dict[str, Any], next: Callable[[], None]) -> None:

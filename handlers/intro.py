@@ -8,6 +8,7 @@ from slack_bolt import Ack, Respond
 from sqlalchemy.orm import Session
 
 from bot.agreements import agreement_for_member, confirm, propose, validate_terms
+from bot.conversations import meeting_times_after_agreement
 from bot.errors import AgreementClosed
 from bot.slack import open_dm, post, send_dm
 from bot.views.agreement import (
@@ -72,6 +73,7 @@ def confirm_agreement(ack: Ack, body: dict[str, Any], respond: Respond, actor: A
     pair = agreement.pair
     channel = pair.channel_id or open_dm(actor.client, [pair.mentor_user_id, pair.mentee_user_id])
     post(actor.client, channel, confirmed_message(agreement, pair.next_checkin_at))
+    meeting_times_after_agreement(actor.services, actor.client, pair)
     actor.refresh_homes(pair.mentor_user_id, pair.mentee_user_id)
 
 

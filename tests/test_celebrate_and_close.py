@@ -230,10 +230,13 @@ def test_admin_chart_and_csv_arrive_in_the_admins_dm_without_free_text(app: Runn
     with app.services.db.unit_of_work() as session:
         pair = session.scalars(select(Pair)).one()
         session.add(answered_evaluation(pair.team_id, pair.id, "UANA", {"overall": 5}, 9, worked="secret praise"))
+    asked = app.slack.mark()
     app.user.command("UADMIN", "admin chart")
     app.user.command("UADMIN", "admin export")
     files = app.slack.wait_until("files", lambda _: len(app.slack.files_shared_in("DUADMIN")) == 2)
     assert files
+    # Each answer says where its file went, after the upload: wait for both before the next command's.
+    app.slack.wait_for("response_url", 2, since=asked)
     shared = dict(app.slack.files_shared_in("DUADMIN"))
     assert shared["mentoring-program.png"].startswith(b"\x89PNG")
     table = shared["mentoring-pairs.csv"].decode()

@@ -55,7 +55,9 @@ def test_a_double_click_on_accept_makes_one_pair_and_one_intro(app: Running) -> 
     app.finish_work()
     with app.services.db.unit_of_work() as session:
         assert len(session.scalars(select(Pair)).all()) == 1
-    assert len(app.slack.messages_to("GANABEN")) == 1
+    intros = [c for c in app.slack.messages_to("GANABEN") if "Meet your mentoring pair" in c.text()]
+    offers = [c for c in app.slack.messages_to("GANABEN") if "Three times you can both make" in c.text()]
+    assert len(intros) == 1 and len(offers) == 1
     assert len([call for call in app.slack.calls[mark:] if call.method == "response_url"]) == 1
 
 

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from bot.due import checkins, closing, cohorts, evaluations, fit, health, requests
+from bot.due import checkins, closing, cohorts, evaluations, fit, health, meetings, requests
 from bot.due.work import DueWork
 
 REGISTRY: tuple[DueWork, ...] = (
     *cohorts.DUE,
     *requests.DUE,
     *fit.DUE,
+    *meetings.DUE,
     *checkins.DUE,
     *health.DUE,
     *closing.DUE,

@@ -24,6 +24,7 @@ from bot.views.blocks import (
     section,
     text_input,
 )
+from bot.views.meetings import weekday_name
 from storage.vocabulary import CheckInStatus
 
 CHECKIN_MET = "checkin.met"
@@ -47,7 +48,12 @@ LABELS = {
 
 def checkin_message(checkin: CheckInView) -> Message:
     pair = checkin.pair
-    text = f"Time for a check-in, <@{pair.mentee_user_id}> and <@{pair.mentor_user_id}>. Did you meet since last time?"
+    people = f"<@{pair.mentee_user_id}> and <@{pair.mentor_user_id}>"
+    if checkin.meeting_start is not None:
+        day = weekday_name(checkin.meeting_start, checkin.meeting_timezone)
+        text = f"How did {day}'s meeting go, {people}? Did you meet?"
+    else:
+        text = f"Time for a check-in, {people}. Did you meet since last time?"
     blocks: list[Block] = [section(text), section(f"*Something to reflect on:* {escape(checkin.question)}")]
     if checkin.answers:
         answered = "\n".join(f"<@{user}>: {LABELS.get(a, a)}" for user, a in checkin.answers.items())

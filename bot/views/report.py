@@ -6,7 +6,7 @@ Aggregates only: hidden figures are left out and one line says when they appear;
 from __future__ import annotations
 
 from bot.closing import END_REASONS
-from bot.report import MILESTONES, OverviewLine, QuestionRow, Report
+from bot.report import MILESTONES, Funnel, OverviewLine, QuestionRow, Report
 from bot.text import escape
 from bot.views.blocks import Block, Message, actions, button, context, header, section
 
@@ -94,6 +94,31 @@ def _feedback(report: Report) -> str:
     return "\n".join(lines)
 
 
+FUNNEL_NAMES = {
+    "intro": "Intros",
+    "scheduled": "First meeting set",
+    "held": "First meeting held",
+    "goal": "First goal set",
+    "day30": "Day-30 evaluation",
+}
+
+
+def _days(days: float) -> str:
+    return f"{days:g} day" if days == 1 else f"{days:g} days"
+
+
+def funnel_text(funnel: Funnel, threshold: int) -> str:
+    """Intro to day 30, one short line a step, with the median wait from the step before."""
+    lines = ["*From intro to first meeting*"]
+    for step in funnel.steps:
+        count = f"*{step.pairs}*" if step.pairs is not None else f"fewer than {threshold}"
+        wait = f" ({_days(step.median_days)}, median)" if step.median_days is not None else ""
+        lines.append(f"• {FUNNEL_NAMES.get(step.key, step.key)}: {count}{wait}")
+    if funnel.met_within_14_days is not None:
+        lines.append(f"*{round(funnel.met_within_14_days * 100)}%* met within 14 days of their intro")
+    return "\n".join(lines)
+
+
 def report_blocks(report: Report) -> list[Block]:
     title = f"Program health · {report.program}" if report.program else "Program health"
     blocks: list[Block] = [header(title[:150]), _headline(report)]
@@ -105,6 +130,8 @@ def report_blocks(report: Report) -> list[Block]:
     feedback = _feedback(report)
     if feedback:
         blocks.append(section(feedback))
+    if report.funnel is not None and report.active_pairs + report.ended_pairs:
+        blocks.append(section(funnel_text(report.funnel, report.threshold)))
     blocks.append(
         context(
             f"Figures from fewer than {report.threshold} people are hidden, with enough others that they can't be "

@@ -15,6 +15,7 @@ from storage.models.delivery import (
 )
 from storage.models.feedback import CheckIn, Evaluation, FitCheck, HelpRequest, Shoutout, Thanks
 from storage.models.goals import Goal, GoalEvent, Milestone
+from storage.models.meetings import Meeting, MeetingStatus
 from storage.models.pairs import Agreement, MatchRequest, MatchRound, Pair
 from storage.models.people import Person, Program
 from storage.vocabulary import (
@@ -61,7 +62,9 @@ __all__ = [
     "LearningStyle",
     "MatchRequest",
     "MatchRound",
+    "Meeting",
     "MeetingChannel",
+    "MeetingStatus",
     "Milestone",
     "OutboxMessage",
     "PaceSlot",
