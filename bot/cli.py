@@ -9,6 +9,7 @@ import signal
 import sys
 from collections.abc import Sequence
 from datetime import datetime
+from pathlib import Path
 
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError
@@ -66,6 +67,12 @@ def _parser() -> argparse.ArgumentParser:
     tick = commands.add_parser("tick", help="run one scheduler pass as of an instant, then exit")
     tick.add_argument("--now", type=_instant, help="ISO-8601 instant with offset (default: the real now)")
     commands.add_parser("scheduler", help="run the scheduler loop alone (no HTTP)")
+    imports = commands.add_parser("import", help="preview a program's sign-up sheet (CSV or XLSX) and apply it")
+    imports.add_argument("file", type=Path, help="the sheet: a form export or an HR export")
+    imports.add_argument("--program", required=True, help="the program's name, e.g. new-hire-buddies")
+    imports.add_argument("--team", default="", help="the workspace's team ID (needed with several workspaces)")
+    imports.add_argument("--yes", action="store_true", help="apply without asking after the preview")
+    imports.add_argument("--report", type=Path, help="write the per-row report (CSV) here")
     db = commands.add_parser("db", help="database maintenance")
     db_commands = db.add_subparsers(dest="db_command", required=True)
     db_commands.add_parser("upgrade", help="apply all migrations")
@@ -82,6 +89,72 @@ def _instant(raw: str) -> datetime:
     if moment.tzinfo is None:
         raise argparse.ArgumentTypeError(f"{raw!r} needs a UTC offset, e.g. 2026-12-01T09:00:00+00:00")
     return moment
+
+
+def _import(settings: Settings, args: argparse.Namespace) -> int:
+    """Preview the sheet, then apply it when the operator says yes (or with --yes)."""
+    from bot.app import build
+    from bot.clock import SystemClock
+    from bot.importing import plan_import
+    from bot.imports.preview import Status, report_csv
+    from bot.imports.sheet import SheetRefused
+    from bot.outbox import deliver
+    from bot.programs import named_by, programs_of, view_of_program
+    from bot.sheet_imports import apply_and_ask, workspace_directory
+
+    missing = settings.missing_for_scheduler()
+    if missing:
+        return _missing(settings, missing)
+    try:
+        data = args.file.read_bytes()
+    except OSError as error:
+        print(f"mentorbot: can't read {args.file}: {error.strerror}", file=sys.stderr)
+        return 2
+    mentorbot = build(settings, SystemClock())
+    try:
+        try:
+            team = args.team or mentorbot.tokens.only_team()
+        except ValueError as several:
+            print(f"mentorbot: {several}", file=sys.stderr)
+            return 2
+        client = mentorbot.tokens.resolver()(team)
+        with mentorbot.services.db.reading() as session:
+            programs = [view_of_program(p) for p in programs_of(session, team)]
+        program = named_by(programs, args.program)
+        if program is None:
+            names = ", ".join(p.slug for p in programs) or "none yet"
+            print(f"mentorbot: no program called {args.program!r} in {team}. Programs: {names}", file=sys.stderr)
+            return 2
+        print(f"Looking up {team}'s members in Slack…")
+        directory = workspace_directory(client)
+        try:
+            with mentorbot.services.db.reading() as session:
+                plan = plan_import(session, team, program.id, data, directory)
+        except SheetRefused as refused:
+            print(f"mentorbot: {refused} Nothing was stored.", file=sys.stderr)
+            return 2
+        print(f"{program.name}: {plan.preview.summary}.")
+        for row in plan.preview.rows:
+            if row.status is not Status.READY:
+                print(f"  row {row.row_number} ({row.status}): {'; '.join(row.reasons)}")
+        print(f"Applying adds {len(plan.added)}, updates {len(plan.updated)}, leaves {plan.unchanged} unchanged.")
+        for person in plan.updated:
+            print(f"  {person.name} (row {person.row_number}): {', '.join(person.changed)}")
+        if args.report:
+            args.report.write_bytes(report_csv(plan.preview))
+            print(f"Per-row report: {args.report}")
+        if not (plan.added or plan.updated):
+            print("Nothing to apply.")
+            return 0
+        if not args.yes and input("Apply it and ask each new person to confirm? [y/N] ").strip().lower() != "y":
+            print("Nothing was stored or sent.")
+            return 1
+        invited = apply_and_ask(mentorbot.services, team, plan)
+        deliver(mentorbot.services.db, mentorbot.tokens.resolver(), mentorbot.services.clock.now())
+        print(f"Applied: {len(invited)} asked to confirm, {len(plan.updated)} updated.")
+        return 0
+    finally:
+        mentorbot.close()
 
 
 def _tick(settings: Settings, args: argparse.Namespace) -> int:
@@ -233,6 +306,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return 0
         if args.command in {"tick", "scheduler"}:
             return _tick(settings, args)
+        if args.command == "import":
+            return _import(settings, args)
         if args.command == "sandbox":
             return _sandbox(args)
         if args.command == "run":

@@ -43,6 +43,8 @@ BOT_SCOPES = (
     # Attendees' emails for meeting invites (`users.info`); nothing else reads them, and they are not stored.
     "users:read.email",
     "files:write",
+    # Reading a sign-up sheet an admin uploads in the import form (`files.info` and its private download).
+    "files:read",
 )
 INSTALL_PATH = "/slack/install"
 REDIRECT_PATH = "/slack/oauth_redirect"
@@ -277,6 +279,13 @@ class Tokens:
         self._shared = make_client(settings.slack_api_url, settings.slack_bot_token, settings.slack_api_timeout)
         # Many-workspace mode only: single-workspace mode has one token, which never rotates.
         self._rotator = None if store is None else shared_rotator(settings, db, store)
+
+    def only_team(self) -> str:
+        """The workspace of the one bot token (SLACK_BOT_TOKEN), as Slack names it; with OAuth there are several,
+        so the caller must say which (ValueError)."""
+        if self._rotator is not None:
+            raise ValueError("several workspaces are installed: say which with --team T…")
+        return str(self._shared.auth_test()["team_id"])
 
     def resolver(self) -> Callable[[str], WebClient]:
         """A `client_for(team_id)` for one scheduler pass: each workspace's token is looked up once."""

@@ -224,6 +224,7 @@ def save_profile(
     if created and needs_approval:
         person.status = PersonStatus.PENDING
     elif person.status is not PersonStatus.PENDING:
+        # Saving the form is also how someone imported from a sheet confirms what was imported.
         person.status = PersonStatus.ACTIVE
     person.updated_at = now
     session.flush()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import urllib.request
 from dataclasses import dataclass
 
 from slack_sdk import WebClient
@@ -138,3 +139,20 @@ def user_email(client: WebClient, user_id: str) -> str:
 def upload_to_channel(client: WebClient, channel: str, filename: str, data: bytes, title: str, comment: str) -> None:
     """Share a file in a channel the bot is in (a pair's group DM)."""
     client.files_upload_v2(channel=channel, file=data, filename=filename, title=title, initial_comment=comment)
+
+
+def download_file(client: WebClient, file_id: str, max_bytes: int) -> tuple[str, bytes]:
+    """A file a person shared with the app (`files.info`, then its private download with the bot token): its name
+    and bytes. More than `max_bytes` raises ValueError, before the rest is read."""
+    info = client.files_info(file=file_id)["file"]
+    if int(info.get("size") or 0) > max_bytes:
+        raise ValueError(f"the file is over {max_bytes // 1_000_000} MB")
+    request = urllib.request.Request(
+        str(info.get("url_private_download") or info.get("url_private")),
+        headers={"Authorization": f"Bearer {client.token}"},
+    )
+    with urllib.request.urlopen(request, timeout=client.timeout) as answer:
+        data = answer.read(max_bytes + 1)
+    if len(data) > max_bytes:
+        raise ValueError(f"the file is over {max_bytes // 1_000_000} MB")
+    return str(info.get("name") or file_id), data

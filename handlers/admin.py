@@ -6,16 +6,18 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
-from slack_bolt import Ack, Respond
+from slack_bolt import Ack, BoltContext, Respond
 
 from bot.cohorts import clone_cohort, members_to_ask
 from bot.conversations import start_conversation
 from bot.errors import InvalidInput, NoLongerOpen, NotYours, ProgramInUse
 from bot.exports import program_chart, program_csv
 from bot.health import at_risk_now
+from bot.offload import after_ack
 from bot.outbox import enqueue
 from bot.pairs import PairView, view_of
 from bot.programs import (
@@ -36,6 +38,7 @@ from bot.report import program_report, workspace_overview
 from bot.requests import matching_rules, parse_weights
 from bot.rounds import discard_round, preview_round, program_of_round
 from bot.services import Services
+from bot.sheet_imports import confirm_uploaded, preview_uploaded
 from bot.slack import upload_to_dm
 from bot.views.admin import (
     CHART_FILE,
@@ -49,6 +52,18 @@ from bot.views.admin import (
 )
 from bot.views.find import closed_request_message
 from bot.views.health import admins_at_risk
+from bot.views.imports import (
+    FILE as IMPORT_FILE,
+)
+from bot.views.imports import (
+    IMPORT_CANCEL,
+    IMPORT_CONFIRM,
+    IMPORT_SUBMIT,
+    cancelled_message,
+    import_modal,
+    no_file_error,
+    read_import_form,
+)
 from bot.views.programs import (
     NAME,
     PROGRAM_SUBMIT,
@@ -84,7 +99,7 @@ from bot.views.rounds import (
     waiting_for_partner_message,
     weights_message,
 )
-from handlers.actor import Actor, action_value, form_refused
+from handlers.actor import Actor, action_value, click_of, form_id, form_refused
 from handlers.routing import Invocation, MentorCommand, Routes
 from storage.models import PairStatus
 
@@ -140,6 +155,39 @@ def preview_match(call: Invocation, program: ProgramView, words: list[str]) -> N
     with call.actor.unit_of_work() as session:
         preview = preview_round(session, call.team_id, program.id, call.user_id, call.actor.now())
     call.respond(**preview_message(preview).as_kwargs())
+
+
+def open_import(call: Invocation, programs: list[ProgramView], words: list[str]) -> None:
+    choice = choose(programs, words)
+    call.client.views_open(trigger_id=call.trigger_id, view=import_modal(programs, choice.program))
+
+
+def preview_import(ack: Ack, body: dict[str, Any], view: dict[str, Any], context: BoltContext, actor: Actor) -> None:
+    file_id, program_id = read_import_form(view.get("state", {}).get("values", {}), form_id(view))
+    if not file_id:
+        ack(response_action="errors", errors={IMPORT_FILE: no_file_error()})
+        return
+    if not actor.manages(program_id):
+        ack(response_action="errors", errors={IMPORT_FILE: not_admin_message("import").text})
+        return
+    ack()
+    click = replace(click_of(body, context), value=program_id)
+    after_ack(actor.services, preview_uploaded, click, file_id)
+
+
+def confirm_import(ack: Ack, body: dict[str, Any], respond: Respond, context: BoltContext, actor: Actor) -> None:
+    ack()
+    program, _, file_id = str(body["actions"][0].get("value") or "").partition("|")
+    program_id = int(program) if program.isdigit() else 0
+    if not actor.manages(program_id):
+        respond(replace_original=False, **not_admin_message("import").as_kwargs())
+        return
+    after_ack(actor.services, confirm_uploaded, replace(click_of(body, context), value=program_id), file_id)
+
+
+def cancel_import(ack: Ack, respond: Respond) -> None:
+    ack()
+    respond(replace_original=True, **cancelled_message().as_kwargs())
 
 
 def show_overview(call: Invocation, programs: list[ProgramView]) -> None:
@@ -287,6 +335,9 @@ def admin_command(call: Invocation) -> None:
     if name.lower() == "program":
         program_command(call, programs, words)
         return
+    if name.lower() == "import":
+        open_import(call, programs, words)
+        return
     subcommand = ADMIN_SUBCOMMANDS.get(name.lower())
     if subcommand is None:
         call.respond(**admin_help_message().as_kwargs())
@@ -380,7 +431,7 @@ def show_at_risk(ack: Ack, body: dict[str, Any], respond: Respond, actor: Actor)
 def register(app: Routes, command: MentorCommand) -> None:
     command.add(
         "admin",
-        "admin program | match | report | chart | export | weights | threshold [program]",
+        "admin program | import | match | report | chart | export | weights | threshold [program]",
         "program admins: rounds, health, weights",
         admin_command,
     )
@@ -390,3 +441,6 @@ def register(app: Routes, command: MentorCommand) -> None:
     app.action(PAIR_DECLINE)(decline_match)
     app.action(REPORT_AT_RISK)(show_at_risk)
     app.view(PROGRAM_SUBMIT)(create_submitted_program)
+    app.view(IMPORT_SUBMIT)(preview_import)
+    app.action(IMPORT_CONFIRM)(confirm_import)
+    app.action(IMPORT_CANCEL)(cancel_import)

@@ -11,6 +11,7 @@ from slack_bolt import Ack, Respond
 
 from bot.errors import NoLongerOpen, NotJoined
 from bot.home import refresh_home
+from bot.importing import confirm_invitation, decline_invitation
 from bot.outbox import enqueue
 from bot.profiles import (
     decide_membership,
@@ -35,6 +36,13 @@ from bot.programs import (
 from bot.questions import validate_answers
 from bot.slack import send_dm, user_info
 from bot.views.blocks import Message
+from bot.views.imports import (
+    INVITATION_CONFIRM,
+    INVITATION_DECLINE,
+    invitation_closed_message,
+    invitation_confirmed_message,
+    invitation_declined_message,
+)
 from bot.views.join import (
     JOIN_OPEN,
     JOIN_SUBMIT,
@@ -212,6 +220,30 @@ def decline_member(ack: Ack, body: dict[str, Any], respond: Respond, actor: Acto
     decide(ack, body, respond, actor, approve=False)
 
 
+def confirm_imported(ack: Ack, body: dict[str, Any], respond: Respond, actor: Actor) -> None:
+    ack()
+    try:
+        name = actor.as_member("confirmed invitation", confirm_invitation, action_value(body), actor.now())
+    except NoLongerOpen:
+        respond(replace_original=True, **invitation_closed_message().as_kwargs())
+        return
+    if name is not None:
+        respond(replace_original=True, **invitation_confirmed_message(name).as_kwargs())
+        actor.refresh_homes(actor.user_id)
+
+
+def decline_imported(ack: Ack, body: dict[str, Any], respond: Respond, actor: Actor) -> None:
+    ack()
+    try:
+        name = actor.as_member("declined invitation", decline_invitation, action_value(body))
+    except NoLongerOpen:
+        respond(replace_original=True, **invitation_closed_message().as_kwargs())
+        return
+    if name is not None:
+        respond(replace_original=True, **invitation_declined_message(name).as_kwargs())
+        actor.refresh_homes(actor.user_id)
+
+
 def leave_command(call: Invocation) -> None:
     with call.actor.reading() as session:
         joined = programs_joined(session, call.team_id, call.user_id)
@@ -265,6 +297,8 @@ def register(app: Routes, command: MentorCommand) -> None:
     command.add("leave", "leave [program]", "pause your participation (your profile is kept)", leave_command)
     app.action(JOIN_OPEN)(open_profile)
     app.view(JOIN_SUBMIT)(save_submitted_profile)
+    app.action(INVITATION_CONFIRM)(confirm_imported)
+    app.action(INVITATION_DECLINE)(decline_imported)
     app.action(MEMBER_APPROVE)(approve_member)
     app.action(MEMBER_DECLINE)(decline_member)
     app.action(LEAVE_CONFIRM)(confirm_leave)

@@ -134,6 +134,11 @@ class FakeSlack:
         self._post_times: list[float] = []
         self.uploads: dict[str, bytes] = {}
         self.upload_names: dict[str, str] = {}
+        # Files people shared with the app (e.g. a sign-up sheet in a form's file input): id → (name, bytes).
+        self.files: dict[str, tuple[str, bytes]] = {}
+        # `users.list` is Tier 2 (20+ a minute): None lets every call through, a number answers 429 beyond it.
+        self.users_list_per_minute: int | None = None
+        self._users_list_times: list[float] = []
         # Socket Mode: what `apps.connections.open` answers, a WebSocket URL that a test serves.
         self.socket_mode_url = ""
         # OAuth: off until `enable_oauth`; then every call must carry a token this fake issued.
@@ -156,6 +161,13 @@ class FakeSlack:
             "deleted": False,
             "profile": {"display_name": name, "real_name": name, "email": email_of(name)},
         }
+
+    def add_file(self, name: str, data: bytes) -> str:
+        """A file a person uploaded; the app reads it with `files.info` and its private download URL."""
+        file_id = f"F{next(self._ids):06d}"
+        with self._changed:
+            self.files[file_id] = (name, data)
+        return file_id
 
     def fail(self, method: str, kind: str, times: int = 1, retry_after: int = 1, delay: float = 0.0) -> None:
         """Make the next `times` calls of `method` answer 429 (`ratelimited`), 500 or a slow `timeout`."""
@@ -324,6 +336,9 @@ class FakeSlack:
         url = urlparse(request.path)
         length = int(request.headers.get("Content-Length") or 0)
         data = request.rfile.read(length) if length else b""
+        if url.path.startswith("/files/"):
+            self._download(request, url.path.removeprefix("/files/"))
+            return
         if url.path.startswith("/upload/"):
             with self._changed:
                 self.uploads[url.path.removeprefix("/upload/")] = data
@@ -357,6 +372,9 @@ class FakeSlack:
                 self._reply(request, 500, {"ok": False, "error": "internal_error"})
                 return
             time.sleep(failure.delay)
+        if method == "users.list" and self._users_list_over_tier():
+            self._reply(request, 429, {"ok": False, "error": "ratelimited"}, {"Retry-After": "3"})
+            return
         if self._rate_limited(method, args):
             with self._changed:
                 self.attempts["rate_limited"] = self.attempts.get("rate_limited", 0) + 1
@@ -453,6 +471,41 @@ class FakeSlack:
                 **self._issue(grant.team_id, grant.team_name),
             }
 
+    def _download(self, request: BaseHTTPRequestHandler, file_id: str) -> None:
+        """A file's private download: only with a bot token in the Authorization header, as Slack requires."""
+        found = self.files.get(file_id)
+        auth = request.headers.get("Authorization", "")
+        if found is None or not auth.startswith("Bearer xox"):
+            request.send_response(404 if found is None else 403)
+            request.send_header("Content-Length", "0")
+            request.end_headers()
+            return
+        body = found[1]
+        request.send_response(200)
+        request.send_header("Content-Type", "application/octet-stream")
+        request.send_header("Content-Length", str(len(body)))
+        request.end_headers()
+        request.wfile.write(body)
+
+    def _users_page(self, args: dict[str, Any]) -> dict[str, Any]:
+        members = sorted(self.users.values(), key=lambda u: str(u["id"]))
+        start = int(str(args.get("cursor") or "0") or 0)
+        limit = max(1, min(1000, int(str(args.get("limit") or 200))))
+        page = members[start : start + limit]
+        following = str(start + limit) if start + limit < len(members) else ""
+        return {"ok": True, "members": page, "response_metadata": {"next_cursor": following}}
+
+    def _users_list_over_tier(self) -> bool:
+        if self.users_list_per_minute is None:
+            return False
+        now = time.monotonic()
+        with self._changed:
+            self._users_list_times = [t for t in self._users_list_times if now - t < 60]
+            if len(self._users_list_times) >= self.users_list_per_minute:
+                return True
+            self._users_list_times.append(now)
+        return False
+
     def _answer(self, method: str, args: dict[str, Any], token: str | None) -> dict[str, Any]:
         if method == "auth.test":
             issued = self._tokens.get(token or "")
@@ -470,6 +523,18 @@ class FakeSlack:
             if user_id not in self.users:
                 return {"ok": False, "error": "user_not_found"}
             return {"ok": True, "user": self.users[user_id]}
+        if method == "users.list":
+            return self._users_page(args)
+        if method == "files.info":
+            file_id = str(args.get("file"))
+            if file_id not in self.files:
+                return {"ok": False, "error": "file_not_found"}
+            name, data = self.files[file_id]
+            download = f"http://127.0.0.1:{self.port}/files/{file_id}"
+            return {
+                "ok": True,
+                "file": {"id": file_id, "name": name, "size": len(data), "url_private_download": download},
+            }
         if method == "conversations.open":
             users = sorted(str(args.get("users", "")).split(","))
             channel = f"D{users[0]}" if len(users) == 1 else "G" + "".join(u[-3:] for u in users)

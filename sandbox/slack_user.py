@@ -46,6 +46,8 @@ def fill_state(view: dict[str, Any], values: dict[str, Any]) -> dict[str, Any]:
             entry = {"selected_date": given}
         elif kind == "conversations_select":
             entry = {"selected_conversation": given}
+        elif kind == "file_input":
+            entry = {"files": [{"id": file_id} for file_id in given or []]}
         elif kind in {"multi_users_select", "multi_static_select"}:
             entry = {"selected_users" if kind == "multi_users_select" else "selected_options": given or []}
         elif kind == "checkboxes":

@@ -49,6 +49,8 @@ class PersonStatus(enum.StrEnum):
     PAUSED = "paused"
     # Asked to join a program whose admins approve new members; not matched until approved.
     PENDING = "pending"
+    # Added by an admin from a sign-up sheet; not matched until they confirm (or edit) what was imported.
+    INVITED = "invited"
 
 
 class Cadence(enum.StrEnum):

@@ -22,6 +22,8 @@ SCOPES_BY_METHOD = {
     "chat_postEphemeral": {"chat:write"},
     "conversations_open": {"im:write", "mpim:write"},
     "users_info": {"users:read"},
+    "users_list": {"users:read", "users:read.email"},
+    "files_info": {"files:read"},
     "views_open": set(),
     "views_update": set(),
     "views_push": set(),

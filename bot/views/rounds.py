@@ -144,6 +144,7 @@ ADMIN_ACTIONS = {
     "discard": "discard a matching round",
     "approve": "welcome new members",
     "program": "create and manage programs",
+    "import": "import a program's sign-up sheet",
 }
 
 

@@ -1,0 +1,110 @@
+"""Importing a sign-up sheet from Slack or the command line: read the file, look everyone up, preview, apply.
+
+These are the workflows around `bot.importing` (which holds the rules): they reach Slack for the file, the
+workspace's members and the DMs, and are jobs a worker runs after the ack.
+"""
+
+from __future__ import annotations
+
+import logging
+
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+
+from bot.clicks import Click
+from bot.directory import fetch_directory
+from bot.importing import ImportPlan, Invited, apply_import, plan_import
+from bot.imports.directory import Directory
+from bot.imports.preview import report_csv
+from bot.imports.sheet import MAX_BYTES, SheetRefused
+from bot.outbox import deliver, enqueue
+from bot.programs import program_in, view_of_program
+from bot.services import Services
+from bot.slack import download_file, send_dm, upload_to_dm
+from bot.views.blocks import Message
+from bot.views.imports import applied_message, invitation_message, preview_message, refused_message
+from storage.models import Enrolment
+
+log = logging.getLogger(__name__)
+PROGRESS_EVERY = 1_000
+
+
+def workspace_directory(client: WebClient, tell: WebClient | None = None, user_id: str = "") -> Directory:
+    """Everyone in the workspace, paged at `users.list`'s tier; a large workspace's admin hears how far it got."""
+    said = {"at": 0}
+
+    def progress(count: int) -> None:
+        if tell is not None and count - said["at"] >= PROGRESS_EVERY:
+            said["at"] = count
+            send_dm(tell, user_id, _progress(count))
+
+    return fetch_directory(client, progress)
+
+
+def _progress(count: int) -> Message:
+    return Message(text=f"Looking people up in Slack: {count:,} members read so far…")
+
+
+def plan_from_slack(services: Services, click: Click, file_id: str) -> tuple[ImportPlan | None, str]:
+    """The plan for the file an admin uploaded, or why it can't be read."""
+    client = click.client(services.settings)
+    try:
+        _, data = download_file(client, file_id, MAX_BYTES)
+        directory = workspace_directory(client, client, click.user_id)
+        with services.db.reading() as session:
+            return plan_import(session, click.team_id, click.value, data, directory), ""
+    except SheetRefused as refused:
+        return None, str(refused)
+    except ValueError as too_big:
+        return None, f"{too_big}."
+    except SlackApiError as error:
+        log.warning("import: Slack refused %s", error.response.get("error"))
+        return None, "Slack wouldn't hand me the file or the member list; try uploading it again."
+
+
+def preview_uploaded(services: Services, click: Click, file_id: str) -> None:
+    """A worker's job after the form: the report file and the preview with its Confirm button, in the admin's DM."""
+    plan, problem = plan_from_slack(services, click, file_id)
+    client = click.client(services.settings)
+    if plan is None:
+        send_dm(client, click.user_id, refused_message(problem))
+        return
+    upload_to_dm(
+        client,
+        click.user_id,
+        f"{plan.program.slug}-import-report.csv",
+        report_csv(plan.preview),
+        f"{plan.program.name}: import report",
+        "What each row of your sheet was read as, what it becomes, and why a row needs attention.",
+    )
+    send_dm(client, click.user_id, preview_message(plan, file_id))
+
+
+def confirm_uploaded(services: Services, click: Click, file_id: str) -> None:
+    """A worker's job after Confirm: the same plan again (the sheet is read afresh), stored, and everyone asked."""
+    plan, problem = plan_from_slack(services, click, file_id)
+    if plan is None:
+        click.answer(services.settings, refused_message(problem), replace_original=True)
+        return
+    invited = apply_and_ask(services, click.team_id, plan)
+    click.answer(services.settings, _applied(plan, invited), replace_original=True)
+    deliver(services.db, lambda _team: click.client(services.settings), services.clock.now())
+
+
+def apply_and_ask(services: Services, team_id: str, plan: ImportPlan) -> list[Invited]:
+    """Store the plan and queue each new person's consent DM in the same transaction."""
+    now = services.clock.now()
+    with services.db.unit_of_work() as session:
+        invited = apply_import(session, team_id, plan, now)
+        program = view_of_program(program_in(session, team_id, plan.program.id))
+        values = {p.user_id: p.values for p in plan.people}
+        for person in invited:
+            message = invitation_message(program, person.person_id, values[person.user_id])
+            key = f"program:{program.id}:imported:{person.person_id}"
+            enqueue(session, team_id, key, message, now, user_id=person.user_id)
+    return invited
+
+
+def _applied(plan: ImportPlan, invited: list[Invited]) -> Message:
+    asked = plan.program.enrolment is not Enrolment.ADMIN
+    return applied_message(plan.program.name, len(invited), len(plan.updated), plan.unchanged, asked)
