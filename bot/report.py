@@ -23,6 +23,7 @@ from storage.models import (
     GoalStatus,
     MatchRequest,
     Meeting,
+    MeetingStatus,
     Pair,
     PairStatus,
     Person,
@@ -180,6 +181,8 @@ class Report:
     program: str = ""
     program_id: int = 0
     funnel: Funnel | None = None
+    # Active pairs past the nudge (three days in) that have not picked a first meeting time, nor met.
+    not_met_pairs: int = 0
 
     @property
     def averages_shown(self) -> bool:
@@ -285,6 +288,7 @@ def program_report(session: Session, program_id: int, now: datetime, configured_
         proposed_pairs=pairs.get(PairStatus.PROPOSED, 0),
         ended_pairs=pairs.get(PairStatus.ENDED, 0),
         at_risk_pairs=int(at_risk or 0),
+        not_met_pairs=len(not_met_yet(session, program_id, now)),
         requests={str(status): n for status, n in requests.items()},
         median_response_hours=_median_response_hours(session, program_id),
         checkin_rate=round(closed.get(CheckInStatus.MET, 0) / closed_total, 3) if closed_total else None,
@@ -354,3 +358,24 @@ def workspace_overview(session: Session, program_ids: Sequence[int]) -> list[Ove
         )
         for p in programs
     ]
+
+
+NOT_MET_AFTER = timedelta(days=3)
+
+
+def not_met_yet(session: Session, program_id: int, now: datetime) -> list[int]:
+    """Active pairs of the program that started over three days ago and have neither a meeting set nor held one
+    (they got the one nudge; now their admins should see them). Oldest first."""
+    met = select(Meeting.pair_id).where(Meeting.status.in_((MeetingStatus.SCHEDULED, MeetingStatus.HELD)))
+    return list(
+        session.scalars(
+            select(Pair.id)
+            .where(
+                Pair.program_id == program_id,
+                Pair.status == PairStatus.ACTIVE,
+                Pair.started_at <= now - NOT_MET_AFTER,
+                Pair.id.not_in(met),
+            )
+            .order_by(Pair.started_at, Pair.id)
+        )
+    )

@@ -34,7 +34,7 @@ from bot.programs import (
     view_of_program,
 )
 from bot.publishing import confirm_proposal, decline_proposal, publish
-from bot.report import program_report, workspace_overview
+from bot.report import not_met_yet, program_report, workspace_overview
 from bot.requests import matching_rules, parse_weights
 from bot.rounds import discard_round, preview_round, program_of_round
 from bot.services import Services
@@ -83,7 +83,7 @@ from bot.views.programs import (
     which_program_message,
     workspace_only_message,
 )
-from bot.views.report import REPORT_AT_RISK, overview_message, report_message
+from bot.views.report import REPORT_AT_RISK, REPORT_NOT_MET, not_met_message, overview_message, report_message
 from bot.views.rounds import (
     PAIR_CONFIRM,
     PAIR_DECLINE,
@@ -101,7 +101,7 @@ from bot.views.rounds import (
 )
 from handlers.actor import Actor, action_value, click_of, form_id, form_refused
 from handlers.routing import Invocation, MentorCommand, Routes
-from storage.models import PairStatus
+from storage.models import Pair, PairStatus
 
 log = logging.getLogger(__name__)
 Answer = Callable[[Services, str, str, int, datetime], PairView]
@@ -428,6 +428,17 @@ def show_at_risk(ack: Ack, body: dict[str, Any], respond: Respond, actor: Actor)
     actor.dm(admins_at_risk(pairs))
 
 
+def show_not_met(ack: Ack, body: dict[str, Any], respond: Respond, actor: Actor) -> None:
+    ack()
+    program_id = action_value(body)
+    if not actor.manages(program_id):
+        respond(replace_original=False, **not_admin_message("report").as_kwargs())
+        return
+    with actor.reading() as session:
+        pairs = [view_of(session, session.get_one(Pair, p)) for p in not_met_yet(session, program_id, actor.now())]
+    actor.dm(not_met_message(pairs))
+
+
 def register(app: Routes, command: MentorCommand) -> None:
     command.add(
         "admin",
@@ -440,6 +451,7 @@ def register(app: Routes, command: MentorCommand) -> None:
     app.action(PAIR_CONFIRM)(confirm_match)
     app.action(PAIR_DECLINE)(decline_match)
     app.action(REPORT_AT_RISK)(show_at_risk)
+    app.action(REPORT_NOT_MET)(show_not_met)
     app.view(PROGRAM_SUBMIT)(create_submitted_program)
     app.view(IMPORT_SUBMIT)(preview_import)
     app.action(IMPORT_CONFIRM)(confirm_import)

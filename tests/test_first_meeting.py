@@ -17,7 +17,7 @@ from bot.report import funnel_of, program_report
 from sandbox.fake_slack import Call, FakeSlack
 from storage.models import Meeting, MeetingStatus, Pair, Person
 from tests.conftest import START, Running
-from tests.steps import buttons, paired, tick_at, wait_until_stored
+from tests.steps import button_value, buttons, paired, tick_at, wait_until_stored
 
 GROUP = "GANABEN"
 
@@ -236,6 +236,15 @@ def test_no_time_picked_after_three_days_gets_one_gentle_nudge_to_the_mentee(app
     assert not [c for c in app.slack.messages_to("DUBEN") if "Found a time" in c.text()]
     tick_at(app, START + timedelta(days=4, hours=1))
     assert len([c for c in app.slack.messages_to("DUANA") if "Found a time" in c.text()]) == 1, "only one"
+
+    # After the nudge, the program's admins see the pair among those that have not met.
+    mark = app.slack.mark()
+    app.user.command("UADMIN", "admin report")
+    report = app.slack.wait_for("response_url", since=mark)[-1]
+    assert "*1* pair has not set a first meeting after the nudge." in report.text()
+    app.user.click("UADMIN", "report.not_met", value=button_value(report, "report.not_met"), channel="DUADMIN")
+    listed = app.slack.wait_for_message("DUADMIN")[-1]
+    assert "1 pair has not met yet" in listed.text() and "<@UANA> with <@UBEN>" in listed.text()
 
 
 def test_the_checkin_after_the_meeting_asks_about_it_and_we_met_marks_it_held(app: Running) -> None:

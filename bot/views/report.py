@@ -6,11 +6,13 @@ Aggregates only: hidden figures are left out and one line says when they appear;
 from __future__ import annotations
 
 from bot.closing import END_REASONS
+from bot.pairs import PairView
 from bot.report import MILESTONES, Funnel, OverviewLine, QuestionRow, Report
 from bot.text import escape
-from bot.views.blocks import Block, Message, actions, button, context, header, section
+from bot.views.blocks import Block, Message, actions, button, context, header, section, slack_date
 
 REPORT_AT_RISK = "report.at_risk"
+REPORT_NOT_MET = "report.not_met"
 
 # The evaluation questions, as short as a phone line allows (the form asks them in full).
 SHORT_QUESTIONS = {
@@ -125,6 +127,12 @@ def report_blocks(report: Report) -> list[Block]:
     if report.at_risk_pairs:
         label = "See the pair at risk" if report.at_risk_pairs == 1 else f"See the {report.at_risk_pairs} pairs at risk"
         blocks.append(actions(button(label, REPORT_AT_RISK, str(report.program_id), style="primary")))
+    if report.not_met_pairs:
+        n = report.not_met_pairs
+        blocks.append(
+            section(f"{_count(n, 'pair')} {'has' if n == 1 else 'have'} not set a first meeting after the nudge.")
+        )
+        blocks.append(actions(button("See who hasn't met", REPORT_NOT_MET, str(report.program_id))))
     blocks.append(section(_activity(report)))
     blocks += _evaluations(report)
     feedback = _feedback(report)
@@ -176,3 +184,20 @@ def overview_message(lines: list[OverviewLine]) -> Message:
     blocks += [section(overview_line(line)) for line in lines]
     blocks.append(context(f"For one program in full: `/mentor admin report <name>`, e.g. `{lines[0].slug}`."))
     return Message(text=f"{len(lines)} programs at a glance", blocks=blocks)
+
+
+def not_met_message(pairs: list[PairView]) -> Message:
+    """For admins: pairs that have not set a first meeting, each with how long ago they started."""
+    rows = "\n".join(
+        f"• <@{p.mentee_user_id}> with <@{p.mentor_user_id}>, since {slack_date(p.started_at)}"
+        for p in pairs
+        if p.started_at is not None
+    )
+    text = f"{len(pairs)} pair{'s' if len(pairs) != 1 else ''} {'has' if len(pairs) == 1 else 'have'} not met yet"
+    return Message(
+        text=text,
+        blocks=[
+            section(f"*{text}*\n{rows}" if rows else f"*{text}*"),
+            context("Each got one gentle nudge to pick a time. A short hello from you often gets them going."),
+        ],
+    )
