@@ -18,6 +18,7 @@ from bot.services import Services
 from bot.settings import Settings
 from bot.slack import make_client
 from handlers import register
+from handlers.calendars import pages as calendar_pages
 from handlers.http import wsgi_app
 from handlers.install import oauth_settings
 from storage.db import Database
@@ -93,7 +94,7 @@ class Mentorbot:
         register(self.bolt, self.services)
 
     def wsgi(self) -> WSGIApplication:
-        return wsgi_app(self.bolt, self.database_is_reachable)
+        return wsgi_app(self.bolt, self.database_is_reachable, calendar_pages(self.services, self.tokens.client_for))
 
     def database_is_reachable(self) -> bool:
         try:

@@ -126,7 +126,7 @@ def _import(settings: Settings, args: argparse.Namespace) -> int:
             print(f"mentorbot: no program called {args.program!r} in {team}. Programs: {names}", file=sys.stderr)
             return 2
         print(f"Looking up {team}'s members in Slack…")
-        directory = workspace_directory(client)
+        directory = workspace_directory(mentorbot.services, team, client)
         try:
             with mentorbot.services.db.reading() as session:
                 plan = plan_import(session, team, program.id, data, directory)

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from slack_sdk import WebClient
 
+from bot.calendars import busy_for_pair
 from bot.home import refresh_home
 from bot.invites import google_calendar_link, meeting_invite, outlook_link, series_rule
 from bot.meetings import NO_REPLY, Offer, ScheduledMeeting, after_agreement, offer_times
@@ -29,9 +30,12 @@ def start_conversation(services: Services, client: WebClient, team_id: str, pair
     """Open (or reopen) the pair's group DM, remember it, post the intro and three times for a first meeting, and
     refresh both App Homes."""
     channel = open_dm(client, [pair.mentor_user_id, pair.mentee_user_id])
+    now = services.clock.now()
+    # Connected calendars are asked first, so no unit of work waits on them.
+    busy = busy_for_pair(services, pair, now)
     with services.db.unit_of_work() as session:
         set_channel(session, pair.id, channel)
-        offer = offer_times(session, pair, services.clock.now())
+        offer = offer_times(session, pair, now, busy=busy)
     post(client, channel, intro_message(pair))
     post(client, channel, offer_message(offer))
     for person in (pair.mentor_user_id, pair.mentee_user_id):
@@ -42,8 +46,10 @@ def start_conversation(services: Services, client: WebClient, team_id: str, pair
 def meeting_times_after_agreement(services: Services, client: WebClient, pair: PairView) -> None:
     """After an agreement is confirmed or changed: times of the agreed length while none is picked, or, with one
     picked, the offer to put the whole series in their calendars."""
+    now = services.clock.now()
+    busy = busy_for_pair(services, pair, now)
     with services.db.unit_of_work() as session:
-        answer = after_agreement(session, pair, services.clock.now())
+        answer = after_agreement(session, pair, now, busy)
     if answer is None:
         return
     channel = pair.channel_id or open_dm(client, [pair.mentor_user_id, pair.mentee_user_id])

@@ -18,6 +18,7 @@ from sqlalchemy import func, or_, select
 from sqlalchemy.orm import Session
 
 from storage.models import (
+    CalendarConnection,
     CheckIn,
     CheckInStatus,
     Evaluation,
@@ -28,6 +29,7 @@ from storage.models import (
     MatchRequest,
     Pair,
     Person,
+    Program,
     Thanks,
 )
 
@@ -190,13 +192,13 @@ def _profile_record(person: Person) -> dict[str, Any]:
     }
 
 
-def _relationships(session: Session, person: Person, pairs: list[Pair]) -> dict[str, Any]:
+def _relationships(session: Session, mine: list[int], pairs: list[Pair]) -> dict[str, Any]:
     """The person's pairs, the requests they sent and the goals of their pairs."""
     return {
         "pairs": [
             {
                 "id": p.id,
-                "role": "mentor" if p.mentor_id == person.id else "mentee",
+                "role": "mentor" if p.mentor_id in mine else "mentee",
                 "status": p.status,
                 "started": _stamp(p.started_at),
                 "ended": _stamp(p.ended_at),
@@ -205,7 +207,7 @@ def _relationships(session: Session, person: Person, pairs: list[Pair]) -> dict[
         ],
         "requests_sent": [
             {"to_person": r.mentor_id, "message": r.message, "status": r.status, "sent": _stamp(r.created_at)}
-            for r in session.scalars(select(MatchRequest).where(MatchRequest.mentee_id == person.id))
+            for r in session.scalars(select(MatchRequest).where(MatchRequest.mentee_id.in_(mine)))
         ],
         "goals": [
             {
@@ -259,13 +261,39 @@ def _own_words(session: Session, team_id: str, user_id: str, pair_ids: list[int]
 
 def my_data(session: Session, team_id: str, user_id: str) -> dict[str, Any]:
     """Everything Mentorbot stores about one person, as they'd want to read it."""
-    person = session.scalars(select(Person).where(Person.team_id == team_id, Person.slack_user_id == user_id)).first()
-    if person is None:
+    people = list(
+        session.scalars(
+            select(Person).where(Person.team_id == team_id, Person.slack_user_id == user_id).order_by(Person.id)
+        )
+    )
+    if not people:
         return {"profile": None}
-    pairs = list(session.scalars(select(Pair).where(or_(Pair.mentor_id == person.id, Pair.mentee_id == person.id))))
+    person = people[0]
+    mine = [p.id for p in people]
+    pairs = list(session.scalars(select(Pair).where(or_(Pair.mentor_id.in_(mine), Pair.mentee_id.in_(mine)))))
+    names = dict(session.execute(select(Program.id, Program.name).where(Program.team_id == team_id)).all())
+    calendar = session.scalars(
+        select(CalendarConnection.provider).where(
+            CalendarConnection.team_id == team_id, CalendarConnection.user_id == user_id
+        )
+    ).first()
     return {
         "profile": _profile_record(person),
-        **_relationships(session, person, pairs),
+        "programs": [
+            {
+                "program": names.get(p.program_id, ""),
+                "role": p.role,
+                "expertise": p.expertise,
+                "goals": p.goals,
+                "capacity": p.capacity,
+                "answers": p.answers,
+                "status": p.status,
+                "joined": _stamp(p.created_at),
+            }
+            for p in people
+        ],
+        "calendar": str(calendar) if calendar else None,
+        **_relationships(session, mine, pairs),
         **_own_words(session, team_id, user_id, [p.id for p in pairs]),
     }
 

@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 
 from bot.errors import MembershipClosed, NotYours
 from bot.imports.directory import Directory
-from bot.imports.mapping import propose_mapping
+from bot.imports.mapping import apply_remembered, propose_mapping
 from bot.imports.preview import Became, Preview, Status, build_preview
 from bot.imports.sheet import read_sheet
 from bot.programs import ProgramView, program_in, view_of_program
@@ -46,6 +46,8 @@ class ImportPlan:
     program: ProgramView
     preview: Preview
     people: list[PlannedPerson]
+    # How the sheet's columns were read, remembered for the program's next import.
+    mapping: dict[str, Any] = field(default_factory=dict)
 
     @property
     def added(self) -> list[PlannedPerson]:
@@ -87,9 +89,13 @@ def _changed(person: Person, values: dict[str, Any]) -> list[str]:
 
 def plan_import(session: Session, team_id: str, program_id: int, data: bytes, directory: Directory) -> ImportPlan:
     """Read, map and look up the sheet for this program (`SheetRefused` when it can't be read); stores nothing."""
-    program = view_of_program(program_in(session, team_id, program_id))
+    stored_program = program_in(session, team_id, program_id)
+    program = view_of_program(stored_program)
     sheet = read_sheet(data)
-    preview = build_preview(sheet, propose_mapping(sheet, program.questions), directory, program.questions)
+    mapping = apply_remembered(sheet.headers, stored_program.import_mapping) or propose_mapping(
+        sheet, program.questions
+    )
+    preview = build_preview(sheet, mapping, directory, program.questions)
     ready = [row for row in preview.rows if row.status is Status.READY]
     managers = {row.became["user_id"]: row.became.get("manager_user_id", "") for row in ready}
     reports: dict[str, set[str]] = {}
@@ -113,7 +119,7 @@ def plan_import(session: Session, team_id: str, program_id: int, data: bytes, di
                 changed=[] if stored is None else _changed(stored, values),
             )
         )
-    return ImportPlan(program, preview, people)
+    return ImportPlan(program, preview, people, mapping.to_dict())
 
 
 @dataclass(frozen=True)
@@ -125,6 +131,7 @@ class Invited:
 def apply_import(session: Session, team_id: str, plan: ImportPlan, now: datetime) -> list[Invited]:
     """Store the plan: new people invited (or enrolled), changed fields updated. Returns whom to ask to confirm."""
     program = program_in(session, team_id, plan.program.id)
+    program.import_mapping = plan.mapping
     existing = {p.slack_user_id: p for p in session.scalars(select(Person).where(Person.program_id == program.id))}
     earlier = {
         p.slack_user_id: p

@@ -39,6 +39,8 @@ NUDGE_AFTER = timedelta(days=3)
 # Who organises the invite when the mentor's email is not shared: an address that never receives mail.
 NO_REPLY = "no-reply@mentorbot.invalid"
 LIVE = (MeetingStatus.PROPOSED, MeetingStatus.SCHEDULED)
+# (start, end) intervals when someone in the pair is busy, from their connected calendars.
+Busy = Sequence[tuple[datetime, datetime]]
 
 
 class AlreadyPicked(NoLongerOpen):
@@ -174,11 +176,12 @@ _AGREED_MINUTES_AND_LIVE_MEETING = select(
 )
 
 
-def offer_times(session: Session, pair: PairView, now: datetime, *, others: bool = False) -> Offer:
+def offer_times(session: Session, pair: PairView, now: datetime, *, others: bool = False, busy: Busy = ()) -> Offer:
     """Offer the pair three times inside both working days (their meeting row keeps them), or a compromise.
 
     `others`: times that avoid those on offer now ("Three other times"). A pair with a time picked keeps it until
-    they pick a new one: these are reschedule times, which avoid the current one.
+    they pick a new one: these are reschedule times, which avoid the current one. `busy`: when the members'
+    connected calendars say they are busy (`bot.calendars`, asked before the unit of work), left out too.
     """
     mentee, mentor = _people(session, pair)
     agreed_minutes, meeting_id = session.execute(_AGREED_MINUTES_AND_LIVE_MEETING, {"pair_id": pair.id}).one()
@@ -204,10 +207,10 @@ def offer_times(session: Session, pair: PairView, now: datetime, *, others: bool
         skip.append(meeting.start)
     people = [(pair.mentee_user_id, hours_of(mentee)), (pair.mentor_user_id, hours_of(mentor))]
     ids, hours = [user for user, _ in people], [h for _, h in people]
-    proposal = propose(now, hours, minutes, skip=skip)
+    proposal = propose(now, hours, minutes, skip=skip, busy=busy)
     if others and not proposal.times and not proposal.suggest_async:
         # Every slot of the next ten working days was offered already: offer the best ones again.
-        proposal = propose(now, hours, minutes)
+        proposal = propose(now, hours, minutes, busy=busy)
     compromise = proposal.compromise
     fairest: OfferedTime | None = None
     stretches: tuple[Stretch, ...] = ()
@@ -246,22 +249,22 @@ def _open_pair(pair: Pair) -> None:
         raise MeetingClosed(str(pair.status))
 
 
-def other_times(session: Session, team_id: str, user_id: str, meeting_id: int, now: datetime) -> Offer:
+def other_times(session: Session, team_id: str, user_id: str, meeting_id: int, now: datetime, busy: Busy = ()) -> Offer:
     """Three times other than those on offer."""
     meeting, pair = _member_meeting(session, team_id, user_id, meeting_id)
     _open_pair(pair)
     if meeting.status not in LIVE:
         raise MeetingClosed(str(meeting.status))
-    return offer_times(session, view_of(session, pair), now, others=True)
+    return offer_times(session, view_of(session, pair), now, others=True, busy=busy)
 
 
-def fresh_times(session: Session, team_id: str, user_id: str, meeting_id: int, now: datetime) -> Offer:
+def fresh_times(session: Session, team_id: str, user_id: str, meeting_id: int, now: datetime, busy: Busy = ()) -> Offer:
     """Times from now on, e.g. after someone picked one that had passed, or to reschedule."""
     meeting, pair = _member_meeting(session, team_id, user_id, meeting_id)
     _open_pair(pair)
     if meeting.status not in LIVE:
         raise MeetingClosed(str(meeting.status))
-    return offer_times(session, view_of(session, pair), now)
+    return offer_times(session, view_of(session, pair), now, busy=busy)
 
 
 def stop_offering(session: Session, team_id: str, user_id: str, meeting_id: int, now: datetime) -> PairView:
@@ -362,16 +365,20 @@ def add_series(session: Session, team_id: str, user_id: str, meeting_id: int, no
     return _scheduled(session, meeting, pair)
 
 
-def start_reschedule(session: Session, team_id: str, user_id: str, meeting_id: int, now: datetime) -> Offer:
+def start_reschedule(
+    session: Session, team_id: str, user_id: str, meeting_id: int, now: datetime, busy: Busy = ()
+) -> Offer:
     """New times for a picked meeting; picking one moves the same event."""
     meeting, pair = _member_meeting(session, team_id, user_id, meeting_id)
     _open_pair(pair)
     if meeting.status is not MeetingStatus.SCHEDULED:
         raise MeetingClosed(str(meeting.status))
-    return offer_times(session, view_of(session, pair), now)
+    return offer_times(session, view_of(session, pair), now, busy=busy)
 
 
-def after_agreement(session: Session, pair: PairView, now: datetime) -> Offer | ScheduledMeeting | None:
+def after_agreement(
+    session: Session, pair: PairView, now: datetime, busy: Busy = ()
+) -> Offer | ScheduledMeeting | None:
     """Once an agreement is confirmed or changed: new times of the agreed length while none is picked; with one
     picked, that meeting (to offer the series); None when the pair said they'd sort it out themselves."""
     meeting = live_meeting(session, pair.id)
@@ -382,7 +389,7 @@ def after_agreement(session: Session, pair: PairView, now: datetime) -> Offer | 
     ).first()
     if latest is MeetingStatus.CANCELLED:
         return None
-    return offer_times(session, pair, now)
+    return offer_times(session, pair, now, busy=busy)
 
 
 @dataclass(frozen=True)

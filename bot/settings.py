@@ -15,6 +15,12 @@ from sqlalchemy.exc import ArgumentError
 
 DEFAULT_DATABASE_URL = "sqlite:///mentorbot.db"
 DEFAULT_SLACK_API_URL = "https://slack.com/api/"
+# Calendar providers' documented endpoints; tests point them at fakes on 127.0.0.1.
+DEFAULT_GOOGLE_API_URL = "https://www.googleapis.com/"
+DEFAULT_GOOGLE_OAUTH_URL = "https://accounts.google.com/o/oauth2/v2/auth"
+DEFAULT_GOOGLE_TOKEN_URL = "https://oauth2.googleapis.com/token"
+DEFAULT_MICROSOFT_GRAPH_URL = "https://graph.microsoft.com/"
+DEFAULT_MICROSOFT_LOGIN_URL = "https://login.microsoftonline.com/"
 _USER_ID = re.compile(r"^[UW][A-Z0-9]{2,}$")
 _CHANNEL_ID = re.compile(r"^[CG][A-Z0-9]{2,}$")
 
@@ -41,11 +47,34 @@ class Settings:
     tick_seconds: int = 60
     # Processes that rank mentors after `/mentor find` is acknowledged; 0 ranks on the serving threads.
     workers: int = 1
+    # Calendars people may connect (off unless a provider's client is set), and where their OAuth comes back to.
+    public_url: str = ""
+    google_client_id: str = ""
+    google_client_secret: str = ""
+    google_api_url: str = DEFAULT_GOOGLE_API_URL
+    google_oauth_url: str = DEFAULT_GOOGLE_OAUTH_URL
+    google_token_url: str = DEFAULT_GOOGLE_TOKEN_URL
+    microsoft_client_id: str = ""
+    microsoft_client_secret: str = ""
+    microsoft_tenant: str = "common"
+    microsoft_graph_url: str = DEFAULT_MICROSOFT_GRAPH_URL
+    microsoft_login_url: str = DEFAULT_MICROSOFT_LOGIN_URL
+    calendar_timeout: float = 5.0
 
     @property
     def oauth(self) -> bool:
         """Many workspaces install the app through OAuth; each one's bot token lives in the database."""
         return bool(self.slack_client_id and self.slack_client_secret)
+
+    @property
+    def google_calendar(self) -> bool:
+        """People may connect Google Calendar, so proposals avoid their busy times."""
+        return bool(self.google_client_id and self.google_client_secret)
+
+    @property
+    def microsoft_calendar(self) -> bool:
+        """People may connect Microsoft 365 (Outlook) calendars."""
+        return bool(self.microsoft_client_id and self.microsoft_client_secret)
 
     def missing_for_http(self) -> list[str]:
         """Names of the settings HTTP mode still needs."""
@@ -87,6 +116,21 @@ def load_settings(environ: Mapping[str, str] | None = None, env_file: Path | Non
     client_id, client_secret = get("SLACK_CLIENT_ID"), get("SLACK_CLIENT_SECRET")
     if bool(client_id) != bool(client_secret):
         raise SettingsError("set both SLACK_CLIENT_ID and SLACK_CLIENT_SECRET for OAuth installs, or neither")
+    secret_keys = _secret_keys(get("MENTORBOT_SECRET_KEY"))
+    google = _pair("GOOGLE_CLIENT_ID", get("GOOGLE_CLIENT_ID"), "GOOGLE_CLIENT_SECRET", get("GOOGLE_CLIENT_SECRET"))
+    microsoft = _pair(
+        "MICROSOFT_CLIENT_ID", get("MICROSOFT_CLIENT_ID"), "MICROSOFT_CLIENT_SECRET", get("MICROSOFT_CLIENT_SECRET")
+    )
+    public_url = get("MENTORBOT_PUBLIC_URL")
+    if public_url:
+        public_url = _url("MENTORBOT_PUBLIC_URL", public_url).rstrip("/")
+    if any(google + microsoft):
+        if not secret_keys:
+            raise SettingsError("calendar tokens are encrypted at rest: set MENTORBOT_SECRET_KEY to connect calendars")
+        if not public_url:
+            raise SettingsError(
+                "set MENTORBOT_PUBLIC_URL (e.g. https://mentorbot.example.com) so calendar sign-ins can come back"
+            )
     return Settings(
         database_url=normalise_database_url(get("DATABASE_URL", DEFAULT_DATABASE_URL)),
         slack_bot_token=get("SLACK_BOT_TOKEN"),
@@ -94,7 +138,7 @@ def load_settings(environ: Mapping[str, str] | None = None, env_file: Path | Non
         slack_app_token=get("SLACK_APP_TOKEN"),
         slack_client_id=client_id,
         slack_client_secret=client_secret,
-        secret_keys=_secret_keys(get("MENTORBOT_SECRET_KEY")),
+        secret_keys=secret_keys,
         slack_api_url=_api_url(get("SLACK_API_URL", DEFAULT_SLACK_API_URL)),
         slack_api_timeout=_positive_float("SLACK_API_TIMEOUT", get("SLACK_API_TIMEOUT", "10")),
         admins=_admins(get("MENTORBOT_ADMINS")),
@@ -102,6 +146,18 @@ def load_settings(environ: Mapping[str, str] | None = None, env_file: Path | Non
         scheduler_enabled=get("SCHEDULER", "on").lower() not in {"off", "0", "false", "no"},
         tick_seconds=int(_positive_float("MENTORBOT_TICK_SECONDS", get("MENTORBOT_TICK_SECONDS", "60"))),
         workers=_count("MENTORBOT_WORKERS", get("MENTORBOT_WORKERS", "1")),
+        public_url=public_url,
+        google_client_id=google[0],
+        google_client_secret=google[1],
+        google_api_url=_base_url("GOOGLE_API_URL", get("GOOGLE_API_URL", DEFAULT_GOOGLE_API_URL)),
+        google_oauth_url=_url("GOOGLE_OAUTH_URL", get("GOOGLE_OAUTH_URL", DEFAULT_GOOGLE_OAUTH_URL)),
+        google_token_url=_url("GOOGLE_TOKEN_URL", get("GOOGLE_TOKEN_URL", DEFAULT_GOOGLE_TOKEN_URL)),
+        microsoft_client_id=microsoft[0],
+        microsoft_client_secret=microsoft[1],
+        microsoft_tenant=get("MICROSOFT_TENANT", "common"),
+        microsoft_graph_url=_base_url("MICROSOFT_GRAPH_URL", get("MICROSOFT_GRAPH_URL", DEFAULT_MICROSOFT_GRAPH_URL)),
+        microsoft_login_url=_base_url("MICROSOFT_LOGIN_URL", get("MICROSOFT_LOGIN_URL", DEFAULT_MICROSOFT_LOGIN_URL)),
+        calendar_timeout=_positive_float("CALENDAR_TIMEOUT", get("CALENDAR_TIMEOUT", "5")),
     )
 
 
@@ -129,6 +185,24 @@ def _api_url(raw: str) -> str:
         raise SettingsError(f"SLACK_API_URL {raw!r} must start with http:// or https://")
     # WebClient joins method names with urljoin, which drops a last path segment without a slash.
     return raw if raw.endswith("/") else raw + "/"
+
+
+def _url(name: str, raw: str) -> str:
+    if not raw.startswith(("http://", "https://")):
+        raise SettingsError(f"{name} {raw!r} must start with http:// or https://")
+    return raw
+
+
+def _base_url(name: str, raw: str) -> str:
+    """A base URL that paths are appended to: with its trailing slash."""
+    url = _url(name, raw)
+    return url if url.endswith("/") else url + "/"
+
+
+def _pair(id_name: str, client_id: str, secret_name: str, secret: str) -> tuple[str, str]:
+    if bool(client_id) != bool(secret):
+        raise SettingsError(f"set both {id_name} and {secret_name} to connect calendars, or neither")
+    return client_id, secret
 
 
 def _csv(raw: str) -> list[str]:

@@ -12,7 +12,7 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from bot.clicks import Click
-from bot.directory import fetch_directory
+from bot.directory import fetch_directory, store_directory, stored_directory
 from bot.importing import ImportPlan, Invited, apply_import, plan_import
 from bot.imports.directory import Directory
 from bot.imports.preview import report_csv
@@ -29,8 +29,15 @@ log = logging.getLogger(__name__)
 PROGRESS_EVERY = 1_000
 
 
-def workspace_directory(client: WebClient, tell: WebClient | None = None, user_id: str = "") -> Directory:
-    """Everyone in the workspace, paged at `users.list`'s tier; a large workspace's admin hears how far it got."""
+def workspace_directory(
+    services: Services, team_id: str, client: WebClient, tell: WebClient | None = None, user_id: str = ""
+) -> Directory:
+    """Everyone in the workspace: the directory the app keeps, or, the first time, paged from `users.list` at
+    its tier (a large workspace's admin hears how far it got) and kept from then on."""
+    with services.db.reading() as session:
+        stored = stored_directory(session, team_id)
+    if stored is not None:
+        return stored
     said = {"at": 0}
 
     def progress(count: int) -> None:
@@ -38,7 +45,10 @@ def workspace_directory(client: WebClient, tell: WebClient | None = None, user_i
             said["at"] = count
             send_dm(tell, user_id, _progress(count))
 
-    return fetch_directory(client, progress)
+    directory = fetch_directory(client, progress)
+    with services.db.unit_of_work() as session:
+        store_directory(session, team_id, directory, services.clock.now())
+    return directory
 
 
 def _progress(count: int) -> Message:
@@ -50,7 +60,7 @@ def plan_from_slack(services: Services, click: Click, file_id: str) -> tuple[Imp
     client = click.client(services.settings)
     try:
         _, data = download_file(client, file_id, MAX_BYTES)
-        directory = workspace_directory(client, client, click.user_id)
+        directory = workspace_directory(services, click.team_id, client, client, click.user_id)
         with services.db.reading() as session:
             return plan_import(session, click.team_id, click.value, data, directory), ""
     except SheetRefused as refused:

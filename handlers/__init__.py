@@ -12,6 +12,7 @@ from bot.services import Services
 from bot.text import drop_control_characters
 from handlers import (
     admin,
+    calendars,
     celebrate,
     checkins,
     fallback,
@@ -29,7 +30,22 @@ from handlers import (
 from handlers.actor import remember_actor, workspace_of
 from handlers.routing import MentorCommand, Routes
 
-FEATURES = (install, join, find, intro, meetings, goals, checkins, feedback, celebrate, home, privacy, admin, messages)
+FEATURES = (
+    install,
+    join,
+    find,
+    intro,
+    meetings,
+    calendars,
+    goals,
+    checkins,
+    feedback,
+    celebrate,
+    home,
+    privacy,
+    admin,
+    messages,
+)
 
 
 def _clean_payload(body: dict[str, Any], next: Callable[[], None]) -> None:

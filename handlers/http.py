@@ -1,16 +1,18 @@
-"""The HTTP door: `POST /slack/events` into Bolt, `GET /healthz` for load balancers, 404 for the rest."""
+"""The HTTP door: `POST /slack/events` into Bolt, `GET /healthz` for load balancers, the pages features serve to
+browsers (a calendar's sign-in coming back), 404 for the rest."""
 
 from __future__ import annotations
 
 import json
 import threading
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl
 
 from slack_bolt import App, BoltRequest, BoltResponse
 from slack_bolt.adapter.wsgi import SlackRequestHandler
 from slack_bolt.adapter.wsgi.http_request import WsgiHttpRequest
+from slack_bolt.adapter.wsgi.http_response import WsgiHttpResponse
 from waitress.server import create_server
 
 if TYPE_CHECKING:
@@ -18,6 +20,8 @@ if TYPE_CHECKING:
 
 EVENTS_PATH = "/slack/events"
 HEALTH_PATH = "/healthz"
+# A page a browser GETs: its query parameters in, the page out (as Bolt serves its own install pages).
+Page = Callable[[Mapping[str, str]], BoltResponse]
 
 
 class _EventsHandler(SlackRequestHandler):
@@ -40,10 +44,17 @@ class _EventsHandler(SlackRequestHandler):
         return self.app.dispatch(bolt_request)
 
 
-def wsgi_app(bolt_app: App, healthy: Callable[[], bool]) -> WSGIApplication:
+def wsgi_app(bolt_app: App, healthy: Callable[[], bool], pages: Mapping[str, Page] | None = None) -> WSGIApplication:
     slack = _EventsHandler(bolt_app, path=EVENTS_PATH)
+    pages = dict(pages or {})
 
     def application(environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
+        page = pages.get(str(environ.get("PATH_INFO"))) if environ.get("REQUEST_METHOD") == "GET" else None
+        if page is not None:
+            answer = page(dict(parse_qsl(str(environ.get("QUERY_STRING") or ""), keep_blank_values=True)))
+            response = WsgiHttpResponse(status=answer.status, headers=answer.headers, body=answer.body)
+            start_response(response.status, response.get_headers())
+            return response.get_body()
         if environ.get("PATH_INFO") == HEALTH_PATH and environ.get("REQUEST_METHOD") in {"GET", "HEAD"}:
             ok = healthy()
             body = json.dumps({"ok": ok}).encode()

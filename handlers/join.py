@@ -9,6 +9,7 @@ from typing import Any
 
 from slack_bolt import Ack, Respond
 
+from bot.directory import keep_member
 from bot.errors import NoLongerOpen, NotJoined
 from bot.home import refresh_home
 from bot.importing import confirm_invitation, decline_invitation
@@ -276,10 +277,19 @@ def cancel_leave(ack: Ack, respond: Respond) -> None:
     respond(replace_original=True, **kept_message().as_kwargs())
 
 
+def keep_new_member(event: dict[str, Any], actor: Actor) -> None:
+    """Someone joined the workspace: the directory imports look people up in has them from now on."""
+    with actor.unit_of_work() as session:
+        keep_member(session, actor.team_id, event.get("user") or {}, actor.now())
+
+
 def follow_slack_profile(event: dict[str, Any], actor: Actor) -> None:
-    """Slack says a person's profile changed: a deactivated account is paused, a new time zone followed."""
+    """Slack says a person's profile changed: a deactivated account is paused, a new time zone followed, and the
+    kept directory updated."""
     user = event.get("user") or {}
     user_id = str(user.get("id"))
+    with actor.unit_of_work() as session:
+        keep_member(session, actor.team_id, user, actor.now())
     if user.get("deleted"):
         try:
             with actor.unit_of_work() as session:
@@ -293,6 +303,7 @@ def follow_slack_profile(event: dict[str, Any], actor: Actor) -> None:
 
 def register(app: Routes, command: MentorCommand) -> None:
     app.event("user_change")(follow_slack_profile)
+    app.event("team_join")(keep_new_member)
     command.add("join", "join [program]", "join a program, or edit your profile", join_command)
     command.add("leave", "leave [program]", "pause your participation (your profile is kept)", leave_command)
     app.action(JOIN_OPEN)(open_profile)

@@ -6,6 +6,7 @@ from typing import Any
 
 from slack_bolt import Ack, Respond
 
+from bot.calendars import busy_for_meeting
 from bot.conversations import send_invite
 from bot.meetings import (
     AlreadyPicked,
@@ -60,7 +61,8 @@ def pick_time(ack: Ack, body: dict[str, Any], respond: Respond, actor: Actor) ->
         respond(replace_original=False, response_type="ephemeral", **already_picked_message(taken.meeting).as_kwargs())
         return
     except TimePassed:
-        offer = actor.as_member("refreshed meeting", fresh_times, meeting_id, actor.now())
+        busy = busy_for_meeting(actor.services, actor.team_id, meeting_id, actor.now())
+        offer = actor.as_member("refreshed meeting", fresh_times, meeting_id, actor.now(), busy)
         if offer is not None:
             respond(replace_original=True, **time_passed_message(offer).as_kwargs())
         return
@@ -76,7 +78,8 @@ def pick_time(ack: Ack, body: dict[str, Any], respond: Respond, actor: Actor) ->
 def show_other_times(ack: Ack, body: dict[str, Any], respond: Respond, actor: Actor) -> None:
     ack()
     try:
-        offer = actor.as_member("asked other times of meeting", other_times, action_value(body), actor.now())
+        busy = busy_for_meeting(actor.services, actor.team_id, action_value(body), actor.now())
+        offer = actor.as_member("asked other times of meeting", other_times, action_value(body), actor.now(), busy)
     except MeetingClosed:
         _closed(respond)
         return
@@ -87,7 +90,8 @@ def show_other_times(ack: Ack, body: dict[str, Any], respond: Respond, actor: Ac
 def reschedule_meeting(ack: Ack, body: dict[str, Any], respond: Respond, actor: Actor) -> None:
     ack()
     try:
-        offer = actor.as_member("rescheduled meeting", start_reschedule, action_value(body), actor.now())
+        busy = busy_for_meeting(actor.services, actor.team_id, action_value(body), actor.now())
+        offer = actor.as_member("rescheduled meeting", start_reschedule, action_value(body), actor.now(), busy)
     except MeetingClosed:
         _closed(respond)
         return

@@ -368,6 +368,17 @@ def play(sandbox: Sandbox) -> JourneyOutcome:
     )
 
     s.click("UBEN", "Accept", expect="Meet your mentoring pair")
+    # The intro offered three times both can make; Ana picks the first, and the invite lands in their group DM.
+    s.click("UANA", "meeting.pick", expect="picked a time")
+    invites = s.slack.wait_until(
+        "the invite", lambda calls: any(c.method == "files.completeUploadExternal" for c in calls)
+    )
+    s.show_new()
+    shared = [c for c in invites if c.method == "files.completeUploadExternal"][-1]
+    s.say(
+        f"\n📅 The pair's first meeting is set: the invite ({shared.args['files'][0].get('title')}, an .ics file "
+        "with Google and Outlook links) is in their group DM."
+    )
     s.click("UANA", "Set up our agreement")
     s.fill(
         "UANA",
@@ -448,6 +459,7 @@ def play(sandbox: Sandbox) -> JourneyOutcome:
         s.slack.wait_until(
             "pairs started",
             lambda calls: sum("Meet your mentoring pair" in c.text() for c in calls) >= 1 + len(asked) // 2,
+            timeout=30,
         )
 
     second_program(s)

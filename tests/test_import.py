@@ -7,10 +7,10 @@ import os
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from sandbox.fake_slack import email_of
-from storage.models import Person, Program
+from storage.models import DirectoryMember, Person, Program
 from tests.conftest import BOT_TOKEN, SIGNING_SECRET, Running, run_mentorbot
 from tests.steps import button_value, buttons
 from tests.test_programs import create_program
@@ -142,3 +142,42 @@ def test_mentorbot_import_previews_and_applies_from_the_command_line(app: Runnin
     assert again.returncode == 0 and "Nothing to apply." in again.stdout
     unknown = run_mentorbot(["import", str(sheet), "--program", "nope", "--yes"], env, tmp_path)
     assert unknown.returncode == 2 and "no program called 'nope'" in unknown.stderr
+
+
+def test_the_directory_is_read_once_at_the_tier_then_kept_current_by_events(app: Running) -> None:
+    for n in range(230):
+        app.slack.add_user(f"UX{n:04d}", f"Extra Person {n}")
+    app.slack.users_list_per_minute = 20
+    create_program(app, "Buddies")
+    first = upload(app, SHEET)
+    assert "3 ready" in first.text()
+    pages = len(app.slack.calls_to("users.list"))
+    assert pages == 2, "236 members in pages of 200, asked for no faster than the tier allows"
+    assert app.slack.attempts.get("rate_limited", 0) == 0
+    with app.services.db.reading() as session:
+        kept = session.scalar(select(func.count()).select_from(DirectoryMember))
+        assert kept == len(app.slack.users)
+        assert session.scalars(select(Program.import_mapping).where(Program.slug == "buddies")).one() == {}
+
+    app.user.click("UADMIN", "import.confirm", value=button_value(first, "import.confirm"), channel="DUADMIN")
+    app.slack.wait_until("imported", lambda _: len(memberships(app)) == 3)
+    with app.services.db.reading() as session:
+        remembered = session.scalars(select(Program.import_mapping).where(Program.slug == "buddies")).one()
+    assert "email" in remembered["columns"], "the sheet's mapping is remembered for the program's next import"
+
+    newcomer = {"id": "UNEW", "name": "nora", "profile": {"real_name": "Nora New", "email": "nora@example.com"}}
+    app.user.event({"type": "team_join", "user": newcomer})
+    moved = {**app.slack.users["UDAN"], "profile": {"real_name": "Dan", "email": "dan.new@example.com"}}
+    app.user.event({"type": "user_change", "user": moved})
+    app.slack.wait_until("directory kept", lambda _: _email_of(app, "UDAN") == "dan.new@example.com")
+    assert _email_of(app, "UNEW") == "nora@example.com"
+
+    sheet = SHEET + b"\n2026/11/21 08:00,nora@example.com,Nora New,Mentee,,,sql,,"
+    again = upload(app, sheet)
+    assert "adds *1*" in again.text() and len(app.slack.calls_to("users.list")) == pages, "read from the kept one"
+
+
+def _email_of(app: Running, user_id: str) -> str:
+    with app.services.db.reading() as session:
+        member = session.get(DirectoryMember, (app.slack.team_id, user_id))
+        return member.email if member else ""

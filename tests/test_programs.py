@@ -3,6 +3,7 @@ run as cohorts on the clock, cloned, and kept apart (one program's admin sees no
 
 from __future__ import annotations
 
+import json
 from datetime import timedelta
 from functools import partial
 from typing import Any
@@ -368,3 +369,23 @@ def test_with_several_programs_every_message_about_a_pair_says_which_program(app
     app.slack.wait_until("proposal", partial(_proposed_to, app, "UANA"))
     proposal = _proposal(app, "UANA")
     assert proposal is not None and "Program: *Buddies*" in proposal.text()
+
+
+def test_deleting_ones_data_forgets_every_program_and_export_lists_each(app: Running) -> None:
+    create_program(app, "Buddies", questions=BUDDIES_QUESTIONS)
+    join_program(app, "UANA", "buddies", MENTEE_PROFILE, q1="Berlin", q2=[{"value": "Chess"}])
+    join_program(app, "UANA", "mentoring", MENTEE_PROFILE)
+    app.user.click("UANA", "privacy.export")
+    app.slack.wait_until("export", lambda _: bool(app.slack.files_shared_in("DUANA")))
+    exported = json.loads(app.slack.files_shared_in("DUANA")[0][1])
+    programs = {p["program"]: p for p in exported["programs"]}
+    assert set(programs) == {"Buddies", "Mentoring"}
+    assert programs["Buddies"]["answers"] == {"q1": "Berlin", "q2": ["Chess"]}, "their own answers are theirs"
+
+    mark = app.slack.mark()
+    app.user.click("UANA", "privacy.delete")
+    assert "your data is deleted" in app.slack.wait_for("response_url", since=mark)[-1].text()
+    with app.services.db.reading() as session:
+        left = session.execute(select(Person.slack_user_id, Person.answers, Person.goals)).all()
+    assert all(user.startswith("deleted-") and answers == {} and goals == [] for user, answers, goals in left)
+    assert len(left) == 2

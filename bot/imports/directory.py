@@ -120,6 +120,10 @@ class Directory:
     def __len__(self) -> int:
         return len(self._by_id)
 
+    def entries(self) -> list[DirectoryEntry]:
+        """Every member, deleted and bot accounts included (as `users.list` gave them)."""
+        return list(self._by_id.values())
+
     def entry(self, user_id: str) -> DirectoryEntry | None:
         return self._by_id.get(user_id)
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from storage.models.base import Base, UTCDateTime
+from storage.models.calendars import CalendarConnection, CalendarProvider, CalendarSignIn
 from storage.models.delivery import (
     SLACK_BOTS,
     SLACK_INSTALLATIONS,
@@ -13,6 +14,7 @@ from storage.models.delivery import (
     PaceSlot,
     TokenRotation,
 )
+from storage.models.directory import DirectoryMember
 from storage.models.feedback import CheckIn, Evaluation, FitCheck, HelpRequest, Shoutout, Thanks
 from storage.models.goals import Goal, GoalEvent, Milestone
 from storage.models.meetings import Meeting, MeetingStatus
@@ -46,11 +48,15 @@ __all__ = [
     "AgreementStatus",
     "Base",
     "Cadence",
+    "CalendarConnection",
+    "CalendarProvider",
+    "CalendarSignIn",
     "CheckIn",
     "CheckInStatus",
     "CohortStage",
     "Delivery",
     "DirectChannel",
+    "DirectoryMember",
     "Enrolment",
     "Evaluation",
     "FitAnswer",

@@ -57,6 +57,8 @@ class Program(Base):
     # [{"key", "text", "kind": single|multiple|text, "choices": [...], "rule": same|different|overlap|must_match|"",
     #   "weight"}]: the program's sign-up questions, in the order they are asked.
     questions: Mapped[list[Any]] = mapped_column(JSON, default=list, server_default="[]")
+    # The sheet columns an admin's last import read as what (`bot.imports.mapping.Mapping`), reused next time.
+    import_mapping: Mapped[dict[str, Any]] = mapped_column(default=dict, server_default="{}")
     admins: Mapped[list[str]] = mapped_column(default=list)
     shoutout_channel: Mapped[str | None] = mapped_column(String(32))
     default_cadence: Mapped[Cadence] = mapped_column(enum_column(Cadence), default=Cadence.BIWEEKLY)
