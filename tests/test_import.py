@@ -9,6 +9,8 @@ from typing import Any
 
 from sqlalchemy import func, select
 
+from bot.imports.mapping import propose_mapping
+from bot.imports.sheet import read_sheet
 from sandbox.fake_slack import email_of
 from storage.models import DirectoryMember, Person, Program
 from tests.conftest import BOT_TOKEN, SIGNING_SECRET, Running, run_mentorbot
@@ -181,3 +183,11 @@ def _email_of(app: Running, user_id: str) -> str:
     with app.services.db.reading() as session:
         member = session.get(DirectoryMember, (app.slack.team_id, user_id))
         return member.email if member else ""
+
+
+def test_the_example_sheet_in_the_readme_is_read_as_the_readme_says() -> None:
+    sheet = read_sheet((Path(__file__).parent.parent / "examples" / "signup-sheet.csv").read_bytes())
+    mapping = propose_mapping(sheet)
+    for target in ("email", "name", "role", "topics_offered", "capacity", "topics_wanted", "avoid_people"):
+        assert target in mapping.columns, (target, mapping.columns)
+    assert len(sheet.rows) == 5
