@@ -22,6 +22,8 @@ from storage.models import (
     PairStatus,
     Person,
     PersonStatus,
+    Program,
+    ProgramFormat,
     RequestStatus,
     Role,
     RoundStatus,
@@ -127,6 +129,8 @@ def _draft(session: Session, team_id: str, round_id: int) -> MatchRound:
     draft = session.get(MatchRound, round_id)
     if draft is None or draft.team_id != team_id:
         raise NotYours(f"round {round_id}")
+    if session.get_one(Program, draft.program_id).format is not ProgramFormat.ONE_TO_ONE:
+        raise NotYours(f"round {round_id} forms circles, not pairs")
     if draft.status is not RoundStatus.DRAFT:
         raise RequestClosed(draft.status)
     return draft

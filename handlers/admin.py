@@ -12,6 +12,7 @@ from typing import Any
 
 from slack_bolt import Ack, BoltContext, Respond
 
+from bot.circle_rounds import MIN_SIZE, discard_circle_round, preview_circles, publish_circles, start_circles
 from bot.cohorts import clone_cohort, members_to_ask
 from bot.conversations import start_conversation
 from bot.errors import InvalidInput, NoLongerOpen, NotYours, ProgramInUse
@@ -49,6 +50,13 @@ from bot.views.admin import (
     round_settled_message,
     threshold_set_message,
     threshold_usage_message,
+)
+from bot.views.circles import (
+    CIRCLES_DISCARD,
+    CIRCLES_PUBLISH,
+    circle_preview_message,
+    circles_discarded_message,
+    circles_published_message,
 )
 from bot.views.find import closed_request_message
 from bot.views.health import admins_at_risk
@@ -101,7 +109,7 @@ from bot.views.rounds import (
 )
 from handlers.actor import Actor, action_value, click_of, form_id, form_refused
 from handlers.routing import Invocation, MentorCommand, Routes
-from storage.models import Pair, PairStatus
+from storage.models import Pair, PairStatus, ProgramFormat
 
 log = logging.getLogger(__name__)
 Answer = Callable[[Services, str, str, int, datetime], PairView]
@@ -152,9 +160,20 @@ def show_report(call: Invocation, program: ProgramView, words: list[str]) -> Non
 
 
 def preview_match(call: Invocation, program: ProgramView, words: list[str]) -> None:
+    if program.format is ProgramFormat.CIRCLE:
+        preview_circle_round(call, program)
+        return
     with call.actor.unit_of_work() as session:
         preview = preview_round(session, call.team_id, program.id, call.user_id, call.actor.now())
     call.respond(**preview_message(preview).as_kwargs())
+
+
+def preview_circle_round(call: Invocation, program: ProgramView) -> None:
+    with call.actor.unit_of_work() as session:
+        preview = preview_circles(session, call.team_id, program.id, call.user_id, call.actor.now())
+    circles = [(c.user_ids, c.sentence) for c in preview.circles]
+    message = circle_preview_message(preview.round_id, preview.program, circles, preview.unplaced, MIN_SIZE)
+    call.respond(**message.as_kwargs())
 
 
 def open_import(call: Invocation, programs: list[ProgramView], words: list[str]) -> None:
@@ -385,6 +404,39 @@ def discard_draft_round(ack: Ack, body: dict[str, Any], respond: Respond, actor:
     respond(replace_original=True, **discarded_message().as_kwargs())
 
 
+def publish_circle_round(ack: Ack, body: dict[str, Any], respond: Respond, actor: Actor) -> None:
+    ack()
+    round_id = action_value(body)
+    if not manages_round(actor, round_id):
+        log.warning("refused: %s tried to publish circle round %s", actor.user_id, round_id)
+        respond(replace_original=False, **not_admin_message("publish").as_kwargs())
+        return
+    try:
+        published = publish_circles(actor.services, actor.team_id, round_id, actor.now())
+    except (NotYours, NoLongerOpen):
+        respond(replace_original=True, **round_settled_message().as_kwargs())
+        return
+    message = circles_published_message(len(published.circles), len(published.unplaced), published.skipped)
+    respond(replace_original=True, **message.as_kwargs())
+    start_circles(actor.services, actor.client, actor.team_id, published)
+    actor.send_queued()
+
+
+def discard_circle_draft(ack: Ack, body: dict[str, Any], respond: Respond, actor: Actor) -> None:
+    ack()
+    round_id = action_value(body)
+    if not manages_round(actor, round_id):
+        respond(replace_original=False, **not_admin_message("discard").as_kwargs())
+        return
+    try:
+        with actor.unit_of_work() as session:
+            discard_circle_round(session, actor.team_id, round_id)
+    except (NotYours, NoLongerOpen):
+        respond(replace_original=True, **round_settled_message().as_kwargs())
+        return
+    respond(replace_original=True, **circles_discarded_message().as_kwargs())
+
+
 def answer_proposal(body: dict[str, Any], respond: Respond, actor: Actor, verb: str, answer: Answer) -> PairView | None:
     """A proposed pair's person says yes or no; None when the pair is not theirs or no longer proposed."""
     pair_id = action_value(body)
@@ -448,6 +500,8 @@ def register(app: Routes, command: MentorCommand) -> None:
     )
     app.action(ROUND_PUBLISH)(publish_round)
     app.action(ROUND_DISCARD)(discard_draft_round)
+    app.action(CIRCLES_PUBLISH)(publish_circle_round)
+    app.action(CIRCLES_DISCARD)(discard_circle_draft)
     app.action(PAIR_CONFIRM)(confirm_match)
     app.action(PAIR_DECLINE)(decline_match)
     app.action(REPORT_AT_RISK)(show_at_risk)

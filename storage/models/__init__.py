@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from storage.models.base import Base, UTCDateTime
 from storage.models.calendars import CalendarConnection, CalendarProvider, CalendarSignIn
+from storage.models.circles import Circle, CircleMember, CircleStatus
 from storage.models.delivery import (
     SLACK_BOTS,
     SLACK_INSTALLATIONS,
@@ -53,6 +54,9 @@ __all__ = [
     "CalendarSignIn",
     "CheckIn",
     "CheckInStatus",
+    "Circle",
+    "CircleMember",
+    "CircleStatus",
     "CohortStage",
     "Delivery",
     "DirectChannel",
