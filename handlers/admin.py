@@ -11,6 +11,7 @@ from datetime import datetime
 from typing import Any
 
 from slack_bolt import Ack, BoltContext, Respond
+from sqlalchemy.orm import Session
 
 from bot.circle_rounds import MIN_SIZE, discard_circle_round, preview_circles, publish_circles, start_circles
 from bot.cohorts import clone_cohort, members_to_ask
@@ -51,6 +52,7 @@ from bot.views.admin import (
     threshold_set_message,
     threshold_usage_message,
 )
+from bot.views.blocks import Message
 from bot.views.circles import (
     CIRCLES_DISCARD,
     CIRCLES_PUBLISH,
@@ -469,26 +471,34 @@ def decline_match(ack: Ack, body: dict[str, Any], respond: Respond, actor: Actor
         actor.send_queued()
 
 
-def show_at_risk(ack: Ack, body: dict[str, Any], respond: Respond, actor: Actor) -> None:
+def share_program_list(
+    ack: Ack, body: dict[str, Any], respond: Respond, actor: Actor, listed: Callable[[Session, int, datetime], Message]
+) -> None:
+    """A report button's list of pairs, in the admin's DM; only for an admin of the button's program."""
     ack()
     program_id = action_value(body)
     if not actor.manages(program_id):
         respond(replace_original=False, **not_admin_message("report").as_kwargs())
         return
     with actor.reading() as session:
-        pairs = at_risk_now(session, program_id, actor.now())
-    actor.dm(admins_at_risk(pairs))
+        message = listed(session, program_id, actor.now())
+    actor.dm(message)
+
+
+def at_risk_list(session: Session, program_id: int, now: datetime) -> Message:
+    return admins_at_risk(at_risk_now(session, program_id, now))
+
+
+def not_met_list(session: Session, program_id: int, now: datetime) -> Message:
+    return not_met_message([view_of(session, session.get_one(Pair, p)) for p in not_met_yet(session, program_id, now)])
+
+
+def show_at_risk(ack: Ack, body: dict[str, Any], respond: Respond, actor: Actor) -> None:
+    share_program_list(ack, body, respond, actor, at_risk_list)
 
 
 def show_not_met(ack: Ack, body: dict[str, Any], respond: Respond, actor: Actor) -> None:
-    ack()
-    program_id = action_value(body)
-    if not actor.manages(program_id):
-        respond(replace_original=False, **not_admin_message("report").as_kwargs())
-        return
-    with actor.reading() as session:
-        pairs = [view_of(session, session.get_one(Pair, p)) for p in not_met_yet(session, program_id, actor.now())]
-    actor.dm(not_met_message(pairs))
+    share_program_list(ack, body, respond, actor, not_met_list)
 
 
 def register(app: Routes, command: MentorCommand) -> None:

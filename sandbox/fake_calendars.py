@@ -16,6 +16,8 @@ from urllib.error import HTTPError
 from urllib.parse import parse_qs, urlencode, urlparse
 from urllib.request import HTTPRedirectHandler, Request, build_opener
 
+from sandbox.loopback import serve_on_loopback, stop_server
+
 GOOGLE_AUTHORIZE = "/o/oauth2/v2/auth"
 GOOGLE_TOKEN = "/token"
 GOOGLE_FREEBUSY = "/calendar/v3/freeBusy"
@@ -71,27 +73,11 @@ class FakeCalendars:
 
     # --- lifecycle ---
     def start(self) -> FakeCalendars:
-        fake = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def log_message(self, format: str, *args: Any) -> None:
-                return
-
-            def do_GET(self) -> None:
-                fake._handle(self)
-
-            def do_POST(self) -> None:
-                fake._handle(self)
-
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self._server.daemon_threads = True
-        threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
+        self._server = serve_on_loopback(self._handle, self._handle)
         return self
 
     def stop(self) -> None:
-        if self._server is not None:
-            self._server.shutdown()
-            self._server.server_close()
+        stop_server(self._server)
 
     @property
     def base_url(self) -> str:

@@ -17,6 +17,8 @@ from slack_sdk.errors import SlackObjectFormationError
 from slack_sdk.models.blocks import Block
 from slack_sdk.models.views import View
 
+from sandbox.loopback import serve_on_loopback, stop_server
+
 JSON_FIELDS = {"blocks", "view", "attachments", "files"}
 MESSAGE_METHODS = {"chat.postMessage", "chat.update", "chat.postEphemeral", "response_url"}
 VIEW_METHODS = {"views.open", "views.update", "views.push", "views.publish"}
@@ -236,30 +238,11 @@ class FakeSlack:
 
     # --- lifecycle ---
     def start(self) -> FakeSlack:
-        fake = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def log_message(self, format: str, *args: Any) -> None:
-                return
-
-            def do_GET(self) -> None:
-                if self.path.startswith("/__calls"):
-                    fake._list_calls(self)
-                else:
-                    fake._handle(self)
-
-            def do_POST(self) -> None:
-                fake._handle(self)
-
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self._server.daemon_threads = True
-        threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
+        self._server = serve_on_loopback(self._get, self._handle)
         return self
 
     def stop(self) -> None:
-        if self._server is not None:
-            self._server.shutdown()
-            self._server.server_close()
+        stop_server(self._server)
 
     @property
     def port(self) -> int:
@@ -331,6 +314,12 @@ class FakeSlack:
             calls = [{"method": c.method, "args": c.args} for c in self.calls[since:]]
             total = len(self.calls)
         self._reply(request, 200, {"ok": True, "total": total, "calls": calls})
+
+    def _get(self, request: BaseHTTPRequestHandler) -> None:
+        if request.path.startswith("/__calls"):
+            self._list_calls(request)
+        else:
+            self._handle(request)
 
     def _handle(self, request: BaseHTTPRequestHandler) -> None:
         url = urlparse(request.path)

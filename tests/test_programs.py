@@ -186,7 +186,8 @@ def test_joining_a_program_that_is_closed_for_sign_up_or_by_invitation_says_what
         assert reason in app.slack.wait_for("response_url", since=mark)[-1].text()
 
 
-def test_deleting_a_program_with_live_pairs_is_refused_and_closing_ends_them_gently(app: Running) -> None:
+def buddies_round_published(app: Running) -> None:
+    """Ben mentors and Ana wants a mentor in a new program, Buddies; its admin publishes a round that pairs them."""
     create_program(app, "Buddies")
     join_program(app, "UBEN", "buddies", MENTOR_PROFILE)
     join_program(app, "UANA", "buddies", MENTEE_PROFILE)
@@ -196,6 +197,10 @@ def test_deleting_a_program_with_live_pairs_is_refused_and_closing_ends_them_gen
     app.user.click(
         "UADMIN", "admin.round_publish", value=button_value(preview, "admin.round_publish"), channel="DUADMIN"
     )
+
+
+def test_deleting_a_program_with_live_pairs_is_refused_and_closing_ends_them_gently(app: Running) -> None:
+    buddies_round_published(app)
     app.slack.wait_until("pair proposed", lambda _: _pairs(app) == [PairStatus.PROPOSED])
 
     mark = app.slack.mark()
@@ -359,13 +364,7 @@ def test_a_program_whose_admins_approve_members_matches_nobody_until_they_do(app
 
 
 def test_with_several_programs_every_message_about_a_pair_says_which_program(app: Running) -> None:
-    create_program(app, "Buddies")
-    join_program(app, "UBEN", "buddies", MENTOR_PROFILE)
-    join_program(app, "UANA", "buddies", MENTEE_PROFILE)
-    mark = app.slack.mark()
-    app.user.command("UADMIN", "admin match buddies")
-    preview = app.slack.wait_for("response_url", since=mark)[-1]
-    app.user.click("UADMIN", "admin.round_publish", value=button_value(preview, "admin.round_publish"))
+    buddies_round_published(app)
     app.slack.wait_until("proposal", partial(_proposed_to, app, "UANA"))
     proposal = _proposal(app, "UANA")
     assert proposal is not None and "Program: *Buddies*" in proposal.text()
