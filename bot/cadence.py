@@ -25,11 +25,21 @@ class WorkingHours:
         except (ZoneInfoNotFoundError, ValueError):
             return ZoneInfo("UTC")
 
+    @property
+    def crosses_midnight(self) -> bool:
+        """A night shift (22:00–06:00): the working day ends on the next calendar day."""
+        return self.end_minute <= self.start_minute
+
     def contains(self, moment: datetime) -> bool:
-        """Inside this person's working day, on one of their weekdays, in their own time zone."""
+        """Inside this person's working day, on one of their weekdays, in their own time zone. A day that crosses
+        midnight belongs to the weekday it starts on (Friday night's shift, not Saturday night's)."""
         local = moment.astimezone(self.zone())
         minute = local.hour * 60 + local.minute
-        return local.weekday() < 5 and self.start_minute <= minute < self.end_minute
+        if not self.crosses_midnight:
+            return local.weekday() < 5 and self.start_minute <= minute < self.end_minute
+        started_today = local.weekday() < 5 and minute >= self.start_minute
+        started_yesterday = (local.weekday() - 1) % 7 < 5 and minute < self.end_minute
+        return started_today or started_yesterday
 
 
 def cadence_interval(cadence: Cadence) -> timedelta:

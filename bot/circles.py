@@ -173,7 +173,8 @@ def weekly_hours(hours: WorkingHours) -> frozenset[int]:
     for day in range(5):
         midnight = datetime.combine(_REFERENCE_MONDAY + timedelta(days=day), time(0), zone)
         start = (midnight + timedelta(minutes=hours.start_minute) - week).total_seconds() / 3600
-        end = (midnight + timedelta(minutes=hours.end_minute) - week).total_seconds() / 3600
+        end_minute = hours.end_minute + (24 * 60 if hours.crosses_midnight else 0)
+        end = (midnight + timedelta(minutes=end_minute) - week).total_seconds() / 3600
         available.update(hour % HOURS_PER_WEEK for hour in range(math.ceil(start), math.floor(end)))
     return frozenset(available)
 

@@ -155,7 +155,8 @@ def utc_offset_minutes(timezone: str) -> int:
 def utc_window(person: Candidate) -> tuple[int, int]:
     """The working day in minutes after midnight UTC of the reference day (may be negative or past 1440)."""
     offset = utc_offset_minutes(person.timezone)
-    return person.work_start_minute - offset, person.work_end_minute - offset
+    end = person.work_end_minute + (1440 if person.work_end_minute <= person.work_start_minute else 0)
+    return person.work_start_minute - offset, end - offset
 
 
 def _overlap_minutes(a: tuple[int, int], b: tuple[int, int]) -> int:

@@ -110,8 +110,11 @@ def validate_profile(form: ProfileInput) -> dict[str, str]:
         errors["work_start"] = "When does your working day usually start?"
     if form.work_end_minute is None:
         errors["work_end"] = "When does your working day usually end?"
-    elif form.work_start_minute is not None and form.work_end_minute <= form.work_start_minute:
-        errors["work_end"] = "Your working day should end after it starts, e.g. 09:00 to 17:00."
+    elif form.work_start_minute is not None and form.work_end_minute == form.work_start_minute:
+        errors["work_end"] = (
+            "Your working day should end at another time than it starts, e.g. 09:00 to 17:00 (or 22:00 to 06:00 "
+            "for a night shift)."
+        )
     if form.learning_style is None:
         errors["learning_style"] = "Pick the way you learn best; it helps us pair you with a matching style."
     if form.meeting_channel is None:

@@ -1,10 +1,14 @@
 """Joining: the profile modal, its inline validation, the confirmation DM, and editing later."""
 
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
 from sqlalchemy import select
 
+from bot.cadence import WorkingHours
 from storage.models import Cadence, Person, PersonStatus, Role
 from tests.conftest import Running
-from tests.steps import MENTEE_PROFILE, MENTOR_PROFILE, join, open_join_modal, submit_profile
+from tests.steps import MENTEE_PROFILE, MENTOR_PROFILE, find, join, open_join_modal, submit_profile
 
 
 def stored(app: Running, user_id: str) -> Person | None:
@@ -68,11 +72,27 @@ def test_mentor_without_expertise_or_capacity_is_refused_inline(app: Running) ->
     assert app.slack.calls_to("chat.postMessage") == []
 
 
-def test_mentee_without_goals_and_inverted_hours_is_refused_inline(app: Running) -> None:
-    reply = submit_profile(app, "UANA", {**MENTEE_PROFILE, "goals": "", "work_start": "18:00", "work_end": "09:00"})
+def test_mentee_without_goals_and_a_day_with_no_hours_is_refused_inline(app: Running) -> None:
+    reply = submit_profile(app, "UANA", {**MENTEE_PROFILE, "goals": "", "work_start": "09:00", "work_end": "09:00"})
     errors = reply.json()["errors"]
     assert set(errors) == {"goals", "work_end"}
-    assert "end after it starts" in errors["work_end"]
+    assert "another time than it starts" in errors["work_end"]
+
+
+def test_a_night_shift_that_crosses_midnight_is_a_working_day_for_matching_and_check_ins(app: Running) -> None:
+    night = {"work_start": "22:00", "work_end": "06:00"}
+    join(app, "UBEN", MENTOR_PROFILE, **night)
+    join(app, "UANA", MENTEE_PROFILE, **night)
+    found = find(app, "UANA").text()
+    assert "<@UBEN>" in found and "h of shared working hours" in found, "Berlin and New York nights overlap"
+    with app.services.db.reading() as session:
+        ben = session.scalars(select(Person).where(Person.slack_user_id == "UBEN")).one()
+        assert (ben.work_start_minute, ben.work_end_minute) == (22 * 60, 6 * 60)
+        hours = WorkingHours(ben.timezone, ben.work_start_minute, ben.work_end_minute)
+    friday_night = datetime(2026, 12, 4, 23, 30, tzinfo=ZoneInfo("America/New_York"))
+    saturday_night = datetime(2026, 12, 5, 23, 30, tzinfo=ZoneInfo("America/New_York"))
+    assert hours.contains(friday_night) and hours.contains(friday_night + timedelta(hours=5))
+    assert not hours.contains(saturday_night), "a night belongs to the weekday it starts on"
 
 
 def test_missing_choices_and_too_many_topics_are_refused(app: Running) -> None:
