@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from urllib.parse import urlsplit
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -15,6 +16,7 @@ from bot.pairs import PairView, pair_for_member, view_of
 from storage.models import Agreement, AgreementStatus, Cadence, MeetingChannel, Pair, PairStatus
 
 MEETING_MINUTES = (30, 45, 60, 90)
+MAX_VIDEO_LINK = 500
 LENGTH_MONTHS = (3, 6, 12)
 DAYS_PER_MONTH = 30
 CONFIDENTIALITY = {
@@ -32,6 +34,7 @@ class AgreementTerms:
     focus: str
     length_months: int | None
     confidentiality: str | None
+    video_link: str = ""
 
 
 @dataclass(frozen=True)
@@ -47,6 +50,7 @@ class AgreementView:
     length_months: int
     confidentiality: str
     confirmed_at: datetime | None
+    video_link: str = ""
 
     @property
     def partner_of_proposer(self) -> str:
@@ -70,7 +74,19 @@ def validate_terms(terms: AgreementTerms) -> dict[str, str]:
         errors["length_months"] = "Pick how long you'd like to work together."
     if terms.confidentiality not in CONFIDENTIALITY:
         errors["confidentiality"] = "Agree on what stays between you two."
+    if terms.video_link and not _web_link(terms.video_link):
+        errors["video_link"] = (
+            "Paste the meeting's web link as it starts, with https://, e.g. https://meet.google.com/…"
+        )
+    elif len(terms.video_link) > MAX_VIDEO_LINK:
+        errors["video_link"] = f"That link is over {MAX_VIDEO_LINK} characters; a shorter one works better in invites."
     return errors
+
+
+def _web_link(link: str) -> bool:
+    parsed = urlsplit(link)
+    # No spaces, and nothing that could close or split Slack's <link|label> markup it is shown in.
+    return parsed.scheme == "https" and bool(parsed.netloc) and not any(c.isspace() or c in "<>|" for c in link)
 
 
 def agreement_view(session: Session, agreement: Agreement) -> AgreementView:
@@ -86,6 +102,7 @@ def agreement_view(session: Session, agreement: Agreement) -> AgreementView:
         length_months=agreement.length_months,
         confidentiality=agreement.confidentiality,
         confirmed_at=agreement.confirmed_at,
+        video_link=agreement.video_link,
     )
 
 
@@ -129,6 +146,7 @@ def propose(
         focus=terms.focus.strip(),
         length_months=terms.length_months,
         confidentiality=str(terms.confidentiality),
+        video_link=terms.video_link,
         created_at=now,
     )
     session.add(agreement)

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from slack_sdk import WebClient
 
-from bot.calendars import busy_for_pair
+from bot.calendars import busy_for_pair, providers
 from bot.home import refresh_home
 from bot.invites import google_calendar_link, meeting_invite, outlook_link, series_rule
 from bot.meetings import NO_REPLY, Offer, ScheduledMeeting, after_agreement, offer_times
@@ -37,7 +37,7 @@ def start_conversation(services: Services, client: WebClient, team_id: str, pair
         set_channel(session, pair.id, channel)
         offer = offer_times(session, pair, now, busy=busy)
     post(client, channel, intro_message(pair))
-    post(client, channel, offer_message(offer))
+    post(client, channel, offer_message(offer, calendars=bool(providers(services.settings))))
     for person in (pair.mentor_user_id, pair.mentee_user_id):
         refresh_home(services, client, team_id, person)
     return channel
@@ -54,7 +54,7 @@ def meeting_times_after_agreement(services: Services, client: WebClient, pair: P
         return
     channel = pair.channel_id or open_dm(client, [pair.mentor_user_id, pair.mentee_user_id])
     if isinstance(answer, Offer):
-        post(client, channel, offer_message(answer))
+        post(client, channel, offer_message(answer, calendars=bool(providers(services.settings))))
     elif not answer.series:
         post(client, channel, series_offer_message(answer))
 

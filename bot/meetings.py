@@ -301,7 +301,7 @@ def _scheduled(session: Session, meeting: Meeting, pair: Pair, rescheduled: bool
         stamp=meeting.updated_at,
         focus=agreement.focus if agreement else "",
         channel=agreement.meeting_channel if agreement else None,
-        video_link=meeting.video_link if agreement and agreement.meeting_channel is MeetingChannel.VIDEO else "",
+        video_link=agreement.video_link if agreement and agreement.meeting_channel is MeetingChannel.VIDEO else "",
         cadence=agreement.cadence if agreement else pair.cadence,
         series=meeting.series,
         series_until=until,

@@ -143,6 +143,8 @@ def test_connecting_google_keeps_the_tokens_encrypted_and_a_busy_slot_is_left_ou
     times = offered(app)
     assert len(times) == 3 and not overlaps(times, busy) and usual[0] not in times
     assert times == first_free_times([busy])
+    offer = next(c for c in app.slack.messages_to("GANABEN") if "Three times you can both make" in c.text())
+    assert "Connect a calendar" in offer.text(), "the offer says calendars can be connected where they are set up"
     asked = calendars.calls_to(GOOGLE_FREEBUSY)[-1].args
     assert asked["items"] == [{"id": "primary"}] and asked["timeMin"].endswith("Z")
 

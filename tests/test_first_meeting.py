@@ -87,6 +87,7 @@ def test_a_pair_six_hours_apart_gets_three_times_inside_both_days_each_in_their_
     paired(app)  # Ana (mentee) in Berlin, Ben (mentor) in New York
     offer = offer_in(app, GROUP)
     assert "Three times you can both make" in offer.text()
+    assert "Connect a calendar" not in offer.text(), "no calendar button where calendars aren't set up"
     assert "(Europe/Berlin)" in offer.text() and "(America/New_York)" in offer.text()
     labels = [b["text"]["text"] for b in pick_buttons(offer.args)]
     assert len(labels) == 3 and all(label.startswith("Pick ") for label in labels)
@@ -301,3 +302,20 @@ def test_the_admin_report_shows_the_funnel_once_enough_pairs_took_each_step(app:
         funnel = program_report(session, program_id, START, configured_threshold=3).funnel
     assert funnel is not None and [s.pairs for s in funnel.steps] == [3, 3, None, None, None]
     assert funnel.steps[1].median_days == 0, "each picked a time straight after the intro"
+
+
+def test_the_agreements_video_link_goes_into_the_invite_and_a_bad_one_is_refused_in_the_form(app: Running) -> None:
+    from tests.test_relationship import TERMS, open_modal, proposal_to
+
+    pair_id = paired(app)
+    view = open_modal(app, "UANA", "agreement.open", str(pair_id))
+    refused = app.user.submit("UANA", view, {**TERMS, "video_link": "javascript:alert(1)"})
+    assert "https://" in refused.json()["errors"]["video_link"]
+    link = "https://meet.example.com/ana-ben"
+    assert app.user.submit("UANA", view, {**TERMS, "video_link": link}).body == ""
+    proposal = proposal_to(app, "UBEN")
+    app.user.click("UBEN", "agreement.confirm", value=button_value(proposal, "agreement.confirm"))
+    app.slack.wait_until("agreement", lambda _: any("working agreement is set" in c.text() for c in app.slack.calls))
+    picked(app, "UANA", pick_buttons(offer_in(app, GROUP).args)[0])
+    event = latest_invite(app)
+    assert str(event.get("URL")) == link or link in str(event.get("LOCATION"))

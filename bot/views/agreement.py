@@ -30,6 +30,7 @@ AGREEMENT_SUBMIT = "agreement.submit"
 AGREEMENT_CONFIRM = "agreement.confirm"
 AGREEMENT_CHANGE = "agreement.change"
 FOCUS = "focus"
+VIDEO_LINK = "video_link"
 NOT_YOUR_PAIR = "This isn't your pair, so I can't save this."
 PAIR_ENDED = "This pair has ended, so there's nothing to agree on."
 
@@ -67,6 +68,13 @@ def agreement_modal(pair_id: int, current: AgreementView | None, default_cadence
                 ),
             ),
             input_block(
+                VIDEO_LINK,
+                "Video link for our meetings",
+                text_input("value", current.video_link if current else "", max_length=500, placeholder="https://"),
+                optional=True,
+                hint="If you meet by video: your Zoom, Meet or Teams link. It goes into the calendar invites.",
+            ),
+            input_block(
                 FOCUS,
                 "We'll focus on",
                 text_input("value", current.focus if current else "", multiline=True, max_length=500),
@@ -102,6 +110,7 @@ def read_agreement_form(state: dict[str, Any]) -> AgreementTerms:
         meeting_minutes=_number(_selected(state, "meeting_minutes")),
         meeting_channel=MeetingChannel(channel) if channel in {c.value for c in MeetingChannel} else None,
         focus=str(((state.get(FOCUS) or {}).get("value") or {}).get("value") or ""),
+        video_link=str(((state.get(VIDEO_LINK) or {}).get("value") or {}).get("value") or "").strip(),
         length_months=_number(_selected(state, "length_months")),
         confidentiality=_selected(state, "confidentiality"),
     )
@@ -120,7 +129,8 @@ def terms_text(agreement: AgreementView) -> str:
         f"by {CHANNEL_LABELS[agreement.meeting_channel].lower()}\n"
         f"• Focus: {escape(agreement.focus)}\n"
         f"• For {agreement.length_months} months\n"
-        f"• {CONFIDENTIALITY.get(agreement.confidentiality, '')}"
+        + (f"• Video: <{agreement.video_link}|our meeting link>\n" if agreement.video_link else "")
+        + f"• {CONFIDENTIALITY.get(agreement.confidentiality, '')}"
     )
 
 

@@ -8,6 +8,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from bot.meetings import LocalTime, Offer, OfferedTime, ScheduledMeeting, Stretch, UnpickedNudge
 from bot.text import cut, escape
 from bot.views.blocks import BUTTON_TEXT_LIMIT, Block, Message, actions, button, context, plain, section
+from bot.views.calendars import CALENDAR_CONNECT
 from storage.vocabulary import MeetingChannel
 
 MEETING_PICK = "meeting.pick"
@@ -96,9 +97,10 @@ def _assumed(offer: Offer) -> list[Block]:
     ]
 
 
-def offer_message(offer: Offer, heading: str = "") -> Message:
+def offer_message(offer: Offer, heading: str = "", calendars: bool = False) -> Message:
     """Up to three times both can make, each in everyone's own time, with a pick button; or, when their days
-    never overlap, the fairest compromise and an async thread."""
+    never overlap, the fairest compromise and an async thread. With `calendars` (the workspace set them up),
+    a button to connect one so later times avoid busy ones."""
     if offer.times:
         title = heading or (
             "*New times for your meeting.* Pick one and your invite moves."
@@ -108,12 +110,13 @@ def offer_message(offer: Offer, heading: str = "") -> Message:
         text = "New times for your meeting" if offer.rescheduling else "Three times you can both make"
         blocks: list[Block] = [section(title)]
         blocks += [_time_block(offer, t, f"Pick {short_time(t.start, offer.lead_timezone)}") for t in offer.times]
-        blocks.append(
-            actions(
-                button("Three other times", MEETING_OTHERS, value=str(offer.meeting_id)),
-                button("We'll sort it ourselves", MEETING_OURSELVES, value=str(offer.meeting_id)),
-            )
-        )
+        choices = [
+            button("Three other times", MEETING_OTHERS, value=str(offer.meeting_id)),
+            button("We'll sort it ourselves", MEETING_OURSELVES, value=str(offer.meeting_id)),
+        ]
+        if calendars:
+            choices.append(button("Connect a calendar", CALENDAR_CONNECT))
+        blocks.append(actions(*choices))
         blocks.append(context("All inside both your working hours, on weekdays. First pick wins; I'll send an invite."))
         return Message(text=text, blocks=blocks + _assumed(offer))
     if offer.compromise is not None:

@@ -148,5 +148,7 @@ class Agreement(Base):
     focus: Mapped[str] = mapped_column(Text)
     length_months: Mapped[int] = mapped_column(Integer)
     confidentiality: Mapped[str] = mapped_column(Text)
+    # The pair's video meeting link, when they meet by video: it goes into their calendar invites.
+    video_link: Mapped[str] = mapped_column(String(500), default="", server_default="")
     created_at: Mapped[datetime]
     confirmed_at: Mapped[datetime | None]
