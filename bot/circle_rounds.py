@@ -22,7 +22,7 @@ from bot.cadence import WorkingHours
 from bot.circles import Answer, Member, QuestionRule, RuleName, circle_sentence, form_circles, weekly_hours
 from bot.errors import NotYours, RoundClosed
 from bot.outbox import enqueue
-from bot.programs import program_in, view_of_program
+from bot.programs import open_program_in, program_in, view_of_program
 from bot.services import Services
 from bot.slack import open_dm
 from bot.views.circles import circle_intro_message, circle_unplaced_message
@@ -137,7 +137,7 @@ def preview_circles(
     session: Session, team_id: str, program_id: int, admin_user_id: str, now: datetime
 ) -> CirclePreview:
     """Form circles from everyone waiting and keep them as a draft round; nothing is sent."""
-    program = program_in(session, team_id, program_id)
+    program = open_program_in(session, team_id, program_id)
     people = waiting_peers(session, program.id)
     if not people:
         return CirclePreview(0, program.name, [], [])

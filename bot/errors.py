@@ -100,6 +100,10 @@ class MembershipClosed(NoLongerOpen):
     pass
 
 
+class ProgramClosed(NoLongerOpen):
+    """The program (or cohort) has closed: nobody joins, is matched or is imported into it any more."""
+
+
 class InvalidInput(MentorbotError):
     """What a service was given breaks the rules its form checks; `problems` maps each field to why."""
 

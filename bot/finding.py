@@ -7,7 +7,13 @@ from bot.programs import choose, programs_joined
 from bot.requests import MAX_TOPIC, find_mentors
 from bot.services import Services
 from bot.views.blocks import Message
-from bot.views.find import blocked_message, results_message, topic_too_long_message, which_program_to_search
+from bot.views.find import (
+    blocked_message,
+    program_closed_for_finding,
+    results_message,
+    topic_too_long_message,
+    which_program_to_search,
+)
 
 
 def find_answer(services: Services, team_id: str, user_id: str, words: str, program_id: int | None = None) -> Message:
@@ -16,7 +22,10 @@ def find_answer(services: Services, team_id: str, user_id: str, words: str, prog
     In several programs, the first word may name one (`/mentor find buddies python`); else they are asked which."""
     try:
         with services.db.reading() as session:
-            joined = programs_joined(session, team_id, user_id)
+            everything = programs_joined(session, team_id, user_id)
+            joined = [p for p in everything if not p.closed]
+            if (everything and not joined) or (program_id is not None and all(p.id != program_id for p in joined)):
+                return program_closed_for_finding()
             choice = choose([p for p in joined if program_id in (None, p.id)], words.split())
             if choice.program is None and len(choice.choices) > 1:
                 return which_program_to_search(choice.choices, words)

@@ -21,7 +21,8 @@ from bot.imports.directory import Directory
 from bot.imports.mapping import apply_remembered, propose_mapping
 from bot.imports.preview import Became, Preview, Status, build_preview
 from bot.imports.sheet import read_sheet
-from bot.programs import ProgramView, program_in, view_of_program
+from bot.profiles import share_profile
+from bot.programs import ProgramView, open_program_in, program_in, view_of_program
 from storage.models import Enrolment, LearningStyle, MeetingChannel, Person, PersonStatus, Role
 
 MENTOR_LEVEL = 4
@@ -89,7 +90,7 @@ def _changed(person: Person, values: dict[str, Any]) -> list[str]:
 
 def plan_import(session: Session, team_id: str, program_id: int, data: bytes, directory: Directory) -> ImportPlan:
     """Read, map and look up the sheet for this program (`SheetRefused` when it can't be read); stores nothing."""
-    stored_program = program_in(session, team_id, program_id)
+    stored_program = open_program_in(session, team_id, program_id)
     program = view_of_program(stored_program)
     sheet = read_sheet(data)
     mapping = apply_remembered(sheet.headers, stored_program.import_mapping) or propose_mapping(
@@ -130,7 +131,7 @@ class Invited:
 
 def apply_import(session: Session, team_id: str, plan: ImportPlan, now: datetime) -> list[Invited]:
     """Store the plan: new people invited (or enrolled), changed fields updated. Returns whom to ask to confirm."""
-    program = program_in(session, team_id, plan.program.id)
+    program = open_program_in(session, team_id, plan.program.id)
     program.import_mapping = plan.mapping
     existing = {p.slack_user_id: p for p in session.scalars(select(Person).where(Person.program_id == program.id))}
     earlier = {
@@ -148,6 +149,7 @@ def apply_import(session: Session, team_id: str, plan: ImportPlan, now: datetime
                 setattr(person, key, planned.values[key])
             if planned.changed:
                 person.updated_at = now
+                share_profile(session, person, now)
             continue
         profile = earlier.get(planned.user_id)
         role: Role = planned.values["role"]
@@ -171,8 +173,12 @@ def apply_import(session: Session, team_id: str, plan: ImportPlan, now: datetime
         )
         for key, value in planned.values.items():
             setattr(person, key, value)
+        if profile is not None:
+            # Their own do-not-match entries from another program stay: the sheet only adds to them.
+            person.do_not_match = sorted(set(profile.do_not_match) | set(person.do_not_match))
         session.add(person)
         session.flush()
+        share_profile(session, person, now)
         invited.append(Invited(person.id, person.slack_user_id))
     return invited
 

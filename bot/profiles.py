@@ -231,11 +231,12 @@ def save_profile(
         person.status = PersonStatus.ACTIVE
     person.updated_at = now
     session.flush()
-    _share_profile(session, person, now)
+    share_profile(session, person, now)
     return _to_profile(person), created
 
 
-def _share_profile(session: Session, person: Person, now: datetime) -> None:
+def share_profile(session: Session, person: Person, now: datetime) -> None:
+    """Make this membership's profile fields every other membership's too (the profile is one profile)."""
     for other in memberships(session, person.team_id, person.slack_user_id):
         if other.id != person.id and any(getattr(other, f) != getattr(person, f) for f in SHARED):
             for name in SHARED:

@@ -8,15 +8,26 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from itertools import pairwise
 
-from sqlalchemy import bindparam, func, select
+from sqlalchemy import bindparam, delete, func, select
 from sqlalchemy.orm import Session
 
-from bot.errors import InvalidInput, NotYours, ProgramInUse
+from bot.errors import InvalidInput, NotYours, ProgramClosed, ProgramInUse
 from bot.pairs import end_pair
 from bot.questions import Question
 from bot.text import squash
 from storage.dialects import InsertOrIgnore
-from storage.models import Cadence, CohortStage, Enrolment, Pair, PairStatus, Person, ProgramFormat
+from storage.models import (
+    Cadence,
+    Circle,
+    CohortStage,
+    Enrolment,
+    MatchRequest,
+    MatchRound,
+    Pair,
+    PairStatus,
+    Person,
+    ProgramFormat,
+)
 from storage.models import Program as ProgramRow
 
 DEFAULT_NAME = "Mentoring"
@@ -424,12 +435,32 @@ def delete_program(session: Session, team_id: str, program_id: int) -> str:
     live = live_pairs(session, program.id)
     if live:
         raise ProgramInUse(live)
-    if session.scalar(select(func.count()).select_from(Pair).where(Pair.program_id == program.id)):
+    if _has_history(session, program.id):
         raise ProgramInUse(0)
+    session.execute(delete(MatchRound).where(MatchRound.program_id == program.id))
     for person in session.scalars(select(Person).where(Person.program_id == program.id)):
         session.delete(person)
     session.delete(program)
     return program.name
+
+
+def _has_history(session: Session, program_id: int) -> bool:
+    """Pairs, requests, circles or a next cohort refer to it: it is kept for them (and can be closed)."""
+    referring = (
+        select(Pair.id).where(Pair.program_id == program_id),
+        select(MatchRequest.id).where(MatchRequest.program_id == program_id),
+        select(Circle.id).where(Circle.program_id == program_id),
+        select(ProgramRow.id).where(ProgramRow.previous_id == program_id),
+    )
+    return any(session.scalars(query.limit(1)).first() is not None for query in referring)
+
+
+def open_program_in(session: Session, team_id: str, program_id: int) -> ProgramRow:
+    """A program of this workspace that has not closed (`ProgramClosed` once it has: nothing new forms in it)."""
+    program = program_in(session, team_id, program_id)
+    if program.closed_at is not None:
+        raise ProgramClosed("closed")
+    return program
 
 
 def extend_cohort(session: Session, team_id: str, program_id: int, days: int, now: datetime) -> ProgramView:

@@ -110,20 +110,22 @@ def _is_number(word: str) -> bool:
 
 def _question(number: int, line: str) -> Question | str:
     parts = [squash(p) for p in line.split("|")]
-    text, rest = parts[0], [p.lower() for p in parts[1:]]
+    text = parts[0]
     if not text:
         return "the question itself is missing before the first |."
     if len(text) > MAX_QUESTION:
         return f"keep the question under {MAX_QUESTION} characters."
+    multiple = any(p.lower() == "multiple" for p in parts[1:])
+    # The parts after the question, in order, without the "multiple" marker (which may stand anywhere).
+    given = [p for p in parts[1:] if p.lower() != "multiple"]
+    rest = [p.lower() for p in given]
     if not rest:
         return "add its choices after a |, e.g. Berlin, London, Remote (or `text` for a short answer)."
-    multiple = "multiple" in rest
-    rest = [p for p in rest if p != "multiple"]
     if rest[0] == "text":
         if len(rest) > 1:
             return "a short-text question can't count in matching; remove the rule or give choices."
         return Question(f"q{number}", text, Kind.TEXT)
-    choices = tuple(dict.fromkeys(squash(c) for c in parts[1].split(",") if squash(c)))
+    choices = tuple(dict.fromkeys(squash(c) for c in given[0].split(",") if squash(c)))
     if len(choices) < 2:
         return "a choice question needs at least two choices, separated by commas."
     if len(choices) > MAX_CHOICES or any(len(c) > MAX_CHOICE for c in choices):

@@ -28,7 +28,7 @@ from bot.matching import DEFAULT_WEIGHTS, Match, allowed, question_weight, score
 from bot.mentor_pool import MentorPool
 from bot.pairs import PairView, claim_slot, create_pair, histories, live_pair_as_mentee, several_programs, view_of
 from bot.profiles import find_person
-from bot.programs import program_in, view_of_program
+from bot.programs import open_program_in, view_of_program
 from bot.questions import Question
 from bot.workspaces import installed
 from storage.models import Cadence, MatchRequest, PairSource, PairStatus, Person, PersonStatus, Program, RequestStatus
@@ -214,7 +214,7 @@ def create_request(
     if not allowed(mentee_candidate, mentor_candidate, history, rules.questions):
         raise MentorUnavailable(mentor.slack_user_id)
     match = score(mentee_candidate, mentor_candidate, rules.weights, topic or None, rules.questions)
-    program = program_in(session, team_id, mentor.program_id)
+    program = open_program_in(session, team_id, mentor.program_id)
     answer_time = timedelta(hours=program.request_expiry_hours)
     request = MatchRequest(
         team_id=team_id,

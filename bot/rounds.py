@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 from bot.candidates import available_mentors, candidate
 from bot.errors import NotYours, RequestClosed
 from bot.pairs import PairView, activate, claim_slot, create_pair, histories, live_pair_as_mentee, release_slot, view_of
-from bot.programs import program_in
+from bot.programs import open_program_in
 from bot.requests import matching_rules
 from bot.round_plan import plan_round
 from storage.models import (
@@ -78,7 +78,7 @@ def waiting_mentees(session: Session, program_id: int) -> list[Person]:
 
 
 def preview_round(session: Session, team_id: str, program_id: int, admin_user_id: str, now: datetime) -> RoundPreview:
-    program = program_in(session, team_id, program_id)
+    program = open_program_in(session, team_id, program_id)
     mentees = waiting_mentees(session, program.id)
     mentors = available_mentors(session, program.id)
     rules = matching_rules(session, program.id)

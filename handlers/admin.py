@@ -87,6 +87,7 @@ from bot.views.programs import (
     manages_only_message,
     new_program_modal,
     program_closed_for_member,
+    program_closed_message,
     program_help_message,
     program_refused_message,
     read_program_form,
@@ -179,8 +180,13 @@ def preview_circle_round(call: Invocation, program: ProgramView) -> None:
 
 
 def open_import(call: Invocation, programs: list[ProgramView], words: list[str]) -> None:
-    choice = choose(programs, words)
-    call.client.views_open(trigger_id=call.trigger_id, view=import_modal(programs, choice.program))
+    open_programs = [p for p in programs if not p.closed]
+    named = named_by(programs, words[0]) if words else None
+    if not open_programs or (named is not None and named.closed):
+        call.respond(**program_closed_message(named.name if named else "Every program").as_kwargs())
+        return
+    choice = choose(open_programs, words)
+    call.client.views_open(trigger_id=call.trigger_id, view=import_modal(open_programs, choice.program))
 
 
 def preview_import(ack: Ack, body: dict[str, Any], view: dict[str, Any], context: BoltContext, actor: Actor) -> None:
@@ -263,6 +269,9 @@ def extend_named_program(call: Invocation, program: ProgramView, words: list[str
 
 
 def clone_named_program(call: Invocation, program: ProgramView, words: list[str]) -> None:
+    if not call.actor.manages_workspace():
+        call.respond(**workspace_only_message().as_kwargs())
+        return
     name = " ".join(words)
     now = call.actor.now()
     try:
@@ -320,6 +329,9 @@ def create_submitted_program(ack: Ack, view: dict[str, Any], actor: Actor) -> No
     actor.dm(created_message(program))
 
 
+# Subcommands that form something new in a program: refused once it has closed.
+FORMING = frozenset({"match"})
+
 ADMIN_SUBCOMMANDS: dict[str, Callable[[Invocation, ProgramView, list[str]], None]] = {
     "weights": change_weights,
     "threshold": change_threshold,
@@ -364,7 +376,9 @@ def admin_command(call: Invocation) -> None:
         call.respond(**admin_help_message().as_kwargs())
         return
     choice = choose(programs, words)
-    if choice.program is not None:
+    if choice.program is not None and choice.program.closed and name.lower() in FORMING:
+        call.respond(**program_closed_message(choice.program.name).as_kwargs())
+    elif choice.program is not None:
         subcommand(call, choice.program, choice.words)
     elif name.lower() == "report":
         show_overview(call, programs)

@@ -60,6 +60,7 @@ from bot.views.join import (
     choose_program_message,
     decided_message,
     not_approved_message,
+    nothing_open_message,
     profile_modal,
     read_answers,
     read_profile_form,
@@ -127,6 +128,9 @@ def join_command(call: Invocation) -> None:
     choice = choose(programs.open, call.args.split())
     if choice.program is None and len(joinable) == 1:
         choice = choose(joinable, [])
+    if choice.program is None and not programs.open:
+        call.respond(**nothing_open_message().as_kwargs())
+        return
     if choice.program is None:
         call.respond(**choose_program_message(joinable or programs.open).as_kwargs())
         return
@@ -142,7 +146,10 @@ def open_profile(ack: Ack, body: dict[str, Any], respond: Respond, actor: Actor)
     program = next((p for p in programs.open if p.id == wanted), None)
     if program is None:
         own = [p for p in programs.open if p.id in programs.mine]
-        program = (own or programs.open)[0]
+        program = next(iter(own or programs.open), None)
+    if program is None:
+        respond(replace_original=False, **nothing_open_message().as_kwargs())
+        return
     refusal = open_for(actor, str(body["trigger_id"]), program, programs)
     if refusal is not None:
         respond(replace_original=False, **refusal.as_kwargs())
@@ -152,7 +159,7 @@ def save_submitted_profile(ack: Ack, view: dict[str, Any], actor: Actor) -> None
     state = view.get("state", {}).get("values", {})
     form = read_profile_form(state)
     programs = programs_for(actor)
-    wanted = form_id(view) or programs.open[0].id
+    wanted = form_id(view) or next((p.id for p in programs.open), 0)
     program = next((p for p in programs.open if p.id == wanted), None)
     if program is None:
         ack(response_action="errors", errors={ROLE: PROGRAM_GONE})

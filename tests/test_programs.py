@@ -388,3 +388,35 @@ def test_deleting_ones_data_forgets_every_program_and_export_lists_each(app: Run
         left = session.execute(select(Person.slack_user_id, Person.answers, Person.goals)).all()
     assert all(user.startswith("deleted-") and answers == {} and goals == [] for user, answers, goals in left)
     assert len(left) == 2
+
+
+def test_a_closed_program_forms_nothing_new_and_a_program_with_only_a_preview_can_be_deleted(app: Running) -> None:
+    create_program(app, "Buddies")
+    join_program(app, "UANA", "buddies", MENTEE_PROFILE)
+    create_program(app, "Trial")
+    mark = app.slack.mark()
+    app.user.command("UADMIN", "admin match trial")
+    app.slack.wait_for("response_url", since=mark)
+    mark = app.slack.mark()
+    app.user.command("UADMIN", "admin program delete trial")
+    assert "*Trial* is deleted" in app.slack.wait_for("response_url", since=mark)[-1].text(), "a preview is no history"
+
+    mark = app.slack.mark()
+    app.user.command("UADMIN", "admin program close buddies")
+    app.slack.wait_for("response_url", since=mark)
+    for command in ("admin match buddies", "admin import buddies"):
+        mark = app.slack.mark()
+        app.user.command("UADMIN", command)
+        assert "has closed, so nothing new forms in it" in app.slack.wait_for("response_url", since=mark)[-1].text()
+    mark = app.slack.mark()
+    app.user.command("UANA", "find buddies")
+    assert "This program has closed" in app.slack.wait_for("response_url", since=mark)[-1].text()
+
+
+def test_a_question_with_only_the_multiple_marker_is_refused_with_its_reason(app: Running) -> None:
+    reply = app.user.submit(
+        "UADMIN", open_new_program_form(app), {"template": "buddy", "name": "X", "questions": "Q? | multiple"}
+    )
+    assert "add its choices" in reply.json()["errors"]["questions"]
+    questions = "Hobbies? | multiple | Chess, Music | overlap"
+    assert "*X* is ready" in create_program(app, "X", questions=questions)

@@ -15,6 +15,7 @@ from bot.errors import (
     NotAMentee,
     OpenRequestExists,
     Paused,
+    ProgramClosed,
     RequestAlreadyOpen,
 )
 from bot.matching import Match
@@ -40,6 +41,7 @@ from bot.views.join import CADENCE_LABELS, JOIN_OPEN
 from storage.vocabulary import Cadence
 
 FIND_REQUEST = "find.request"
+PROGRAM_CLOSED = "This program has closed, so nobody new is matched in it. /mentor join shows the programs open now."
 FIND_IN_PROGRAM = "find.in_program"
 REQUEST_SUBMIT = "find.request_submit"
 REQUEST_ACCEPT = "find.accept"
@@ -74,6 +76,10 @@ def _match_section(match: Match, topic: str) -> Block:
         + repeat,
         accessory=button("Request", FIND_REQUEST, value=value, style="primary" if not match.weak else None),
     )
+
+
+def program_closed_for_finding() -> Message:
+    return Message(text=PROGRAM_CLOSED, blocks=[section(PROGRAM_CLOSED)])
 
 
 def which_program_to_search(programs: Sequence[ProgramView], topic: str) -> Message:
@@ -366,6 +372,8 @@ def blocked_reason(error: MentorbotError) -> str:
         return "You're already paired with a mentor, so this request can't be sent."
     if isinstance(error, Paused):
         return "You're paused at the moment. Run /mentor join to come back first."
+    if isinstance(error, ProgramClosed):
+        return PROGRAM_CLOSED
     return "Join the program first with /mentor join."
 
 

@@ -182,7 +182,12 @@ def profile_modal(profile: Profile | None, program: ProgramView | None = None, j
     if program and program.questions:
         blocks.append(section(f"*{escape(program.name)} asks*"))
         blocks += [_question_block(q, answers.get(q.key)) for q in program.questions]
-        blocks.append(context("Your answers are seen only by you and this program's admins."))
+        blocks.append(
+            context(
+                "Your answers are seen only by you and this program's admins. A match may mention an answer you "
+                "share with someone (e.g. “both Berlin”), never one you don't."
+            )
+        )
     name = program.name if program else "the program"
     title = "Your mentoring profile" if joined else f"Join {name}"
     return modal(title, JOIN_SUBMIT, blocks, submit="Save", private_metadata=str(program.id) if program else "")
@@ -408,4 +413,9 @@ def decided_message(user_id: str, approved: bool) -> Message:
 
 def already_decided_message() -> Message:
     text = "Another admin has already answered this request."
+    return Message(text=text, blocks=[section(text)])
+
+
+def nothing_open_message() -> Message:
+    text = "No program is open for sign-up right now. Its admins will announce the next one in its channel."
     return Message(text=text, blocks=[section(text)])

@@ -273,3 +273,11 @@ def continue_invitation(source: ProgramView, clone: ProgramView) -> Message:
             context(note),
         ],
     )
+
+
+def program_closed_message(name: str) -> Message:
+    text = (
+        f"*{escape(name)}* has closed, so nothing new forms in it. Its report and export stay available; "
+        "`/mentor admin program clone` starts its next cohort."
+    )
+    return Message(text=text, blocks=[section(text)])
