@@ -194,9 +194,12 @@ def buddies_round_published(app: Running) -> None:
     mark = app.slack.mark()
     app.user.command("UADMIN", "admin match buddies")
     preview = app.slack.wait_for("response_url", since=mark)[-1]
+    mark = app.slack.mark()
     app.user.click(
         "UADMIN", "admin.round_publish", value=button_value(preview, "admin.round_publish"), channel="DUADMIN"
     )
+    # The admin's answer comes after the publish: wait for it, so later steps read their own answers.
+    assert "Round published" in app.slack.wait_for("response_url", since=mark)[-1].text()
 
 
 def test_deleting_a_program_with_live_pairs_is_refused_and_closing_ends_them_gently(app: Running) -> None:
