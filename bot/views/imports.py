@@ -133,9 +133,9 @@ def invitation_message(program: ProgramView, person_id: int, values: dict[str, A
     capacity = f"\n*Mentees at once:* {values['capacity']}" if values.get("capacity") else ""
     enrolled = program.enrolment is Enrolment.ADMIN
     lead = (
-        f"*{escape(program.name)}*'s admins enrolled you from their sign-up sheet."
+        f"The admins of *{escape(program.name)}* enrolled you from their sign-up sheet."
         if enrolled
-        else f"*{escape(program.name)}*'s admins added you from their sign-up sheet. Is this right?"
+        else f"The admins of *{escape(program.name)}* added you from their sign-up sheet. Is this right?"
     )
     blocks: list[Block] = [section(f"{lead}\n*Role:* {role}{about}{capacity}")]
     choices = [button("Edit first", JOIN_OPEN, value=str(program.id))]

@@ -367,7 +367,7 @@ MEMBER_DECLINE = "join.decline"
 
 def waiting_for_approval_message(program: str) -> Message:
     text = (
-        f"Thanks! *{escape(program)}*'s admins welcome each new member themselves. I'll tell you here as soon as "
+        f"Thanks! The admins of *{escape(program)}* welcome each new member themselves. I'll tell you here as soon as "
         "they have; until then nobody is matched with you."
     )
     return Message(text=text, blocks=[section(text)])
