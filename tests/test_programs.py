@@ -346,7 +346,7 @@ def test_leaving_one_program_leaves_the_others_as_they_are(app: Running) -> None
 def test_a_program_whose_admins_approve_members_matches_nobody_until_they_do(app: Running) -> None:
     create_program(app, "Leaders", enrolment="approval", admins=["UEVE"])
     join_program(app, "UBEN", "leaders", MENTOR_PROFILE)
-    assert "admins welcome each new member themselves" in app.slack.messages_to("DUBEN")[-1].text()
+    assert "The admins of *Leaders* welcome each new member" in app.slack.messages_to("DUBEN")[-1].text()
     ask = app.slack.wait_for_message("DUEVE")[-1]
     assert "<@UBEN> asked to join *Leaders* to mentor others" in ask.text()
     with app.services.db.reading() as session:
