@@ -25,7 +25,7 @@ from sandbox.fake_calendars import GOOGLE_FREEBUSY, GRAPH_SCHEDULE, FakeCalendar
 from sandbox.fake_slack import FakeSlack
 from sandbox.slack_user import SlackUserAgent
 from storage.models import CalendarConnection, CalendarProvider, Meeting
-from tests.conftest import SIGNING_SECRET, START, Running, stop_and_empty
+from tests.conftest import SIGNING_SECRET, START, Running, running_app, stop_and_empty
 from tests.steps import buttons, paired
 
 if TYPE_CHECKING:
@@ -260,21 +260,10 @@ def test_only_the_configured_provider_is_offered(
 def test_without_calendar_settings_the_command_says_they_are_not_set_up(
     settings: Settings, slack: FakeSlack, clock: FixedClock
 ) -> None:
-    with calendar_app_off(settings, slack, clock) as app:
+    with running_app(settings, slack, clock) as app:
         text = app.user.command("UANA", "calendar").text()
         assert "Calendars aren't set up for this workspace" in text and "everything works without one" in text
         assert "/mentor calendar" in app.user.command("UANA", "help").text()
-
-
-@contextmanager
-def calendar_app_off(settings: Settings, slack: FakeSlack, clock: FixedClock) -> Iterator[Running]:
-    mentorbot = build(replace(settings, slack_api_url=slack.base_url), clock)
-    server = BackgroundServer(mentorbot.wsgi()).start()
-    try:
-        yield Running(SlackUserAgent(server.events_url, SIGNING_SECRET, slack), slack, mentorbot.services, clock)
-    finally:
-        server.stop()
-        stop_and_empty(mentorbot)
 
 
 @pytest.mark.parametrize(

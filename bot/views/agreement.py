@@ -16,6 +16,7 @@ from bot.views.blocks import (
     context,
     input_block,
     modal,
+    said,
     section,
     slack_date,
     static_select,
@@ -152,7 +153,7 @@ def proposal_message(agreement: AgreementView) -> Message:
 
 def proposed_sent_message(agreement: AgreementView) -> Message:
     text = f"Sent to <@{agreement.partner_of_proposer}> to confirm. I'll post it in your group DM once they do."
-    return Message(text=text, blocks=[section(text)])
+    return said(text)
 
 
 def confirmed_message(agreement: AgreementView, next_checkin_at: datetime | None) -> Message:

@@ -36,6 +36,11 @@ class Message:
         return {"text": cut(neutralise(self.text), MESSAGE_TEXT_LIMIT), "blocks": self.blocks[:MESSAGE_BLOCKS_LIMIT]}
 
 
+def said(text: str) -> Message:
+    """A message that is one paragraph of mrkdwn, with the same words as its notification text."""
+    return Message(text=text, blocks=[section(text)])
+
+
 def slack_date(moment: datetime, with_time: bool = False) -> str:
     """A date (and time) Slack renders in the reader's own time zone, with a UTC fallback."""
     if with_time:

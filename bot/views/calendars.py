@@ -6,7 +6,7 @@ import html
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from bot.views.blocks import Block, Message, actions, button, context, section
+from bot.views.blocks import Block, Message, actions, button, context, said, section
 
 # Connect buttons are links: Slack opens them in the browser and still tells the app, which only acks.
 CALENDAR_GOOGLE = "calendar.google"
@@ -38,7 +38,7 @@ def calendars_off_message() -> Message:
         "proposes times inside everyone's working hours, in their own time zones. (An admin can turn calendars on "
         "with the settings in the README.)"
     )
-    return Message(text=text, blocks=[section(text)])
+    return said(text)
 
 
 def sign_in_message(links: Sequence[SignInLink], connected: str = "") -> Message:

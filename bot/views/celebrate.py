@@ -15,6 +15,7 @@ from bot.views.blocks import (
     input_block,
     modal,
     quoted,
+    said,
     section,
     static_select,
     text_input,
@@ -94,7 +95,7 @@ def consent_recorded(agreed: bool, posted: bool) -> Message:
 
 def thanks_dm(thanks: ThanksView) -> Message:
     text = f"💛 <@{thanks.from_user}> wants to say thank you:\n{quoted(escape(thanks.message))}"
-    return Message(text=text, blocks=[section(text)])
+    return said(text)
 
 
 def thanks_sent(thanks: ThanksView, channel: str | None) -> Message:
@@ -107,7 +108,7 @@ def thanks_sent(thanks: ThanksView, channel: str | None) -> Message:
 
 def thanks_post(thanks: ThanksView) -> Message:
     text = f"💛 <@{thanks.from_user}> thanks <@{thanks.to_user}>: {escape(thanks.message)}"
-    return Message(text=text, blocks=[section(text)])
+    return said(text)
 
 
 def thanks_problem(problem: str, message: str = "") -> Message:
@@ -200,4 +201,4 @@ def help_sent() -> Message:
 
 def help_handled(request: HelpView) -> Message:
     text = f"<@{request.handled_by}> is handling <@{request.user_id}>'s request. Thank you."
-    return Message(text=text, blocks=[section(text)])
+    return said(text)

@@ -6,7 +6,7 @@ from collections.abc import Mapping, Sequence
 
 from bot.circles import Unplaced
 from bot.text import escape
-from bot.views.blocks import Block, Message, actions, button, context, divider, section
+from bot.views.blocks import Block, Message, actions, button, context, divider, said, section
 
 CIRCLES_PUBLISH = "circles.publish"
 CIRCLES_DISCARD = "circles.discard"
@@ -63,7 +63,7 @@ def circles_published_message(circles: int, unplaced: int, skipped: int) -> Mess
     )
     if skipped:
         text += f" {skipped} proposed circles were skipped because someone left, paused or joined a circle since."
-    return Message(text=text, blocks=[section(text)])
+    return said(text)
 
 
 def circles_discarded_message() -> Message:
@@ -102,4 +102,4 @@ def circle_unplaced_message(reason: str, program: str) -> Message:
         f"This round of peer circles in {escape(program)} didn't place you: "
         f"{escape(YOUR_REASON.get(reason, reason))}. Nothing you need to do: you'll be in the next round."
     )
-    return Message(text=text, blocks=[section(text)])
+    return said(text)

@@ -32,6 +32,7 @@ from bot.views.blocks import (
     input_block,
     modal,
     program_note,
+    said,
     section,
     slack_date,
     static_select,
@@ -109,7 +110,7 @@ def results_message(matches: Sequence[Match], topic: str, program: str = "") -> 
             f"No mentor with a free slot fits you{about} right now. "
             "Try again in a few days, try a broader topic, or ask a program admin about the next matching round."
         )
-        return Message(text=text, blocks=[section(text)])
+        return said(text)
     intro = f"Here are the mentors who fit you best{about}. Pick one and tell them what you hope to learn."
     blocks: list[Block] = [section(intro)]
     for match in matches:
@@ -212,12 +213,12 @@ def request_sent_message(request: RequestView) -> Message:
 
 def mentor_accepted_update(request: RequestView) -> Message:
     text = f"You accepted <@{request.mentee_user_id}>. I've started a group DM so you two can say hello."
-    return Message(text=text, blocks=[section(text)])
+    return said(text)
 
 
 def mentor_declined_update(request: RequestView) -> Message:
     text = f"You declined <@{request.mentee_user_id}>'s request. Thanks for answering; I'll suggest other mentors."
-    return Message(text=text, blocks=[section(text)])
+    return said(text)
 
 
 def no_capacity_message(capacity_hint: str) -> Message:
@@ -282,12 +283,12 @@ def expired_for_mentee(request: RequestView) -> Message:
         f"<@{request.mentor_user_id}> didn't get to your request in time, so I've closed it. "
         "You're free to ask someone else; run `/mentor find` to see who fits."
     )
-    return Message(text=text, blocks=[section(text)])
+    return said(text)
 
 
 def expired_for_mentor(request: RequestView) -> Message:
     text = f"<@{request.mentee_user_id}>'s request expired without an answer. No action needed."
-    return Message(text=text, blocks=[section(text)])
+    return said(text)
 
 
 def expired_for_admins(request: RequestView, expired_total: int) -> Message:
@@ -295,7 +296,7 @@ def expired_for_admins(request: RequestView, expired_total: int) -> Message:
         f"A mentoring request to <@{request.mentor_user_id}> expired unanswered "
         f"({expired_total} so far for them). They may need a nudge, or a lower capacity."
     )
-    return Message(text=text, blocks=[section(text)])
+    return said(text)
 
 
 def closed_request_message(status: str) -> Message:
@@ -311,7 +312,7 @@ def closed_request_message(status: str) -> Message:
         "discarded": "already discarded",
     }
     text = f"This request was {labels.get(status, 'closed')}, so there's nothing more to do."
-    return Message(text=text, blocks=[section(text)])
+    return said(text)
 
 
 def request_not_yours() -> Message:
@@ -320,12 +321,12 @@ def request_not_yours() -> Message:
 
 def withdrawn_message() -> Message:
     text = "Your request is withdrawn. Run `/mentor find` whenever you're ready to ask someone."
-    return Message(text=text, blocks=[section(text)])
+    return said(text)
 
 
 def withdrawn_for_mentor(request: RequestView) -> Message:
     text = f"<@{request.mentee_user_id}> withdrew their request. Nothing to do."
-    return Message(text=text, blocks=[section(text)])
+    return said(text)
 
 
 def blocked_message(error: MentorbotError) -> Message:
@@ -341,7 +342,7 @@ def blocked_message(error: MentorbotError) -> Message:
             f"You're already paired with <@{error.partner_user_id}>. One mentor at a time helps you both focus. "
             "If it isn't working out, a program admin can help you end the pair without blame."
         )
-        return Message(text=text, blocks=[section(text)])
+        return said(text)
     if isinstance(error, OpenRequestExists):
         text = (
             f"Your request to <@{error.mentor_user_id}> is waiting for an answer until "
@@ -382,4 +383,4 @@ def topic_too_long_message(length: int, limit: int) -> Message:
         f"A topic can be up to {limit} characters and yours has {length}. Try a few words, "
         "e.g. `/mentor find public speaking`."
     )
-    return Message(text=text, blocks=[section(text)])
+    return said(text)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from bot.pairs import PairView
-from bot.views.blocks import Message, actions, button, confirm_dialog, context, program_note, section
+from bot.views.blocks import Message, actions, button, confirm_dialog, context, program_note, said, section
 
 FIT_GOOD = "fit.good"
 FIT_DECIDING = "fit.deciding"
@@ -81,7 +81,7 @@ def ended_for_partner(pair: PairView, user_id: str) -> Message:
         f"Your mentoring pair with <@{partner_of(pair, user_id)}> has closed. These things happen, and it isn't a "
         f"judgement on anyone.{rematch}"
     )
-    return Message(text=text, blocks=[section(text)])
+    return said(text)
 
 
 def kept_answer() -> Message:

@@ -19,6 +19,7 @@ from bot.views.blocks import (
     modal,
     number_input,
     option,
+    said,
     section,
     text_input,
 )
@@ -223,7 +224,7 @@ def read_comment(state: dict[str, Any]) -> str:
 
 def milestone_done_message(goal: GoalView, milestone: str, user_id: str) -> Message:
     text = f"<@{user_id}> finished a milestone of *{escape(goal.title)}*: {escape(milestone)}. Nice work!"
-    return Message(text=text, blocks=[section(text)])
+    return said(text)
 
 
 def goal_completed_message(goal: GoalView) -> Message:

@@ -8,7 +8,7 @@ from bot.importing import ImportPlan, PlannedPerson
 from bot.imports.preview import Status, row_line
 from bot.programs import ProgramView
 from bot.text import escape
-from bot.views.blocks import Block, Message, actions, button, context, input_block, modal, section, static_select
+from bot.views.blocks import Block, Message, actions, button, context, input_block, modal, said, section, static_select
 from bot.views.join import JOIN_OPEN, ROLE_LABELS
 from storage.vocabulary import Enrolment, Role
 
@@ -108,17 +108,17 @@ def applied_message(program: str, added: int, updated: int, unchanged: int, invi
         f"*{escape(program)}*: {added} added, {updated} updated, {unchanged} unchanged. "
         f"{asked if added else 'Nobody new to ask.'}"
     )
-    return Message(text=text, blocks=[section(text)])
+    return said(text)
 
 
 def cancelled_message() -> Message:
     text = "Import cancelled. Nothing was stored or sent."
-    return Message(text=text, blocks=[section(text)])
+    return said(text)
 
 
 def refused_message(reason: str) -> Message:
     text = f"I couldn't read that sheet: {escape(reason)} Nothing was stored."
-    return Message(text=text, blocks=[section(text)])
+    return said(text)
 
 
 def no_file_error() -> str:
@@ -158,14 +158,14 @@ def invitation_message(program: ProgramView, person_id: int, values: dict[str, A
 
 def invitation_confirmed_message(program: str) -> Message:
     text = f"Thanks! You're in *{escape(program)}*. Mentees can run `/mentor find`; mentors will hear from them here."
-    return Message(text=text, blocks=[section(text)])
+    return said(text)
 
 
 def invitation_declined_message(program: str) -> Message:
     text = f"Understood: you're not in *{escape(program)}*, and what the sheet said about you is removed."
-    return Message(text=text, blocks=[section(text)])
+    return said(text)
 
 
 def invitation_closed_message() -> Message:
     text = "You've already answered this one. `/mentor status` shows where you are."
-    return Message(text=text, blocks=[section(text)])
+    return said(text)

@@ -20,6 +20,7 @@ from bot.views.blocks import (
     modal,
     multi_select,
     number_input,
+    said,
     section,
     slack_date,
     static_select,
@@ -358,7 +359,7 @@ def cannot_join_message(program: ProgramView, now: datetime) -> Message:
             f"Sign-up for *{escape(program.name)}* has closed. Ask {admins} about the next cohort, "
             "or `/mentor join` for the programs open now."
         )
-    return Message(text=text, blocks=[section(text)])
+    return said(text)
 
 
 MEMBER_APPROVE = "join.approve"
@@ -370,7 +371,7 @@ def waiting_for_approval_message(program: str) -> Message:
         f"Thanks! The admins of *{escape(program)}* welcome each new member themselves. I'll tell you here as soon as "
         "they have; until then nobody is matched with you."
     )
-    return Message(text=text, blocks=[section(text)])
+    return said(text)
 
 
 def approval_request(profile: Profile, program: ProgramView, person_id: int) -> Message:
@@ -395,7 +396,7 @@ def approval_request(profile: Profile, program: ProgramView, person_id: int) -> 
 
 def approved_message(program: str) -> Message:
     text = f"You're in *{escape(program)}*! Mentors can find you now; mentees can run `/mentor find` to see who fits."
-    return Message(text=text, blocks=[section(text)])
+    return said(text)
 
 
 def not_approved_message(program: str) -> Message:
@@ -403,19 +404,19 @@ def not_approved_message(program: str) -> Message:
         f"*{escape(program)}* couldn't take you in this time. Nothing of what you entered for it is kept; "
         "`/mentor join` shows the programs open to you."
     )
-    return Message(text=text, blocks=[section(text)])
+    return said(text)
 
 
 def decided_message(user_id: str, approved: bool) -> Message:
     text = f"<@{user_id}> is {'in' if approved else 'not in this time; they have been told kindly'}."
-    return Message(text=text, blocks=[section(text)])
+    return said(text)
 
 
 def already_decided_message() -> Message:
     text = "Another admin has already answered this request."
-    return Message(text=text, blocks=[section(text)])
+    return said(text)
 
 
 def nothing_open_message() -> Message:
     text = "No program is open for sign-up right now. Its admins will announce the next one in its channel."
-    return Message(text=text, blocks=[section(text)])
+    return said(text)

@@ -7,7 +7,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from bot.meetings import LocalTime, Offer, OfferedTime, ScheduledMeeting, Stretch, UnpickedNudge
 from bot.text import cut, escape
-from bot.views.blocks import BUTTON_TEXT_LIMIT, Block, Message, actions, button, context, plain, section
+from bot.views.blocks import BUTTON_TEXT_LIMIT, Block, Message, actions, button, context, plain, said, section
 from bot.views.calendars import CALENDAR_CONNECT
 from storage.vocabulary import MeetingChannel
 
@@ -174,7 +174,7 @@ def async_message(pair_user_ids: tuple[str, str]) -> Message:
         f"Async it is, {_who(pair_user_ids)}. Reply in a thread under this message with what you're working on and "
         "where you'd like input; I'll check in on your rhythm."
     )
-    return Message(text=text, blocks=[section(text)])
+    return said(text)
 
 
 def invite_title(mentee_name: str, mentor_name: str) -> str:

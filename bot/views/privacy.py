@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.views.blocks import Message, actions, button, confirm_dialog, context, section
+from bot.views.blocks import Message, actions, button, confirm_dialog, context, said, section
 
 PRIVACY_EXPORT = "privacy.export"
 PRIVACY_DELETE = "privacy.delete"
@@ -66,4 +66,4 @@ def partner_left_message(partner: str) -> Message:
         f"Your mentoring pair with <@{partner}> has ended because they left the program. Thank you for the time "
         "you gave it; `/mentor find` is there whenever you'd like a new pair."
     )
-    return Message(text=text, blocks=[section(text)])
+    return said(text)

@@ -18,6 +18,7 @@ from bot.views.blocks import (
     datepicker,
     input_block,
     modal,
+    said,
     section,
     slack_date,
     static_select,
@@ -182,13 +183,13 @@ def which_program_message(asked: str, programs: list[ProgramView]) -> Message:
     names = ", ".join(f"`{p.slug}`" for p in programs)
     example = programs[0].slug if programs else "mentoring"
     text = f"Which program? Add its name: `/mentor {asked} {example}`. Yours: {names}."
-    return Message(text=text, blocks=[section(text)])
+    return said(text)
 
 
 def manages_only_message(programs: list[ProgramView]) -> Message:
     names = ", ".join(f"`{p.slug}`" for p in programs)
     text = f"You manage only {names}. Another program's admins or a workspace admin can help with that one."
-    return Message(text=text, blocks=[section(text)])
+    return said(text)
 
 
 def program_help_message() -> Message:
@@ -200,12 +201,12 @@ def program_help_message() -> Message:
         "• `/mentor admin program close <name>`: end it; pairs end gently with a final evaluation\n"
         "• `/mentor admin program delete <name>`: only a program that never formed a pair"
     )
-    return Message(text=text, blocks=[section(text)])
+    return said(text)
 
 
 def workspace_only_message() -> Message:
     text = "Only workspace admins and Mentorbot's own admins can create programs. A program admin can ask one of them."
-    return Message(text=text, blocks=[section(text)])
+    return said(text)
 
 
 def program_refused_message(reason: str) -> Message:
@@ -219,24 +220,24 @@ def in_use_message(name: str, live: int) -> Message:
         if live
         else f"*{escape(name)}* formed pairs before, so it is kept for its history. Close it instead."
     )
-    return Message(text=text, blocks=[section(text)])
+    return said(text)
 
 
 def closed_message(name: str, ended: int) -> Message:
     pairs = f"{ended} pair{'s' if ended != 1 else ''}"
     text = f"*{escape(name)}* is closed. {pairs} ended; each person gets a final evaluation."
-    return Message(text=text, blocks=[section(text)])
+    return said(text)
 
 
 def deleted_message(name: str) -> Message:
     text = f"*{escape(name)}* is deleted, with its memberships. Nothing else changed."
-    return Message(text=text, blocks=[section(text)])
+    return said(text)
 
 
 def extended_message(program: ProgramView) -> Message:
     ends = program.dates.ends_at
     text = f"*{escape(program.name)}* now ends {slack_date(ends) if ends else 'later'}; live pairs run until then."
-    return Message(text=text, blocks=[section(text)])
+    return said(text)
 
 
 def program_closed_for_member(program: str) -> Message:
@@ -244,7 +245,7 @@ def program_closed_for_member(program: str) -> Message:
         f"*{escape(program)}* has come to an end, and so has your pair in it. Thank you for taking part. "
         "A short final evaluation follows; only you see your answers unless you choose to share them."
     )
-    return Message(text=text, blocks=[section(text)])
+    return said(text)
 
 
 def cloned_message(source: ProgramView, clone: ProgramView) -> Message:
@@ -280,4 +281,4 @@ def program_closed_message(name: str) -> Message:
         f"*{escape(name)}* has closed, so nothing new forms in it. Its report and export stay available; "
         "`/mentor admin program clone` starts its next cohort."
     )
-    return Message(text=text, blocks=[section(text)])
+    return said(text)

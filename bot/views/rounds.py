@@ -8,7 +8,7 @@ from bot.pairs import PairView
 from bot.round_plan import Unmatched
 from bot.rounds import PublishedRound, RoundPreview
 from bot.text import escape
-from bot.views.blocks import Block, Message, actions, button, context, divider, program_note, section
+from bot.views.blocks import Block, Message, actions, button, context, divider, program_note, said, section
 from bot.views.find import reason_lines
 
 ROUND_PUBLISH = "admin.round_publish"
@@ -55,7 +55,7 @@ def published_message(published: PublishedRound) -> Message:
     )
     if published.skipped:
         text += f" {published.skipped} proposals were skipped because someone paired or paused since the preview."
-    return Message(text=text, blocks=[section(text)])
+    return said(text)
 
 
 def discarded_message() -> Message:
@@ -105,23 +105,23 @@ def unmatched_message(reason: str) -> Message:
         f"This matching round didn't find you a mentor: {escape(YOUR_REASON.get(reason, reason))}. You stay in the "
         "pool for the next round, and `/mentor find` shows anyone who frees up in the meantime."
     )
-    return Message(text=text, blocks=[section(text)])
+    return said(text)
 
 
 def waiting_for_partner_message(pair: PairView, user_id: str) -> Message:
     partner = pair.mentor_user_id if user_id == pair.mentee_user_id else pair.mentee_user_id
     text = f"Thanks! I'll open your group DM as soon as <@{partner}> says yes too."
-    return Message(text=text, blocks=[section(text)])
+    return said(text)
 
 
 def started_message() -> Message:
     text = "You're both in. I've opened your group DM with a first-meeting agenda."
-    return Message(text=text, blocks=[section(text)])
+    return said(text)
 
 
 def declined_by_you_message() -> Message:
     text = "No problem: this match won't go ahead, and nobody is to blame. You stay in the pool."
-    return Message(text=text, blocks=[section(text)])
+    return said(text)
 
 
 def declined_for_partner_message() -> Message:
@@ -129,7 +129,7 @@ def declined_for_partner_message() -> Message:
         "Your proposed match from this round won't go ahead. That happens, and it isn't about you. "
         "You stay in the pool; `/mentor find` shows who is available now."
     )
-    return Message(text=text, blocks=[section(text)])
+    return said(text)
 
 
 # What each admin command or button does, as a refusal names it ("Only program admins can …").
@@ -152,7 +152,7 @@ def not_admin_message(asked: str) -> Message:
     """A refusal that names what was asked (`asked` is a key of ADMIN_ACTIONS, or the admin help)."""
     action = ADMIN_ACTIONS.get(asked, "use the admin commands")
     text = f"Only program admins can {action}. If you think you should be one, ask a program admin to add you."
-    return Message(text=text, blocks=[section(text)])
+    return said(text)
 
 
 def admin_help_message() -> Message:
@@ -163,7 +163,7 @@ def admin_help_message() -> Message:
         "• `/mentor admin weights [factor=value …]`: show or change how much each matching factor counts\n"
         "• `/mentor admin threshold N`: hide report figures from fewer than N people (at least 3)"
     )
-    return Message(text=text, blocks=[section(text)])
+    return said(text)
 
 
 def weights_message(weights: Mapping[str, float], problem: str = "", program: str = "") -> Message:
