@@ -61,6 +61,16 @@ def _first_inside(after: datetime, people: list[WorkingHours]) -> datetime | Non
     return None
 
 
+def inside_everyones_day(after: datetime, people: list[WorkingHours]) -> datetime:
+    """The first moment from `after` inside every working day; inside the first person's alone if they never all
+    meet (and `after` itself when even that finds nothing)."""
+    everyone = _first_inside(after, people)
+    if everyone is not None or not people:
+        return everyone or after
+    alone = _first_inside(after, people[:1])
+    return alone if alone is not None else after
+
+
 def delivery_time(after: datetime, mentee: WorkingHours, mentor: WorkingHours) -> datetime:
     """The first moment from `after` inside both working days; inside the mentee's alone if they never meet."""
     both = _first_inside(after, [mentee, mentor])

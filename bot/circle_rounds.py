@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session, aliased
 from bot.cadence import WorkingHours
 from bot.circles import Answer, Member, QuestionRule, RuleName, circle_sentence, form_circles, weekly_hours
 from bot.errors import NotYours, RoundClosed
+from bot.groups import started
 from bot.outbox import enqueue
 from bot.programs import open_program_in, program_in, view_of_program
 from bot.services import Services
@@ -253,3 +254,4 @@ def start_circles(services: Services, client: WebClient, team_id: str, published
         with services.db.unit_of_work() as session:
             session.execute(update(Circle).where(Circle.id == circle.id).values(channel_id=channel))
             enqueue(session, team_id, f"circle:{circle.id}:intro", intro, now, channel_id=channel)
+            started(session, circle.id, channel, now)

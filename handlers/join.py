@@ -11,6 +11,8 @@ from slack_bolt import Ack, Respond
 
 from bot.directory import keep_member
 from bot.errors import NoLongerOpen, NotJoined
+from bot.group_life import leave_groups_in
+from bot.groups import leaving_nudges
 from bot.home import refresh_home
 from bot.importing import confirm_invitation, decline_invitation
 from bot.outbox import enqueue
@@ -271,11 +273,15 @@ def confirm_leave(ack: Ack, body: dict[str, Any], respond: Respond, actor: Actor
     try:
         with actor.unit_of_work() as session:
             pause(session, actor.team_id, actor.user_id, actor.now(), program_id)
+            for left in leave_groups_in(session, actor.team_id, actor.user_id, program_id, actor.now()):
+                for nudge in leaving_nudges(left):
+                    nudge.queue(session, actor.now())
             names = [p.name for p in programs_joined(session, actor.team_id, actor.user_id) if p.id == program_id]
     except NotJoined:
         respond(replace_original=True, **not_joined_message().as_kwargs())
         return
     respond(replace_original=True, **paused_message(names[0] if names else "").as_kwargs())
+    actor.send_queued()
     refresh_home(actor.services, actor.client, actor.team_id, actor.user_id)
 
 

@@ -15,7 +15,7 @@ from bot.due import REGISTRY
 from bot.due.work import Due, DueWork
 from bot.home import refresh_home
 from bot.installations import NotInstalled
-from bot.outbox import Delivery, deliver, enqueue
+from bot.outbox import Delivery, deliver
 from bot.pacing import Pace
 from bot.services import Services
 
@@ -50,16 +50,7 @@ def _run(services: Services, work: DueWork, now: datetime, homes: set[tuple[str,
         with services.db.unit_of_work() as session:
             step = work.step(session, due)
             for nudge in step.nudges:
-                enqueue(
-                    session,
-                    nudge.team_id,
-                    nudge.key,
-                    nudge.message,
-                    now,
-                    user_id=nudge.user_id,
-                    channel_id=nudge.channel_id,
-                    update_ts=nudge.update_ts,
-                )
+                nudge.queue(session, now)
         handled += step.handled
         homes |= step.homes
         if not step.more:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from bot.due import checkins, closing, cohorts, evaluations, fit, health, meetings, requests
+from bot.due import checkins, circles, closing, cohorts, evaluations, fit, health, meetings, requests
 from bot.due.work import DueWork
 
 REGISTRY: tuple[DueWork, ...] = (
@@ -11,6 +11,7 @@ REGISTRY: tuple[DueWork, ...] = (
     *fit.DUE,
     *meetings.DUE,
     *checkins.DUE,
+    *circles.DUE,
     *health.DUE,
     *closing.DUE,
     *evaluations.DUE,

@@ -4,7 +4,17 @@ from __future__ import annotations
 
 from storage.models.base import Base, UTCDateTime
 from storage.models.calendars import CalendarConnection, CalendarProvider, CalendarSignIn
-from storage.models.circles import Circle, CircleMember, CircleStatus
+from storage.models.circles import (
+    Circle,
+    CircleAttendance,
+    CircleCheckIn,
+    CircleEvaluation,
+    CircleMember,
+    CircleOffer,
+    CircleShoutout,
+    CircleStatus,
+    OfferStatus,
+)
 from storage.models.delivery import (
     SLACK_BOTS,
     SLACK_INSTALLATIONS,
@@ -55,7 +65,12 @@ __all__ = [
     "CheckIn",
     "CheckInStatus",
     "Circle",
+    "CircleAttendance",
+    "CircleCheckIn",
+    "CircleEvaluation",
     "CircleMember",
+    "CircleOffer",
+    "CircleShoutout",
     "CircleStatus",
     "CohortStage",
     "Delivery",
@@ -76,6 +91,7 @@ __all__ = [
     "MeetingChannel",
     "MeetingStatus",
     "Milestone",
+    "OfferStatus",
     "OutboxMessage",
     "PaceSlot",
     "Pair",

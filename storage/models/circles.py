@@ -1,14 +1,22 @@
-"""Peer circles: the small groups an admin round forms, and who is (or was) in each."""
+"""Groups and circles: what a group-mentoring or peer-circle program forms, who is (or was) in each, and its life.
+
+A row of `circles` is a *peer circle* (3–6 peers, a facilitator that rotates each meeting) when `mentor_id` is
+empty, and a *mentoring group* (one mentor and 2–7 mentees) when it names the mentor. Either way the group has
+one group DM, one working agreement that every member confirms, check-ins with each member's attendance, and
+private evaluations per member.
+"""
 
 from __future__ import annotations
 
 import enum
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import Float, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Boolean, Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from storage.models.base import Base, enum_column
+from storage.vocabulary import Cadence
 
 
 class CircleStatus(enum.StrEnum):
@@ -17,8 +25,15 @@ class CircleStatus(enum.StrEnum):
     ENDED = "ended"
 
 
+class OfferStatus(enum.StrEnum):
+    OPEN = "open"
+    ACCEPTED = "accepted"
+    DECLINED = "declined"
+    GONE = "gone"  # the place was taken, or the group ended, before an answer
+
+
 class Circle(Base):
-    """A circle of peers in one program, formed by a round; `sentence` is why, as its members read it."""
+    """A circle or group in one program; `sentence` is why it was formed, as its members read it."""
 
     __tablename__ = "circles"
     __table_args__ = (Index("ix_circles_program_status", "program_id", "status"),)
@@ -33,6 +48,25 @@ class Circle(Base):
     channel_id: Mapped[str | None] = mapped_column(String(32))
     created_at: Mapped[datetime]
     started_at: Mapped[datetime | None]
+    # The mentor of a mentoring group; empty for a peer circle.
+    mentor_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"))
+    # The common weekly hour: minutes since Monday 00:00 UTC, when the former found one inside everyone's hours.
+    window_minute: Mapped[int | None] = mapped_column(Integer)
+    # The working agreement: proposed by one member, confirmed by every member (each member's `agreed_at`).
+    agreement_status: Mapped[str] = mapped_column(String(16), default="none", server_default="none")
+    agreement_by: Mapped[int | None] = mapped_column(ForeignKey("people.id"))
+    cadence: Mapped[Cadence | None] = mapped_column(enum_column(Cadence))
+    meeting_minutes: Mapped[int | None] = mapped_column(Integer)
+    focus: Mapped[str] = mapped_column(Text, default="", server_default="")
+    # The scheduler's due times, indexed so a tick costs O(due).
+    next_checkin_at: Mapped[datetime | None] = mapped_column(index=True)
+    ends_at: Mapped[datetime | None] = mapped_column(index=True)
+    meetings: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    # Whose turn it is to facilitate the next meeting of a circle.
+    facilitator_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"))
+    at_risk_since: Mapped[datetime | None]
+    ended_at: Mapped[datetime | None]
+    end_reason: Mapped[str] = mapped_column(String(40), default="", server_default="")
 
 
 class CircleMember(Base):
@@ -49,3 +83,83 @@ class CircleMember(Base):
     person_id: Mapped[int] = mapped_column(ForeignKey("people.id"))
     joined_at: Mapped[datetime]
     left_at: Mapped[datetime | None]
+    # When this member confirmed the group's current agreement; cleared when someone asks for a change.
+    agreed_at: Mapped[datetime | None]
+
+
+class CircleCheckIn(Base):
+    """One meeting's check-in in the group DM: who facilitated, and (in `circle_attendance`) who was there."""
+
+    __tablename__ = "circle_checkins"
+    __table_args__ = (UniqueConstraint("circle_id", "number", name="uq_circle_checkins_circle_number"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    circle_id: Mapped[int] = mapped_column(ForeignKey("circles.id"))
+    number: Mapped[int] = mapped_column(Integer)
+    facilitator_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"))
+    question: Mapped[str] = mapped_column(Text, default="")
+    asked_at: Mapped[datetime]
+
+
+class CircleAttendance(Base):
+    """A member's answer to one check-in: whether they were there, and their reflection (seen by the group)."""
+
+    __tablename__ = "circle_attendance"
+    __table_args__ = (UniqueConstraint("checkin_id", "person_id", name="uq_circle_attendance_checkin_person"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    checkin_id: Mapped[int] = mapped_column(ForeignKey("circle_checkins.id"))
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id"))
+    attended: Mapped[bool] = mapped_column(Boolean)
+    note: Mapped[str] = mapped_column(Text, default="")
+    answered_at: Mapped[datetime]
+
+
+class CircleEvaluation(Base):
+    """One member's private evaluation of their group; shared with the program admins only if they chose so."""
+
+    __tablename__ = "circle_evaluations"
+    __table_args__ = (
+        UniqueConstraint("circle_id", "person_id", "milestone", name="uq_circle_evaluations_member_milestone"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    circle_id: Mapped[int] = mapped_column(ForeignKey("circles.id"))
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id"))
+    milestone: Mapped[str] = mapped_column(String(16))
+    rating: Mapped[int] = mapped_column(Integer)
+    progress: Mapped[int] = mapped_column(Integer)
+    comment: Mapped[str] = mapped_column(Text, default="")
+    shared: Mapped[bool] = mapped_column(Boolean, default=False)
+    created_at: Mapped[datetime]
+
+
+class CircleShoutout(Base):
+    """A group's celebration, posted to the program's channel only when everyone it names has said yes."""
+
+    __tablename__ = "circle_shoutouts"
+    __table_args__ = (Index("ix_circle_shoutouts_circle", "circle_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    circle_id: Mapped[int] = mapped_column(ForeignKey("circles.id"))
+    proposed_by: Mapped[int] = mapped_column(ForeignKey("people.id"))
+    text: Mapped[str] = mapped_column(Text)
+    named: Mapped[list[Any]] = mapped_column(JSON, default=list)  # person ids
+    consents: Mapped[list[Any]] = mapped_column(JSON, default=list)  # person ids who said yes
+    status: Mapped[str] = mapped_column(String(16), default="pending")
+    created_at: Mapped[datetime]
+    posted_at: Mapped[datetime | None]
+
+
+class CircleOffer(Base):
+    """A place in a group with room, offered to someone waiting (a late joiner, or after a member left)."""
+
+    __tablename__ = "circle_offers"
+    __table_args__ = (Index("ix_circle_offers_person_status", "person_id", "status"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    circle_id: Mapped[int] = mapped_column(ForeignKey("circles.id"))
+    person_id: Mapped[int] = mapped_column(ForeignKey("people.id"))
+    status: Mapped[OfferStatus] = mapped_column(enum_column(OfferStatus), default=OfferStatus.OPEN)
+    created_at: Mapped[datetime]
+    answered_at: Mapped[datetime | None]

@@ -54,6 +54,8 @@ class Program(Base):
     enrolment: Mapped[Enrolment] = mapped_column(enum_column(Enrolment), default=Enrolment.OPEN, server_default="open")
     length_months: Mapped[int] = mapped_column(Integer, default=6, server_default="6")
     mentors_per_mentee: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
+    # Group mentoring: at most this many mentees in one mentor's group (2–7, so a group DM holds them all).
+    group_size: Mapped[int] = mapped_column(Integer, default=4, server_default="4")
     # [{"key", "text", "kind": single|multiple|text, "choices": [...], "rule": same|different|overlap|must_match|"",
     #   "weight"}]: the program's sign-up questions, in the order they are asked.
     questions: Mapped[list[Any]] = mapped_column(JSON, default=list, server_default="[]")

@@ -1,0 +1,81 @@
+"""Group workflows that reach Slack: a new member's group DM (a group DM can't gain members, so everyone moves to
+a new one), and what a group hears when someone leaves or it ends."""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime
+
+from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
+from sqlalchemy.orm import Session
+
+from bot.due.circles import ending_nudges
+from bot.due.work import Nudge
+from bot.group_life import GroupView, Left, begin, join_circle, moved_to
+from bot.outbox import deliver, enqueue
+from bot.services import Services
+from bot.slack import open_dm
+from bot.views.group_life import agreement_prompt, left_group_message, offer_message, welcome_message, you_left_message
+
+log = logging.getLogger(__name__)
+
+
+def started(session: Session, circle_id: int, channel_id: str, now: datetime) -> None:
+    """A new group's life begins after its intro: its first turn, its end date, and the ask for an agreement."""
+    group = begin(session, circle_id, now)
+    enqueue(
+        session, group.team_id, f"circle:{circle_id}:agreement-ask", agreement_prompt(group), now, channel_id=channel_id
+    )
+
+
+def welcome(services: Services, client: WebClient, group: GroupView, user_id: str) -> GroupView:
+    """Open the group DM with everyone (the newcomer included), move the group there and welcome them."""
+    now = services.clock.now()
+    try:
+        channel = open_dm(client, list(group.members))
+    except SlackApiError:
+        log.exception("could not open the new group DM of circle %s", group.id)
+        return group
+    with services.db.unit_of_work() as session:
+        moved_to(session, group.id, channel)
+        enqueue(
+            session,
+            group.team_id,
+            f"circle:{group.id}:welcome:{user_id}",
+            welcome_message(group, user_id),
+            now,
+            channel_id=channel,
+        )
+    deliver(services.db, lambda _team: client, now)
+    return group
+
+
+def join_group(services: Services, client: WebClient, team_id: str, user_id: str, circle_id: int) -> GroupView:
+    """A program member takes a free place in a group (from `/mentor find`): `NotYours` when they may not,
+    `NoLongerOpen` when it is full or they already have a group."""
+    with services.db.unit_of_work() as session:
+        group = join_circle(session, team_id, user_id, circle_id, services.clock.now())
+    return welcome(services, client, group, user_id)
+
+
+def leaving_nudges(left: Left) -> list[Nudge]:
+    """The group hears only that they left (and what happens next); the leaver hears it is done; a place may be
+    offered to someone waiting, and an ended group asks everyone for the final evaluation."""
+    group = left.group
+    nudges = [
+        Nudge(
+            group.team_id, f"circle:{group.id}:left:{left.user_id}:you", you_left_message(group), user_id=left.user_id
+        )
+    ]
+    if group.channel_id:
+        message = left_group_message(group, left.user_id, left.ended, left.offered is not None)
+        nudges.append(
+            Nudge(group.team_id, f"circle:{group.id}:left:{left.user_id}", message, channel_id=group.channel_id)
+        )
+    if left.offered is not None:
+        offer = left.offered
+        nudges.append(Nudge(group.team_id, f"circle-offer:{offer.id}", offer_message(offer), user_id=offer.user_id))
+    if left.ended:
+        nudges += [n for n in ending_nudges(group, completed=False) if n.channel_id is None]
+    return nudges

@@ -1,0 +1,415 @@
+"""What a group or circle reads in its group DM, and what each member reads alone: agreement, check-ins with
+attendance, whose turn it is, leaving, places offered, shout-outs that wait for everyone's yes, the end."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from bot.agreements import MEETING_MINUTES
+from bot.group_life import COMMENT_LIMIT, FOCUS_LIMIT, SHOUTOUT_LIMIT, CheckInView, GroupView, OfferView, ShoutoutView
+from bot.text import escape
+from bot.views.blocks import (
+    Block,
+    Message,
+    actions,
+    button,
+    context,
+    input_block,
+    modal,
+    option,
+    said,
+    section,
+    slack_date,
+    static_select,
+    text_input,
+)
+from bot.views.join import CADENCE_LABELS
+from storage.vocabulary import Cadence
+
+GROUP_AGREEMENT_OPEN = "group.agreement.open"
+GROUP_AGREEMENT_SUBMIT = "group.agreement.submit"
+GROUP_AGREEMENT_CONFIRM = "group.agreement.confirm"
+GROUP_THERE = "group.checkin.there"
+GROUP_MISSED = "group.checkin.missed"
+GROUP_SHOUTOUT_OPEN = "group.shoutout.open"
+GROUP_SHOUTOUT_SUBMIT = "group.shoutout.submit"
+GROUP_SHOUTOUT_YES = "group.shoutout.yes"
+GROUP_SHOUTOUT_NO = "group.shoutout.no"
+GROUP_LEAVE = "group.leave"
+GROUP_OFFER_JOIN = "group.offer.join"
+GROUP_OFFER_PASS = "group.offer.pass"
+GROUP_EVALUATION_OPEN = "group.evaluation.open"
+GROUP_EVALUATION_SUBMIT = "group.evaluation.submit"
+CADENCE, MINUTES, FOCUS, SHOUTOUT, RATING, PROGRESS, COMMENT, SHARE = (
+    "cadence",
+    "meeting_minutes",
+    "focus",
+    "shoutout",
+    "rating",
+    "progress",
+    "comment",
+    "share",
+)
+NOT_YOUR_GROUP = "You're not a member of this group, so I can't save this."
+GROUP_ENDED = "This group has ended, so there's nothing to change."
+SHOUTOUT_TOO_LONG = f"Please keep it to {SHOUTOUT_LIMIT} characters, so it reads well in a channel."
+SHOUTOUT_EMPTY = "Say what you're celebrating."
+ALREADY_EVALUATED = "You've already sent your evaluation of this group. Thank you!"
+SCALE = [("1", "1 · not at all"), ("2", "2"), ("3", "3 · somewhat"), ("4", "4"), ("5", "5 · very much")]
+
+
+def _mentions(users: Sequence[str]) -> str:
+    return ", ".join(f"<@{u}>" for u in users) or "nobody"
+
+
+def _kind(group: GroupView) -> str:
+    return "circle" if group.is_circle else "group"
+
+
+def _count(n: int) -> str:
+    return {2: "two", 3: "three", 4: "four", 5: "five", 6: "six", 7: "seven", 8: "eight"}.get(n, str(n))
+
+
+def agreement_prompt(group: GroupView) -> Message:
+    text = (
+        f"*How will you work together?* One of you proposes how often you meet, for how long and what this "
+        f"{_kind(group)} is for; everyone confirms it here, and check-ins follow each meeting from then on."
+    )
+    return Message(
+        text="How will you work together?",
+        blocks=[
+            section(text),
+            actions(button("Propose our agreement", GROUP_AGREEMENT_OPEN, value=str(group.id), style="primary")),
+        ],
+    )
+
+
+def agreement_modal(group: GroupView) -> Block:
+    minutes = [(str(m), f"{m} minutes") for m in MEETING_MINUTES]
+    cadence = group.cadence or Cadence.BIWEEKLY
+    return modal(
+        "Group agreement",
+        GROUP_AGREEMENT_SUBMIT,
+        [
+            section(f"Everyone in the {_kind(group)} sees this and confirms it; a change asks everyone again."),
+            input_block(
+                CADENCE, "We'll meet", static_select("value", [(str(k), v) for k, v in CADENCE_LABELS.items()], cadence)
+            ),
+            input_block(MINUTES, "For about", static_select("value", minutes, str(group.meeting_minutes or 60))),
+            input_block(
+                FOCUS,
+                "What this group is for",
+                text_input("value", group.focus, multiline=True, max_length=FOCUS_LIMIT),
+                optional=True,
+                hint="A line or two, e.g. 'practise giving talks and review each other's slides'.",
+            ),
+        ],
+        submit="Propose",
+        private_metadata=str(group.id),
+    )
+
+
+def read_agreement_form(state: dict[str, Any]) -> tuple[str, int | None, str]:
+    def value(block: str) -> Any:
+        element = state.get(block, {}).get("value", {})
+        return (
+            (element.get("selected_option") or {}).get("value")
+            if "selected_option" in element
+            else element.get("value")
+        )
+
+    minutes = value(MINUTES)
+    return str(value(CADENCE) or ""), int(minutes) if str(minutes or "").isdigit() else None, str(value(FOCUS) or "")
+
+
+def _terms(group: GroupView) -> str:
+    cadence = CADENCE_LABELS.get(group.cadence or Cadence.BIWEEKLY, "")
+    line = f"{cadence}, for about {group.meeting_minutes or 60} minutes."
+    if group.focus:
+        line += f"\n*Focus*: {escape(group.focus)}"
+    return line
+
+
+def agreement_message(group: GroupView) -> Message:
+    by = f", proposed by <@{group.agreement_by}>" if group.agreement_by else ""
+    blocks: list[Block] = [section(f"*Your {_kind(group)}'s agreement*{by}\n{_terms(group)}")]
+    if group.agreement_status == "confirmed":
+        meeting = group.next_meeting_at
+        after = (
+            f" Your next meeting is at your common hour, {slack_date(meeting, with_time=True)} (in your own time "
+            "zone); I'll check in with you all right after it."
+            if meeting
+            else " I'll check in with you all after each meeting."
+        )
+        text = f"Agreed by all {_count(len(group.members))} of you.{after}"
+        blocks += [
+            section(text),
+            actions(button("Suggest a change", GROUP_AGREEMENT_OPEN, value=str(group.id))),
+        ]
+        return Message(text=text, blocks=blocks)
+    waiting = group.waiting_for
+    text = (
+        f"Confirmed by {len(group.members) - len(waiting)} of {len(group.members)}; waiting for {_mentions(waiting)}."
+    )
+    blocks += [
+        section(text),
+        actions(
+            button("I agree", GROUP_AGREEMENT_CONFIRM, value=str(group.id), style="primary"),
+            button("Suggest a change", GROUP_AGREEMENT_OPEN, value=str(group.id)),
+        ),
+    ]
+    return Message(text=f"Your {_kind(group)}'s agreement: {text}", blocks=blocks)
+
+
+def _lead_line(checkin: CheckInView) -> str:
+    group = checkin.group
+    if not group.is_circle:
+        return f"<@{group.mentor}> leads your meetings."
+    facilitated = f"<@{checkin.facilitator}> facilitated this one. " if checkin.facilitator else ""
+    nxt = f"Next time it's <@{group.facilitator}>'s turn to facilitate." if group.facilitator else ""
+    return facilitated + nxt
+
+
+def group_checkin_message(checkin: CheckInView) -> Message:
+    group = checkin.group
+    text = f"Check-in after meeting {checkin.number}: were you there?"
+    lines = [f"*There*: {_mentions(checkin.there)}", f"*Missed it*: {_mentions(checkin.missed)}"]
+    if checkin.unanswered:
+        lines.append(f"*Not answered yet*: {_mentions(checkin.unanswered)}")
+    blocks: list[Block] = [
+        section(f"*{text}*\n{_lead_line(checkin)}"),
+        section("\n".join(lines)),
+        actions(
+            button("I was there", GROUP_THERE, value=str(checkin.id), style="primary"),
+            button("I missed this one", GROUP_MISSED, value=str(checkin.id)),
+            button("Celebrate something", GROUP_SHOUTOUT_OPEN, value=str(group.id)),
+        ),
+        context(f"For the next meeting: {escape(checkin.question)} Attendance is seen by the {_kind(group)} only."),
+    ]
+    if group.next_checkin_at is not None:
+        blocks.append(context(f"Next check-in {slack_date(group.next_checkin_at)}."))
+    return Message(text=text, blocks=blocks)
+
+
+def left_group_message(group: GroupView, user_id: str, ended: bool, offered: bool) -> Message:
+    kind = _kind(group)
+    if ended:
+        text = (
+            f"<@{user_id}> has left the {kind}. With too few members to go on, this {kind} comes to a close "
+            "here. That's no one's fault, and thank you all for the meetings you had. Each of you will find a "
+            "short private evaluation in your DM with me."
+        )
+    elif offered:
+        text = (
+            f"<@{user_id}> has left the {kind}. It goes on with {_count(len(group.members))} of you, and I've "
+            "offered the free place to someone who is waiting; if they join, I'll open a new group DM with everyone."
+        )
+    else:
+        text = f"<@{user_id}> has left the {kind}. It goes on with {_count(len(group.members))} of you."
+    return said(text)
+
+
+def you_left_message(group: GroupView) -> Message:
+    return said(
+        f"You've left your {_kind(group)} in {escape(group.program)}. The others were told only that you left, "
+        "nothing more. If you'd like to join another later, `/mentor join` brings you back."
+    )
+
+
+def offer_message(offer: OfferView) -> Message:
+    group = offer.group
+    text = f"A place is free in a {_kind(group)} of {escape(group.program)}: would you like it?"
+    detail = f"With {_mentions(group.members)}."
+    if group.sentence:
+        detail += f"\n*Why it was formed*: {escape(group.sentence)}"
+    return Message(
+        text=text,
+        blocks=[
+            section(f"*{text}*\n{detail}"),
+            actions(
+                button(f"Join this {_kind(group)}", GROUP_OFFER_JOIN, value=str(offer.id), style="primary"),
+                button("Not now", GROUP_OFFER_PASS, value=str(offer.id)),
+            ),
+            context(
+                "Joining opens a new group DM with everyone in it. 'Not now' keeps you waiting for the next round."
+            ),
+        ],
+    )
+
+
+def offer_taken_message(group: GroupView) -> Message:
+    return said(f"You're in. I've opened a group DM with your {_kind(group)}: say hello there.")
+
+
+def offer_passed_message() -> Message:
+    return said("No problem. You stay on the list, and I'll DM you when the next round places you.")
+
+
+def place_gone_message() -> Message:
+    return said(
+        "Sorry, that place has just been taken or the group has ended. You stay on the list for the next round."
+    )
+
+
+def welcome_message(group: GroupView, user_id: str) -> Message:
+    kind = _kind(group)
+    text = (
+        f"Welcome <@{user_id}>, the newest member of this {kind} in {escape(group.program)}: "
+        f"{_mentions(group.members)}."
+    )
+    blocks: list[Block] = [section(text)]
+    if group.sentence:
+        blocks.append(section(f"*Why you're together*\n{escape(group.sentence)}"))
+    if group.agreement_status != "none":
+        blocks += [
+            section(f"*How you work together*\n{_terms(group)}"),
+            actions(
+                button("I agree", GROUP_AGREEMENT_CONFIRM, value=str(group.id), style="primary"),
+                button("Suggest a change", GROUP_AGREEMENT_OPEN, value=str(group.id)),
+            ),
+        ]
+    else:
+        blocks.append(
+            actions(button("Propose our agreement", GROUP_AGREEMENT_OPEN, value=str(group.id), style="primary"))
+        )
+    return Message(text=text, blocks=blocks)
+
+
+def waiting_for_round_message(program: str, kind: str, matching_day: datetime | None) -> Message:
+    when = f" on {slack_date(matching_day)}" if matching_day else ""
+    return said(
+        f"Every {kind} in {escape(program)} is full just now, so you'll be placed in the next round{when}. "
+        "I'll DM you as soon as you are."
+    )
+
+
+def group_ended_message(group: GroupView, completed: bool) -> Message:
+    kind = _kind(group)
+    if completed:
+        text = (
+            f"This {kind} has reached the end of its time in {escape(group.program)}. Thank you all for showing up "
+            "for each other. You're welcome to stay in touch here; I'll stop the check-ins."
+        )
+    else:
+        text = f"This {kind} has ended. Thank you all for the time you gave it."
+    return said(text)
+
+
+def evaluation_invitation(group: GroupView) -> Message:
+    text = f"Your {_kind(group)} in {escape(group.program)} has ended. Two private questions, a minute at most?"
+    return Message(
+        text=text,
+        blocks=[
+            section(text),
+            actions(button("Share my view", GROUP_EVALUATION_OPEN, value=str(group.id), style="primary")),
+            context("Only you see your answers unless you choose to share them with the program admins."),
+        ],
+    )
+
+
+def evaluation_modal(group: GroupView, threshold: int) -> Block:
+    return modal(
+        "Private evaluation",
+        GROUP_EVALUATION_SUBMIT,
+        [
+            section(
+                f"Nobody in the {_kind(group)} sees this. Admins see only averages over {threshold} or more people, "
+                "unless you tick the box below."
+            ),
+            input_block(RATING, f"How useful was this {_kind(group)} for you?", static_select("value", SCALE)),
+            input_block(PROGRESS, "How far did you get with what you came for?", static_select("value", SCALE)),
+            input_block(
+                COMMENT,
+                "Anything you'd like to add?",
+                text_input("value", multiline=True, max_length=COMMENT_LIMIT),
+                optional=True,
+            ),
+            input_block(
+                SHARE,
+                "Sharing",
+                {
+                    "type": "checkboxes",
+                    "action_id": "value",
+                    "options": [option("Share my answers, with my name, with the program admins", "share")],
+                },
+                optional=True,
+            ),
+        ],
+        submit="Send",
+        private_metadata=str(group.id),
+    )
+
+
+def read_evaluation_form(state: dict[str, Any]) -> tuple[int | None, int | None, str, bool]:
+    def selected(block: str) -> int | None:
+        value = str((state.get(block, {}).get("value", {}).get("selected_option") or {}).get("value") or "")
+        return int(value) if value.isdigit() else None
+
+    comment = str(state.get(COMMENT, {}).get("value", {}).get("value") or "")
+    shared = bool(state.get(SHARE, {}).get("value", {}).get("selected_options"))
+    return selected(RATING), selected(PROGRESS), comment, shared
+
+
+def evaluation_thanks(shared: bool) -> Message:
+    tail = " You chose to share it with the program admins." if shared else " It stays private."
+    return said("Thank you, that helps the next groups." + tail)
+
+
+def shoutout_modal(group: GroupView, channel: str | None) -> Block:
+    where = f"<#{channel}>" if channel else "the program's channel"
+    return modal(
+        "Celebrate",
+        GROUP_SHOUTOUT_SUBMIT,
+        [
+            section(
+                f"What would you like to celebrate in {where}? It names everyone in the {_kind(group)}, so it's "
+                "posted only after each of them says yes."
+            ),
+            input_block(SHOUTOUT, "What we did", text_input("value", multiline=True, max_length=SHOUTOUT_LIMIT)),
+        ],
+        submit="Ask the group",
+        private_metadata=str(group.id),
+    )
+
+
+def read_shoutout_form(state: dict[str, Any]) -> str:
+    return str(state.get(SHOUTOUT, {}).get("value", {}).get("value") or "")
+
+
+def shoutout_consent_message(shoutout: ShoutoutView) -> Message:
+    text = f"<@{shoutout.proposed_by}> would like to celebrate this {_kind(shoutout.group)} in the program's channel"
+    if shoutout.status == "posted":
+        return said(f"Everyone said yes, so it's shared: {quoted_text(shoutout.text)}")
+    if shoutout.status == "declined":
+        return said("This one stays inside the group. Nobody is told who chose that.")
+    return Message(
+        text=text,
+        blocks=[
+            section(f"{text}:\n{quoted_text(shoutout.text)}"),
+            section(f"It's posted only when everyone named says yes. Waiting for {_mentions(shoutout.waiting_for)}."),
+            actions(
+                button("Yes, share it", GROUP_SHOUTOUT_YES, value=str(shoutout.id), style="primary"),
+                button("Keep it in the group", GROUP_SHOUTOUT_NO, value=str(shoutout.id)),
+            ),
+        ],
+    )
+
+
+def quoted_text(text: str) -> str:
+    return "> " + escape(text).replace("\n", "\n> ")
+
+
+def shoutout_post(shoutout: ShoutoutView) -> Message:
+    group = shoutout.group
+    text = f"A {_kind(group)} of {escape(group.program)} celebrates: {_mentions(shoutout.named)}"
+    return Message(text=text, blocks=[section(f"{text}\n{quoted_text(shoutout.text)}")])
+
+
+def not_in_a_group_message() -> Message:
+    return said("You're not in a group or circle at the moment, so there's nothing to leave here.")
+
+
+def settled_message() -> Message:
+    return said("That's already settled, so there's nothing more to do here.")

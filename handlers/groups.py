@@ -1,0 +1,258 @@
+"""Life in a group's or circle's DM: the agreement everyone confirms, attendance at each check-in, shout-outs that
+wait for everyone's yes, places offered to people waiting, and each member's private final evaluation."""
+
+from __future__ import annotations
+
+from secrets import token_hex
+from typing import Any
+
+from slack_bolt import Ack, Respond
+from sqlalchemy.orm import Session
+
+from bot.celebrate import program_channel
+from bot.due.work import Nudge
+from bot.errors import InvalidAgreement, NoLongerOpen, NotYours
+from bot.group_life import (
+    SHOUTOUT_LIMIT,
+    answer_offer,
+    answer_shoutout,
+    confirm_agreement,
+    evaluate_group,
+    evaluated_group,
+    group_of,
+    propose_agreement,
+    propose_shoutout,
+    record_attendance,
+    validate_agreement,
+)
+from bot.groups import welcome
+from bot.report import anonymity_threshold
+from bot.views.blocks import Block, Message
+from bot.views.group_life import (
+    ALREADY_EVALUATED,
+    FOCUS,
+    GROUP_AGREEMENT_CONFIRM,
+    GROUP_AGREEMENT_OPEN,
+    GROUP_AGREEMENT_SUBMIT,
+    GROUP_ENDED,
+    GROUP_EVALUATION_OPEN,
+    GROUP_EVALUATION_SUBMIT,
+    GROUP_MISSED,
+    GROUP_OFFER_JOIN,
+    GROUP_OFFER_PASS,
+    GROUP_SHOUTOUT_NO,
+    GROUP_SHOUTOUT_OPEN,
+    GROUP_SHOUTOUT_SUBMIT,
+    GROUP_SHOUTOUT_YES,
+    GROUP_THERE,
+    NOT_YOUR_GROUP,
+    PROGRESS,
+    RATING,
+    SHOUTOUT,
+    SHOUTOUT_EMPTY,
+    SHOUTOUT_TOO_LONG,
+    agreement_message,
+    agreement_modal,
+    evaluation_modal,
+    evaluation_thanks,
+    group_checkin_message,
+    offer_passed_message,
+    offer_taken_message,
+    place_gone_message,
+    read_agreement_form,
+    read_evaluation_form,
+    read_shoutout_form,
+    settled_message,
+    shoutout_consent_message,
+    shoutout_modal,
+    shoutout_post,
+)
+from handlers.actor import Actor, Refusals, action_value, form_id, form_refused
+from handlers.routing import MentorCommand, Routes
+
+PICK_ONE = "Please choose one."
+
+
+def _ephemeral(respond: Respond, message: Message) -> None:
+    respond(replace_original=False, response_type="ephemeral", **message.as_kwargs())
+
+
+def agreement_form(session: Session, team_id: str, user_id: str, circle_id: int) -> Block:
+    return agreement_modal(group_of(session, team_id, user_id, circle_id))
+
+
+def open_agreement(ack: Ack, body: dict[str, Any], actor: Actor) -> None:
+    ack()
+    actor.open_as_member(str(body["trigger_id"]), "opened group agreement", agreement_form, action_value(body))
+
+
+def submit_agreement(ack: Ack, view: dict[str, Any], actor: Actor) -> None:
+    cadence, minutes, focus = read_agreement_form(view.get("state", {}).get("values", {}))
+    try:
+        agreement = validate_agreement(cadence, minutes, focus)
+    except InvalidAgreement as error:
+        ack(response_action="errors", errors=error.problems)
+        return
+    refusals = Refusals({FOCUS: NOT_YOUR_GROUP}, closed={FOCUS: GROUP_ENDED}, logged="group agreement")
+    now = actor.now()
+    group = actor.submit_as_member(ack, refusals, propose_agreement, form_id(view), agreement, now)
+    if group is None or not group.channel_id:
+        return
+    with actor.unit_of_work() as session:
+        key = f"circle:{group.id}:agreement:{token_hex(8)}"  # each proposal is posted, however close in time
+        Nudge(group.team_id, key, agreement_message(group), channel_id=group.channel_id).queue(session, now)
+    actor.send_queued()
+
+
+def confirm(ack: Ack, body: dict[str, Any], respond: Respond, actor: Actor) -> None:
+    ack()
+    try:
+        group = actor.as_member("confirmed group agreement", confirm_agreement, action_value(body), actor.now())
+    except NoLongerOpen:
+        _ephemeral(respond, settled_message())
+        return
+    if group is not None:
+        respond(replace_original=True, **agreement_message(group).as_kwargs())
+
+
+def attendance(body: dict[str, Any], respond: Respond, actor: Actor, attended: bool) -> None:
+    try:
+        checkin = actor.as_member("group attendance", record_attendance, action_value(body), attended, actor.now())
+    except NoLongerOpen:
+        _ephemeral(respond, settled_message())
+        return
+    if checkin is not None:
+        respond(replace_original=True, **group_checkin_message(checkin).as_kwargs())
+
+
+def was_there(ack: Ack, body: dict[str, Any], respond: Respond, actor: Actor) -> None:
+    ack()
+    attendance(body, respond, actor, True)
+
+
+def missed_it(ack: Ack, body: dict[str, Any], respond: Respond, actor: Actor) -> None:
+    ack()
+    attendance(body, respond, actor, False)
+
+
+def celebration_form(session: Session, team_id: str, user_id: str, circle_id: int, configured: str) -> Block:
+    group = group_of(session, team_id, user_id, circle_id)
+    return shoutout_modal(group, program_channel(session, team_id, configured, group.program_id))
+
+
+def open_celebration(ack: Ack, body: dict[str, Any], actor: Actor) -> None:
+    ack()
+    configured = actor.services.settings.shoutout_channel
+    actor.open_as_member(str(body["trigger_id"]), "group shout-out", celebration_form, action_value(body), configured)
+
+
+def submit_celebration(ack: Ack, view: dict[str, Any], actor: Actor) -> None:
+    text = read_shoutout_form(view.get("state", {}).get("values", {})).strip()
+    if not text or len(text) > SHOUTOUT_LIMIT:
+        ack(response_action="errors", errors={SHOUTOUT: SHOUTOUT_EMPTY if not text else SHOUTOUT_TOO_LONG})
+        return
+    now = actor.now()
+    refusals = Refusals({SHOUTOUT: NOT_YOUR_GROUP}, closed={SHOUTOUT: GROUP_ENDED}, logged="group shout-out")
+    shoutout = actor.submit_as_member(ack, refusals, propose_shoutout, form_id(view), text, now)
+    if shoutout is None or not shoutout.group.channel_id:
+        return
+    with actor.unit_of_work() as session:
+        message = shoutout_consent_message(shoutout)
+        Nudge(actor.team_id, f"circle-shoutout:{shoutout.id}:ask", message, channel_id=shoutout.group.channel_id).queue(
+            session, now
+        )
+    actor.send_queued()
+
+
+def consent(body: dict[str, Any], respond: Respond, actor: Actor, yes: bool) -> None:
+    now = actor.now()
+    configured = actor.services.settings.shoutout_channel
+    try:
+        with actor.unit_of_work() as session:
+            shoutout = answer_shoutout(session, actor.team_id, actor.user_id, action_value(body), yes, now)
+            channel = program_channel(session, actor.team_id, configured, shoutout.group.program_id)
+            if shoutout.status == "posted" and channel:
+                post = shoutout_post(shoutout)
+                Nudge(actor.team_id, f"circle-shoutout:{shoutout.id}", post, channel_id=channel).queue(session, now)
+    except NoLongerOpen:
+        _ephemeral(respond, settled_message())
+        return
+    except NotYours:
+        actor.refuse(f"group shout-out {action_value(body)}")
+        return
+    respond(replace_original=True, **shoutout_consent_message(shoutout).as_kwargs())
+    actor.send_queued()
+
+
+def share_it(ack: Ack, body: dict[str, Any], respond: Respond, actor: Actor) -> None:
+    ack()
+    consent(body, respond, actor, True)
+
+
+def keep_it(ack: Ack, body: dict[str, Any], respond: Respond, actor: Actor) -> None:
+    ack()
+    consent(body, respond, actor, False)
+
+
+def offer_answer(body: dict[str, Any], respond: Respond, actor: Actor, accept: bool) -> None:
+    try:
+        group = actor.as_member("answered group offer", answer_offer, action_value(body), accept, actor.now())
+    except NoLongerOpen:
+        respond(replace_original=True, **place_gone_message().as_kwargs())
+        return
+    if group is None:
+        return
+    if not accept:
+        respond(replace_original=True, **offer_passed_message().as_kwargs())
+        return
+    welcome(actor.services, actor.client, group, actor.user_id)
+    respond(replace_original=True, **offer_taken_message(group).as_kwargs())
+
+
+def take_place(ack: Ack, body: dict[str, Any], respond: Respond, actor: Actor) -> None:
+    ack()
+    offer_answer(body, respond, actor, True)
+
+
+def pass_place(ack: Ack, body: dict[str, Any], respond: Respond, actor: Actor) -> None:
+    ack()
+    offer_answer(body, respond, actor, False)
+
+
+def evaluation_form(session: Session, team_id: str, user_id: str, circle_id: int) -> Block:
+    group = evaluated_group(session, team_id, user_id, circle_id)
+    return evaluation_modal(group, anonymity_threshold(session, group.program_id))
+
+
+def open_evaluation(ack: Ack, body: dict[str, Any], actor: Actor) -> None:
+    ack()
+    actor.open_as_member(str(body["trigger_id"]), "group evaluation", evaluation_form, action_value(body))
+
+
+def submit_evaluation(ack: Ack, view: dict[str, Any], actor: Actor) -> None:
+    rating, progress, comment, shared = read_evaluation_form(view.get("state", {}).get("values", {}))
+    missing = {block: PICK_ONE for block, value in ((RATING, rating), (PROGRESS, progress)) if value is None}
+    if form_refused(ack, missing) or rating is None or progress is None:
+        return
+    refusals = Refusals({RATING: NOT_YOUR_GROUP}, closed={RATING: ALREADY_EVALUATED}, logged="group evaluation")
+    done = actor.submit_as_member(
+        ack, refusals, evaluate_group, form_id(view), rating, progress, comment, shared, actor.now()
+    )
+    if done is not None:
+        actor.dm(evaluation_thanks(shared))
+
+
+def register(app: Routes, command: MentorCommand) -> None:
+    app.action(GROUP_AGREEMENT_OPEN)(open_agreement)
+    app.view(GROUP_AGREEMENT_SUBMIT)(submit_agreement)
+    app.action(GROUP_AGREEMENT_CONFIRM)(confirm)
+    app.action(GROUP_THERE)(was_there)
+    app.action(GROUP_MISSED)(missed_it)
+    app.action(GROUP_SHOUTOUT_OPEN)(open_celebration)
+    app.view(GROUP_SHOUTOUT_SUBMIT)(submit_celebration)
+    app.action(GROUP_SHOUTOUT_YES)(share_it)
+    app.action(GROUP_SHOUTOUT_NO)(keep_it)
+    app.action(GROUP_OFFER_JOIN)(take_place)
+    app.action(GROUP_OFFER_PASS)(pass_place)
+    app.action(GROUP_EVALUATION_OPEN)(open_evaluation)
+    app.view(GROUP_EVALUATION_SUBMIT)(submit_evaluation)

@@ -1,0 +1,197 @@
+"""A peer circle of five through signed HTTP and `mentorbot tick --now`: intro, an agreement everyone confirms (and a
+change that reopens it), three check-ins with the facilitator rotating and one absence, a consented shout-out,
+a member leaving quietly, a place offered to someone waiting, and the private final evaluations."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import select
+
+from sandbox.fake_slack import Call
+from storage.models import Circle, CircleEvaluation, CircleStatus
+from tests.conftest import BOT_TOKEN, Running, run_mentorbot
+from tests.steps import MENTEE_PROFILE, button_value
+from tests.test_circle_rounds import admin_command, click, intros
+from tests.test_programs import create_program, join_program
+
+FIVE = ["UANA", "UBEN", "UCAT", "UDAN", "UEVE"]
+WINS = "C0WINS"
+
+
+def tick(app: Running, tmp_path: Path, when: datetime) -> str:
+    result = run_mentorbot(
+        ["tick", "--now", when.isoformat()],
+        {
+            "DATABASE_URL": app.services.settings.database_url,
+            "SLACK_API_URL": app.slack.base_url,
+            "SLACK_BOT_TOKEN": BOT_TOKEN,
+            "MENTORBOT_ADMINS": "UADMIN",
+        },
+        tmp_path,
+    )
+    assert result.returncode == 0, result.stderr
+    app.clock.set(when)
+    return result.stdout
+
+
+def circle(app: Running) -> Circle:
+    with app.services.db.reading() as session:
+        found = session.scalars(select(Circle).order_by(Circle.id.desc())).first()
+        assert found is not None
+        session.expunge(found)
+        return found
+
+
+def posted_in(app: Running, channel: str, phrase: str, count: int = 1) -> list[Call]:
+    def found(calls: list[Call]) -> list[Call]:
+        return [
+            c
+            for c in calls
+            if c.method == "chat.postMessage" and c.args.get("channel") == channel and phrase in c.text()
+        ]
+
+    return found(app.slack.wait_until(f"{phrase!r} in {channel}", lambda calls: len(found(calls)) >= count))
+
+
+def posted_in_since(app: Running, channel: str, mark: int) -> list[Call]:
+    """Proposals posted in `channel` before `mark`: the next one is the one after them."""
+    return [c for c in app.slack.calls[:mark] if c.args.get("channel") == channel and "Confirmed by 1 of 5" in c.text()]
+
+
+def dm_saying(app: Running, user: str, phrase: str) -> Call:
+    def found(calls: list[Call]) -> list[Call]:
+        return [c for c in calls if c.args.get("channel") == f"D{user}" and phrase in c.text()]
+
+    return found(app.slack.wait_until(f"{phrase!r} to {user}", lambda calls: bool(found(calls))))[-1]
+
+
+def opened_form(app: Running, user: str, action_id: str, value: str, channel: str) -> dict[str, Any]:
+    before = len(app.slack.calls_to("views.open"))
+    app.user.click(user, action_id, value=value, channel=channel)
+    view: dict[str, Any] = app.slack.wait_for("views.open", before + 1)[-1].args["view"]
+    return view
+
+
+def in_channel_click(app: Running, user: str, action_id: str, value: str, channel: str) -> Call:
+    mark = app.slack.mark()
+    app.user.click(user, action_id, value=value, channel=channel)
+    return app.slack.wait_for("response_url", since=mark)[-1]
+
+
+def started_circle(app: Running) -> str:
+    for user, name in [("UFAY", "Fay")]:
+        app.slack.add_user(user, name, "Europe/Paris")
+    create_program(app, "Speaking circle", template="circle", channel=WINS)
+    for user in FIVE:
+        join_program(app, user, "speaking-circle", MENTEE_PROFILE)
+    preview = admin_command(app, "UADMIN")
+    assert "1 circle of 5 people, 0 not placed" in preview.text(), preview.text()
+    click(app, "UADMIN", "circles.publish", button_value(preview, "circles.publish"))
+    channel = str(intros(app, 1)[0].args["channel"])
+    posted_in(app, channel, "How will you work together?")
+    return channel
+
+
+def agree(app: Running, channel: str, proposer: str, minutes: str, others: list[str]) -> str:
+    circle_id = str(circle(app).id)
+    form = opened_form(app, proposer, "group.agreement.open", circle_id, channel)
+    assert "a change asks everyone again" in str(form)
+    refused = app.user.submit(proposer, form, {"cadence": "weekly", "meeting_minutes": "7", "focus": "x"})
+    assert refused.json()["response_action"] == "errors" and "meeting_minutes" in refused.json()["errors"]
+    mark = app.slack.mark()
+    reply = app.user.submit(
+        proposer, form, {"cadence": "weekly", "meeting_minutes": minutes, "focus": "Practise giving talks"}
+    )
+    assert reply.status == 200 and reply.body == "", reply.body
+    proposal = posted_in(app, channel, "Confirmed by 1 of 5", count=len(posted_in_since(app, channel, mark)) + 1)
+    assert f"proposed by <@{proposer}>" in proposal[-1].text() and f"{minutes} minutes" in proposal[-1].text()
+    answer = ""
+    for user in others:
+        answer = in_channel_click(app, user, "group.agreement.confirm", circle_id, channel).text()
+    return answer
+
+
+def test_a_circle_of_five_lives_through_agreement_checkins_shoutout_leaving_and_its_end(
+    app: Running, tmp_path: Path
+) -> None:
+    channel = started_circle(app)
+    first = circle(app)
+    assert first.status is CircleStatus.ACTIVE and first.ends_at is not None
+
+    confirmed = agree(app, channel, "UANA", "60", FIVE[1:])
+    assert "Agreed by all five of you" in confirmed, confirmed
+    assert circle(app).next_checkin_at is not None
+    changed = agree(app, channel, "UBEN", "45", ["UANA", "UCAT", "UDAN", "UEVE"])
+    assert "Agreed by all five of you" in changed and "45 minutes" in changed
+
+    facilitators = []
+    for number in (1, 2, 3):
+        due = circle(app).next_checkin_at
+        assert due is not None
+        tick(app, tmp_path, due)
+        checkin = posted_in(app, channel, f"Check-in after meeting {number}")[-1]
+        facilitators.append(checkin.text())
+        value = button_value(checkin, "group.checkin.there")
+        for user in FIVE[:4]:
+            in_channel_click(app, user, "group.checkin.there", value, channel)
+        absent = in_channel_click(app, "UEVE", "group.checkin.missed", value, channel).text()
+        assert "*Missed it*: <@UEVE>" in absent and "Not answered yet" not in absent
+    assert "<@UANA> facilitated this one" in facilitators[0] and "<@UBEN>'s turn" in facilitators[0]
+    assert "<@UBEN> facilitated this one" in facilitators[1] and "<@UCAT>'s turn" in facilitators[1]
+    assert "<@UCAT> facilitated this one" in facilitators[2] and "<@UDAN>'s turn" in facilitators[2]
+    assert circle(app).at_risk_since is None, "one absent member is not a group at risk"
+
+    form = opened_form(app, "UANA", "group.shoutout.open", str(first.id), channel)
+    assert f"<#{WINS}>" in str(form) and "after each of them says yes" in str(form)
+    too_long = app.user.submit("UANA", form, {"shoutout": "x" * 301})
+    assert too_long.json()["response_action"] == "errors"
+    app.user.submit("UANA", form, {"shoutout": "Three meetings, three talks given!"})
+    ask = posted_in(app, channel, "would like to celebrate")[-1]
+    assert "Waiting for <@UBEN>, <@UCAT>, <@UDAN>, <@UEVE>" in ask.text()
+    value = button_value(ask, "group.shoutout.yes")
+    for user in FIVE[1:4]:
+        in_channel_click(app, user, "group.shoutout.yes", value, channel)
+    assert not [c for c in app.slack.calls if c.args.get("channel") == WINS], "nothing posted before everyone said yes"
+    last = in_channel_click(app, "UEVE", "group.shoutout.yes", value, channel).text()
+    assert "Everyone said yes" in last
+    shared = posted_in(app, WINS, "celebrates")[-1].text()
+    assert "Three meetings, three talks given!" in shared and all(f"<@{u}>" in shared for u in FIVE)
+
+    join_program(app, "UFAY", "speaking-circle", MENTEE_PROFILE)
+    asked = app.user.command("UEVE", "leave speaking-circle")
+    assert "leave.confirm" in asked.body
+    in_channel_click(app, "UEVE", "leave.confirm", str(first.program_id), "DUEVE")
+    left = posted_in(app, channel, "<@UEVE> has left the circle")[-1].text()
+    assert "goes on with four of you" in left and "offered the free place" in left
+    assert "Practise" not in left and "missed" not in left.lower(), "the others hear only that they left"
+    offer = dm_saying(app, "UFAY", "place is free")
+    assert "<@UANA>" in offer.text() and "<@UEVE>" not in offer.text()
+    taken = in_channel_click(app, "UFAY", "group.offer.join", button_value(offer, "group.offer.join"), "DUFAY")
+    assert "You're in" in taken.text()
+    moved = circle(app).channel_id
+    assert moved and moved != channel
+    welcome = posted_in(app, moved, "Welcome <@UFAY>")[-1].text()
+    assert all(f"<@{u}>" in welcome for u in ["UANA", "UBEN", "UCAT", "UDAN", "UFAY"])
+    assert "How you work together" in welcome and "45 minutes" in welcome
+
+    ends = circle(app).ends_at
+    assert ends is not None
+    tick(app, tmp_path, ends)
+    posted_in(app, moved, "reached the end of its time")
+    invite = dm_saying(app, "UANA", "Two private questions")
+    assert circle(app).status is CircleStatus.ENDED
+    form = opened_form(app, "UANA", "group.evaluation.open", button_value(invite, "group.evaluation.open"), "DUANA")
+    assert "Nobody in the circle sees this" in str(form)
+    missing = app.user.submit("UANA", form, {"progress": "4"})
+    assert missing.json()["response_action"] == "errors" and "rating" in missing.json()["errors"]
+    sent = app.user.submit("UANA", form, {"rating": "5", "progress": "4", "comment": "Loved it"})
+    assert sent.status == 200 and sent.body == ""
+    again = app.user.submit("UANA", form, {"rating": "1", "progress": "1"})
+    assert again.json()["response_action"] == "errors", "one final evaluation per member"
+    with app.services.db.reading() as session:
+        stored = [(e.rating, e.progress, e.shared) for e in session.scalars(select(CircleEvaluation))]
+    assert stored == [(5, 4, False)]
+    assert not any("Loved it" in c.text() for c in app.slack.calls if c.method == "chat.postMessage")
