@@ -8,15 +8,24 @@ from datetime import datetime
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.due.circles import ending_nudges
 from bot.due.work import Nudge
-from bot.group_life import GroupView, Left, begin, join_circle, moved_to
+from bot.group_life import GroupView, Left, begin, join_circle, moved_to, open_offer_for
 from bot.outbox import deliver, enqueue
 from bot.services import Services
 from bot.slack import open_dm
-from bot.views.group_life import agreement_prompt, left_group_message, offer_message, welcome_message, you_left_message
+from bot.views.group_life import (
+    agreement_prompt,
+    left_group_message,
+    offer_message,
+    waiting_for_round_message,
+    welcome_message,
+    you_left_message,
+)
+from storage.models import Circle, CircleStatus, Person, PersonStatus, Program, ProgramFormat
 
 log = logging.getLogger(__name__)
 
@@ -79,3 +88,24 @@ def leaving_nudges(left: Left) -> list[Nudge]:
     if left.ended:
         nudges += [n for n in ending_nudges(group, completed=False) if n.channel_id is None]
     return nudges
+
+
+def late_joiner_nudges(session: Session, person: Person, now: datetime) -> list[Nudge]:
+    """Someone joins a group or circle program after its round: a place in a group with room, or word that they
+    wait for the next round. Nothing before the first round (it places them with everyone else)."""
+    program = session.get_one(Program, person.program_id)
+    if program.format is ProgramFormat.ONE_TO_ONE or person.status is not PersonStatus.ACTIVE:
+        return []
+    formed = session.scalar(
+        select(Circle.id).where(Circle.program_id == program.id, Circle.status == CircleStatus.ACTIVE).limit(1)
+    )
+    if formed is None:
+        return []
+    offer = open_offer_for(session, person, now)
+    if offer is not None:
+        return [Nudge(person.team_id, f"circle-offer:{offer.id}", offer_message(offer), user_id=person.slack_user_id)]
+    kind = "circle" if program.format is ProgramFormat.CIRCLE else "group"
+    waiting = waiting_for_round_message(
+        program.name, kind, program.matching_at if program.matching_at and program.matching_at > now else None
+    )
+    return [Nudge(person.team_id, f"program:{program.id}:waits:{person.id}", waiting, user_id=person.slack_user_id)]

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 
 from bot.closing import END_REASONS
 from bot.evaluations import RATINGS
+from bot.group_life import GroupFigures, group_figures
 from storage.models import (
     CheckIn,
     CheckInStatus,
@@ -183,6 +184,7 @@ class Report:
     funnel: Funnel | None = None
     # Active pairs past the nudge (three days in) that have not picked a first meeting time, nor met.
     not_met_pairs: int = 0
+    groups: GroupFigures | None = None
 
     @property
     def averages_shown(self) -> bool:
@@ -302,6 +304,7 @@ def program_report(session: Session, program_id: int, now: datetime, configured_
         evaluations_answered=len(answered),
         end_reasons=suppress_counts({str(k): n for k, n in chosen.items()}, threshold),
         funnel=program_funnel(session, program_id, now, threshold),
+        groups=group_figures(session, program_id, threshold),
     )
 
 

@@ -12,7 +12,7 @@ from slack_bolt import Ack, Respond
 from bot.directory import keep_member
 from bot.errors import NoLongerOpen, NotJoined
 from bot.group_life import leave_groups_in
-from bot.groups import leaving_nudges
+from bot.groups import late_joiner_nudges, leaving_nudges
 from bot.home import refresh_home
 from bot.importing import confirm_invitation, decline_invitation
 from bot.outbox import enqueue
@@ -186,6 +186,9 @@ def save_submitted_profile(ack: Ack, view: dict[str, Any], actor: Actor) -> None
             session, actor.team_id, actor.user_id, slack_user.display_name, slack_user.timezone, program.id
         )
         person = find_person(session, actor.team_id, actor.user_id, program.id)
+        if created and person is not None:
+            for nudge in late_joiner_nudges(session, person, actor.now()):
+                nudge.queue(session, actor.now())
         if approval and person is not None:
             ask = approval_request(profile, program, person.id)
             for admin in program_admins(session, program.id, actor.services.settings.admins):
@@ -197,6 +200,7 @@ def save_submitted_profile(ack: Ack, view: dict[str, Any], actor: Actor) -> None
         actor.send_queued()
     else:
         actor.dm(saved_message(profile, created, program.name))
+        actor.send_queued()
     refresh_home(actor.services, actor.client, actor.team_id, actor.user_id)
 
 

@@ -61,11 +61,9 @@ def posted_in_since(app: Running, channel: str, mark: int) -> list[Call]:
     return [c for c in app.slack.calls[:mark] if c.args.get("channel") == channel and "Confirmed by 1 of 5" in c.text()]
 
 
-def dm_saying(app: Running, user: str, phrase: str) -> Call:
-    def found(calls: list[Call]) -> list[Call]:
-        return [c for c in calls if c.args.get("channel") == f"D{user}" and phrase in c.text()]
-
-    return found(app.slack.wait_until(f"{phrase!r} to {user}", lambda calls: bool(found(calls))))[-1]
+def dm_saying(app: Running, user: str, phrase: str, count: int = 1) -> Call:
+    """The `count`th DM to `user` saying `phrase`, once it has arrived."""
+    return posted_in(app, f"D{user}", phrase, count)[count - 1]
 
 
 def opened_form(app: Running, user: str, action_id: str, value: str, channel: str) -> dict[str, Any]:
@@ -161,13 +159,22 @@ def test_a_circle_of_five_lives_through_agreement_checkins_shoutout_leaving_and_
     assert "Three meetings, three talks given!" in shared and all(f"<@{u}>" in shared for u in FIVE)
 
     join_program(app, "UFAY", "speaking-circle", MENTEE_PROFILE)
+    late = dm_saying(app, "UFAY", "place is free")
+    assert "Join this circle" in str(late.args) and "<@UANA>" in late.text()
+    passed = in_channel_click(app, "UFAY", "group.offer.pass", button_value(late, "group.offer.pass"), "DUFAY")
+    assert "You stay on the list" in passed.text()
+    mark = app.slack.mark()
+    app.user.command("UADMIN", "admin report speaking-circle")
+    report = app.slack.wait_for("response_url", since=mark)[-1].text()
+    assert "*1* active group with *5* members" in report and "Attendance at meetings: 80%" in report, report
+    assert "active pairs" not in report
     asked = app.user.command("UEVE", "leave speaking-circle")
     assert "leave.confirm" in asked.body
     in_channel_click(app, "UEVE", "leave.confirm", str(first.program_id), "DUEVE")
     left = posted_in(app, channel, "<@UEVE> has left the circle")[-1].text()
     assert "goes on with four of you" in left and "offered the free place" in left
     assert "Practise" not in left and "missed" not in left.lower(), "the others hear only that they left"
-    offer = dm_saying(app, "UFAY", "place is free")
+    offer = dm_saying(app, "UFAY", "place is free", count=2)
     assert "<@UANA>" in offer.text() and "<@UEVE>" not in offer.text()
     taken = in_channel_click(app, "UFAY", "group.offer.join", button_value(offer, "group.offer.join"), "DUFAY")
     assert "You're in" in taken.text()

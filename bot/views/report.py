@@ -6,6 +6,7 @@ Aggregates only: hidden figures are left out and one line says when they appear;
 from __future__ import annotations
 
 from bot.closing import END_REASONS
+from bot.group_life import GroupFigures
 from bot.pairs import PairView
 from bot.report import MILESTONES, Funnel, OverviewLine, QuestionRow, Report
 from bot.text import escape
@@ -123,7 +124,9 @@ def funnel_text(funnel: Funnel, threshold: int) -> str:
 
 def report_blocks(report: Report) -> list[Block]:
     title = f"Program health · {report.program}" if report.program else "Program health"
-    blocks: list[Block] = [header(title[:150]), _headline(report)]
+    pairs = report.active_pairs + report.ended_pairs + report.proposed_pairs
+    only_groups = report.groups is not None and not pairs
+    blocks: list[Block] = [header(title[:150])] + ([] if only_groups else [_headline(report)])
     if report.at_risk_pairs:
         label = "See the pair at risk" if report.at_risk_pairs == 1 else f"See the {report.at_risk_pairs} pairs at risk"
         blocks.append(actions(button(label, REPORT_AT_RISK, str(report.program_id), style="primary")))
@@ -133,7 +136,10 @@ def report_blocks(report: Report) -> list[Block]:
             section(f"{_count(n, 'pair')} {'has' if n == 1 else 'have'} not set a first meeting after the nudge.")
         )
         blocks.append(actions(button("See who hasn't met", REPORT_NOT_MET, str(report.program_id))))
-    blocks.append(section(_activity(report)))
+    if report.groups is not None:
+        blocks.append(section(groups_text(report.groups)))
+    if not only_groups:
+        blocks.append(section(_activity(report)))
     blocks += _evaluations(report)
     feedback = _feedback(report)
     if feedback:
@@ -149,10 +155,33 @@ def report_blocks(report: Report) -> list[Block]:
     return blocks
 
 
+def groups_text(groups: GroupFigures) -> str:
+    """Groups and circles: counts always; attendance and ratings only over enough people."""
+    lines = [
+        f"*Groups*: {_count(groups.active, 'active group')} with {_count(groups.members, 'member')}, "
+        f"{groups.ended} ended"
+    ]
+    lines.append(
+        f"Attendance at meetings: {groups.attendance:.0%}"
+        if groups.attendance is not None
+        else "Attendance: hidden until enough people have answered check-ins"
+    )
+    if groups.rating is not None:
+        lines.append(f"Final rating: {groups.rating:.1f} of 5")
+    for group in groups.at_risk:
+        lines.append(f"• At risk (attendance has dropped): {', '.join(f'<@{m}>' for m in group.members)}")
+    return "\n".join(lines)
+
+
 def report_message(report: Report) -> Message:
+    groups = report.groups
+    summary = (
+        f"{groups.active} active groups, {len(groups.at_risk)} at risk"
+        if groups is not None and not report.active_pairs
+        else f"{report.active_pairs} active pairs, {report.at_risk_pairs} at risk"
+    )
     return Message(
-        text=f"{report.program or 'Program'} health: {report.active_pairs} active pairs, "
-        f"{report.at_risk_pairs} at risk",
+        text=f"{report.program or 'Program'} health: {summary}",
         blocks=report_blocks(report),
     )
 
