@@ -163,7 +163,7 @@ class ShoutoutView:
         return tuple(n for n in self.named if n not in self.consents)
 
 
-def _active_members(session: Session, circle_id: int) -> list[tuple[CircleMember, Person]]:
+def active_members(session: Session, circle_id: int) -> list[tuple[CircleMember, Person]]:
     return list(
         session.execute(
             select(CircleMember, Person)
@@ -179,7 +179,7 @@ def _user(session: Session, person_id: int | None) -> str | None:
 
 
 def view_of_group(session: Session, circle: Circle) -> GroupView:
-    members = _active_members(session, circle.id)
+    members = active_members(session, circle.id)
     return GroupView(
         id=circle.id,
         team_id=circle.team_id,
@@ -214,7 +214,7 @@ def maximum_of(session: Session, circle: Circle) -> int:
     return session.get_one(Program, circle.program_id).group_size + 1
 
 
-def _membership(session: Session, team_id: str, user_id: str, circle_id: int) -> tuple[Circle, CircleMember]:
+def membership(session: Session, team_id: str, user_id: str, circle_id: int) -> tuple[Circle, CircleMember]:
     """Their place in this circle: `NotYours` when they have none (or it is another workspace's)."""
     circle = session.get(Circle, circle_id)
     if circle is None or circle.team_id != team_id:
@@ -237,7 +237,7 @@ def begin(session: Session, circle_id: int, now: datetime) -> GroupView:
     """A new group's first turn and end date: the mentor leads a group; a circle's first member facilitates."""
     circle = session.get_one(Circle, circle_id)
     program = session.get_one(Program, circle.program_id)
-    members = _active_members(session, circle.id)
+    members = active_members(session, circle.id)
     circle.facilitator_id = circle.mentor_id or (members[0][1].id if members else None)
     circle.cadence = circle.cadence or program.default_cadence
     circle.ends_at = circle.ends_at or now + timedelta(days=30 * program.length_months)
@@ -245,7 +245,7 @@ def begin(session: Session, circle_id: int, now: datetime) -> GroupView:
 
 
 def group_of(session: Session, team_id: str, user_id: str, circle_id: int) -> GroupView:
-    circle, _ = _membership(session, team_id, user_id, circle_id)
+    circle, _ = membership(session, team_id, user_id, circle_id)
     return view_of_group(session, circle)
 
 
@@ -285,7 +285,7 @@ def propose_agreement(
     session: Session, team_id: str, user_id: str, circle_id: int, agreement: Agreement, now: datetime
 ) -> GroupView:
     """A member proposes how the group works (or a change to it): everyone else is asked to confirm again."""
-    circle, member = _membership(session, team_id, user_id, circle_id)
+    circle, member = membership(session, team_id, user_id, circle_id)
     if circle.status is not CircleStatus.ACTIVE:
         raise AgreementClosed(str(circle.status))
     circle.agreement_status = "proposed"
@@ -299,24 +299,27 @@ def propose_agreement(
     return view_of_group(session, circle)
 
 
-def confirm_agreement(session: Session, team_id: str, user_id: str, circle_id: int, now: datetime) -> GroupView:
-    """A member confirms the proposed agreement; once every member has, it is in force and check-ins begin."""
-    circle, member = _membership(session, team_id, user_id, circle_id)
+def confirm_agreement(
+    session: Session, team_id: str, user_id: str, circle_id: int, now: datetime
+) -> tuple[GroupView, bool]:
+    """A member confirms the proposed agreement; once every member has, it is in force and check-ins begin (the
+    second value says whether this confirmation was the last one needed)."""
+    circle, member = membership(session, team_id, user_id, circle_id)
     if circle.status is not CircleStatus.ACTIVE or circle.agreement_status == "none":
         raise AgreementClosed(circle.agreement_status)
     member.agreed_at = member.agreed_at or now
     session.flush()
     group = view_of_group(session, circle)
-    if not group.waiting_for and circle.agreement_status != "confirmed":
-        circle.agreement_status = "confirmed"
-        circle.next_checkin_at = first_checkin_at(session, circle, now)
-        group = view_of_group(session, circle)
-    return group
+    if group.waiting_for or circle.agreement_status == "confirmed":
+        return group, False
+    circle.agreement_status = "confirmed"
+    circle.next_checkin_at = first_checkin_at(session, circle, now)
+    return view_of_group(session, circle), True
 
 
 def _hours(session: Session, circle_id: int) -> list[WorkingHours]:
     return [
-        WorkingHours(p.timezone, p.work_start_minute, p.work_end_minute) for _, p in _active_members(session, circle_id)
+        WorkingHours(p.timezone, p.work_start_minute, p.work_end_minute) for _, p in active_members(session, circle_id)
     ]
 
 
@@ -360,7 +363,7 @@ def _next_facilitator(session: Session, circle: Circle) -> int | None:
     """The member after this meeting's facilitator, in the order they joined (a mentor always leads a group)."""
     if circle.mentor_id is not None:
         return circle.mentor_id
-    order = [p.id for _, p in _active_members(session, circle.id)]
+    order = [p.id for _, p in active_members(session, circle.id)]
     if not order:
         return None
     if circle.facilitator_id not in order:
@@ -380,7 +383,7 @@ def _low_attendance(session: Session, circle: Circle) -> bool:
     )
     if len(latest) < LOW_ATTENDANCE_RUN:
         return False
-    size = len(_active_members(session, circle.id))
+    size = len(active_members(session, circle.id))
     for checkin in latest:
         there = session.scalar(
             select(func.count())
@@ -441,7 +444,7 @@ def record_attendance(
     checkin = session.get(CircleCheckIn, checkin_id)
     if checkin is None:
         raise NotYours(f"circle check-in {checkin_id}")
-    circle, member = _membership(session, team_id, user_id, checkin.circle_id)
+    circle, member = membership(session, team_id, user_id, checkin.circle_id)
     if circle.status is not CircleStatus.ACTIVE:
         raise CheckInClosed(str(circle.status))
     session.execute(
@@ -510,7 +513,7 @@ def open_offer_for(session: Session, person: Person, now: datetime) -> OfferView
         select(Circle).where(Circle.program_id == person.program_id, Circle.status == CircleStatus.ACTIVE)
     )
     roomy = [
-        (maximum_of(session, c) - len(_active_members(session, c.id)), c.id, c)
+        (maximum_of(session, c) - len(active_members(session, c.id)), c.id, c)
         for c in circles
         if c.mentor_id is None or person.role != session.get_one(Person, c.mentor_id).role
     ]
@@ -527,7 +530,7 @@ def open_offer_for(session: Session, person: Person, now: datetime) -> OfferView
 def leave_group(session: Session, team_id: str, user_id: str, circle_id: int, now: datetime) -> Left:
     """They leave quietly: the group goes on while it has its minimum (a place is offered to someone waiting),
     and otherwise ends, no one's fault, unless someone waiting is offered the place first."""
-    circle, member = _membership(session, team_id, user_id, circle_id)
+    circle, member = membership(session, team_id, user_id, circle_id)
     if circle.status is not CircleStatus.ACTIVE:
         raise NoLongerOpen(str(circle.status))
     member.left_at = now
@@ -536,7 +539,7 @@ def leave_group(session: Session, team_id: str, user_id: str, circle_id: int, no
         circle.facilitator_id = _next_facilitator(session, circle)
     session.flush()
     leaving_mentor = circle.mentor_id == member.person_id
-    remaining = len(_active_members(session, circle.id))
+    remaining = len(active_members(session, circle.id))
     offered = None if leaving_mentor else offer_place(session, circle, now)
     ended = leaving_mentor or (remaining < minimum_of(circle) and offered is None)
     if ended:
@@ -570,7 +573,7 @@ def answer_offer(session: Session, team_id: str, user_id: str, offer_id: int, ac
     offer.answered_at = now
     if not accept:
         offer.status = OfferStatus.DECLINED
-        short = circle.status is CircleStatus.ACTIVE and len(_active_members(session, circle.id)) < minimum_of(circle)
+        short = circle.status is CircleStatus.ACTIVE and len(active_members(session, circle.id)) < minimum_of(circle)
         if short and offer_place(session, circle, now) is None:
             _end(session, circle, "too_few", now)
         return view_of_group(session, circle)
@@ -581,7 +584,7 @@ def add_member(
     session: Session, circle: Circle, person_id: int, now: datetime, offer: CircleOffer | None = None
 ) -> GroupView:
     """A new member takes a free place; a full or ended group is `NoLongerOpen` (the offer, if any, is gone)."""
-    size = len(_active_members(session, circle.id))
+    size = len(active_members(session, circle.id))
     if circle.status is not CircleStatus.ACTIVE or size >= maximum_of(session, circle):
         if offer is not None:
             offer.status = OfferStatus.GONE
@@ -708,10 +711,10 @@ def propose_shoutout(
     session: Session, team_id: str, user_id: str, circle_id: int, text: str, now: datetime
 ) -> ShoutoutView:
     """A member proposes to celebrate the group in the program's channel; everyone it names is asked first."""
-    circle, member = _membership(session, team_id, user_id, circle_id)
+    circle, member = membership(session, team_id, user_id, circle_id)
     if not text.strip() or len(text.strip()) > SHOUTOUT_LIMIT:
         raise InvalidAgreement({"shoutout": f"Say what you're celebrating, in at most {SHOUTOUT_LIMIT} characters."})
-    named = [p.id for _, p in _active_members(session, circle.id)]
+    named = [p.id for _, p in active_members(session, circle.id)]
     shoutout = CircleShoutout(
         circle_id=circle.id,
         proposed_by=member.person_id,
@@ -746,7 +749,7 @@ def answer_shoutout(
     shoutout = session.get(CircleShoutout, shoutout_id)
     if shoutout is None:
         raise NotYours(f"circle shout-out {shoutout_id}")
-    _, member = _membership(session, team_id, user_id, shoutout.circle_id)
+    _, member = membership(session, team_id, user_id, shoutout.circle_id)
     if member.person_id not in shoutout.named:
         raise NotYours(f"circle shout-out {shoutout_id}")
     if shoutout.status != "pending":

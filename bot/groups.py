@@ -14,11 +14,18 @@ from sqlalchemy.orm import Session
 from bot.due.circles import ending_nudges
 from bot.due.work import Nudge
 from bot.group_life import GroupView, Left, begin, join_circle, moved_to, open_offer_for
+from bot.group_meetings import PickedTime
+from bot.invites import google_calendar_link, meeting_invite, outlook_link, series_rule
+from bot.meetings import NO_REPLY
 from bot.outbox import deliver, enqueue
 from bot.services import Services
-from bot.slack import open_dm
+from bot.slack import open_dm, post, upload_to_channel, user_email
 from bot.views.group_life import (
+    GROUP_INVITE_FILENAME,
     agreement_prompt,
+    group_invite_description,
+    group_invite_message,
+    group_invite_title,
     left_group_message,
     offer_message,
     waiting_for_round_message,
@@ -109,3 +116,36 @@ def late_joiner_nudges(session: Session, person: Person, now: datetime) -> list[
         program.name, kind, program.matching_at if program.matching_at and program.matching_at > now else None
     )
     return [Nudge(person.team_id, f"program:{program.id}:waits:{person.id}", waiting, user_id=person.slack_user_id)]
+
+
+def send_group_invite(client: WebClient, picked: PickedTime) -> None:
+    """Share the group's series (.ics, RRULE from its cadence until its end) in its group DM, with calendar links.
+    A new pick later sends the same event UID with a higher SEQUENCE, so calendars move the meetings."""
+    group = picked.group
+    if not group.channel_id:
+        return
+    emails = {user: user_email(client, user) for user, _ in picked.people}
+    names = dict(picked.people)
+    organiser = group.mentor or group.members[0]
+    title, description = group_invite_title(group), group_invite_description(group)
+    ics = meeting_invite(
+        uid=f"circle-{group.id}@mentorbot",
+        sequence=int(picked.picked_at.timestamp()),
+        stamp=picked.picked_at,
+        start=picked.start,
+        minutes=picked.minutes,
+        title=title,
+        description=description,
+        organiser_email=emails.get(organiser) or NO_REPLY,
+        attendees=[(names[user], email) for user, email in emails.items() if email],
+        timezone=picked.timezone,
+        rule=series_rule(picked.cadence, picked.until) if picked.until else None,
+    )
+    google = google_calendar_link(start=picked.start, minutes=picked.minutes, title=title, description=description)
+    outlook = outlook_link(start=picked.start, minutes=picked.minutes, title=title, description=description)
+    message = group_invite_message(picked, google, outlook)
+    try:
+        upload_to_channel(client, group.channel_id, GROUP_INVITE_FILENAME, ics, title, message.text)
+        post(client, group.channel_id, message)
+    except SlackApiError:
+        log.exception("could not share the invite of circle %s", group.id)

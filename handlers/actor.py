@@ -188,6 +188,14 @@ def action_value(body: dict[str, Any]) -> int:
         return 0
 
 
+def raw_action_value(body: dict[str, Any]) -> str:
+    """The text a button carries as its value ("" when it carries none)."""
+    try:
+        return str(body["actions"][0].get("value") or "")
+    except (KeyError, IndexError, TypeError, AttributeError):
+        return ""
+
+
 def selected_value(body: dict[str, Any]) -> str:
     """The value of the option a menu's click selected ("" when it carries none)."""
     try:

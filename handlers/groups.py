@@ -25,7 +25,8 @@ from bot.group_life import (
     record_attendance,
     validate_agreement,
 )
-from bot.groups import welcome
+from bot.group_meetings import offer_group_times, other_group_times, pick_group_time, stop_offering_times
+from bot.groups import send_group_invite, welcome
 from bot.report import anonymity_threshold
 from bot.views.blocks import Block, Message
 from bot.views.group_life import (
@@ -45,6 +46,9 @@ from bot.views.group_life import (
     GROUP_SHOUTOUT_SUBMIT,
     GROUP_SHOUTOUT_YES,
     GROUP_THERE,
+    GROUP_TIME_OTHERS,
+    GROUP_TIME_OURSELVES,
+    GROUP_TIME_PICK,
     NOT_YOUR_GROUP,
     PROGRESS,
     RATING,
@@ -56,18 +60,23 @@ from bot.views.group_life import (
     evaluation_modal,
     evaluation_thanks,
     group_checkin_message,
+    group_sort_ourselves_message,
+    group_time_picked_message,
+    group_time_taken_message,
+    group_times_message,
     offer_passed_message,
     offer_taken_message,
     place_gone_message,
     read_agreement_form,
     read_evaluation_form,
+    read_pick_value,
     read_shoutout_form,
     settled_message,
     shoutout_consent_message,
     shoutout_modal,
     shoutout_post,
 )
-from handlers.actor import Actor, Refusals, action_value, form_id, form_refused
+from handlers.actor import Actor, Refusals, action_value, form_id, form_refused, raw_action_value
 from handlers.routing import MentorCommand, Routes
 
 PICK_ONE = "Please choose one."
@@ -106,13 +115,55 @@ def submit_agreement(ack: Ack, view: dict[str, Any], actor: Actor) -> None:
 
 def confirm(ack: Ack, body: dict[str, Any], respond: Respond, actor: Actor) -> None:
     ack()
+    now = actor.now()
     try:
-        group = actor.as_member("confirmed group agreement", confirm_agreement, action_value(body), actor.now())
+        answer = actor.as_member("confirmed group agreement", confirm_agreement, action_value(body), now)
     except NoLongerOpen:
         _ephemeral(respond, settled_message())
         return
-    if group is not None:
-        respond(replace_original=True, **agreement_message(group).as_kwargs())
+    if answer is None:
+        return
+    group, completed = answer
+    respond(replace_original=True, **agreement_message(group).as_kwargs())
+    if completed and group.channel_id:
+        with actor.unit_of_work() as session:
+            offer = offer_group_times(session, group.id, now)
+            key = f"circle:{group.id}:times:{token_hex(8)}"
+            Nudge(group.team_id, key, group_times_message(offer), channel_id=group.channel_id).queue(session, now)
+        actor.send_queued()
+
+
+def pick_time(ack: Ack, body: dict[str, Any], respond: Respond, actor: Actor) -> None:
+    ack()
+    circle_id, start = read_pick_value(raw_action_value(body))
+    if start is None:
+        actor.refuse(f"group time {circle_id}")
+        return
+    try:
+        picked = actor.as_member("picked group time", pick_group_time, circle_id, start, actor.now())
+    except NoLongerOpen:
+        _ephemeral(respond, group_time_taken_message())
+        return
+    if picked is not None:
+        respond(replace_original=True, **group_time_picked_message(picked, actor.user_id).as_kwargs())
+        send_group_invite(actor.client, picked)
+
+
+def other_times(ack: Ack, body: dict[str, Any], respond: Respond, actor: Actor) -> None:
+    ack()
+    try:
+        offer = actor.as_member("asked other group times", other_group_times, action_value(body), actor.now())
+    except NoLongerOpen:
+        _ephemeral(respond, group_time_taken_message())
+        return
+    if offer is not None:
+        respond(replace_original=True, **group_times_message(offer).as_kwargs())
+
+
+def sort_it_ourselves(ack: Ack, body: dict[str, Any], respond: Respond, actor: Actor) -> None:
+    ack()
+    if actor.as_member("stopped group times", stop_offering_times, action_value(body), actor.now()) is not None:
+        respond(replace_original=True, **group_sort_ourselves_message().as_kwargs())
 
 
 def attendance(body: dict[str, Any], respond: Respond, actor: Actor, attended: bool) -> None:
@@ -246,6 +297,9 @@ def register(app: Routes, command: MentorCommand) -> None:
     app.action(GROUP_AGREEMENT_OPEN)(open_agreement)
     app.view(GROUP_AGREEMENT_SUBMIT)(submit_agreement)
     app.action(GROUP_AGREEMENT_CONFIRM)(confirm)
+    app.action(GROUP_TIME_PICK)(pick_time)
+    app.action(GROUP_TIME_OTHERS)(other_times)
+    app.action(GROUP_TIME_OURSELVES)(sort_it_ourselves)
     app.action(GROUP_THERE)(was_there)
     app.action(GROUP_MISSED)(missed_it)
     app.action(GROUP_SHOUTOUT_OPEN)(open_celebration)

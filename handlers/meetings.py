@@ -37,15 +37,8 @@ from bot.views.meetings import (
     sorted_ourselves_message,
     time_passed_message,
 )
-from handlers.actor import Actor, action_value
+from handlers.actor import Actor, action_value, raw_action_value
 from handlers.routing import MentorCommand, Routes
-
-
-def _raw_value(body: dict[str, Any]) -> str:
-    try:
-        return str(body["actions"][0].get("value") or "")
-    except (KeyError, IndexError, TypeError, AttributeError):
-        return ""
 
 
 def _closed(respond: Respond) -> None:
@@ -54,7 +47,7 @@ def _closed(respond: Respond) -> None:
 
 def pick_time(ack: Ack, body: dict[str, Any], respond: Respond, actor: Actor) -> None:
     ack()
-    meeting_id, start = read_pick(_raw_value(body))
+    meeting_id, start = read_pick(raw_action_value(body))
     try:
         meeting = actor.as_member("picked a time of meeting", pick, meeting_id, start, actor.now())
     except AlreadyPicked as taken:

@@ -4,20 +4,23 @@ a member leaving quietly, a place offered to someone waiting, and the private fi
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from icalendar import Calendar
 from sqlalchemy import select
 
 from sandbox.fake_slack import Call
 from storage.models import Circle, CircleEvaluation, CircleStatus
 from tests.conftest import BOT_TOKEN, Running, run_mentorbot
-from tests.steps import MENTEE_PROFILE, button_value
+from tests.steps import MENTEE_PROFILE, button_value, buttons
 from tests.test_circle_rounds import admin_command, click, intros
+from tests.test_first_meeting import hours_of_user
 from tests.test_programs import create_program, join_program
 
 FIVE = ["UANA", "UBEN", "UCAT", "UDAN", "UEVE"]
+EUROPE = ["Europe/Paris", "Europe/Berlin", "Europe/London", "Europe/Lisbon", "Europe/Madrid"]
 WINS = "C0WINS"
 
 
@@ -79,9 +82,11 @@ def in_channel_click(app: Running, user: str, action_id: str, value: str, channe
     return app.slack.wait_for("response_url", since=mark)[-1]
 
 
-def started_circle(app: Running) -> str:
-    for user, name in [("UFAY", "Fay")]:
-        app.slack.add_user(user, name, "Europe/Paris")
+def started_circle(app: Running, zones: list[str] | None = None) -> str:
+    """Five peers (in `zones`, else where the fake workspace has them) in one circle, with Fay yet to join."""
+    for user, zone in zip(FIVE, zones or [], strict=False):
+        app.slack.add_user(user, user[1:].title(), zone)
+    app.slack.add_user("UFAY", "Fay", "Europe/Paris")
     create_program(app, "Speaking circle", template="circle", channel=WINS)
     for user in FIVE:
         join_program(app, user, "speaking-circle", MENTEE_PROFILE)
@@ -115,13 +120,33 @@ def agree(app: Running, channel: str, proposer: str, minutes: str, others: list[
 def test_a_circle_of_five_lives_through_agreement_checkins_shoutout_leaving_and_its_end(
     app: Running, tmp_path: Path
 ) -> None:
-    channel = started_circle(app)
+    channel = started_circle(app, EUROPE)
     first = circle(app)
     assert first.status is CircleStatus.ACTIVE and first.ends_at is not None
 
     confirmed = agree(app, channel, "UANA", "60", FIVE[1:])
     assert "Agreed by all five of you" in confirmed, confirmed
     assert circle(app).next_checkin_at is not None
+    offer = posted_in(app, channel, "Three times you can all make")[-1]
+    picks = [b for b in buttons(offer.args["blocks"]) if b["action_id"] == "group.time.pick"]
+    assert len(picks) == 3 and "Europe/Paris" in offer.text()
+    start = datetime.fromisoformat(picks[1]["value"].partition("|")[2])
+    for user in FIVE:
+        hours = hours_of_user(app, user)
+        assert hours.contains(start) and hours.contains(start + timedelta(minutes=59)), user
+    files = len(app.slack.files_shared_in(channel))
+    chosen = in_channel_click(app, "UCAT", "group.time.pick", picks[1]["value"], channel).text()
+    assert "<@UCAT> picked" in chosen
+    app.slack.wait_until("the invite", lambda _: len(app.slack.files_shared_in(channel)) > files)
+    name, data = app.slack.files_shared_in(channel)[-1]
+    event = Calendar.from_ical(data).walk("VEVENT")[0]
+    assert name.endswith(".ics") and event.decoded("dtstart").astimezone(UTC) == start
+    assert event.get("rrule")["FREQ"] == ["WEEKLY"] and str(event.get("uid")) == f"circle-{first.id}@mentorbot"
+    second = in_channel_click(app, "UDAN", "group.time.pick", picks[0]["value"], channel).text()
+    assert "Someone picked a time" in second, "the first pick wins"
+    checkin_at = circle(app).next_checkin_at
+    assert checkin_at is not None and checkin_at >= start + timedelta(minutes=60), "the check-in follows the meeting"
+    assert all(hours_of_user(app, user).contains(checkin_at) for user in FIVE)
     changed = agree(app, channel, "UBEN", "45", ["UANA", "UCAT", "UDAN", "UEVE"])
     assert "Agreed by all five of you" in changed and "45 minutes" in changed
 
@@ -202,3 +227,13 @@ def test_a_circle_of_five_lives_through_agreement_checkins_shoutout_leaving_and_
         stored = [(e.rating, e.progress, e.shared) for e in session.scalars(select(CircleEvaluation))]
     assert stored == [(5, 4, False)]
     assert not any("Loved it" in c.text() for c in app.slack.calls if c.method == "chat.postMessage")
+
+
+def test_a_circle_whose_hours_never_all_meet_is_told_so_and_offered_the_fairest_time(app: Running) -> None:
+    channel = started_circle(app)
+    agree(app, channel, "UANA", "60", FIVE[1:])
+    offer = posted_in(app, channel, "never all overlap")[-1]
+    text = offer.text()
+    assert "asks least of whoever it stretches most" in text and "Asia/Tokyo" in text and "America/Los_Angeles" in text
+    assert "inside everyone's working hours" not in text
+    assert [b["action_id"] for b in buttons(offer.args["blocks"])].count("group.time.pick") == 1

@@ -9,6 +9,7 @@ from typing import Any
 
 from bot.agreements import MEETING_MINUTES
 from bot.group_life import COMMENT_LIMIT, FOCUS_LIMIT, SHOUTOUT_LIMIT, CheckInView, GroupView, OfferView, ShoutoutView
+from bot.group_meetings import GroupOffer, GroupTime, PickedTime
 from bot.text import escape
 from bot.views.blocks import (
     Block,
@@ -26,6 +27,7 @@ from bot.views.blocks import (
     text_input,
 )
 from bot.views.join import CADENCE_LABELS
+from bot.views.meetings import MEETING_GOOGLE, MEETING_OUTLOOK, link_button
 from storage.vocabulary import Cadence
 
 GROUP_AGREEMENT_OPEN = "group.agreement.open"
@@ -40,6 +42,10 @@ GROUP_SHOUTOUT_NO = "group.shoutout.no"
 GROUP_LEAVE = "group.leave"
 GROUP_OFFER_JOIN = "group.offer.join"
 GROUP_OFFER_PASS = "group.offer.pass"
+GROUP_TIME_PICK = "group.time.pick"
+GROUP_TIME_OTHERS = "group.time.others"
+GROUP_TIME_OURSELVES = "group.time.ourselves"
+GROUP_INVITE_FILENAME = "group-meetings.ics"
 GROUP_EVALUATION_OPEN = "group.evaluation.open"
 GROUP_EVALUATION_SUBMIT = "group.evaluation.submit"
 CADENCE, MINUTES, FOCUS, SHOUTOUT, RATING, PROGRESS, COMMENT, SHARE = (
@@ -413,3 +419,93 @@ def not_in_a_group_message() -> Message:
 
 def settled_message() -> Message:
     return said("That's already settled, so there's nothing more to do here.")
+
+
+def pick_value(circle_id: int, start: datetime) -> str:
+    return f"{circle_id}|{start.isoformat()}"
+
+
+def read_pick_value(raw: str) -> tuple[int, datetime | None]:
+    circle, _, start = raw.partition("|")
+    try:
+        return int(circle), datetime.fromisoformat(start)
+    except ValueError:
+        return 0, None
+
+
+def _time_block(group: GroupView, offered: GroupTime, label: str) -> Block:
+    return section(
+        "\n".join(offered.labels), accessory=button(label, GROUP_TIME_PICK, value=pick_value(group.id, offered.start))
+    )
+
+
+def group_times_message(offer: GroupOffer) -> Message:
+    """Up to three times every member can make, each in everyone's own zone; the first pick becomes the slot."""
+    group = offer.group
+    rhythm = CADENCE_LABELS.get(group.cadence or Cadence.BIWEEKLY, "").lower()
+    if offer.times:
+        text = f"Three times you can all make ({offer.minutes} minutes)"
+        blocks: list[Block] = [section(f"*{text}*: the one you pick becomes your slot, {rhythm}.")]
+        blocks += [_time_block(group, t, f"Pick #{n}") for n, t in enumerate(offer.times, start=1)]
+    elif offer.compromise is not None:
+        text = "Your working hours never all overlap"
+        blocks = [
+            section(f"*{text}* on a weekday. This is the time that asks least of whoever it stretches most:"),
+            _time_block(group, offer.compromise, "Pick this time"),
+        ]
+    else:
+        text = "I couldn't find a time in the next two weeks that suits everyone"
+        blocks = [section(f"*{text}*. Agree one here, and I'll check in after each meeting on your rhythm.")]
+        return Message(text=text, blocks=blocks)
+    blocks += [
+        actions(
+            button("Three other times", GROUP_TIME_OTHERS, value=str(group.id)),
+            button("We'll sort it ourselves", GROUP_TIME_OURSELVES, value=str(group.id)),
+        ),
+    ]
+    if offer.times:
+        blocks.append(
+            context("Times are inside everyone's working hours, on weekdays. First pick wins; I'll send an invite.")
+        )
+    return Message(text=text, blocks=blocks)
+
+
+def group_time_picked_message(picked: PickedTime, by: str) -> Message:
+    rhythm = CADENCE_LABELS.get(picked.cadence, "").lower()
+    text = (
+        f"<@{by}> picked {slack_date(picked.start, with_time=True)}: your {_kind(picked.group)} meets then, "
+        f"{rhythm}. The invite for the whole series follows; I'll check in after each meeting."
+    )
+    return said(text)
+
+
+def group_time_taken_message() -> Message:
+    return said("Someone picked a time a moment ago, so that one stands. You'll find it in the invite here.")
+
+
+def group_sort_ourselves_message() -> Message:
+    return said("Sounds good. Agree a time here, and I'll check in after each meeting on your rhythm.")
+
+
+def group_invite_title(group: GroupView) -> str:
+    """The event's title (plain text: the calendar library escapes it)."""
+    return f"{'Peer circle' if group.is_circle else 'Mentoring group'}: {group.program}"
+
+
+def group_invite_description(group: GroupView) -> str:
+    focus = f"Focus: {group.focus}\n\n" if group.focus else ""
+    return f"{focus}Set up by Mentorbot in your Slack group DM."
+
+
+def group_invite_message(picked: PickedTime, google: str, outlook: str) -> Message:
+    text = f"Your {_kind(picked.group)}'s meetings are in the invite: the whole series, on your rhythm."
+    return Message(
+        text=text,
+        blocks=[
+            section(text),
+            actions(
+                link_button("Add to Google Calendar", MEETING_GOOGLE, google),
+                link_button("Outlook", MEETING_OUTLOOK, outlook),
+            ),
+        ],
+    )

@@ -195,7 +195,7 @@ def invite_location(channel: MeetingChannel | None) -> str:
     return LOCATIONS.get(channel, "") if channel is not None else ""
 
 
-def _link_button(text: str, action_id: str, url: str) -> Block:
+def link_button(text: str, action_id: str, url: str) -> Block:
     return {"type": "button", "text": plain(text, BUTTON_TEXT_LIMIT), "action_id": action_id, "url": url}
 
 
@@ -214,8 +214,8 @@ def invite_message(meeting: ScheduledMeeting, google: str, outlook: str) -> Mess
         lead = "Your meeting is set. Open the invite to add it to your calendar."
     text = f"{lead.split('.')[0]}: {invite_title(meeting.pair.mentee_name, meeting.pair.mentor_name)}"
     elements = [
-        _link_button("Add to Google Calendar", MEETING_GOOGLE, google),
-        _link_button("Outlook", MEETING_OUTLOOK, outlook),
+        link_button("Add to Google Calendar", MEETING_GOOGLE, google),
+        link_button("Outlook", MEETING_OUTLOOK, outlook),
         button("Reschedule", MEETING_RESCHEDULE, value=str(meeting.meeting_id)),
     ]
     if meeting.agreed and not meeting.series:

@@ -58,6 +58,9 @@ class Circle(Base):
     cadence: Mapped[Cadence | None] = mapped_column(enum_column(Cadence))
     meeting_minutes: Mapped[int | None] = mapped_column(Integer)
     focus: Mapped[str] = mapped_column(Text, default="", server_default="")
+    # Meeting times offered in the group DM (UTC ISO starts) until one is picked; the pick sets `window_minute`.
+    offered_times: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    time_picked_at: Mapped[datetime | None]
     # The scheduler's due times, indexed so a tick costs O(due).
     next_checkin_at: Mapped[datetime | None] = mapped_column(index=True)
     ends_at: Mapped[datetime | None] = mapped_column(index=True)

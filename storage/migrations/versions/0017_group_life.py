@@ -49,6 +49,8 @@ def upgrade() -> None:
         batch_op.add_column(sa.Column("cadence", CADENCE, nullable=True))
         batch_op.add_column(sa.Column("meeting_minutes", sa.Integer(), nullable=True))
         batch_op.add_column(sa.Column("focus", sa.Text(), server_default="", nullable=False))
+        batch_op.add_column(sa.Column("offered_times", sa.JSON(), server_default="[]", nullable=False))
+        batch_op.add_column(_at("time_picked_at"))
         batch_op.add_column(_at("next_checkin_at"))
         batch_op.add_column(_at("ends_at"))
         batch_op.add_column(sa.Column("meetings", sa.Integer(), server_default="0", nullable=False))
@@ -157,6 +159,8 @@ def downgrade() -> None:
             "meetings",
             "ends_at",
             "next_checkin_at",
+            "time_picked_at",
+            "offered_times",
             "focus",
             "meeting_minutes",
             "cadence",
