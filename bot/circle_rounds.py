@@ -1,26 +1,39 @@
-"""Peer-circle rounds: an admin previews circles formed from a program's waiting members, then publishes them.
+"""Group rounds: an admin previews the peer circles or mentoring groups formed from a program's waiting members,
+then publishes them.
 
-The draft is a `MatchRound` whose proposals are circles; publishing creates the circles, and each one's group DM
-and intro follow once the admin has their answer (the unplaced are told why through the outbox).
+A peer-circle program forms circles of peers (`form_circles`); a group-mentoring program forms groups of one
+mentor and their mentees (`form_groups`). Either way the draft is a `MatchRound` whose proposals are groups;
+publishing creates a `circles` row for each (its `mentor_id` set for a mentoring group) with every member, mentor
+included, as a `circle_members` row, and each one's group DM and intro follow once the admin has their answer
+(the unplaced are told why through the outbox).
 """
 
 from __future__ import annotations
 
 import logging
-from collections import defaultdict
-from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import cast
+from typing import Any, cast
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
-from sqlalchemy import Select, select, update
-from sqlalchemy.orm import Session, aliased
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
 
-from bot.cadence import WorkingHours
-from bot.circles import Answer, Member, QuestionRule, RuleName, circle_sentence, form_circles, weekly_hours
+from bot.circles import Circle as FormedCircle
+from bot.circles import (
+    Formation,
+    Member,
+    Mentor,
+    QuestionRule,
+    RuleName,
+    SpareMentor,
+    circle_sentence,
+    form_circles,
+    form_groups,
+)
 from bot.errors import NotYours, RoundClosed
+from bot.group_members import in_active_circles, member_of, past_partners
 from bot.groups import started
 from bot.outbox import enqueue
 from bot.programs import open_program_in, program_in, view_of_program
@@ -34,20 +47,25 @@ from storage.models import (
     MatchRound,
     Person,
     PersonStatus,
+    Program,
     ProgramFormat,
+    Role,
     RoundStatus,
 )
 
 log = logging.getLogger(__name__)
-MIN_SIZE, MAX_SIZE = 3, 6
+MIN_SIZE, MAX_SIZE = 3, 6  # a peer circle's peers
+MIN_MENTEES = 2  # a mentoring group's fewest mentees; the program's `group_size` is its most
+FORMATS = (ProgramFormat.CIRCLE, ProgramFormat.GROUP)  # the formats whose rounds form groups, not pairs
 SEED = 19  # a fixed lot, so the same waiting members give the same preview
 
 
 @dataclass(frozen=True)
 class ProposedCircle:
-    user_ids: tuple[str, ...]
+    user_ids: tuple[str, ...]  # a mentoring group's mentor first
     sentence: str
     score: float
+    mentor_user_id: str | None = None
 
 
 @dataclass(frozen=True)
@@ -56,6 +74,8 @@ class CirclePreview:
     program: str
     circles: list[ProposedCircle]
     unplaced: list[tuple[str, str]]  # (Slack user ID, reason)
+    mentoring: bool = False  # mentoring groups, not peer circles
+    min_size: int = MIN_SIZE  # a circle's fewest peers, or a group's fewest mentees
 
 
 @dataclass(frozen=True)
@@ -63,6 +83,7 @@ class StartedCircle:
     id: int
     user_ids: tuple[str, ...]
     sentence: str
+    mentor_user_id: str | None = None
 
 
 @dataclass(frozen=True)
@@ -72,20 +93,11 @@ class PublishedCircles:
     circles: list[StartedCircle]
     unplaced: list[tuple[str, str]]
     skipped: int
+    mentoring: bool = False
 
 
-def in_active_circles(person_ids: Iterable[int] | None = None) -> Select[int]:
-    """The people with a place in an active circle."""
-    query = (
-        select(CircleMember.person_id)
-        .join(Circle, Circle.id == CircleMember.circle_id)
-        .where(Circle.status == CircleStatus.ACTIVE, CircleMember.left_at.is_(None))
-    )
-    return query if person_ids is None else query.where(CircleMember.person_id.in_(list(person_ids)))
-
-
-def waiting_peers(session: Session, program_id: int) -> list[Person]:
-    """The program's active members with no place in an active circle."""
+def waiting_members(session: Session, program_id: int) -> list[Person]:
+    """The program's active members with no place in an active circle or group."""
     return list(
         session.scalars(
             select(Person)
@@ -99,88 +111,106 @@ def waiting_peers(session: Session, program_id: int) -> list[Person]:
     )
 
 
-def past_partners(session: Session, person_ids: list[int]) -> dict[int, set[int]]:
-    """Everyone each person has shared a circle with (a draft is no circle yet)."""
-    mine, theirs = aliased(CircleMember), aliased(CircleMember)
-    rows = session.execute(
-        select(mine.person_id, theirs.person_id)
-        .join(theirs, (theirs.circle_id == mine.circle_id) & (theirs.person_id != mine.person_id))
-        .join(Circle, Circle.id == mine.circle_id)
-        .where(mine.person_id.in_(person_ids), Circle.status != CircleStatus.DRAFT)
+def window_minute(circle: FormedCircle) -> int | None:
+    """The start of the group's longest common weekly window, in minutes since Monday 00:00 UTC."""
+    return circle.common_windows[0].start * 60 if circle.common_windows else None
+
+
+def _rules(program: Program) -> list[QuestionRule]:
+    return [
+        QuestionRule(q.key, cast(RuleName, q.rule.value), q.weight)
+        for q in view_of_program(program).questions
+        if q.counts
+    ]
+
+
+def _form(
+    program: Program, people: list[Person], members: dict[int, Member]
+) -> tuple[Formation, list[tuple[int, str]]]:
+    """The program's groups of the people waiting, and everyone left out with why (the admin's wording)."""
+    if program.format is ProgramFormat.CIRCLE:
+        formation = form_circles(list(members.values()), MIN_SIZE, MAX_SIZE, _rules(program), seed=SEED)
+        return formation, [(person, str(reason)) for person, reason in formation.unplaced]
+    mentors = [p for p in people if p.role is Role.MENTOR]
+    mentees = [members[p.id] for p in people if p.role is not Role.MENTOR]
+    room = {p.id: min(p.capacity, program.group_size) for p in mentors}
+    formation = form_groups(
+        [Mentor(members[p.id], room[p.id]) for p in mentors],
+        mentees,
+        MIN_MENTEES,
+        program.group_size,
+        _rules(program),
+        seed=SEED,
     )
-    met: dict[int, set[int]] = defaultdict(set)
-    for person, other in rows:
-        met[person].add(other)
-    return met
+    unplaced = [(person, str(reason)) for person, reason in formation.unplaced]
+    for mentor in formation.spare_mentors:
+        if room[mentor] < MIN_MENTEES:
+            unplaced.append((mentor, str(SpareMentor.LITTLE_ROOM)))
+        else:
+            few = len(mentees) < MIN_MENTEES
+            unplaced.append((mentor, str(SpareMentor.NO_MENTEES if few else SpareMentor.NOT_NEEDED)))
+    return formation, unplaced
 
 
-def _answer(value: object) -> Answer | None:
-    if isinstance(value, list):
-        return frozenset(str(v) for v in value) or None
-    return str(value) if value not in (None, "") else None
-
-
-def member_of(person: Person, ids_by_user: dict[str, int], met: set[int]) -> Member:
-    topics = {t.strip().lower() for t in [*person.goals, *person.expertise] if t.strip()}
-    answers = {key: a for key, value in (person.answers or {}).items() if (a := _answer(value)) is not None}
-    return Member(
-        member_id=person.id,
-        topics=frozenset(topics),
-        hours=weekly_hours(WorkingHours(person.timezone, person.work_start_minute, person.work_end_minute)),
-        department=person.department,
-        answers=answers,
-        avoid=frozenset(ids_by_user[u] for u in person.do_not_match if u in ids_by_user),
-        past_partners=frozenset(met),
-    )
+def _proposal(circle: FormedCircle) -> dict[str, Any]:
+    return {
+        "members": list(circle.members),
+        "mentor": circle.mentor,
+        "score": circle.score,
+        "sentence": circle_sentence(circle),
+        "window_minute": window_minute(circle),
+    }
 
 
 def preview_circles(
     session: Session, team_id: str, program_id: int, admin_user_id: str, now: datetime
 ) -> CirclePreview:
-    """Form circles from everyone waiting and keep them as a draft round; nothing is sent."""
+    """Form the program's circles or mentoring groups from everyone waiting and keep them as a draft round;
+    nothing is sent."""
     program = open_program_in(session, team_id, program_id)
-    people = waiting_peers(session, program.id)
+    mentoring = program.format is ProgramFormat.GROUP
+    smallest = MIN_MENTEES if mentoring else MIN_SIZE
+    people = waiting_members(session, program.id)
     if not people:
-        return CirclePreview(0, program.name, [], [])
+        return CirclePreview(0, program.name, [], [], mentoring, smallest)
     everyone = session.execute(select(Person.slack_user_id, Person.id).where(Person.program_id == program.id))
     ids_by_user = {user: person for user, person in everyone}
     met = past_partners(session, [p.id for p in people])
-    rules = [
-        QuestionRule(q.key, cast(RuleName, q.rule.value), q.weight)
-        for q in view_of_program(program).questions
-        if q.counts
-    ]
-    formation = form_circles(
-        [member_of(p, ids_by_user, met.get(p.id, set())) for p in people], MIN_SIZE, MAX_SIZE, rules, seed=SEED
-    )
+    members = {p.id: member_of(p, ids_by_user, met.get(p.id, set())) for p in people}
+    formation, left_out = _form(program, people, members)
     users = {p.id: p.slack_user_id for p in people}
+    proposals = [_proposal(c) for c in formation.circles]
     circles = [
-        ProposedCircle(tuple(users[m] for m in c.members), circle_sentence(c), c.score) for c in formation.circles
+        ProposedCircle(
+            tuple(users[m] for m in c.members),
+            str(proposal["sentence"]),
+            c.score,
+            users[c.mentor] if c.mentor is not None else None,
+        )
+        for c, proposal in zip(formation.circles, proposals, strict=True)
     ]
     draft = MatchRound(
         team_id=team_id,
         program_id=program.id,
         created_by=admin_user_id,
         status=RoundStatus.DRAFT,
-        proposals=[
-            {"members": list(c.members), "score": c.score, "sentence": circle_sentence(c)} for c in formation.circles
-        ],
-        unmatched=[{"person_id": person, "reason": str(reason)} for person, reason in formation.unplaced],
+        proposals=proposals,
+        unmatched=[{"person_id": person, "reason": reason} for person, reason in left_out],
         created_at=now,
     )
     session.add(draft)
     session.flush()
-    unplaced = [(users[person], str(reason)) for person, reason in formation.unplaced]
-    return CirclePreview(draft.id, program.name, circles, unplaced)
+    unplaced = [(users[person], reason) for person, reason in left_out]
+    return CirclePreview(draft.id, program.name, circles, unplaced, mentoring, smallest)
 
 
 def _settle(session: Session, team_id: str, round_id: int, status: RoundStatus, now: datetime | None) -> MatchRound:
-    """Move a circle round's draft on, once: a second click (or a racing one) finds it settled."""
+    """Move a group round's draft on, once: a second click (or a racing one) finds it settled."""
     draft = session.get(MatchRound, round_id)
     if draft is None or draft.team_id != team_id:
         raise NotYours(f"round {round_id}")
-    if program_in(session, team_id, draft.program_id).format is not ProgramFormat.CIRCLE:
-        raise NotYours(f"circle round {round_id}")
+    if program_in(session, team_id, draft.program_id).format not in FORMATS:
+        raise NotYours(f"round {round_id} forms pairs, not groups")
     moved = session.execute(
         update(MatchRound)
         .where(MatchRound.id == round_id, MatchRound.status == RoundStatus.DRAFT)
@@ -193,10 +223,11 @@ def _settle(session: Session, team_id: str, round_id: int, status: RoundStatus, 
 
 
 def publish_circle_round(session: Session, team_id: str, round_id: int, now: datetime) -> PublishedCircles:
-    """Start the draft's circles; one whose members have left, paused or joined a circle since is skipped."""
+    """Start the draft's circles or groups; one whose members have left, paused or joined a group since is
+    skipped."""
     draft = _settle(session, team_id, round_id, RoundStatus.PUBLISHED, now)
     program = program_in(session, team_id, draft.program_id)
-    started: list[StartedCircle] = []
+    formed: list[StartedCircle] = []
     skipped = 0
     for proposal in draft.proposals:
         ids = [int(m) for m in proposal["members"]]
@@ -205,6 +236,8 @@ def publish_circle_round(session: Session, team_id: str, round_id: int, now: dat
         if busy or any(p is None or p.status is not PersonStatus.ACTIVE for p in people):
             skipped += 1
             continue
+        mentor = proposal.get("mentor")
+        window = proposal.get("window_minute")
         circle = Circle(
             team_id=team_id,
             program_id=program.id,
@@ -212,37 +245,46 @@ def publish_circle_round(session: Session, team_id: str, round_id: int, now: dat
             status=CircleStatus.ACTIVE,
             score=float(proposal["score"]),
             sentence=str(proposal["sentence"]),
+            mentor_id=int(mentor) if mentor is not None else None,
+            window_minute=int(window) if window is not None else None,
             created_at=now,
             started_at=now,
         )
         session.add(circle)
         session.flush()
         session.add_all(CircleMember(circle_id=circle.id, person_id=m, joined_at=now) for m in ids)
-        started.append(StartedCircle(circle.id, tuple(p.slack_user_id for p in people if p), circle.sentence))
+        users = {p.id: p.slack_user_id for p in people if p}
+        lead = users[int(mentor)] if mentor is not None else None
+        formed.append(StartedCircle(circle.id, tuple(users[m] for m in ids), circle.sentence, lead))
     unplaced = []
     for item in draft.unmatched:
         person = session.get(Person, item["person_id"])
         if person is not None:
             unplaced.append((person.slack_user_id, str(item["reason"])))
-    return PublishedCircles(draft.id, program.name, started, unplaced, skipped)
+    mentoring = program.format is ProgramFormat.GROUP
+    return PublishedCircles(draft.id, program.name, formed, unplaced, skipped, mentoring)
 
 
-def discard_circle_round(session: Session, team_id: str, round_id: int) -> None:
-    _settle(session, team_id, round_id, RoundStatus.DISCARDED, None)
+def discard_circle_round(session: Session, team_id: str, round_id: int) -> ProgramFormat:
+    """Discard a draft group round; returns its program's format (circles or mentoring groups)."""
+    draft = _settle(session, team_id, round_id, RoundStatus.DISCARDED, None)
+    return program_in(session, team_id, draft.program_id).format
 
 
 def publish_circles(services: Services, team_id: str, round_id: int, now: datetime) -> PublishedCircles:
-    """Publish a draft circle round, queueing a kind note for everyone it could not place."""
+    """Publish a draft group round, queueing a kind note for everyone it could not place."""
     with services.db.unit_of_work() as session:
         published = publish_circle_round(session, team_id, round_id, now)
         for user, reason in published.unplaced:
             key = f"circles:{published.round_id}:unplaced:{user}"
-            enqueue(session, team_id, key, circle_unplaced_message(reason, published.program), now, user_id=user)
+            told = circle_unplaced_message(reason, published.program, published.mentoring)
+            enqueue(session, team_id, key, told, now, user_id=user)
     return published
 
 
 def start_circles(services: Services, client: WebClient, team_id: str, published: PublishedCircles) -> None:
-    """Open each new circle's group DM, remember it, and queue the intro there (the caller delivers the queue)."""
+    """Open each new group's DM, remember it, and queue the intro and the ask for an agreement there (the caller
+    delivers the queue)."""
     now = services.clock.now()
     for circle in published.circles:
         try:
@@ -250,7 +292,7 @@ def start_circles(services: Services, client: WebClient, team_id: str, published
         except SlackApiError:
             log.exception("could not open the group DM of circle %s", circle.id)
             continue
-        intro = circle_intro_message(circle.user_ids, circle.sentence, published.program)
+        intro = circle_intro_message(circle.user_ids, circle.sentence, published.program, circle.mentor_user_id)
         with services.db.unit_of_work() as session:
             session.execute(update(Circle).where(Circle.id == circle.id).values(channel_id=channel))
             enqueue(session, team_id, f"circle:{circle.id}:intro", intro, now, channel_id=channel)

@@ -140,6 +140,14 @@ class Unplaced(StrEnum):
     )
 
 
+class SpareMentor(StrEnum):
+    """Why a waiting mentor leads no mentoring group (`Formation.spare_mentors`), in the admin's wording."""
+
+    LITTLE_ROOM = "their capacity is below the smallest group's size"
+    NO_MENTEES = "too few mentees are waiting to form a group"
+    NOT_NEEDED = "the waiting mentees are all in other mentors' groups, or none fit theirs under the program's rules"
+
+
 @dataclass(frozen=True)
 class Formation:
     circles: tuple[Circle, ...]

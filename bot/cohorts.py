@@ -177,6 +177,7 @@ def clone_cohort(session: Session, team_id: str, program_id: int, name: str, cre
     clone = session.get_one(Program, created.id)
     clone.previous_id = source.id
     clone.format = source.format
+    clone.group_size = source.group_size
     clone.length_months = source.length_months
     clone.default_cadence = source.default_cadence
     clone.match_weights = dict(source.match_weights or {})

@@ -1,8 +1,10 @@
-"""The answer to "who fits me?": the ranked mentors, or why there are none, for every door that asks."""
+"""The answer to "who fits me?": the ranked mentors (and, in a group-mentoring program, the groups with room), or
+why there are none, for every door that asks."""
 
 from __future__ import annotations
 
 from bot.errors import MentorbotError
+from bot.open_groups import groups_with_room
 from bot.programs import choose, programs_joined
 from bot.requests import MAX_TOPIC, find_mentors
 from bot.services import Services
@@ -14,10 +16,12 @@ from bot.views.find import (
     topic_too_long_message,
     which_program_to_search,
 )
+from storage.vocabulary import ProgramFormat
 
 
 def find_answer(services: Services, team_id: str, user_id: str, words: str, program_id: int | None = None) -> Message:
-    """The mentors who fit this person best in their program, or the one step that lets them see some.
+    """The mentors who fit this person best in their program (and the mentoring groups with a free place, in a
+    group-mentoring program), or the one step that lets them see some.
 
     In several programs, the first word may name one (`/mentor find buddies python`); else they are asked which."""
     try:
@@ -34,7 +38,9 @@ def find_answer(services: Services, team_id: str, user_id: str, words: str, prog
                 return topic_too_long_message(len(topic), MAX_TOPIC)
             chosen = choice.program.id if choice.program is not None else None
             matches = find_mentors(session, team_id, user_id, topic, services.mentor_pools, program_id=chosen)
+            in_groups = choice.program if choice.program and choice.program.format is ProgramFormat.GROUP else None
+            groups = groups_with_room(session, team_id, user_id, in_groups, topic) if in_groups else None
     except MentorbotError as error:
         return blocked_message(error)
     program = choice.program.name if choice.program is not None and len(joined) > 1 else ""
-    return results_message(matches, topic, program)
+    return results_message(matches, topic, program, groups)

@@ -34,6 +34,9 @@ DEFAULT_NAME = "Mentoring"
 MAX_NAME = 60
 MAX_PURPOSE = 150
 MAX_LENGTH_MONTHS = 24
+# A mentoring group's mentees: at least two (fewer is a pair), at most seven, so that the mentor, the mentees
+# and the bot fit one Slack group DM (nine people at most).
+MIN_GROUP_SIZE, MAX_GROUP_SIZE, DEFAULT_GROUP_SIZE = 2, 7, 4
 _NEW_PROGRAM = InsertOrIgnore(ProgramRow, ["team_id", "slug"])
 _SLUG = re.compile(r"[^a-z0-9]+")
 
@@ -129,6 +132,7 @@ class ProgramInput:
     channel: str | None = None
     dates: CohortDates = CohortDates()
     questions: list[Question] = field(default_factory=list)
+    group_size: int | None = None  # group mentoring: most mentees in a group; None for the default
 
 
 @dataclass(frozen=True)
@@ -148,6 +152,7 @@ class ProgramView:
     stage: CohortStage | None
     closed: bool
     previous_id: int | None = None
+    group_size: int = DEFAULT_GROUP_SIZE
 
     @property
     def cohort(self) -> bool:
@@ -189,6 +194,7 @@ def view_of_program(program: ProgramRow) -> ProgramView:
         stage=program.cohort_stage,
         closed=program.closed_at is not None,
         previous_id=program.previous_id,
+        group_size=program.group_size,
     )
 
 
@@ -325,8 +331,25 @@ def validate_program(session: Session, team_id: str, form: ProgramInput, now: da
         errors["name"] = f"There is already a program called “{name}”. Pick another name."
     if len(form.purpose) > MAX_PURPOSE:
         errors["purpose"] = f"Keep the purpose to one line, under {MAX_PURPOSE} characters."
+    problem = _group_size_error(form)
+    if problem:
+        errors["group_size"] = problem
     errors.update(_date_errors(form.dates, now))
     return errors
+
+
+def _group_size_error(form: ProgramInput) -> str:
+    template = TEMPLATES.get(form.template)
+    if form.group_size is None or template is None:
+        return ""
+    if template.format is not ProgramFormat.GROUP:
+        return "Group size is for group mentoring only: peer circles have 3 to 6 peers, and 1:1 mentoring pairs two."
+    if not MIN_GROUP_SIZE <= form.group_size <= MAX_GROUP_SIZE:
+        return (
+            f"A mentoring group has {MIN_GROUP_SIZE} to {MAX_GROUP_SIZE} mentees: fewer is a pair, and more would "
+            "not fit one group DM with their mentor and Mentorbot."
+        )
+    return ""
 
 
 def _date_errors(dates: CohortDates, now: datetime) -> dict[str, str]:
@@ -373,6 +396,7 @@ def create_program(session: Session, team_id: str, form: ProgramInput, created_b
         anonymity_threshold=5,
         request_expiry_hours=72,
         questions=[q.stored() for q in form.questions],
+        group_size=form.group_size or DEFAULT_GROUP_SIZE,
         signup_opens_at=dates.signup_opens_at,
         signup_closes_at=dates.signup_closes_at,
         matching_at=dates.matching_at,

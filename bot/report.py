@@ -321,6 +321,7 @@ class OverviewLine:
     active_pairs: int
     at_risk_pairs: int
     closed: bool
+    group_size: int  # group mentoring: the most mentees in one group
 
 
 def workspace_overview(session: Session, program_ids: Sequence[int]) -> list[OverviewLine]:
@@ -358,6 +359,7 @@ def workspace_overview(session: Session, program_ids: Sequence[int]) -> list[Ove
             active_pairs=int(active.get(p.id, 0)),
             at_risk_pairs=int(at_risk.get(p.id, 0)),
             closed=p.closed_at is not None,
+            group_size=p.group_size,
         )
         for p in programs
     ]

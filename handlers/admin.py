@@ -13,7 +13,7 @@ from typing import Any
 from slack_bolt import Ack, BoltContext, Respond
 from sqlalchemy.orm import Session
 
-from bot.circle_rounds import MIN_SIZE, discard_circle_round, preview_circles, publish_circles, start_circles
+from bot.circle_rounds import FORMATS, discard_circle_round, preview_circles, publish_circles, start_circles
 from bot.cohorts import clone_cohort, members_to_ask
 from bot.conversations import start_conversation
 from bot.errors import InvalidInput, NoLongerOpen, NotYours, ProgramInUse
@@ -56,6 +56,7 @@ from bot.views.blocks import Message
 from bot.views.circles import (
     CIRCLES_DISCARD,
     CIRCLES_PUBLISH,
+    GroupLine,
     circle_preview_message,
     circles_discarded_message,
     circles_published_message,
@@ -163,7 +164,7 @@ def show_report(call: Invocation, program: ProgramView, words: list[str]) -> Non
 
 
 def preview_match(call: Invocation, program: ProgramView, words: list[str]) -> None:
-    if program.format is ProgramFormat.CIRCLE:
+    if program.format in FORMATS:
         preview_circle_round(call, program)
         return
     with call.actor.unit_of_work() as session:
@@ -174,8 +175,10 @@ def preview_match(call: Invocation, program: ProgramView, words: list[str]) -> N
 def preview_circle_round(call: Invocation, program: ProgramView) -> None:
     with call.actor.unit_of_work() as session:
         preview = preview_circles(session, call.team_id, program.id, call.user_id, call.actor.now())
-    circles = [(c.user_ids, c.sentence) for c in preview.circles]
-    message = circle_preview_message(preview.round_id, preview.program, circles, preview.unplaced, MIN_SIZE)
+    circles = [GroupLine(c.user_ids, c.sentence, c.mentor_user_id) for c in preview.circles]
+    message = circle_preview_message(
+        preview.round_id, preview.program, circles, preview.unplaced, preview.min_size, preview.mentoring
+    )
     call.respond(**message.as_kwargs())
 
 
@@ -432,7 +435,9 @@ def publish_circle_round(ack: Ack, body: dict[str, Any], respond: Respond, actor
     except (NotYours, NoLongerOpen):
         respond(replace_original=True, **round_settled_message().as_kwargs())
         return
-    message = circles_published_message(len(published.circles), len(published.unplaced), published.skipped)
+    message = circles_published_message(
+        len(published.circles), len(published.unplaced), published.skipped, published.mentoring
+    )
     respond(replace_original=True, **message.as_kwargs())
     start_circles(actor.services, actor.client, actor.team_id, published)
     actor.send_queued()
@@ -446,11 +451,11 @@ def discard_circle_draft(ack: Ack, body: dict[str, Any], respond: Respond, actor
         return
     try:
         with actor.unit_of_work() as session:
-            discard_circle_round(session, actor.team_id, round_id)
+            program_format = discard_circle_round(session, actor.team_id, round_id)
     except (NotYours, NoLongerOpen):
         respond(replace_original=True, **round_settled_message().as_kwargs())
         return
-    respond(replace_original=True, **circles_discarded_message().as_kwargs())
+    respond(replace_original=True, **circles_discarded_message(program_format is ProgramFormat.GROUP).as_kwargs())
 
 
 def answer_proposal(body: dict[str, Any], respond: Respond, actor: Actor, verb: str, answer: Answer) -> PairView | None:

@@ -1,4 +1,5 @@
-"""Finding a mentor: `/mentor find [topic]`, the request modal, and the mentor's Accept / Decline."""
+"""Finding a mentor: `/mentor find [topic]`, the request modal, the mentor's Accept / Decline, and joining a
+mentoring group with room."""
 
 from __future__ import annotations
 
@@ -8,8 +9,9 @@ from typing import Any
 from slack_bolt import Ack, BoltContext, Respond
 
 from bot.deliveries import Pending
-from bot.errors import MentorbotError, NotYours, RequestClosed
+from bot.errors import MentorbotError, NoLongerOpen, NotYours, RequestClosed
 from bot.finding import find_answer
+from bot.groups import join_group
 from bot.offload import once_after_ack
 from bot.profiles import find_person
 from bot.requesting import (
@@ -25,6 +27,7 @@ from bot.views.find import (
     DECLINE_NOT_YOURS,
     DECLINE_SUBMIT,
     FIND_IN_PROGRAM,
+    FIND_JOIN_GROUP,
     FIND_REQUEST,
     MESSAGE,
     NOTE,
@@ -35,6 +38,9 @@ from bot.views.find import (
     blocked_reason,
     closed_request_message,
     decline_modal,
+    group_not_open_message,
+    group_not_yours_message,
+    joined_group_message,
     read_find_in,
     read_metadata,
     read_note,
@@ -61,6 +67,21 @@ def find_in_program(ack: Ack, body: dict[str, Any], respond: Respond, actor: Act
     program_id, topic = read_find_in(str(body["actions"][0].get("value") or ""))
     answer = find_answer(actor.services, actor.team_id, actor.user_id, topic, program_id)
     respond(replace_original=True, **answer.as_kwargs())
+
+
+def join_open_group(ack: Ack, body: dict[str, Any], respond: Respond, actor: Actor) -> None:
+    ack()
+    circle_id = action_value(body)
+    try:
+        join_group(actor.services, actor.client, actor.team_id, actor.user_id, circle_id)
+    except NotYours:
+        log.warning("refused: %s tried to join group %s", actor.user_id, circle_id)
+        respond(replace_original=False, **group_not_yours_message().as_kwargs())
+        return
+    except NoLongerOpen as closed:
+        respond(replace_original=False, **group_not_open_message(closed.status).as_kwargs())
+        return
+    respond(replace_original=True, **joined_group_message().as_kwargs())
 
 
 def open_request_form(ack: Ack, body: dict[str, Any], actor: Actor) -> None:
@@ -147,6 +168,7 @@ def register(app: Routes, command: MentorCommand) -> None:
         checked_after_ack=True,
     )
     app.action(FIND_IN_PROGRAM)(find_in_program)
+    app.action(FIND_JOIN_GROUP)(join_open_group)
     app.action(FIND_REQUEST)(open_request_form)
     app.view(REQUEST_SUBMIT)(request_mentor)
     app.action(REQUEST_ACCEPT, checked_after_ack=True)(accept_request)

@@ -1,4 +1,5 @@
-"""Finding a mentor: the ranked list, the request modal, the mentor's DM and every answer to it."""
+"""Finding a mentor: the ranked list (with the mentoring groups that have room), the request modal, the mentor's DM
+and every answer to it, and the answer to joining a group."""
 
 from __future__ import annotations
 
@@ -19,6 +20,7 @@ from bot.errors import (
     RequestAlreadyOpen,
 )
 from bot.matching import Match
+from bot.open_groups import OpenGroup
 from bot.programs import ProgramView
 from bot.requests import MAX_REQUEST_LENGTH, RequestView
 from bot.text import cut, escape
@@ -42,6 +44,7 @@ from bot.views.join import CADENCE_LABELS, JOIN_OPEN
 from storage.vocabulary import Cadence
 
 FIND_REQUEST = "find.request"
+FIND_JOIN_GROUP = "find.join_group"
 PROGRAM_CLOSED = "This program has closed, so nobody new is matched in it. /mentor join shows the programs open now."
 FIND_IN_PROGRAM = "find.in_program"
 REQUEST_SUBMIT = "find.request_submit"
@@ -79,6 +82,24 @@ def _match_section(match: Match, topic: str) -> Block:
     )
 
 
+def _group_section(group: OpenGroup) -> Block:
+    places = f"{group.free_places} place{'s' if group.free_places != 1 else ''} free"
+    mentees = ", ".join(f"<@{user}>" for user in group.mentee_user_ids)
+    reasons = [f"With {mentees}"] if mentees else []
+    if group.shared_topics:
+        *others, last = [escape(t) for t in group.shared_topics]
+        reasons.append(f"You share {', '.join(others) + ' and ' if others else ''}{last} with this group")
+    reasons.append(
+        f"{group.common_hour} suits everyone, you included"
+        if group.common_hour
+        else "No weekly hour suits everyone yet"
+    )
+    return section(
+        f"*<@{group.mentor_user_id}>'s mentoring group* · {places}\n" + "\n".join(f"• {r}" for r in reasons),
+        accessory=button("Join this group", FIND_JOIN_GROUP, value=str(group.id), style="primary"),
+    )
+
+
 def program_closed_for_finding() -> Message:
     return Message(text=PROGRAM_CLOSED, blocks=[section(PROGRAM_CLOSED)])
 
@@ -102,22 +123,37 @@ def read_find_in(value: str) -> tuple[int, str]:
     return (int(program) if program.isdigit() else 0), topic
 
 
-def results_message(matches: Sequence[Match], topic: str, program: str = "") -> Message:
+def results_message(
+    matches: Sequence[Match], topic: str, program: str = "", groups: Sequence[OpenGroup] | None = None
+) -> Message:
+    """The ranked mentors; in a group-mentoring program (`groups` given) also the groups with a free place."""
     about = f" for *{escape(cut(topic, 80))}*" if topic else ""
     about += f" in *{escape(program)}*" if program else ""
-    if not matches:
+    if not matches and not groups:
+        nobody = "No mentor with a free slot" if groups is None else "No mentor or mentoring group with room"
         text = (
-            f"No mentor with a free slot fits you{about} right now. "
+            f"{nobody} fits you{about} right now. "
             "Try again in a few days, try a broader topic, or ask a program admin about the next matching round."
         )
         return said(text)
-    intro = f"Here are the mentors who fit you best{about}. Pick one and tell them what you hope to learn."
+    if groups and matches:
+        intro = (
+            f"Here are the mentoring groups with room and the mentors who fit you best{about}. Join a group, or "
+            "ask a mentor and tell them what you hope to learn."
+        )
+    elif groups:
+        intro = f"Here are the mentoring groups with room that fit you best{about}. Joining one takes a click."
+    else:
+        intro = f"Here are the mentors who fit you best{about}. Pick one and tell them what you hope to learn."
     blocks: list[Block] = [section(intro)]
+    for group in groups or []:
+        blocks += [divider(), _group_section(group)]
     for match in matches:
         blocks += [divider(), _match_section(match, topic)]
-    blocks.append(
-        context("Fit weighs shared topics, career level, overlapping working hours, free time, language and team.")
-    )
+    if matches:
+        blocks.append(
+            context("Fit weighs shared topics, career level, overlapping working hours, free time, language and team.")
+        )
     return Message(text=intro, blocks=blocks)
 
 
@@ -384,3 +420,23 @@ def topic_too_long_message(length: int, limit: int) -> Message:
         "e.g. `/mentor find public speaking`."
     )
     return said(text)
+
+
+def joined_group_message() -> Message:
+    return said("You're in. I've opened a group DM with your mentor and the group; say hello there.")
+
+
+def group_not_open_message(status: str) -> Message:
+    """Why a click on Join this group added nobody: the group filled up or ended, or they have a group already."""
+    if status == "in a group":
+        text = "You already have a place in a mentoring group, so I haven't added you to another one."
+    else:
+        text = (
+            "That group has just filled up (or ended), so I couldn't add you. "
+            "Run `/mentor find` to see the groups that still have room."
+        )
+    return said(text)
+
+
+def group_not_yours_message() -> Message:
+    return said("That group isn't in a program you're an active member of, so I've left it alone.")

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, time
 from typing import Any
 
-from bot.programs import TEMPLATES, CohortDates, ProgramInput, ProgramView
+from bot.programs import MAX_GROUP_SIZE, MIN_GROUP_SIZE, TEMPLATES, CohortDates, ProgramInput, ProgramView
 from bot.questions import Question, parse_questions
 from bot.text import escape
 from bot.views.blocks import (
@@ -18,6 +18,7 @@ from bot.views.blocks import (
     datepicker,
     input_block,
     modal,
+    number_input,
     said,
     section,
     slack_date,
@@ -30,7 +31,7 @@ from storage.vocabulary import Enrolment
 
 PROGRAM_SUBMIT = "program.submit"
 FIELD = "value"
-TEMPLATE, NAME, PURPOSE, ENROLMENT, ADMINS, CHANNEL, QUESTIONS = (
+TEMPLATE, NAME, PURPOSE, ENROLMENT, ADMINS, CHANNEL, QUESTIONS, GROUP_SIZE = (
     "template",
     "name",
     "purpose",
@@ -38,6 +39,7 @@ TEMPLATE, NAME, PURPOSE, ENROLMENT, ADMINS, CHANNEL, QUESTIONS = (
     "admins",
     "channel",
     "questions",
+    "group_size",
 )
 SIGNUP_OPENS, SIGNUP_CLOSES, MATCHING, STARTS, ENDS = "signup_opens", "signup_closes", "matching", "starts", "ends"
 # Cohort days are kept as 09:00 UTC on the day picked: sign-up opens and pairs start in everyone's morning or
@@ -84,6 +86,13 @@ def new_program_modal() -> Block:
         ),
         input_block(CHANNEL, "Channel for shout-outs and announcements", channels_select(FIELD), optional=True),
         input_block(
+            GROUP_SIZE,
+            "Mentees per group (group mentoring)",
+            number_input(FIELD, None, MIN_GROUP_SIZE, MAX_GROUP_SIZE),
+            optional=True,
+            hint=f"{MIN_GROUP_SIZE} to {MAX_GROUP_SIZE}, so a group and its mentor fit one group DM; 4 if left empty.",
+        ),
+        input_block(
             QUESTIONS, "Sign-up questions", text_input(FIELD, multiline=True), optional=True, hint=QUESTIONS_HINT
         ),
         section("*Cohort dates* (optional: leave empty for a program that runs all year)"),
@@ -118,6 +127,7 @@ def read_program_form(state: dict[str, Any]) -> tuple[ProgramInput, dict[str, st
     selected = (_value(state, ENROLMENT).get("selected_option") or {}).get("value")
     enrolment = Enrolment(selected) if selected in set(Enrolment) else Enrolment.OPEN
     template = (_value(state, TEMPLATE).get("selected_option") or {}).get("value")
+    size = str(_value(state, GROUP_SIZE).get("value") or "").strip()
     form = ProgramInput(
         template=str(template or ""),
         name=str(_value(state, NAME).get("value") or ""),
@@ -133,8 +143,12 @@ def read_program_form(state: dict[str, Any]) -> tuple[ProgramInput, dict[str, st
             _day(state, ENDS),
         ),
         questions=questions,
+        group_size=int(size) if size.isdigit() else None,
     )
-    return form, ({QUESTIONS: problem} if problem else {})
+    problems = {QUESTIONS: problem} if problem else {}
+    if size and not size.isdigit():
+        problems[GROUP_SIZE] = f"Give the group size as a whole number from {MIN_GROUP_SIZE} to {MAX_GROUP_SIZE}."
+    return form, problems
 
 
 FORMAT_LABELS = {"one_to_one": "1:1 mentoring", "group": "group mentoring", "circle": "peer circles"}
@@ -164,8 +178,9 @@ def _question_line(question: Question) -> str:
 
 
 def created_message(program: ProgramView) -> Message:
+    size = f", up to {program.group_size} mentees a group" if program.format == "group" else ""
     lines = [
-        f"*{escape(program.name)}* is ready ({FORMAT_LABELS[program.format]}). "
+        f"*{escape(program.name)}* is ready ({FORMAT_LABELS[program.format]}{size}). "
         f"People join with `/mentor join {program.slug}`.",
     ]
     if program.cohort:

@@ -201,8 +201,9 @@ STAGE_NAMES = {
 def overview_line(line: OverviewLine) -> str:
     state = "closed" if line.closed else STAGE_NAMES.get(line.stage, "open")
     risk = f" · *{line.at_risk_pairs}* at risk" if line.at_risk_pairs else ""
+    size = f" of up to {line.group_size} mentees" if line.format == "group" else ""
     return (
-        f"*{escape(line.name)}* (`{line.slug}`, {FORMAT_NAMES.get(line.format, line.format)}, {state})\n"
+        f"*{escape(line.name)}* (`{line.slug}`, {FORMAT_NAMES.get(line.format, line.format)}{size}, {state})\n"
         f"{_count(line.members, 'member')} · {_count(line.active_pairs, 'active pair')}{risk}"
     )
 
