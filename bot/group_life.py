@@ -7,7 +7,7 @@ transaction that decided it, so the group hears it only once it is true in the d
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 from sqlalchemy import func, select, update
@@ -117,6 +117,8 @@ class CheckInView:
     question: str
     there: tuple[str, ...]
     missed: tuple[str, ...]
+    # Set on the check-in that found attendance has dropped: the group is asked, kindly, whether the slot works.
+    newly_at_risk: bool = False
 
     @property
     def unanswered(self) -> tuple[str, ...]:
@@ -241,6 +243,8 @@ def begin(session: Session, circle_id: int, now: datetime) -> GroupView:
     circle.facilitator_id = circle.mentor_id or (members[0][1].id if members else None)
     circle.cadence = circle.cadence or program.default_cadence
     circle.ends_at = circle.ends_at or now + timedelta(days=30 * program.length_months)
+    days = sorted(int(d) for d in program.evaluation_days)
+    circle.next_evaluation_at = now + timedelta(days=days[0]) if days else None
     return view_of_group(session, circle)
 
 
@@ -400,6 +404,7 @@ def open_group_checkin(session: Session, circle_id: int, now: datetime) -> Check
     circle = session.get_one(Circle, circle_id)
     if circle.status is not CircleStatus.ACTIVE or circle.next_checkin_at is None:
         return None
+    was_at_risk = circle.at_risk_since is not None
     circle.at_risk_since = (circle.at_risk_since or now) if _low_attendance(session, circle) else None
     number = circle.meetings + 1
     checkin = CircleCheckIn(
@@ -416,7 +421,8 @@ def open_group_checkin(session: Session, circle_id: int, now: datetime) -> Check
     meeting = meeting_at(circle, now + interval - timedelta(days=3))
     circle.next_checkin_at = _checkin_after(session, circle, meeting, now + interval)
     session.flush()
-    return checkin_view(session, checkin)
+    view = checkin_view(session, checkin)
+    return replace(view, newly_at_risk=circle.at_risk_since is not None and not was_at_risk)
 
 
 def checkin_view(session: Session, checkin: CircleCheckIn) -> CheckInView:
@@ -468,6 +474,7 @@ def _end(session: Session, circle: Circle, reason: str, now: datetime) -> None:
     circle.end_reason = reason
     circle.next_checkin_at = None
     circle.ends_at = None
+    circle.next_evaluation_at = None
     session.execute(
         update(CircleOffer)
         .where(CircleOffer.circle_id == circle.id, CircleOffer.status == OfferStatus.OPEN)
@@ -673,21 +680,23 @@ def evaluate_group(
     team_id: str,
     user_id: str,
     circle_id: int,
-    rating: int,
-    progress: int,
-    comment: str,
-    shared: bool,
+    milestone: str,
+    answers: tuple[int, int, str, bool],
     now: datetime,
 ) -> GroupView:
-    """A member's private final evaluation of their group, once; shared with the program admins only by choice."""
+    """A member's private evaluation of their group at one milestone ("day30"…, "final"), once; shared with the
+    program admins only by choice. `answers` are the rating and progress (1–5), a comment and whether to share."""
+    rating, progress, comment, shared = answers
     circle, person = _former_member(session, team_id, user_id, circle_id)
+    if milestone not in milestones_of(session, circle):
+        raise NotYours(f"circle {circle_id} milestone {milestone}")
     if not (1 <= rating <= 5 and 1 <= progress <= 5) or len(comment) > COMMENT_LIMIT:
         raise InvalidEvaluation({"rating": "Pick a number from 1 to 5."})
     done = session.scalar(
         select(CircleEvaluation.id).where(
             CircleEvaluation.circle_id == circle_id,
             CircleEvaluation.person_id == person.id,
-            CircleEvaluation.milestone == "final",
+            CircleEvaluation.milestone == milestone,
         )
     )
     if done is not None:
@@ -696,7 +705,7 @@ def evaluate_group(
         CircleEvaluation(
             circle_id=circle_id,
             person_id=person.id,
-            milestone="final",
+            milestone=milestone,
             rating=rating,
             progress=progress,
             comment=comment.strip(),
@@ -705,6 +714,36 @@ def evaluate_group(
         )
     )
     return view_of_group(session, circle)
+
+
+def milestones_of(session: Session, circle: Circle) -> list[str]:
+    """The evaluations a group's members may give: each evaluation day it has reached, and the final one."""
+    days = sorted(int(d) for d in session.get_one(Program, circle.program_id).evaluation_days)
+    return [f"day{d}" for d in days[: circle.evaluations_sent]] + ["final"]
+
+
+def due_group_evaluations(session: Session, now: datetime, limit: int) -> list[tuple[GroupView, str]]:
+    """Active groups at one of their program's evaluation days: each member is asked, the next day scheduled."""
+    query = (
+        select(Circle.id)
+        .where(Circle.status == CircleStatus.ACTIVE, Circle.next_evaluation_at <= now)
+        .order_by(Circle.next_evaluation_at)
+        .limit(limit)
+    )
+    due = []
+    for circle_id in lock_due(session, query, Circle.team_id):
+        circle = session.get_one(Circle, circle_id)
+        days = sorted(int(d) for d in session.get_one(Program, circle.program_id).evaluation_days)
+        if circle.evaluations_sent >= len(days):
+            circle.next_evaluation_at = None
+            continue
+        milestone = f"day{days[circle.evaluations_sent]}"
+        circle.evaluations_sent += 1
+        started = circle.started_at or now
+        upcoming = days[circle.evaluations_sent] if circle.evaluations_sent < len(days) else None
+        circle.next_evaluation_at = started + timedelta(days=upcoming) if upcoming is not None else None
+        due.append((view_of_group(session, circle), milestone))
+    return due
 
 
 def propose_shoutout(

@@ -86,6 +86,14 @@ def other_group_times(session: Session, team_id: str, user_id: str, circle_id: i
     return offer_group_times(session, circle.id, now, others=True)
 
 
+def fresh_group_times(session: Session, team_id: str, user_id: str, circle_id: int, now: datetime) -> GroupOffer:
+    """New times for a group whose slot stopped working (a pick moves its series)."""
+    circle, _ = membership(session, team_id, user_id, circle_id)
+    if circle.status is not CircleStatus.ACTIVE:
+        raise TimeTaken(str(circle.status))
+    return offer_group_times(session, circle.id, now)
+
+
 def week_minute(start: datetime) -> int:
     """Minutes since Monday 00:00 UTC of the week `start` is in."""
     moment = start.astimezone(UTC)

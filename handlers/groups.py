@@ -25,7 +25,13 @@ from bot.group_life import (
     record_attendance,
     validate_agreement,
 )
-from bot.group_meetings import offer_group_times, other_group_times, pick_group_time, stop_offering_times
+from bot.group_meetings import (
+    fresh_group_times,
+    offer_group_times,
+    other_group_times,
+    pick_group_time,
+    stop_offering_times,
+)
 from bot.groups import send_group_invite, welcome
 from bot.report import anonymity_threshold
 from bot.views.blocks import Block, Message
@@ -46,6 +52,7 @@ from bot.views.group_life import (
     GROUP_SHOUTOUT_SUBMIT,
     GROUP_SHOUTOUT_YES,
     GROUP_THERE,
+    GROUP_TIME_NEW,
     GROUP_TIME_OTHERS,
     GROUP_TIME_OURSELVES,
     GROUP_TIME_PICK,
@@ -69,6 +76,7 @@ from bot.views.group_life import (
     place_gone_message,
     read_agreement_form,
     read_evaluation_form,
+    read_evaluation_value,
     read_pick_value,
     read_shoutout_form,
     settled_message,
@@ -270,14 +278,15 @@ def pass_place(ack: Ack, body: dict[str, Any], respond: Respond, actor: Actor) -
     offer_answer(body, respond, actor, False)
 
 
-def evaluation_form(session: Session, team_id: str, user_id: str, circle_id: int) -> Block:
+def evaluation_form(session: Session, team_id: str, user_id: str, circle_id: int, milestone: str) -> Block:
     group = evaluated_group(session, team_id, user_id, circle_id)
-    return evaluation_modal(group, anonymity_threshold(session, group.program_id))
+    return evaluation_modal(group, milestone, anonymity_threshold(session, group.program_id))
 
 
 def open_evaluation(ack: Ack, body: dict[str, Any], actor: Actor) -> None:
     ack()
-    actor.open_as_member(str(body["trigger_id"]), "group evaluation", evaluation_form, action_value(body))
+    circle_id, milestone = read_evaluation_value(raw_action_value(body))
+    actor.open_as_member(str(body["trigger_id"]), "group evaluation", evaluation_form, circle_id, milestone)
 
 
 def submit_evaluation(ack: Ack, view: dict[str, Any], actor: Actor) -> None:
@@ -285,12 +294,20 @@ def submit_evaluation(ack: Ack, view: dict[str, Any], actor: Actor) -> None:
     missing = {block: PICK_ONE for block, value in ((RATING, rating), (PROGRESS, progress)) if value is None}
     if form_refused(ack, missing) or rating is None or progress is None:
         return
+    circle_id, milestone = read_evaluation_value(str(view.get("private_metadata") or ""))
     refusals = Refusals({RATING: NOT_YOUR_GROUP}, closed={RATING: ALREADY_EVALUATED}, logged="group evaluation")
-    done = actor.submit_as_member(
-        ack, refusals, evaluate_group, form_id(view), rating, progress, comment, shared, actor.now()
-    )
+    answers = (rating, progress, comment, shared)
+    done = actor.submit_as_member(ack, refusals, evaluate_group, circle_id, milestone, answers, actor.now())
     if done is not None:
         actor.dm(evaluation_thanks(shared))
+
+
+def new_times(ack: Ack, body: dict[str, Any], respond: Respond, actor: Actor) -> None:
+    """From a check-in whose attendance dropped: fresh times everyone can make, posted in the group DM."""
+    ack()
+    offer = actor.as_member("asked new group times", fresh_group_times, action_value(body), actor.now())
+    if offer is not None:
+        respond(replace_original=False, response_type="in_channel", **group_times_message(offer).as_kwargs())
 
 
 def register(app: Routes, command: MentorCommand) -> None:
@@ -299,6 +316,7 @@ def register(app: Routes, command: MentorCommand) -> None:
     app.action(GROUP_AGREEMENT_CONFIRM)(confirm)
     app.action(GROUP_TIME_PICK)(pick_time)
     app.action(GROUP_TIME_OTHERS)(other_times)
+    app.action(GROUP_TIME_NEW)(new_times)
     app.action(GROUP_TIME_OURSELVES)(sort_it_ourselves)
     app.action(GROUP_THERE)(was_there)
     app.action(GROUP_MISSED)(missed_it)

@@ -213,10 +213,11 @@ def test_a_circle_of_five_lives_through_agreement_checkins_shoutout_leaving_and_
     assert ends is not None
     tick(app, tmp_path, ends)
     posted_in(app, moved, "reached the end of its time")
-    invite = dm_saying(app, "UANA", "Two private questions")
+    invite = dm_saying(app, "UANA", "has ended. Two private questions")
+    assert dm_saying(app, "UBEN", "is 30 days in"), "the program's evaluation days come to groups too"
     assert circle(app).status is CircleStatus.ENDED
     form = opened_form(app, "UANA", "group.evaluation.open", button_value(invite, "group.evaluation.open"), "DUANA")
-    assert "Nobody in the circle sees this" in str(form)
+    assert "Nobody in the circle sees this" in str(form) and "at its end" in str(form)
     missing = app.user.submit("UANA", form, {"progress": "4"})
     assert missing.json()["response_action"] == "errors" and "rating" in missing.json()["errors"]
     sent = app.user.submit("UANA", form, {"rating": "5", "progress": "4", "comment": "Loved it"})
@@ -224,8 +225,8 @@ def test_a_circle_of_five_lives_through_agreement_checkins_shoutout_leaving_and_
     again = app.user.submit("UANA", form, {"rating": "1", "progress": "1"})
     assert again.json()["response_action"] == "errors", "one final evaluation per member"
     with app.services.db.reading() as session:
-        stored = [(e.rating, e.progress, e.shared) for e in session.scalars(select(CircleEvaluation))]
-    assert stored == [(5, 4, False)]
+        stored = [(e.milestone, e.rating, e.progress, e.shared) for e in session.scalars(select(CircleEvaluation))]
+    assert stored == [("final", 5, 4, False)]
     assert not any("Loved it" in c.text() for c in app.slack.calls if c.method == "chat.postMessage")
 
 
@@ -237,3 +238,28 @@ def test_a_circle_whose_hours_never_all_meet_is_told_so_and_offered_the_fairest_
     assert "asks least of whoever it stretches most" in text and "Asia/Tokyo" in text and "America/Los_Angeles" in text
     assert "inside everyone's working hours" not in text
     assert [b["action_id"] for b in buttons(offer.args["blocks"])].count("group.time.pick") == 1
+
+
+def test_a_group_is_at_risk_only_when_attendance_drops_and_its_admins_hear_of_it(app: Running, tmp_path: Path) -> None:
+    channel = started_circle(app, EUROPE)
+    agree(app, channel, "UANA", "60", FIVE[1:])
+    posted_in(app, channel, "Three times you can all make")
+    for number in (1, 2):
+        due = circle(app).next_checkin_at
+        assert due is not None
+        tick(app, tmp_path, due)
+        value = button_value(posted_in(app, channel, f"Check-in after meeting {number}")[-1], "group.checkin.there")
+        in_channel_click(app, "UANA", "group.checkin.there", value, channel)
+        in_channel_click(app, "UBEN", "group.checkin.there", value, channel)
+        in_channel_click(app, "UCAT", "group.checkin.missed", value, channel)
+    assert circle(app).at_risk_since is None, "nothing is judged before the check-ins are in"
+    due = circle(app).next_checkin_at
+    assert due is not None
+    tick(app, tmp_path, due)
+    third = posted_in(app, channel, "Check-in after meeting 3")[-1]
+    assert "Fewer of you have made it" in third.text() and "group.time.new" in str(third.args["blocks"])
+    assert circle(app).at_risk_since is not None
+    alert = dm_saying(app, "UADMIN", "may need a hand")
+    assert "attendance has dropped" in alert.text() and all(f"<@{u}>" in alert.text() for u in FIVE)
+    fresh = in_channel_click(app, "UDAN", "group.time.new", str(circle(app).id), channel)
+    assert "Three times you can all make" in fresh.text()

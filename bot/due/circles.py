@@ -5,14 +5,20 @@ from __future__ import annotations
 from sqlalchemy.orm import Session
 
 from bot.due.work import BATCH, Due, DueWork, Nudge, Step
-from bot.group_life import GroupView, due_group_checkins, due_group_endings, open_group_checkin
-from bot.views.group_life import evaluation_invitation, group_checkin_message, group_ended_message
+from bot.group_life import GroupView, due_group_checkins, due_group_endings, due_group_evaluations, open_group_checkin
+from bot.programs import program_admins
+from bot.views.group_life import (
+    admins_groups_at_risk,
+    evaluation_invitation,
+    group_checkin_message,
+    group_ended_message,
+)
 
 
 def ending_nudges(group: GroupView, completed: bool) -> list[Nudge]:
     """The group hears it has ended; each last member is asked, alone, for their private final evaluation."""
     nudges = [
-        Nudge(group.team_id, f"circle:{group.id}:evaluation:{user}", evaluation_invitation(group), user_id=user)
+        Nudge(group.team_id, f"circle:{group.id}:final:{user}", evaluation_invitation(group, "final"), user_id=user)
         for user in group.members
     ]
     if group.channel_id:
@@ -22,16 +28,39 @@ def ending_nudges(group: GroupView, completed: bool) -> list[Nudge]:
 
 
 def open_due(session: Session, due: Due) -> Step:
+    """Each due group's check-in; the admins of a program hear, once per tick, of groups whose attendance dropped."""
     step = Step()
     circles = due_group_checkins(session, due.now, BATCH)
+    at_risk: dict[int, list[GroupView]] = {}
     for circle_id in circles:
         checkin = open_group_checkin(session, circle_id, due.now)
-        if checkin is not None and checkin.group.channel_id:
+        if checkin is None:
+            continue
+        if checkin.newly_at_risk:
+            at_risk.setdefault(checkin.group.program_id, []).append(checkin.group)
+        if checkin.group.channel_id:
             message = group_checkin_message(checkin)
             key = f"circle-checkin:{checkin.id}"
             step.nudges.append(Nudge(checkin.group.team_id, key, message, channel_id=checkin.group.channel_id))
             step.handled += 1
+    for program_id, groups in at_risk.items():
+        team_id = groups[0].team_id
+        for admin in program_admins(session, program_id, due.configured_admins):
+            key = f"circles-at-risk:{program_id}:{admin}:{due.now.isoformat()}"
+            step.nudges.append(Nudge(team_id, key, admins_groups_at_risk(groups), user_id=admin))
     step.more = len(circles) == BATCH
+    return step
+
+
+def ask_evaluations(session: Session, due: Due) -> Step:
+    step = Step()
+    asked = due_group_evaluations(session, due.now, BATCH)
+    for group, milestone in asked:
+        for user in group.members:
+            message = evaluation_invitation(group, milestone)
+            step.nudges.append(Nudge(group.team_id, f"circle:{group.id}:{milestone}:{user}", message, user_id=user))
+        step.handled += 1
+    step.more = len(asked) == BATCH
     return step
 
 
@@ -46,5 +75,6 @@ def end_finished(session: Session, due: Due) -> Step:
 
 DUE = (
     DueWork("group check-ins", open_due, counts_as="checkins"),
+    DueWork("group evaluations", ask_evaluations, counts_as="evaluations"),
     DueWork("groups at their end", end_finished, counts_as="closed"),
 )

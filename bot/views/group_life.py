@@ -44,6 +44,7 @@ GROUP_OFFER_JOIN = "group.offer.join"
 GROUP_OFFER_PASS = "group.offer.pass"
 GROUP_TIME_PICK = "group.time.pick"
 GROUP_TIME_OTHERS = "group.time.others"
+GROUP_TIME_NEW = "group.time.new"
 GROUP_TIME_OURSELVES = "group.time.ourselves"
 GROUP_INVITE_FILENAME = "group-meetings.ics"
 GROUP_EVALUATION_OPEN = "group.evaluation.open"
@@ -194,6 +195,14 @@ def group_checkin_message(checkin: CheckInView) -> Message:
         ),
         context(f"For the next meeting: {escape(checkin.question)} Attendance is seen by the {_kind(group)} only."),
     ]
+    if checkin.newly_at_risk:
+        blocks[1:1] = [
+            section(
+                "Fewer of you have made it to the last meetings. That happens; does your slot still suit everyone? "
+                "I can find times you can all make."
+            ),
+            actions(button("Find a new time", GROUP_TIME_NEW, value=str(group.id))),
+        ]
     if group.next_checkin_at is not None:
         blocks.append(context(f"Next check-in {slack_date(group.next_checkin_at)}."))
     return Message(text=text, blocks=blocks)
@@ -303,26 +312,46 @@ def group_ended_message(group: GroupView, completed: bool) -> Message:
     return said(text)
 
 
-def evaluation_invitation(group: GroupView) -> Message:
-    text = f"Your {_kind(group)} in {escape(group.program)} has ended. Two private questions, a minute at most?"
+def evaluation_value(circle_id: int, milestone: str) -> str:
+    return f"{circle_id}|{milestone}"
+
+
+def read_evaluation_value(raw: str) -> tuple[int, str]:
+    circle, _, milestone = raw.partition("|")
+    return (int(circle), milestone or "final") if circle.isdigit() else (0, "")
+
+
+def _milestone(milestone: str) -> str:
+    return "at its end" if milestone == "final" else f"at day {milestone.removeprefix('day')}"
+
+
+def evaluation_invitation(group: GroupView, milestone: str) -> Message:
+    if milestone == "final":
+        text = f"Your {_kind(group)} in {escape(group.program)} has ended. Two private questions, a minute at most?"
+    else:
+        text = (
+            f"Your {_kind(group)} in {escape(group.program)} is {milestone.removeprefix('day')} days in. "
+            "Two private questions on how it's going, a minute at most?"
+        )
+    value = evaluation_value(group.id, milestone)
     return Message(
         text=text,
         blocks=[
             section(text),
-            actions(button("Share my view", GROUP_EVALUATION_OPEN, value=str(group.id), style="primary")),
+            actions(button("Share my view", GROUP_EVALUATION_OPEN, value=value, style="primary")),
             context("Only you see your answers unless you choose to share them with the program admins."),
         ],
     )
 
 
-def evaluation_modal(group: GroupView, threshold: int) -> Block:
+def evaluation_modal(group: GroupView, milestone: str, threshold: int) -> Block:
     return modal(
         "Private evaluation",
         GROUP_EVALUATION_SUBMIT,
         [
             section(
-                f"Nobody in the {_kind(group)} sees this. Admins see only averages over {threshold} or more people, "
-                "unless you tick the box below."
+                f"How your {_kind(group)} went {_milestone(milestone)}. Nobody in the {_kind(group)} sees this. "
+                f"Admins see only averages over {threshold} or more people, unless you tick the box below."
             ),
             input_block(RATING, f"How useful was this {_kind(group)} for you?", static_select("value", SCALE)),
             input_block(PROGRESS, "How far did you get with what you came for?", static_select("value", SCALE)),
@@ -344,7 +373,7 @@ def evaluation_modal(group: GroupView, threshold: int) -> Block:
             ),
         ],
         submit="Send",
-        private_metadata=str(group.id),
+        private_metadata=evaluation_value(group.id, milestone),
     )
 
 
@@ -507,5 +536,18 @@ def group_invite_message(picked: PickedTime, google: str, outlook: str) -> Messa
                 link_button("Add to Google Calendar", MEETING_GOOGLE, google),
                 link_button("Outlook", MEETING_OUTLOOK, outlook),
             ),
+        ],
+    )
+
+
+def admins_groups_at_risk(groups: Sequence[GroupView]) -> Message:
+    """For a program's admins: groups whose attendance has dropped (counts of who came, nothing anyone wrote)."""
+    rows = "\n".join(f"• {escape(g.program)}: {_mentions(g.members)}" for g in groups)
+    text = f"{len(groups)} {'group' if len(groups) == 1 else 'groups'} may need a hand: attendance has dropped"
+    return Message(
+        text=text,
+        blocks=[
+            section(f"*{text}*\n{rows}"),
+            context("I've asked each group whether its meeting time still suits everyone. A short hello helps too."),
         ],
     )

@@ -64,6 +64,9 @@ class Circle(Base):
     # The scheduler's due times, indexed so a tick costs O(due).
     next_checkin_at: Mapped[datetime | None] = mapped_column(index=True)
     ends_at: Mapped[datetime | None] = mapped_column(index=True)
+    # The next of the program's evaluation days (30, 60, 90…), and how many have been asked.
+    next_evaluation_at: Mapped[datetime | None] = mapped_column(index=True)
+    evaluations_sent: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     meetings: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     # Whose turn it is to facilitate the next meeting of a circle.
     facilitator_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"))

@@ -53,6 +53,8 @@ def upgrade() -> None:
         batch_op.add_column(_at("time_picked_at"))
         batch_op.add_column(_at("next_checkin_at"))
         batch_op.add_column(_at("ends_at"))
+        batch_op.add_column(_at("next_evaluation_at"))
+        batch_op.add_column(sa.Column("evaluations_sent", sa.Integer(), server_default="0", nullable=False))
         batch_op.add_column(sa.Column("meetings", sa.Integer(), server_default="0", nullable=False))
         batch_op.add_column(sa.Column("facilitator_id", sa.Integer(), nullable=True))
         batch_op.add_column(_at("at_risk_since"))
@@ -63,6 +65,7 @@ def upgrade() -> None:
         batch_op.create_foreign_key(op.f("fk_circles_facilitator_id_people"), "people", ["facilitator_id"], ["id"])
         batch_op.create_index(batch_op.f("ix_circles_next_checkin_at"), ["next_checkin_at"], unique=False)
         batch_op.create_index(batch_op.f("ix_circles_ends_at"), ["ends_at"], unique=False)
+        batch_op.create_index(batch_op.f("ix_circles_next_evaluation_at"), ["next_evaluation_at"], unique=False)
     with op.batch_alter_table("circle_members", schema=None) as batch_op:
         batch_op.add_column(_at("agreed_at"))
     op.create_table(
@@ -146,6 +149,7 @@ def downgrade() -> None:
     with op.batch_alter_table("circle_members", schema=None) as batch_op:
         batch_op.drop_column("agreed_at")
     with op.batch_alter_table("circles", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_circles_next_evaluation_at"))
         batch_op.drop_index(batch_op.f("ix_circles_ends_at"))
         batch_op.drop_index(batch_op.f("ix_circles_next_checkin_at"))
         batch_op.drop_constraint(op.f("fk_circles_facilitator_id_people"), type_="foreignkey")
@@ -157,6 +161,8 @@ def downgrade() -> None:
             "at_risk_since",
             "facilitator_id",
             "meetings",
+            "evaluations_sent",
+            "next_evaluation_at",
             "ends_at",
             "next_checkin_at",
             "time_picked_at",
