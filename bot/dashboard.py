@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 
 from bot.agreements import AgreementView, agreement_view, current_agreement
 from bot.goals import GoalView, goals_of_pair
+from bot.group_life import GroupView, groups_of
 from bot.pairs import PairView, view_of
 from bot.profiles import Profile, get_profile, memberships
 from bot.programs import ProgramView, programs_of, view_of_program
@@ -48,6 +49,7 @@ class Dashboard:
     memberships: list[Membership] = field(default_factory=list)
     # Programs open for sign-up that the person has not joined (several programs only: with one, Join says it).
     joinable: list[ProgramView] = field(default_factory=list)
+    groups: list[GroupView] = field(default_factory=list)
 
 
 def dashboard(session: Session, team_id: str, user_id: str, now: datetime | None = None) -> Dashboard:
@@ -92,4 +94,5 @@ def dashboard(session: Session, team_id: str, user_id: str, now: datetime | None
     from_me: list[RequestView] = []
     for request in open_requests:
         (to_me if request.mentor_id in mine else from_me).append(request_view(session, request))
-    return Dashboard(profile, summaries, to_me, from_me, member_of, joinable)
+    groups = groups_of(session, team_id, user_id)
+    return Dashboard(profile, summaries, to_me, from_me, member_of, joinable, groups)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import logging
 from datetime import datetime
+from secrets import token_hex
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
@@ -26,6 +27,7 @@ from bot.views.group_life import (
     group_invite_description,
     group_invite_message,
     group_invite_title,
+    group_thanks_post,
     left_group_message,
     offer_message,
     waiting_for_round_message,
@@ -149,3 +151,14 @@ def send_group_invite(client: WebClient, picked: PickedTime) -> None:
         post(client, group.channel_id, message)
     except SlackApiError:
         log.exception("could not share the invite of circle %s", group.id)
+
+
+def thank_group(services: Services, client: WebClient, group: GroupView, user_id: str, text: str) -> None:
+    """Post their thanks in the group's DM, through the outbox (so it is kept before anyone reads it)."""
+    if not group.channel_id:
+        return
+    now = services.clock.now()
+    with services.db.unit_of_work() as session:
+        key = f"circle:{group.id}:thanks:{user_id}:{token_hex(8)}"
+        enqueue(session, group.team_id, key, group_thanks_post(user_id, text), now, channel_id=group.channel_id)
+    deliver(services.db, lambda _team: client, now)

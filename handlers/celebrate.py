@@ -10,6 +10,8 @@ from sqlalchemy.orm import Session
 
 from bot.celebrate import mark_handled, shoutout_for_member, validate_thanks
 from bot.errors import NotYours, ShoutoutClosed, ThanksClosed
+from bot.group_life import groups_of
+from bot.groups import thank_group
 from bot.help_requests import ask_admins
 from bot.pairs import pair_for_member, view_of
 from bot.shoutouts import answer_shoutout, share_in_channel, thank
@@ -48,6 +50,7 @@ from bot.views.celebrate import (
     thanks_problem,
 )
 from bot.views.fit import partner_of
+from bot.views.group_life import GROUP_WORDS, group_thanked_message, group_thanks_problem
 from handlers.actor import Actor, action_value, form_id
 from handlers.routing import Invocation, MentorCommand, Routes
 
@@ -96,9 +99,23 @@ def thanks_command(call: Invocation) -> None:
     call.ack()
     target, _, message = call.args.partition(" ")
     actor = call.actor
+    if target.lower() in GROUP_WORDS:
+        thank_my_group(call, message.strip())
+        return
     problem = thank(actor.services, actor.client, actor.team_id, actor.user_id, parse_mention(target), message.strip())
     if problem:
         call.respond(**thanks_problem(problem, message.strip()).as_kwargs())
+
+
+def thank_my_group(call: Invocation, message: str) -> None:
+    """`/mentor thanks group <words>`: to everyone in their group or circle, posted in its group DM."""
+    with call.actor.reading() as session:
+        groups = groups_of(session, call.team_id, call.user_id)
+    if len(groups) != 1 or len(message.split()) < 2:
+        call.respond(**group_thanks_problem(len(groups), message).as_kwargs())
+        return
+    thank_group(call.actor.services, call.client, groups[0], call.user_id, message)
+    call.respond(**group_thanked_message(groups[0]).as_kwargs())
 
 
 def thanks_form(session: Session, team_id: str, user_id: str, pair_id: int) -> Block:

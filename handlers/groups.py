@@ -20,6 +20,7 @@ from bot.group_life import (
     evaluate_group,
     evaluated_group,
     group_of,
+    leave_group,
     propose_agreement,
     propose_shoutout,
     record_attendance,
@@ -32,7 +33,7 @@ from bot.group_meetings import (
     pick_group_time,
     stop_offering_times,
 )
-from bot.groups import send_group_invite, welcome
+from bot.groups import leaving_nudges, send_group_invite, thank_group, welcome
 from bot.report import anonymity_threshold
 from bot.views.blocks import Block, Message
 from bot.views.group_life import (
@@ -44,6 +45,7 @@ from bot.views.group_life import (
     GROUP_ENDED,
     GROUP_EVALUATION_OPEN,
     GROUP_EVALUATION_SUBMIT,
+    GROUP_LEAVE,
     GROUP_MISSED,
     GROUP_OFFER_JOIN,
     GROUP_OFFER_PASS,
@@ -51,6 +53,8 @@ from bot.views.group_life import (
     GROUP_SHOUTOUT_OPEN,
     GROUP_SHOUTOUT_SUBMIT,
     GROUP_SHOUTOUT_YES,
+    GROUP_THANKS_OPEN,
+    GROUP_THANKS_SUBMIT,
     GROUP_THERE,
     GROUP_TIME_NEW,
     GROUP_TIME_OTHERS,
@@ -62,6 +66,8 @@ from bot.views.group_life import (
     SHOUTOUT,
     SHOUTOUT_EMPTY,
     SHOUTOUT_TOO_LONG,
+    THANKS,
+    THANKS_TOO_SHORT,
     agreement_message,
     agreement_modal,
     evaluation_modal,
@@ -79,10 +85,12 @@ from bot.views.group_life import (
     read_evaluation_value,
     read_pick_value,
     read_shoutout_form,
+    read_thanks_form,
     settled_message,
     shoutout_consent_message,
     shoutout_modal,
     shoutout_post,
+    thanks_modal,
 )
 from handlers.actor import Actor, Refusals, action_value, form_id, form_refused, raw_action_value
 from handlers.routing import MentorCommand, Routes
@@ -310,7 +318,49 @@ def new_times(ack: Ack, body: dict[str, Any], respond: Respond, actor: Actor) ->
         respond(replace_original=False, response_type="in_channel", **group_times_message(offer).as_kwargs())
 
 
+def leave_from_home(ack: Ack, body: dict[str, Any], actor: Actor) -> None:
+    """Leave one group (the program membership stays): the others hear only that they left."""
+    ack()
+    now = actor.now()
+    try:
+        with actor.unit_of_work() as session:
+            left = leave_group(session, actor.team_id, actor.user_id, action_value(body), now)
+            for nudge in leaving_nudges(left):
+                nudge.queue(session, now)
+    except NotYours:
+        actor.refuse(f"left group {action_value(body)}")
+        return
+    except NoLongerOpen:
+        actor.dm(settled_message())
+        return
+    actor.send_queued()
+    actor.refresh_homes(actor.user_id)
+
+
+def thanks_form(session: Session, team_id: str, user_id: str, circle_id: int) -> Block:
+    return thanks_modal(group_of(session, team_id, user_id, circle_id))
+
+
+def open_group_thanks(ack: Ack, body: dict[str, Any], actor: Actor) -> None:
+    ack()
+    actor.open_as_member(str(body["trigger_id"]), "thanked group", thanks_form, action_value(body))
+
+
+def submit_group_thanks(ack: Ack, view: dict[str, Any], actor: Actor) -> None:
+    text = read_thanks_form(view.get("state", {}).get("values", {}))
+    if len(text.split()) < 2:
+        ack(response_action="errors", errors={THANKS: THANKS_TOO_SHORT})
+        return
+    refusals = Refusals({THANKS: NOT_YOUR_GROUP}, closed={THANKS: GROUP_ENDED}, logged="group thanks")
+    group = actor.submit_as_member(ack, refusals, group_of, form_id(view))
+    if group is not None:
+        thank_group(actor.services, actor.client, group, actor.user_id, text)
+
+
 def register(app: Routes, command: MentorCommand) -> None:
+    app.action(GROUP_LEAVE)(leave_from_home)
+    app.action(GROUP_THANKS_OPEN)(open_group_thanks)
+    app.view(GROUP_THANKS_SUBMIT)(submit_group_thanks)
     app.action(GROUP_AGREEMENT_OPEN)(open_agreement)
     app.view(GROUP_AGREEMENT_SUBMIT)(submit_agreement)
     app.action(GROUP_AGREEMENT_CONFIRM)(confirm)

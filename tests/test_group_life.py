@@ -263,3 +263,24 @@ def test_a_group_is_at_risk_only_when_attendance_drops_and_its_admins_hear_of_it
     assert "attendance has dropped" in alert.text() and all(f"<@{u}>" in alert.text() for u in FIVE)
     fresh = in_channel_click(app, "UDAN", "group.time.new", str(circle(app).id), channel)
     assert "Three times you can all make" in fresh.text()
+
+
+def test_status_shows_the_group_and_whose_turn_thanks_reach_everyone_and_leaving_is_one_click(app: Running) -> None:
+    channel = started_circle(app, EUROPE)
+    status = app.user.command("UANA", "status").body
+    assert "Peer circle" in status and "Your turn to facilitate" in status and "No agreement yet" in status
+    assert "group.leave" in status and "<@UBEN>" in status
+
+    mark = app.slack.mark()
+    app.user.command("UANA", "thanks group thanks")
+    assert "Add a few words" in app.slack.wait_for("response_url", since=mark)[-1].text()
+    mark = app.slack.mark()
+    app.user.command("UANA", "thanks group for <!channel> a great first session")
+    assert "Posted in your circle's group DM" in app.slack.wait_for("response_url", since=mark)[-1].text()
+    thanked = posted_in(app, channel, "<@UANA> thanks everyone")[-1].text()
+    assert "&lt;!channel&gt;" in thanked and "<!channel>" not in thanked, "user text is escaped"
+
+    app.user.click("UBEN", "group.leave", value=str(circle(app).id), channel="DUBEN")
+    assert "goes on with four of you" in posted_in(app, channel, "<@UBEN> has left the circle")[-1].text()
+    assert "Peer circle" not in app.user.command("UBEN", "status").body
+    assert "Peer circle" in app.user.command("UCAT", "status").body

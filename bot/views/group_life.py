@@ -16,6 +16,7 @@ from bot.views.blocks import (
     Message,
     actions,
     button,
+    confirm_dialog,
     context,
     input_block,
     modal,
@@ -40,6 +41,12 @@ GROUP_SHOUTOUT_SUBMIT = "group.shoutout.submit"
 GROUP_SHOUTOUT_YES = "group.shoutout.yes"
 GROUP_SHOUTOUT_NO = "group.shoutout.no"
 GROUP_LEAVE = "group.leave"
+GROUP_THANKS_OPEN = "group.thanks.open"
+GROUP_THANKS_SUBMIT = "group.thanks.submit"
+THANKS = "thanks"
+THANKS_LIMIT = 1000
+GROUP_WORDS = ("group", "circle", "everyone")
+THANKS_TOO_SHORT = "Add a few words about what you're thankful for."
 GROUP_OFFER_JOIN = "group.offer.join"
 GROUP_OFFER_PASS = "group.offer.pass"
 GROUP_TIME_PICK = "group.time.pick"
@@ -551,3 +558,73 @@ def admins_groups_at_risk(groups: Sequence[GroupView]) -> Message:
             context("I've asked each group whether its meeting time still suits everyone. A short hello helps too."),
         ],
     )
+
+
+def group_blocks(group: GroupView, user_id: str) -> list[Block]:
+    """A group on its member's App Home and in `/mentor status`: who, how they work, whose turn, what's next."""
+    kind = "Peer circle" if group.is_circle else "Mentoring group"
+    others = [m for m in group.members if m != user_id]
+    lines = [f"*{kind}* · {escape(group.program)}", f"With {_mentions(others)}"]
+    if group.agreement_status == "confirmed":
+        lines.append(_terms(group))
+    elif group.agreement_status == "proposed":
+        lines.append(f"Agreement waiting for {_mentions(group.waiting_for)}")
+    else:
+        lines.append("No agreement yet: propose one in your group DM.")
+    if group.facilitator == user_id and group.is_circle:
+        lines.append("*Your turn to facilitate* the next meeting.")
+    if group.next_checkin_at is not None:
+        lines.append(f"Next check-in {slack_date(group.next_checkin_at)}")
+    leave = button(
+        f"Leave this {_kind(group)}",
+        GROUP_LEAVE,
+        value=str(group.id),
+        confirm=confirm_dialog(
+            f"Leave the {_kind(group)}?",
+            "The others hear only that you left. Your place may be offered to someone waiting.",
+            "Leave",
+            "Stay",
+        ),
+    )
+    return [
+        section("\n".join(lines)),
+        actions(button("Thank the group", GROUP_THANKS_OPEN, value=str(group.id)), leave),
+    ]
+
+
+def thanks_modal(group: GroupView) -> Block:
+    return modal(
+        "Thank the group",
+        GROUP_THANKS_SUBMIT,
+        [
+            section(f"Your thanks is posted in your {_kind(group)}'s group DM, for everyone in it to read."),
+            input_block(
+                THANKS, "What you're thankful for", text_input("value", multiline=True, max_length=THANKS_LIMIT)
+            ),
+        ],
+        submit="Send",
+        private_metadata=str(group.id),
+    )
+
+
+def read_thanks_form(state: dict[str, Any]) -> str:
+    return str(state.get(THANKS, {}).get("value", {}).get("value") or "").strip()
+
+
+def group_thanks_post(user_id: str, text: str) -> Message:
+    line = f"<@{user_id}> thanks everyone:"
+    return Message(text=f"{line} {escape(text)}", blocks=[section(f"{line}\n{quoted_text(text)}")])
+
+
+def group_thanked_message(group: GroupView) -> Message:
+    return said(f"Posted in your {_kind(group)}'s group DM. Kind words go a long way.")
+
+
+def group_thanks_problem(groups: int, message: str) -> Message:
+    if groups == 0:
+        return said("You're not in a group or circle just now. To thank one person: `/mentor thanks @name for …`.")
+    if groups > 1:
+        return said(
+            "You're in several groups, so use the *Thank the group* button on your App Home for the one you mean."
+        )
+    return said("Add a few words about what you're thankful for, e.g. `/mentor thanks group for a great session`.")

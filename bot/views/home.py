@@ -23,6 +23,7 @@ from bot.views.celebrate import HELP_OPEN
 from bot.views.closing import PAIR_END_OPEN
 from bot.views.find import REQUEST_ACCEPT, REQUEST_DECLINE, REQUEST_WITHDRAW
 from bot.views.goals import GOAL_OPEN, progress_bar
+from bot.views.group_life import group_blocks
 from bot.views.join import JOIN_OPEN, ROLE_LABELS, profile_fields
 from bot.views.report import overview_message, report_blocks
 
@@ -107,6 +108,8 @@ def dashboard_blocks(board: Dashboard) -> list[Block]:
         blocks.append(actions(button("Come back", JOIN_OPEN, style="primary")))
     for summary in board.pairs:
         blocks += [*_pair_blocks(summary, several), divider()]
+    for group in board.groups:
+        blocks += [*group_blocks(group, board.profile.user_id), divider()]
     for request in board.requests_to_me:
         blocks.append(
             section(
