@@ -3,6 +3,7 @@ wait for everyone's yes, places offered to people waiting, and each member's pri
 
 from __future__ import annotations
 
+from datetime import datetime
 from secrets import token_hex
 from typing import Any
 
@@ -11,7 +12,8 @@ from sqlalchemy.orm import Session
 
 from bot.celebrate import program_channel
 from bot.due.work import Nudge
-from bot.errors import InvalidAgreement, NoLongerOpen, NotYours
+from bot.errors import InvalidAgreement, InvalidGoal, NoLongerOpen, NotYours
+from bot.group_goals import add_group_goal, complete_group_goal, goals_of_group, last_day
 from bot.group_life import (
     SHOUTOUT_LIMIT,
     answer_offer,
@@ -21,10 +23,12 @@ from bot.group_life import (
     evaluated_group,
     group_of,
     leave_group,
+    membership,
     propose_agreement,
     propose_shoutout,
     record_attendance,
     validate_agreement,
+    view_of_group,
 )
 from bot.group_meetings import (
     fresh_group_times,
@@ -36,6 +40,7 @@ from bot.group_meetings import (
 from bot.groups import leaving_nudges, send_group_invite, thank_group, welcome
 from bot.report import anonymity_threshold
 from bot.views.blocks import Block, Message
+from bot.views.goals import read_goal_form
 from bot.views.group_life import (
     ALREADY_EVALUATED,
     FOCUS,
@@ -45,6 +50,9 @@ from bot.views.group_life import (
     GROUP_ENDED,
     GROUP_EVALUATION_OPEN,
     GROUP_EVALUATION_SUBMIT,
+    GROUP_GOAL_DONE,
+    GROUP_GOAL_OPEN,
+    GROUP_GOAL_SUBMIT,
     GROUP_LEAVE,
     GROUP_MISSED,
     GROUP_OFFER_JOIN,
@@ -73,6 +81,9 @@ from bot.views.group_life import (
     evaluation_modal,
     evaluation_thanks,
     group_checkin_message,
+    group_goal_done_message,
+    group_goal_message,
+    group_goal_modal,
     group_sort_ourselves_message,
     group_time_picked_message,
     group_time_taken_message,
@@ -86,6 +97,7 @@ from bot.views.group_life import (
     read_pick_value,
     read_shoutout_form,
     read_thanks_form,
+    read_whose,
     settled_message,
     shoutout_consent_message,
     shoutout_modal,
@@ -189,7 +201,9 @@ def attendance(body: dict[str, Any], respond: Respond, actor: Actor, attended: b
         _ephemeral(respond, settled_message())
         return
     if checkin is not None:
-        respond(replace_original=True, **group_checkin_message(checkin).as_kwargs())
+        with actor.reading() as session:
+            goals = goals_of_group(session, checkin.group.id)
+        respond(replace_original=True, **group_checkin_message(checkin, goals).as_kwargs())
 
 
 def was_there(ack: Ack, body: dict[str, Any], respond: Respond, actor: Actor) -> None:
@@ -357,7 +371,57 @@ def submit_group_thanks(ack: Ack, view: dict[str, Any], actor: Actor) -> None:
         thank_group(actor.services, actor.client, group, actor.user_id, text)
 
 
+def goal_form(session: Session, team_id: str, user_id: str, circle_id: int, now: datetime) -> Block:
+    circle, _ = membership(session, team_id, user_id, circle_id)
+    return group_goal_modal(view_of_group(session, circle), last_day(circle, now))
+
+
+def open_goal(ack: Ack, body: dict[str, Any], actor: Actor) -> None:
+    ack()
+    actor.open_as_member(str(body["trigger_id"]), "group goal", goal_form, action_value(body), actor.now())
+
+
+def submit_goal(ack: Ack, view: dict[str, Any], actor: Actor) -> None:
+    state = view.get("state", {}).get("values", {})
+    form, mine = read_goal_form(state), read_whose(state)
+    now = actor.now()
+    try:
+        with actor.unit_of_work() as session:
+            goal = add_group_goal(session, actor.team_id, actor.user_id, form_id(view), form, mine, now)
+    except InvalidGoal as error:
+        ack(response_action="errors", errors=error.problems)
+        return
+    except NotYours:
+        ack(response_action="errors", errors={"title": NOT_YOUR_GROUP})
+        return
+    except NoLongerOpen:
+        ack(response_action="errors", errors={"title": GROUP_ENDED})
+        return
+    ack()
+    if goal.group.channel_id:
+        with actor.unit_of_work() as session:
+            message = group_goal_message(goal, actor.user_id)
+            Nudge(goal.group.team_id, f"circle-goal:{goal.id}", message, channel_id=goal.group.channel_id).queue(
+                session, now
+            )
+        actor.send_queued()
+
+
+def goal_done(ack: Ack, body: dict[str, Any], respond: Respond, actor: Actor) -> None:
+    ack()
+    try:
+        goal = actor.as_member("completed group goal", complete_group_goal, action_value(body), actor.now())
+    except NoLongerOpen:
+        _ephemeral(respond, settled_message())
+        return
+    if goal is not None:
+        respond(replace_original=True, **group_goal_done_message(goal, actor.user_id).as_kwargs())
+
+
 def register(app: Routes, command: MentorCommand) -> None:
+    app.action(GROUP_GOAL_OPEN)(open_goal)
+    app.view(GROUP_GOAL_SUBMIT)(submit_goal)
+    app.action(GROUP_GOAL_DONE)(goal_done)
     app.action(GROUP_LEAVE)(leave_from_home)
     app.action(GROUP_THANKS_OPEN)(open_group_thanks)
     app.view(GROUP_THANKS_SUBMIT)(submit_group_thanks)

@@ -150,6 +150,23 @@ def test_a_circle_of_five_lives_through_agreement_checkins_shoutout_leaving_and_
     changed = agree(app, channel, "UBEN", "45", ["UANA", "UCAT", "UDAN", "UEVE"])
     assert "Agreed by all five of you" in changed and "45 minutes" in changed
 
+    goal_form = opened_form(app, "UBEN", "group.goal.open", str(first.id), channel)
+    goal = {
+        "whose": "group",
+        "title": "Each of us gives one talk",
+        "outcome": "Five talks given, with feedback on each",
+        "first_action": "Pick our topics next time",
+    }
+    past = app.user.submit("UBEN", goal_form, {**goal, "due_on": "2026-11-01"})
+    assert "due_on" in past.json()["errors"], "a goal's date is in the future"
+    assert app.user.submit("UBEN", goal_form, {**goal, "due_on": "2027-02-01"}).body == ""
+    group_goal = posted_in(app, channel, "<@UBEN> set a goal for the circle")[-1]
+    own = {**goal, "whose": "mine", "title": "Speak at the March meetup", "due_on": "2027-03-01"}
+    assert app.user.submit("UCAT", opened_form(app, "UCAT", "group.goal.open", str(first.id), channel), own).body == ""
+    own_goal = posted_in(app, channel, "<@UCAT> set a goal of their own")[-1]
+    app.user.click("UANA", "group.goal.done", value=button_value(own_goal, "group.goal.done"), channel=channel)
+    dm_saying(app, "UANA", "belongs to someone else")
+
     facilitators = []
     for number in (1, 2, 3):
         due = circle(app).next_checkin_at
@@ -166,6 +183,11 @@ def test_a_circle_of_five_lives_through_agreement_checkins_shoutout_leaving_and_
     assert "<@UBEN> facilitated this one" in facilitators[1] and "<@UCAT>'s turn" in facilitators[1]
     assert "<@UCAT> facilitated this one" in facilitators[2] and "<@UDAN>'s turn" in facilitators[2]
     assert circle(app).at_risk_since is None, "one absent member is not a group at risk"
+    assert (
+        "The group: Each of us gives one talk" in facilitators[0] and "<@UCAT>: Speak at the March" in facilitators[0]
+    )
+    done = in_channel_click(app, "UDAN", "group.goal.done", button_value(group_goal, "group.goal.done"), channel)
+    assert "Done: Each of us gives one talk. Well done, everyone!" in done.text() and "Celebrate it" in done.text()
 
     form = opened_form(app, "UANA", "group.shoutout.open", str(first.id), channel)
     assert f"<#{WINS}>" in str(form) and "after each of them says yes" in str(form)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from sqlalchemy.orm import Session
 
 from bot.due.work import BATCH, Due, DueWork, Nudge, Step
+from bot.group_goals import goals_of_group
 from bot.group_life import GroupView, due_group_checkins, due_group_endings, due_group_evaluations, open_group_checkin
 from bot.programs import program_admins
 from bot.views.group_life import (
@@ -39,7 +40,7 @@ def open_due(session: Session, due: Due) -> Step:
         if checkin.newly_at_risk:
             at_risk.setdefault(checkin.group.program_id, []).append(checkin.group)
         if checkin.group.channel_id:
-            message = group_checkin_message(checkin)
+            message = group_checkin_message(checkin, goals_of_group(session, circle_id))
             key = f"circle-checkin:{checkin.id}"
             step.nudges.append(Nudge(checkin.group.team_id, key, message, channel_id=checkin.group.channel_id))
             step.handled += 1

@@ -4,10 +4,11 @@ attendance, whose turn it is, leaving, places offered, shout-outs that wait for 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from bot.agreements import MEETING_MINUTES
+from bot.group_goals import GroupGoal
 from bot.group_life import COMMENT_LIMIT, FOCUS_LIMIT, SHOUTOUT_LIMIT, CheckInView, GroupView, OfferView, ShoutoutView
 from bot.group_meetings import GroupOffer, GroupTime, PickedTime
 from bot.text import escape
@@ -41,6 +42,10 @@ GROUP_SHOUTOUT_SUBMIT = "group.shoutout.submit"
 GROUP_SHOUTOUT_YES = "group.shoutout.yes"
 GROUP_SHOUTOUT_NO = "group.shoutout.no"
 GROUP_LEAVE = "group.leave"
+GROUP_GOAL_OPEN = "group.goal.open"
+GROUP_GOAL_SUBMIT = "group.goal.submit"
+GROUP_GOAL_DONE = "group.goal.done"
+WHOSE = "whose"
 GROUP_THANKS_OPEN = "group.thanks.open"
 GROUP_THANKS_SUBMIT = "group.thanks.submit"
 THANKS = "thanks"
@@ -160,7 +165,10 @@ def agreement_message(group: GroupView) -> Message:
         text = f"Agreed by all {_count(len(group.members))} of you.{after}"
         blocks += [
             section(text),
-            actions(button("Suggest a change", GROUP_AGREEMENT_OPEN, value=str(group.id))),
+            actions(
+                button("Set a goal", GROUP_GOAL_OPEN, value=str(group.id), style="primary"),
+                button("Suggest a change", GROUP_AGREEMENT_OPEN, value=str(group.id)),
+            ),
         ]
         return Message(text=text, blocks=blocks)
     waiting = group.waiting_for
@@ -186,12 +194,19 @@ def _lead_line(checkin: CheckInView) -> str:
     return facilitated + nxt
 
 
-def group_checkin_message(checkin: CheckInView) -> Message:
+def _goal_line(goal: GroupGoal) -> str:
+    whose = "The group" if goal.owner is None else f"<@{goal.owner}>"
+    return f"• {whose}: {escape(goal.title)} (by {goal.due_on:%d %b})"
+
+
+def group_checkin_message(checkin: CheckInView, goals: Sequence[GroupGoal] = ()) -> Message:
     group = checkin.group
     text = f"Check-in after meeting {checkin.number}: were you there?"
     lines = [f"*There*: {_mentions(checkin.there)}", f"*Missed it*: {_mentions(checkin.missed)}"]
     if checkin.unanswered:
         lines.append(f"*Not answered yet*: {_mentions(checkin.unanswered)}")
+    if goals:
+        lines.append("*Goals you're working on*\n" + "\n".join(_goal_line(g) for g in goals[:10]))
     blocks: list[Block] = [
         section(f"*{text}*\n{_lead_line(checkin)}"),
         section("\n".join(lines)),
@@ -570,7 +585,7 @@ def group_blocks(group: GroupView, user_id: str) -> list[Block]:
     elif group.agreement_status == "proposed":
         lines.append(f"Agreement waiting for {_mentions(group.waiting_for)}")
     else:
-        lines.append("No agreement yet: propose one in your group DM.")
+        lines.append("No agreement yet: propose how you'll work together.")
     if group.facilitator == user_id and group.is_circle:
         lines.append("*Your turn to facilitate* the next meeting.")
     if group.next_checkin_at is not None:
@@ -586,9 +601,14 @@ def group_blocks(group: GroupView, user_id: str) -> list[Block]:
             "Stay",
         ),
     )
+    first = (
+        button("Propose our agreement", GROUP_AGREEMENT_OPEN, value=str(group.id), style="primary")
+        if group.agreement_status == "none"
+        else button("Set a goal", GROUP_GOAL_OPEN, value=str(group.id))
+    )
     return [
         section("\n".join(lines)),
-        actions(button("Thank the group", GROUP_THANKS_OPEN, value=str(group.id)), leave),
+        actions(first, button("Thank the group", GROUP_THANKS_OPEN, value=str(group.id)), leave),
     ]
 
 
@@ -628,3 +648,73 @@ def group_thanks_problem(groups: int, message: str) -> Message:
             "You're in several groups, so use the *Thank the group* button on your App Home for the one you mean."
         )
     return said("Add a few words about what you're thankful for, e.g. `/mentor thanks group for a great session`.")
+
+
+def group_goal_modal(group: GroupView, last_day: date) -> Block:
+    due: Block = {"type": "datepicker", "action_id": "value"}
+    return modal(
+        "New goal",
+        GROUP_GOAL_SUBMIT,
+        [
+            section(
+                f"Specific, measurable, with a date by {last_day:%d %b %Y}. Everyone in the {_kind(group)} sees it, "
+                "and the check-ins list it until it's done."
+            ),
+            input_block(
+                WHOSE,
+                "Whose goal is it?",
+                {
+                    "type": "radio_buttons",
+                    "action_id": "value",
+                    "options": [option(f"The whole {_kind(group)}'s", "group"), option("Mine", "mine")],
+                    "initial_option": option(f"The whole {_kind(group)}'s", "group"),
+                },
+            ),
+            input_block("title", "Goal", text_input("value", max_length=150, placeholder="Each of us gives one talk")),
+            input_block(
+                "outcome",
+                "What does success look like?",
+                text_input("value", multiline=True, max_length=1000, placeholder="Five talks, with feedback on each"),
+            ),
+            input_block("due_on", "Due date", due),
+            input_block(
+                "first_action",
+                "A first small step",
+                text_input("value", max_length=500, placeholder="Pick our topics at the next meeting"),
+            ),
+        ],
+        submit="Set goal",
+        private_metadata=str(group.id),
+    )
+
+
+def read_whose(state: dict[str, Any]) -> bool:
+    """Whether the goal is the member's own (else the group's)."""
+    return (state.get(WHOSE, {}).get("value", {}).get("selected_option") or {}).get("value") == "mine"
+
+
+def group_goal_message(goal: GroupGoal, by: str) -> Message:
+    whose = f"a goal for the {_kind(goal.group)}" if goal.owner is None else "a goal of their own"
+    text = f"<@{by}> set {whose}: {escape(goal.title)}"
+    detail = (
+        f"*Success looks like*: {escape(goal.outcome)}\n*By* {goal.due_on:%d %b %Y} · "
+        f"*First step*: {escape(goal.first_action)}"
+    )
+    return Message(
+        text=text,
+        blocks=[
+            section(f"*{text}*\n{detail}"),
+            actions(button("Mark done", GROUP_GOAL_DONE, value=str(goal.id))),
+        ],
+    )
+
+
+def group_goal_done_message(goal: GroupGoal, by: str) -> Message:
+    text = f"Done: {escape(goal.title)}. Well done, " + ("everyone!" if goal.owner is None else f"<@{goal.owner}>!")
+    return Message(
+        text=text,
+        blocks=[
+            section(f"*{text}*\nMarked done by <@{by}>."),
+            actions(button("Celebrate it", GROUP_SHOUTOUT_OPEN, value=str(goal.group.id))),
+        ],
+    )

@@ -9,10 +9,10 @@ private evaluations per member.
 from __future__ import annotations
 
 import enum
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Boolean, Date, Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from storage.models.base import Base, enum_column
@@ -169,3 +169,21 @@ class CircleOffer(Base):
     status: Mapped[OfferStatus] = mapped_column(enum_column(OfferStatus), default=OfferStatus.OPEN)
     created_at: Mapped[datetime]
     answered_at: Mapped[datetime | None]
+
+
+class CircleGoal(Base):
+    """A SMART goal in a group: the group's own (`person_id` empty) or one member's, which the group follows."""
+
+    __tablename__ = "circle_goals"
+    __table_args__ = (Index("ix_circle_goals_circle", "circle_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    circle_id: Mapped[int] = mapped_column(ForeignKey("circles.id"))
+    person_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"))
+    title: Mapped[str] = mapped_column(String(150))
+    outcome: Mapped[str] = mapped_column(Text)
+    due_on: Mapped[date] = mapped_column(Date)
+    first_action: Mapped[str] = mapped_column(Text)
+    created_by: Mapped[int] = mapped_column(ForeignKey("people.id"))
+    created_at: Mapped[datetime]
+    completed_at: Mapped[datetime | None]

@@ -1,7 +1,9 @@
-"""the life of groups and circles: agreement, check-ins with attendance, evaluations, shout-outs, offers
+"""the life of groups and circles: agreement, meeting times, check-ins with attendance, goals, evaluations,
+shout-outs, offers
 
-New columns with defaults and new tables only: every existing circle, member and program is kept; a circle
-formed before this release starts with no agreement and its first check-in due at the next tick.
+New columns with defaults and new tables only: every existing circle, member and program is kept. A circle
+formed before this release has no agreement yet, so no check-ins until its members agree one (App Home and
+`/mentor status` show it; the group DM's "Propose our agreement" reaches new circles).
 
 Revision ID: 0017
 Revises: 0016
@@ -123,6 +125,22 @@ def upgrade() -> None:
     with op.batch_alter_table("circle_shoutouts", schema=None) as batch_op:
         batch_op.create_index("ix_circle_shoutouts_circle", ["circle_id"], unique=False)
     op.create_table(
+        "circle_goals",
+        sa.Column("id", sa.Integer(), nullable=False),
+        *_circle("circle_goals"),
+        *_person("circle_goals", "person_id", nullable=True),
+        sa.Column("title", sa.String(length=150), nullable=False),
+        sa.Column("outcome", sa.Text(), nullable=False),
+        sa.Column("due_on", sa.Date(), nullable=False),
+        sa.Column("first_action", sa.Text(), nullable=False),
+        *_person("circle_goals", "created_by"),
+        _at("created_at", nullable=False),
+        _at("completed_at"),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_circle_goals")),
+    )
+    with op.batch_alter_table("circle_goals", schema=None) as batch_op:
+        batch_op.create_index("ix_circle_goals_circle", ["circle_id"], unique=False)
+    op.create_table(
         "circle_offers",
         sa.Column("id", sa.Integer(), nullable=False),
         *_circle("circle_offers"),
@@ -140,6 +158,9 @@ def downgrade() -> None:
     with op.batch_alter_table("circle_offers", schema=None) as batch_op:
         batch_op.drop_index("ix_circle_offers_person_status")
     op.drop_table("circle_offers")
+    with op.batch_alter_table("circle_goals", schema=None) as batch_op:
+        batch_op.drop_index("ix_circle_goals_circle")
+    op.drop_table("circle_goals")
     with op.batch_alter_table("circle_shoutouts", schema=None) as batch_op:
         batch_op.drop_index("ix_circle_shoutouts_circle")
     op.drop_table("circle_shoutouts")
