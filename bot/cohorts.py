@@ -13,6 +13,8 @@ from datetime import datetime, timedelta
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
+from bot.circle_rounds import FORMATS, CirclePreview, preview_circles
+from bot.group_life import GroupView, active_groups, end_program_groups
 from bot.pairs import PairView, view_of
 from bot.programs import (
     CohortDates,
@@ -66,6 +68,10 @@ class CohortStep:
     members: int = 0
     pairs: list[PairView] = field(default_factory=list)
     preview: RoundPreview | None = None
+    # Group and circle programs: their round on matching day, and their groups at the cohort's end.
+    circle_preview: CirclePreview | None = None
+    groups: list[GroupView] = field(default_factory=list)
+    groups_started: int = 0
     goals_completed: int = 0
 
 
@@ -101,12 +107,16 @@ def claim_due_step(session: Session, now: datetime, configured_admins: frozenset
     admins = sorted(set(configured_admins) | set(program.admins))
     done = CohortStep(program.team_id, view_of_program(program), step[0], admins)
     done.members = _active_members(session, program.id)
-    if step[0] is CohortStage.MATCHING_DAY:
+    if step[0] is CohortStage.MATCHING_DAY and program.format in FORMATS:
+        done.circle_preview = preview_circles(session, program.team_id, program.id, "scheduler", now)
+    elif step[0] is CohortStage.MATCHING_DAY:
         done.preview = preview_round(session, program.team_id, program.id, "scheduler", now)
     elif step[0] is CohortStage.STARTED:
         done.pairs = _start_together(session, program, now)
+        done.groups_started = active_groups(session, program.id)
     elif step[0] is CohortStage.ENDED:
         done.goals_completed = _goals_completed(session, program.id)
+        done.groups = end_program_groups(session, program.id, now)
         ended = close_program(session, program.team_id, program.id, now, reason="completed")
         done.pairs = [view_of(session, p) for p in ended]
         done.program = view_of_program(program)

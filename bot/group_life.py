@@ -86,6 +86,7 @@ class GroupView:
     meetings: int
     window_minute: int | None
     next_checkin_at: datetime | None
+    time_picked: bool = False  # a member picked the group's meeting time (else it is the former's common hour)
 
     @property
     def next_meeting_at(self) -> datetime | None:
@@ -202,6 +203,7 @@ def view_of_group(session: Session, circle: Circle) -> GroupView:
         meetings=circle.meetings,
         window_minute=circle.window_minute,
         next_checkin_at=circle.next_checkin_at,
+        time_picked=circle.time_picked_at is not None,
     )
 
 
@@ -636,6 +638,29 @@ def join_circle(session: Session, team_id: str, user_id: str, circle_id: int, no
 def moved_to(session: Session, circle_id: int, channel_id: str) -> None:
     """The group's conversation after a new member joined: a group DM can't gain members, so a new one is opened."""
     session.execute(update(Circle).where(Circle.id == circle_id).values(channel_id=channel_id))
+
+
+def active_groups(session: Session, program_id: int) -> int:
+    return int(
+        session.scalar(
+            select(func.count())
+            .select_from(Circle)
+            .where(Circle.program_id == program_id, Circle.status == CircleStatus.ACTIVE)
+        )
+        or 0
+    )
+
+
+def end_program_groups(session: Session, program_id: int, now: datetime) -> list[GroupView]:
+    """A cohort's end is its groups' end too: each active group ends, completed, as its members last were."""
+    ended = []
+    for circle in session.scalars(
+        select(Circle).where(Circle.program_id == program_id, Circle.status == CircleStatus.ACTIVE).order_by(Circle.id)
+    ):
+        group = view_of_group(session, circle)
+        _end(session, circle, "completed", now)
+        ended.append(group)
+    return ended
 
 
 def due_group_endings(session: Session, now: datetime, limit: int) -> list[GroupView]:

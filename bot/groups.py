@@ -12,18 +12,20 @@ from slack_sdk.errors import SlackApiError
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from bot.due.circles import ending_nudges
-from bot.due.work import Nudge
 from bot.group_life import GroupView, Left, begin, join_circle, moved_to, open_offer_for
 from bot.group_meetings import PickedTime
 from bot.invites import google_calendar_link, meeting_invite, outlook_link, series_rule
 from bot.meetings import NO_REPLY
+from bot.nudges import Nudge
 from bot.outbox import deliver, enqueue
 from bot.services import Services
 from bot.slack import open_dm, post, upload_to_channel, user_email
 from bot.views.group_life import (
     GROUP_INVITE_FILENAME,
     agreement_prompt,
+    evaluation_invitation,
+    group_ended_message,
+    group_invite_comment,
     group_invite_description,
     group_invite_message,
     group_invite_title,
@@ -75,6 +77,18 @@ def join_group(services: Services, client: WebClient, team_id: str, user_id: str
     with services.db.unit_of_work() as session:
         group = join_circle(session, team_id, user_id, circle_id, services.clock.now())
     return welcome(services, client, group, user_id)
+
+
+def ending_nudges(group: GroupView, completed: bool) -> list[Nudge]:
+    """The group hears it has ended; each last member is asked, alone, for their private final evaluation."""
+    nudges = [
+        Nudge(group.team_id, f"circle:{group.id}:final:{user}", evaluation_invitation(group, "final"), user_id=user)
+        for user in group.members
+    ]
+    if group.channel_id:
+        ended = group_ended_message(group, completed)
+        nudges.insert(0, Nudge(group.team_id, f"circle:{group.id}:ended", ended, channel_id=group.channel_id))
+    return nudges
 
 
 def leaving_nudges(left: Left) -> list[Nudge]:
@@ -147,7 +161,7 @@ def send_group_invite(client: WebClient, picked: PickedTime) -> None:
     outlook = outlook_link(start=picked.start, minutes=picked.minutes, title=title, description=description)
     message = group_invite_message(picked, google, outlook)
     try:
-        upload_to_channel(client, group.channel_id, GROUP_INVITE_FILENAME, ics, title, message.text)
+        upload_to_channel(client, group.channel_id, GROUP_INVITE_FILENAME, ics, title, group_invite_comment(picked))
         post(client, group.channel_id, message)
     except SlackApiError:
         log.exception("could not share the invite of circle %s", group.id)

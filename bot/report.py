@@ -17,6 +17,8 @@ from bot.group_life import GroupFigures, group_figures
 from storage.models import (
     CheckIn,
     CheckInStatus,
+    Circle,
+    CircleStatus,
     Evaluation,
     FitAnswer,
     FitCheck,
@@ -318,7 +320,7 @@ class OverviewLine:
     format: str
     stage: str
     members: int
-    active_pairs: int
+    active_pairs: int  # pairs, or groups and circles in a program of those
     at_risk_pairs: int
     closed: bool
     group_size: int  # group mentoring: the most mentees in one group
@@ -347,6 +349,24 @@ def workspace_overview(session: Session, program_ids: Sequence[int]) -> list[Ove
             .group_by(Pair.program_id)
         ).all()
     )
+    groups = dict(
+        session.execute(
+            select(Circle.program_id, func.count())
+            .where(Circle.program_id.in_(program_ids), Circle.status == CircleStatus.ACTIVE)
+            .group_by(Circle.program_id)
+        ).all()
+    )
+    groups_at_risk = dict(
+        session.execute(
+            select(Circle.program_id, func.count())
+            .where(
+                Circle.program_id.in_(program_ids),
+                Circle.status == CircleStatus.ACTIVE,
+                Circle.at_risk_since.is_not(None),
+            )
+            .group_by(Circle.program_id)
+        ).all()
+    )
     programs = session.scalars(select(Program).where(Program.id.in_(program_ids)).order_by(Program.id))
     return [
         OverviewLine(
@@ -356,8 +376,8 @@ def workspace_overview(session: Session, program_ids: Sequence[int]) -> list[Ove
             format=str(p.format),
             stage=str(p.cohort_stage or ""),
             members=int(members.get(p.id, 0)),
-            active_pairs=int(active.get(p.id, 0)),
-            at_risk_pairs=int(at_risk.get(p.id, 0)),
+            active_pairs=int(active.get(p.id, 0) + groups.get(p.id, 0)),
+            at_risk_pairs=int(at_risk.get(p.id, 0) + groups_at_risk.get(p.id, 0)),
             closed=p.closed_at is not None,
             group_size=p.group_size,
         )

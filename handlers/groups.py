@@ -11,7 +11,6 @@ from slack_bolt import Ack, Respond
 from sqlalchemy.orm import Session
 
 from bot.celebrate import program_channel
-from bot.due.work import Nudge
 from bot.errors import InvalidAgreement, InvalidGoal, NoLongerOpen, NotYours
 from bot.group_goals import add_group_goal, complete_group_goal, goals_of_group, last_day
 from bot.group_life import (
@@ -38,6 +37,7 @@ from bot.group_meetings import (
     stop_offering_times,
 )
 from bot.groups import leaving_nudges, send_group_invite, thank_group, welcome
+from bot.nudges import Nudge
 from bot.report import anonymity_threshold
 from bot.views.blocks import Block, Message
 from bot.views.goals import read_goal_form

@@ -199,7 +199,7 @@ def save_submitted_profile(ack: Ack, view: dict[str, Any], actor: Actor) -> None
         actor.dm(waiting_for_approval_message(program.name))
         actor.send_queued()
     else:
-        actor.dm(saved_message(profile, created, program.name))
+        actor.dm(saved_message(profile, created, program.name, program.format))
         actor.send_queued()
     refresh_home(actor.services, actor.client, actor.team_id, actor.user_id)
 

@@ -26,7 +26,7 @@ from sandbox.screens import BOT_NAME, BUTTONS, MENUS, Screens, Seen
 from sandbox.slack_user import Origin, SlackUserAgent
 from scheduler.tick import run_tick
 from storage.migrate import upgrade
-from storage.models import CheckIn, Evaluation, Pair
+from storage.models import CheckIn, Circle, CircleAttendance, Evaluation, Pair
 
 _Found = TypeVar("_Found")
 
@@ -314,6 +314,7 @@ class JourneyOutcome:
     thanks_received: bool
     evaluations_answered: int
     report: str
+    circle_attendance: tuple[int, int]  # there, missed: at the circle's first check-in
 
 
 def join_everyone(sandbox: Sandbox) -> None:
@@ -351,8 +352,74 @@ def second_program(s: Sandbox) -> None:
         s.fill(person, {"Which office are you in?": office}, expect="Welcome to New-hire buddies")
 
 
+# Five people whose working days overlap, from London to Dubai: their circle has hours in common.
+CIRCLE = ("UANA", "UHUGO", "UCHLOE", "UELENA", "UFARID")
+
+
+def latest_circle(s: Sandbox) -> Circle:
+    with s.app.services.db.reading() as session:
+        found = session.scalars(select(Circle).order_by(Circle.id.desc())).first()
+        assert found is not None, "a round formed a circle"
+        session.expunge(found)
+        return found
+
+
+def peer_circle(s: Sandbox) -> None:
+    """An admin starts a peer-circle program, five people join and a round forms their circle: it agrees how to
+    work, picks a weekly time and, after its first meeting, says who was there."""
+    s.say("\n🔵 A third program: a speaking circle, peers who grow together with a facilitator who rotates.")
+    with s.muted():
+        s.command(ADMIN, "admin program new")
+    s.fill(
+        ADMIN,
+        {"template": "Peer circles (3–6 peers, rotating facilitator)", "name": "Speaking circle"},
+        expect="is ready",
+    )
+    s.command("UANA", "join speaking-circle")
+    s.fill("UANA", {}, expect="Welcome to Speaking circle")
+    with s.muted():
+        for person in CIRCLE[1:]:
+            s.command(person, "join speaking-circle")
+            s.fill(person, {}, expect="Welcome to Speaking circle")
+    s.say("\n👥 Hugo, Chloe, Elena and Farid join too: five people whose working days overlap, London to Dubai.")
+    s.command(ADMIN, "admin match speaking-circle", expect="1 circle of 5 people")
+    s.click(ADMIN, "Publish round", expect="How will you work together?")
+
+    s.click("UANA", "Propose our agreement")
+    s.fill(
+        "UANA",
+        {"cadence": "weekly", "meeting_minutes": "60", "focus": "Practise short talks and give honest feedback"},
+        expect="Confirmed by 1 of 5",
+    )
+    s.click("UHUGO", "I agree")
+    with s.muted():
+        for person in ("UCHLOE", "UELENA"):
+            s.click(person, "I agree", expect="Confirmed by")
+    s.say("\n👥 Chloe and Elena agree too; Farid is the last.")
+    s.click("UFARID", "I agree", expect="Three times you can all make")
+    channel = str(latest_circle(s).channel_id)
+    s.click("UCHLOE", "Pick #1", expect="picked")
+    s.slack.wait_until("the invite", lambda _: bool(s.slack.files_shared_in(channel)))
+    s.show_new()
+    s.say(
+        f"\n📅 The circle meets every week at that time: the invite for the whole series "
+        f"({s.slack.files_shared_in(channel)[-1][0]}, with Google and Outlook links) is in their group DM."
+    )
+
+    checkin = latest_circle(s).next_checkin_at
+    assert checkin is not None, "a check-in follows the first meeting"
+    s.tick(checkin)
+    s.click("UANA", "I was there")
+    with s.muted():
+        for person in ("UHUGO", "UCHLOE", "UELENA"):
+            s.click(person, "I was there", expect="Check-in after meeting 1")
+    s.say("\n👥 Hugo, Chloe and Elena were there too.")
+    s.click("UFARID", "I missed this one")
+
+
 def play(sandbox: Sandbox) -> JourneyOutcome:
-    """The scripted journey of one pair, from joining to the admin report, eight simulated weeks long."""
+    """The scripted journey of one pair, from joining to the admin report, with a cohort program and a peer circle
+    beside it."""
     s = sandbox
     join_everyone(s)
 
@@ -463,6 +530,7 @@ def play(sandbox: Sandbox) -> JourneyOutcome:
         )
 
     second_program(s)
+    peer_circle(s)
     s.command(ADMIN, "admin report mentoring", expect="Program health")
     report = s.latest("Program health")
     with s.app.services.db.unit_of_work() as session:
@@ -471,12 +539,13 @@ def play(sandbox: Sandbox) -> JourneyOutcome:
         answered = (
             session.scalar(select(func.count()).select_from(Evaluation).where(Evaluation.answered_at.is_not(None))) or 0
         )
+        attendance = list(session.scalars(select(CircleAttendance.attended)))
     posted = [c for c in s.slack.calls if c.args.get("channel") == PROGRAM_CHANNEL]
     s.command(ADMIN, "admin report", expect="Programs at a glance")
     s.say(
         "\n✅ Journey complete: a pair formed, agreed how to work, set a goal, met twice, celebrated and said "
         f"thanks; a matching round paired the others. {active} pairs are active. A second program, a cohort, "
-        "is open for sign-up beside the first."
+        "is open for sign-up beside the first, and a peer circle of five has met for the first time."
     )
     return JourneyOutcome(
         pair_active=active >= 1,
@@ -489,6 +558,7 @@ def play(sandbox: Sandbox) -> JourneyOutcome:
         ),
         evaluations_answered=int(answered),
         report=readable(report.text(), s.names),
+        circle_attendance=(attendance.count(True), attendance.count(False)),
     )
 
 

@@ -31,6 +31,7 @@ def test_the_scripted_journey_reaches_every_step_and_shows_every_message_whole(t
     assert outcome.checkins_met >= 2 and outcome.evaluations_answered == 2 and outcome.thanks_received
     assert "Ana finished her talk outline" in outcome.shoutout_posted
     assert "Program health" in outcome.report and "hidden" in outcome.report
+    assert outcome.circle_attendance == (4, 1)
     for heading in (
         "types /mentor find",
         "clicks [Accept]",
@@ -41,6 +42,10 @@ def test_the_scripted_journey_reaches_every_step_and_shows_every_message_whole(t
         "wants to say thank you",
         "Two minutes, completely private",
         "Matching round preview",
+        "Welcome to your peer circle",
+        "Agreed by all five of you",
+        "Three times you can all make",
+        "Check-in after meeting 1",
         "Journey complete",
     ):
         assert heading in unwrapped, heading
@@ -73,6 +78,29 @@ def test_the_scripted_journey_reaches_every_step_and_shows_every_message_whole(t
     assert "   🤖 group DM “Ben, Ana, Mentorbot” (updated)\n" in met and "Only visible to you" not in met
     assert "   🤖 #mentoring\n      🎉 A milestone from @Ana and @Ben" in text
     assert "Ada · #general · Only visible to you (updated)\n      Round published" in text
+
+    # The peer circle: formed by a round, it agrees how to work, picks a weekly time, and checks in after meeting 1.
+    circle = text[text.index("🔵 A third program") :]
+    group_dm = "   🤖 group DM “Ana, Hugo, Chloe, Elena, Farid, Mentorbot”"
+    published = step(circle, "👤 Ada clicks [Publish round]")
+    assert f"{group_dm}\n      Welcome to your peer circle in Speaking circle" in published
+    assert "How will you work together?" in published and "[Propose our agreement]" in published
+    proposing = step(circle, "👤 Ana clicks [Propose our agreement]")
+    assert "Ana · modal “Group agreement”" in proposing and "▸ For about: 60 minutes" in proposing
+    proposed = step(circle, "👤 Ana fills in “Group agreement”")
+    assert "Confirmed by 1 of 5; waiting for @Hugo, @Chloe, @Elena, @Farid." in proposed
+    agreed = " ".join(step(circle, "👤 Farid clicks [I agree]").split())
+    assert "Agreed by all five of you" in agreed and "Three times you can all make (60 minutes)" in agreed
+    assert "(Asia/Dubai)" in agreed and "[Pick #1]" in agreed
+    picked = step(circle, "👤 Chloe clicks [Pick #1]")
+    assert "@Chloe picked" in picked and "(group-meetings.ics," in picked
+    assert f"{group_dm.replace('🤖', '📎')} · file" in picked
+    checkin = " ".join(step(circle, "⏱ ").split())
+    assert "Check-in after meeting 1: were you there?" in checkin
+    assert "@Ana facilitated this one. Next time it's @Hugo's turn to facilitate." in checkin
+    missed = step(circle, "👤 Farid clicks [I missed this one]")
+    assert "There: @Ana, @Hugo, @Chloe, @Elena\n      Missed it: @Farid" in missed
+    assert "Not answered yet" not in missed
 
 
 def test_make_run_without_tokens_plays_the_sandbox(tmp_path: Path) -> None:

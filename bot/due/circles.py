@@ -4,28 +4,17 @@ from __future__ import annotations
 
 from sqlalchemy.orm import Session
 
-from bot.due.work import BATCH, Due, DueWork, Nudge, Step
+from bot.due.work import BATCH, Due, DueWork, Step
 from bot.group_goals import goals_of_group
 from bot.group_life import GroupView, due_group_checkins, due_group_endings, due_group_evaluations, open_group_checkin
+from bot.groups import ending_nudges
+from bot.nudges import Nudge
 from bot.programs import program_admins
 from bot.views.group_life import (
     admins_groups_at_risk,
     evaluation_invitation,
     group_checkin_message,
-    group_ended_message,
 )
-
-
-def ending_nudges(group: GroupView, completed: bool) -> list[Nudge]:
-    """The group hears it has ended; each last member is asked, alone, for their private final evaluation."""
-    nudges = [
-        Nudge(group.team_id, f"circle:{group.id}:final:{user}", evaluation_invitation(group, "final"), user_id=user)
-        for user in group.members
-    ]
-    if group.channel_id:
-        ended = group_ended_message(group, completed)
-        nudges.insert(0, Nudge(group.team_id, f"circle:{group.id}:ended", ended, channel_id=group.channel_id))
-    return nudges
 
 
 def open_due(session: Session, due: Due) -> Step:

@@ -5,7 +5,8 @@ from __future__ import annotations
 from sqlalchemy.orm import Session
 
 from bot.closing import due_endings, due_touch_nudges
-from bot.due.work import BATCH, Due, DueWork, Nudge, Step, both, to_pair
+from bot.due.work import BATCH, Due, DueWork, Step, both, to_pair
+from bot.nudges import Nudge
 from bot.views.closing import closing_message, touch_nudge
 
 

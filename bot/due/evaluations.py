@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from sqlalchemy.orm import Session
 
-from bot.due.work import BATCH, Due, DueWork, Nudge, Step
+from bot.due.work import BATCH, Due, DueWork, Step
 from bot.evaluations import due_evaluations, due_reminders, request_evaluations
+from bot.nudges import Nudge
 from bot.views.evaluations import invitation_message
 
 

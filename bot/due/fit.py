@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from sqlalchemy.orm import Session
 
-from bot.due.work import Due, DueWork, Nudge, Step
+from bot.due.work import Due, DueWork, Step
 from bot.fit import claim_due_fit_check
+from bot.nudges import Nudge
 from bot.views.fit import question_message
 
 

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from sqlalchemy.orm import Session
 
-from bot.due.work import BATCH, Due, DueWork, Nudge, Step, both, to_pair
+from bot.due.work import BATCH, Due, DueWork, Step, both, to_pair
 from bot.health import AtRisk, assess, due_closures, due_dormancy_warnings, due_health_checks
+from bot.nudges import Nudge
 from bot.programs import program_admins
 from bot.views.health import admins_at_risk, closed_for_inactivity, dormancy_warning, kind_checkin
 

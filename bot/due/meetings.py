@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from sqlalchemy.orm import Session
 
-from bot.due.work import BATCH, Due, DueWork, Nudge, Step
+from bot.due.work import BATCH, Due, DueWork, Step
 from bot.meetings import claim_nudge, due_nudges
+from bot.nudges import Nudge
 from bot.views.meetings import unpicked_nudge_message
 
 

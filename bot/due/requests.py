@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from sqlalchemy.orm import Session
 
-from bot.due.work import Due, DueWork, Nudge, Step, both
+from bot.due.work import Due, DueWork, Step, both
+from bot.nudges import Nudge
 from bot.programs import program_admins
 from bot.requests import claim_due_expiry, claim_due_reminder, expired_count
 from bot.views.find import expired_for_admins, expired_for_mentee, expired_for_mentor, reminder_message

@@ -10,6 +10,7 @@ from bot.views.agreement import AGREEMENT_OPEN
 from bot.views.blocks import Message, actions, button, context, section, slack_date
 from bot.views.join import JOIN_OPEN
 from bot.views.rounds import preview_message
+from storage.vocabulary import ProgramFormat
 
 
 def _join_button(program: ProgramView) -> list[dict[str, object]]:
@@ -52,8 +53,23 @@ def matching_day(program: ProgramView, preview: RoundPreview) -> Message:
     return Message(text=f"Matching day for {program.name}", blocks=[intro, *round_message.blocks])
 
 
-def started_for_channel(program: ProgramView, pairs: int) -> Message:
-    text = f"*{escape(program.name)}* starts today with {pairs} pair{'s' if pairs != 1 else ''}. Have a great start!"
+def matching_day_for_groups(program: ProgramView, round_message: Message, mentoring: bool) -> Message:
+    """For the program's admins: today's groups or circles (their preview), ready to publish or discard."""
+    intro = section(
+        f"Today is matching day for *{escape(program.name)}*. Here are the {'groups' if mentoring else 'circles'} "
+        "I'd propose; nobody hears anything until you publish them."
+    )
+    return Message(text=f"Matching day for {program.name}", blocks=[intro, *round_message.blocks])
+
+
+def relationships(program: ProgramView, count: int) -> str:
+    """ "3 pairs", "1 circle", "2 groups": what this program forms, counted."""
+    noun = {ProgramFormat.CIRCLE: "circle", ProgramFormat.GROUP: "group"}.get(program.format, "pair")
+    return f"{count} {noun}{'s' if count != 1 else ''}"
+
+
+def started_for_channel(program: ProgramView, formed: int) -> Message:
+    text = f"*{escape(program.name)}* starts today with {relationships(program, formed)}. Have a great start!"
     return Message(text=f"{program.name} starts today", blocks=[section(text)])
 
 
@@ -70,9 +86,9 @@ def started_for_pair(program: ProgramView, pair: PairView) -> Message:
     )
 
 
-def ended_for_channel(program: ProgramView, pairs: int, goals: int) -> Message:
+def ended_for_channel(program: ProgramView, formed: int, goals: int) -> Message:
     text = (
-        f"*{escape(program.name)}* has come to an end: {pairs} pair{'s' if pairs != 1 else ''} met, learned and "
+        f"*{escape(program.name)}* has come to an end: {relationships(program, formed)} met, learned and "
         f"finished {goals} goal{'s' if goals != 1 else ''} together. Thank you, everyone!"
     )
     return Message(text=f"{program.name} has ended", blocks=[section(text)])

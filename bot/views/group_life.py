@@ -143,6 +143,10 @@ def read_agreement_form(state: dict[str, Any]) -> tuple[str, int | None, str]:
     return str(value(CADENCE) or ""), int(minutes) if str(minutes or "").isdigit() else None, str(value(FOCUS) or "")
 
 
+def rhythm_of(group: GroupView) -> str:
+    return CADENCE_LABELS.get(group.cadence or Cadence.BIWEEKLY, "").lower()
+
+
 def _terms(group: GroupView) -> str:
     cadence = CADENCE_LABELS.get(group.cadence or Cadence.BIWEEKLY, "")
     line = f"{cadence}, for about {group.meeting_minutes or 60} minutes."
@@ -155,12 +159,10 @@ def agreement_message(group: GroupView) -> Message:
     by = f", proposed by <@{group.agreement_by}>" if group.agreement_by else ""
     blocks: list[Block] = [section(f"*Your {_kind(group)}'s agreement*{by}\n{_terms(group)}")]
     if group.agreement_status == "confirmed":
-        meeting = group.next_meeting_at
         after = (
-            f" Your next meeting is at your common hour, {slack_date(meeting, with_time=True)} (in your own time "
-            "zone); I'll check in with you all right after it."
-            if meeting
-            else " I'll check in with you all after each meeting."
+            f" Your meetings: {slack_date(group.next_meeting_at, with_time=True)} and then {rhythm_of(group)}."
+            if group.next_meeting_at and group.time_picked
+            else " Pick a meeting time below; I'll check in with you all after each meeting."
         )
         text = f"Agreed by all {_count(len(group.members))} of you.{after}"
         blocks += [
@@ -548,8 +550,13 @@ def group_invite_description(group: GroupView) -> str:
     return f"{focus}Set up by Mentorbot in your Slack group DM."
 
 
+def group_invite_comment(picked: PickedTime) -> str:
+    """What the shared .ics file says as it arrives."""
+    return f"Your {_kind(picked.group)}'s meetings are in this invite: the whole series, on your rhythm."
+
+
 def group_invite_message(picked: PickedTime, google: str, outlook: str) -> Message:
-    text = f"Your {_kind(picked.group)}'s meetings are in the invite: the whole series, on your rhythm."
+    text = "Or add the series straight to your calendar:"
     return Message(
         text=text,
         blocks=[

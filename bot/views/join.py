@@ -28,7 +28,7 @@ from bot.views.blocks import (
     timepicker,
     users_select,
 )
-from storage.vocabulary import Cadence, Enrolment, LearningStyle, MeetingChannel, Role
+from storage.vocabulary import Cadence, Enrolment, LearningStyle, MeetingChannel, ProgramFormat, Role
 
 _E = TypeVar("_E", Role, Cadence, MeetingChannel, LearningStyle)
 
@@ -70,9 +70,11 @@ def _choices(labels: dict[Any, str]) -> list[tuple[str, str]]:
     return [(str(key), label) for key, label in labels.items()]
 
 
-def _role_and_topics(d: ProfileInput | None) -> list[Block]:
+def _role_and_topics(d: ProfileInput | None, in_circles: bool = False) -> list[Block]:
+    hint = "In peer circles everyone takes part as a peer; this is for the programs with mentors." if in_circles else ""
+    role = static_select(FIELD, _choices(ROLE_LABELS), d.role if d and d.role else None)
     return [
-        input_block(ROLE, "I'd like to", static_select(FIELD, _choices(ROLE_LABELS), d.role if d and d.role else None)),
+        input_block(ROLE, "I'd like to", role, hint=hint),
         input_block(
             EXPERTISE,
             "Topics I can help with",
@@ -178,7 +180,8 @@ def profile_modal(profile: Profile | None, program: ProgramView | None = None, j
         "You can change any of this later with `/mentor join`."
     )
     about = [section(f"*{escape(program.name)}*: {escape(program.purpose)}")] if program and program.purpose else []
-    blocks = [*about, intro, *_role_and_topics(d), *_rhythm_and_style(d), *_about_me(d)]
+    in_circles = program is not None and program.format is ProgramFormat.CIRCLE
+    blocks = [*about, intro, *_role_and_topics(d, in_circles), *_rhythm_and_style(d), *_about_me(d)]
     answers = profile.answers if profile and joined else {}
     if program and program.questions:
         blocks.append(section(f"*{escape(program.name)} asks*"))
@@ -302,13 +305,19 @@ def profile_fields(profile: Profile) -> Block:
     return fields(*items)
 
 
-def saved_message(profile: Profile, created: bool, program: str = "") -> Message:
+def saved_message(
+    profile: Profile, created: bool, program: str = "", program_format: ProgramFormat = ProgramFormat.ONE_TO_ONE
+) -> Message:
     d = profile.details
     if created:
         intro = f"Welcome to {escape(program) if program else 'the mentoring program'}! Here is what I saved:"
     else:
         intro = "Your profile is updated. Here is what I saved:"
-    if d.role and d.role.seeks_mentor:
+    if program_format is ProgramFormat.CIRCLE:
+        next_step = "Next: the admins form circles in a round, and I'll DM you the moment you're in one."
+    elif program_format is ProgramFormat.GROUP and d.role and d.role.seeks_mentor:
+        next_step = "Next: run `/mentor find` to see mentoring groups with room, or wait for the next round."
+    elif d.role and d.role.seeks_mentor:
         next_step = "Next: run `/mentor find` to see mentors who fit your goals."
     else:
         next_step = "Next: mentees who fit will send you a request here; you choose whether to accept."

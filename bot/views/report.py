@@ -186,6 +186,7 @@ def report_message(report: Report) -> Message:
     )
 
 
+FORMED = {"group": "active group", "circle": "active circle"}
 FORMAT_NAMES = {"one_to_one": "1:1", "group": "group mentoring", "circle": "peer circles"}
 STAGE_NAMES = {
     "planned": "sign-up not open yet",
@@ -204,7 +205,7 @@ def overview_line(line: OverviewLine) -> str:
     size = f" of up to {line.group_size} mentees" if line.format == "group" else ""
     return (
         f"*{escape(line.name)}* (`{line.slug}`, {FORMAT_NAMES.get(line.format, line.format)}{size}, {state})\n"
-        f"{_count(line.members, 'member')} · {_count(line.active_pairs, 'active pair')}{risk}"
+        f"{_count(line.members, 'member')} · {_count(line.active_pairs, FORMED.get(line.format, 'active pair'))}{risk}"
     )
 
 
