@@ -38,6 +38,7 @@ from bot.group_meetings import (
 )
 from bot.groups import leaving_nudges, send_group_invite, thank_group, welcome
 from bot.nudges import Nudge
+from bot.programs import program_admins
 from bot.report import anonymity_threshold
 from bot.views.blocks import Block, Message
 from bot.views.goals import read_goal_form
@@ -99,6 +100,7 @@ from bot.views.group_life import (
     read_thanks_form,
     read_whose,
     settled_message,
+    shared_evaluation_message,
     shoutout_consent_message,
     shoutout_modal,
     shoutout_post,
@@ -319,9 +321,18 @@ def submit_evaluation(ack: Ack, view: dict[str, Any], actor: Actor) -> None:
     circle_id, milestone = read_evaluation_value(str(view.get("private_metadata") or ""))
     refusals = Refusals({RATING: NOT_YOUR_GROUP}, closed={RATING: ALREADY_EVALUATED}, logged="group evaluation")
     answers = (rating, progress, comment, shared)
-    done = actor.submit_as_member(ack, refusals, evaluate_group, circle_id, milestone, answers, actor.now())
-    if done is not None:
-        actor.dm(evaluation_thanks(shared))
+    now = actor.now()
+    done = actor.submit_as_member(ack, refusals, evaluate_group, circle_id, milestone, answers, now)
+    if done is None:
+        return
+    if shared:
+        with actor.unit_of_work() as session:
+            message = shared_evaluation_message(done, actor.user_id, milestone, answers)
+            for admin in program_admins(session, done.program_id, actor.services.settings.admins):
+                key = f"circle:{done.id}:{milestone}:shared:{actor.user_id}:{admin}"
+                Nudge(done.team_id, key, message, user_id=admin).queue(session, now)
+        actor.send_queued()
+    actor.dm(evaluation_thanks(shared))
 
 
 def new_times(ack: Ack, body: dict[str, Any], respond: Respond, actor: Actor) -> None:

@@ -244,11 +244,18 @@ def test_a_circle_of_five_lives_through_agreement_checkins_shoutout_leaving_and_
     assert missing.json()["response_action"] == "errors" and "rating" in missing.json()["errors"]
     sent = app.user.submit("UANA", form, {"rating": "5", "progress": "4", "comment": "Loved it"})
     assert sent.status == 200 and sent.body == ""
+    assert not [c for c in app.slack.messages_to("DUADMIN") if "shared their evaluation" in c.text()]
+    ben = dm_saying(app, "UBEN", "has ended. Two private questions")
+    ben_form = opened_form(app, "UBEN", "group.evaluation.open", button_value(ben, "group.evaluation.open"), "DUBEN")
+    app.user.submit("UBEN", ben_form, {"rating": "4", "progress": "3", "comment": "More structure", "share": ["share"]})
+    shared_with_admin = dm_saying(app, "UADMIN", "<@UBEN> shared their evaluation").text()
+    assert "More structure" in shared_with_admin and "Useful*: 4 of 5" in shared_with_admin
+    assert "with your name" in dm_saying(app, "UBEN", "Thank you, that helps").text()
     again = app.user.submit("UANA", form, {"rating": "1", "progress": "1"})
     assert again.json()["response_action"] == "errors", "one final evaluation per member"
     with app.services.db.reading() as session:
         stored = [(e.milestone, e.rating, e.progress, e.shared) for e in session.scalars(select(CircleEvaluation))]
-    assert stored == [("final", 5, 4, False)]
+    assert stored == [("final", 5, 4, False), ("final", 4, 3, True)]
     assert not any("Loved it" in c.text() for c in app.slack.calls if c.method == "chat.postMessage")
 
 

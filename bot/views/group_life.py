@@ -412,7 +412,7 @@ def read_evaluation_form(state: dict[str, Any]) -> tuple[int | None, int | None,
 
 
 def evaluation_thanks(shared: bool) -> Message:
-    tail = " You chose to share it with the program admins." if shared else " It stays private."
+    tail = " I've shared it, with your name, with the program's admins." if shared else " It stays private."
     return said("Thank you, that helps the next groups." + tail)
 
 
@@ -723,5 +723,26 @@ def group_goal_done_message(goal: GroupGoal, by: str) -> Message:
         blocks=[
             section(f"*{text}*\nMarked done by <@{by}>."),
             actions(button("Celebrate it", GROUP_SHOUTOUT_OPEN, value=str(goal.group.id))),
+        ],
+    )
+
+
+def shared_evaluation_message(
+    group: GroupView, user_id: str, milestone: str, answers: tuple[int, int, str, bool]
+) -> Message:
+    """For the program's admins, only because the member chose to share it: their evaluation, with their name."""
+    rating, progress, comment, _ = answers
+    text = (
+        f"<@{user_id}> shared their evaluation of their {_kind(group)} in {escape(group.program)} "
+        f"({_milestone(milestone)})"
+    )
+    lines = [f"*Useful*: {rating} of 5 · *Progress*: {progress} of 5"]
+    if comment.strip():
+        lines.append(quoted_text(comment.strip()))
+    return Message(
+        text=text,
+        blocks=[
+            section(f"*{text}*\n" + "\n".join(lines)),
+            context("They chose to share this with the program's admins. The rest of the group doesn't see it."),
         ],
     )
