@@ -3,12 +3,17 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from slack_sdk import WebClient
 
+from bot.dm_channels import send_dm
 from bot.settings import Settings
-from bot.slack import make_client, respond_at, send_dm
+from bot.slack import make_client, respond_at
 from bot.views.blocks import Message
+
+if TYPE_CHECKING:
+    from bot.services import Services
 
 
 @dataclass(frozen=True)
@@ -27,10 +32,11 @@ class Click:
     def client(self, settings: Settings) -> WebClient:
         return make_client(settings.slack_api_url, self.token, settings.slack_api_timeout)
 
-    def answer(self, settings: Settings, message: Message, replace_original: bool = False) -> None:
+    def answer(self, services: Services, message: Message, replace_original: bool = False) -> None:
         """Tell the person who clicked: under (or in place of) the clicked message; from the App Home, which has
         no message to answer, in their DM."""
+        settings = services.settings
         if self.response_url:
             respond_at(self.response_url, message, settings.slack_api_timeout, replace_original)
         else:
-            send_dm(self.client(settings), self.user_id, message)
+            send_dm(services.db, self.client(settings), self.team_id, self.user_id, message)

@@ -84,6 +84,10 @@ class AgreementClosed(NoLongerOpen):
     """The proposal was confirmed or replaced already, or it is the confirmer's own ("own_proposal")."""
 
 
+class AgreementReplaced(NoLongerOpen):
+    """A newer proposal replaced the one this button belongs to."""
+
+
 class EvaluationClosed(NoLongerOpen):
     """The evaluation was already answered."""
 
@@ -126,6 +130,10 @@ class InvalidGoal(InvalidInput):
 
 class InvalidAgreement(InvalidInput):
     """Working-agreement terms with an answer missing or out of range."""
+
+
+class InvalidShoutout(InvalidInput):
+    """A celebration with no words, too many, or no channel to be posted in."""
 
 
 class InvalidEvaluation(InvalidInput):

@@ -7,8 +7,8 @@ transaction that decided it, so the group hears it only once it is true in the d
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
-from datetime import datetime, timedelta
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
@@ -18,10 +18,12 @@ from bot.agreements import MEETING_MINUTES
 from bot.cadence import WorkingHours, cadence_interval, inside_everyones_day
 from bot.errors import (
     AgreementClosed,
+    AgreementReplaced,
     CheckInClosed,
     EvaluationClosed,
     InvalidAgreement,
     InvalidEvaluation,
+    InvalidShoutout,
     NoLongerOpen,
     NotYours,
 )
@@ -61,6 +63,8 @@ QUESTIONS = (
     "What should this group do more of, or less of, in its next meetings?",
 )
 _ANSWER = InsertOrIgnore(CircleAttendance, ["checkin_id", "person_id"])
+# One evaluation per member and milestone, however often (or however simultaneously) it is sent.
+_EVALUATE = InsertOrIgnore(CircleEvaluation, ["circle_id", "person_id", "milestone"])
 
 
 @dataclass(frozen=True)
@@ -78,6 +82,7 @@ class GroupView:
     facilitator: str | None
     sentence: str
     agreement_status: str
+    agreement_version: int
     agreement_by: str | None
     cadence: Cadence | None
     meeting_minutes: int | None
@@ -85,6 +90,7 @@ class GroupView:
     agreed: frozenset[str]
     meetings: int
     window_minute: int | None
+    window_zone: str
     next_checkin_at: datetime | None
     time_picked: bool = False  # a member picked the group's meeting time (else it is the former's common hour)
 
@@ -94,9 +100,7 @@ class GroupView:
         if self.window_minute is None or self.next_checkin_at is None:
             return None
         latest = self.next_checkin_at - timedelta(minutes=self.meeting_minutes or 60)
-        meeting = _next_window(latest - timedelta(days=7), self.window_minute % WEEK_MINUTES)
-        while meeting + timedelta(days=7) <= latest:
-            meeting += timedelta(days=7)
+        meeting = next_window(latest - timedelta(days=7), self.window_minute, self.window_zone)
         return meeting if meeting <= latest else None
 
     @property
@@ -136,12 +140,15 @@ class Agreement:
 
 @dataclass(frozen=True)
 class Left:
-    """What one member's leaving did: the group as it now is, whether it ended, and whom a place was offered."""
+    """What one member's leaving did: the group as it now is, whether it ended (and whether because its mentor
+    left), whom the place was offered, and the shout-outs that were waiting only on them."""
 
     group: GroupView
     user_id: str
     ended: bool
     offered: OfferView | None
+    mentor_left: bool = False
+    posted: tuple[ShoutoutView, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -195,6 +202,7 @@ def view_of_group(session: Session, circle: Circle) -> GroupView:
         facilitator=_user(session, circle.facilitator_id),
         sentence=circle.sentence,
         agreement_status=circle.agreement_status,
+        agreement_version=circle.agreement_version,
         agreement_by=_user(session, circle.agreement_by),
         cadence=circle.cadence,
         meeting_minutes=circle.meeting_minutes,
@@ -202,6 +210,7 @@ def view_of_group(session: Session, circle: Circle) -> GroupView:
         agreed=frozenset(p.slack_user_id for m, p in members if m.agreed_at is not None),
         meetings=circle.meetings,
         window_minute=circle.window_minute,
+        window_zone=circle.window_zone,
         next_checkin_at=circle.next_checkin_at,
         time_picked=circle.time_picked_at is not None,
     )
@@ -218,9 +227,12 @@ def maximum_of(session: Session, circle: Circle) -> int:
     return session.get_one(Program, circle.program_id).group_size + 1
 
 
-def membership(session: Session, team_id: str, user_id: str, circle_id: int) -> tuple[Circle, CircleMember]:
-    """Their place in this circle: `NotYours` when they have none (or it is another workspace's)."""
-    circle = session.get(Circle, circle_id)
+def membership(
+    session: Session, team_id: str, user_id: str, circle_id: int, lock: bool = False
+) -> tuple[Circle, CircleMember]:
+    """Their place in this circle: `NotYours` when they have none (or it is another workspace's). With `lock`, the
+    circle's row is held for this transaction (PostgreSQL), so members acting at once take turns."""
+    circle = session.get(Circle, circle_id, with_for_update=lock or None)
     if circle is None or circle.team_id != team_id:
         raise NotYours(f"circle {circle_id}")
     member = session.scalars(
@@ -290,10 +302,14 @@ def validate_agreement(cadence: str, minutes: int | None, focus: str) -> Agreeme
 def propose_agreement(
     session: Session, team_id: str, user_id: str, circle_id: int, agreement: Agreement, now: datetime
 ) -> GroupView:
-    """A member proposes how the group works (or a change to it): everyone else is asked to confirm again."""
-    circle, member = membership(session, team_id, user_id, circle_id)
+    """A member proposes how the group works (or a change to it): everyone else is asked to confirm again. A new
+    meeting length lets the group pick a new time once it is agreed."""
+    circle, member = membership(session, team_id, user_id, circle_id, lock=True)
     if circle.status is not CircleStatus.ACTIVE:
         raise AgreementClosed(str(circle.status))
+    if circle.meeting_minutes != agreement.meeting_minutes:
+        circle.time_picked_at = None
+    circle.agreement_version += 1
     circle.agreement_status = "proposed"
     circle.agreement_by = member.person_id
     circle.cadence = agreement.cadence
@@ -306,18 +322,28 @@ def propose_agreement(
 
 
 def confirm_agreement(
-    session: Session, team_id: str, user_id: str, circle_id: int, now: datetime
+    session: Session, team_id: str, user_id: str, circle_id: int, version: int, now: datetime
 ) -> tuple[GroupView, bool]:
-    """A member confirms the proposed agreement; once every member has, it is in force and check-ins begin (the
-    second value says whether this confirmation was the last one needed)."""
-    circle, member = membership(session, team_id, user_id, circle_id)
+    """A member confirms the proposal `version` (an older one's button is `AgreementReplaced`); once every member
+    has, it is in force and check-ins begin. The second value: whether this was the last confirmation needed."""
+    circle, member = membership(session, team_id, user_id, circle_id, lock=True)
     if circle.status is not CircleStatus.ACTIVE or circle.agreement_status == "none":
         raise AgreementClosed(circle.agreement_status)
+    if version != circle.agreement_version:
+        raise AgreementReplaced(str(circle.agreement_version))
     member.agreed_at = member.agreed_at or now
     session.flush()
+    return _settle_agreement(session, circle, now)
+
+
+def _settle_agreement(session: Session, circle: Circle, now: datetime) -> tuple[GroupView, bool]:
+    """Put a proposal everyone has confirmed in force: its first check-in (and, for a circle formed before groups
+    had a life, its turn, end date and evaluation days)."""
     group = view_of_group(session, circle)
-    if group.waiting_for or circle.agreement_status == "confirmed":
+    if group.waiting_for or circle.agreement_status != "proposed":
         return group, False
+    if circle.ends_at is None:
+        begin(session, circle.id, now)
     circle.agreement_status = "confirmed"
     circle.next_checkin_at = first_checkin_at(session, circle, now)
     return view_of_group(session, circle), True
@@ -329,18 +355,25 @@ def _hours(session: Session, circle_id: int) -> list[WorkingHours]:
     ]
 
 
-def _next_window(after: datetime, window_minute: int) -> datetime:
-    """The first start of the weekly window (minutes since Monday 00:00 UTC) at or after `after`."""
-    monday = (after - timedelta(days=after.weekday())).replace(hour=0, minute=0, second=0, microsecond=0)
-    start = monday + timedelta(minutes=window_minute)
-    return start if start >= after else start + timedelta(days=7)
+def next_window(after: datetime, window_minute: int, timezone: str = "UTC") -> datetime:
+    """The first start of the weekly slot (minutes since Monday 00:00, wall time in `timezone`) at or after `after`,
+    in UTC; a wall time a clock change skips falls on the first instant after it."""
+    zone = WorkingHours(timezone, 0, 0).zone()
+    local = after.astimezone(zone)
+    monday = (local - timedelta(days=local.weekday())).replace(hour=0, minute=0, second=0, microsecond=0)
+    for week in range(3):
+        wall = monday.replace(tzinfo=None) + timedelta(days=7 * week, minutes=window_minute % WEEK_MINUTES)
+        start = wall.replace(tzinfo=zone).astimezone(UTC)
+        if start >= after:
+            return start
+    return after
 
 
 def meeting_at(circle: Circle, after: datetime) -> datetime | None:
-    """When the group's next meeting starts, at or after `after`: at its common weekly hour, if it has one."""
+    """When the group's next meeting starts, at or after `after`: at its weekly slot, if it has one."""
     if circle.window_minute is None:
         return None
-    return _next_window(after, circle.window_minute % WEEK_MINUTES)
+    return next_window(after, circle.window_minute, circle.window_zone)
 
 
 def _checkin_after(session: Session, circle: Circle, meeting: datetime | None, after: datetime) -> datetime:
@@ -378,7 +411,8 @@ def _next_facilitator(session: Session, circle: Circle) -> int | None:
 
 
 def _low_attendance(session: Session, circle: Circle) -> bool:
-    """Whether the latest check-ins in a row each had fewer than half the group there (one quiet member is not)."""
+    """Whether the latest check-ins in a row each had fewer than half of those who answered there, or nobody
+    answering at all: judged on the answers, so a member who stays quiet never makes the group at risk."""
     latest = list(
         session.scalars(
             select(CircleCheckIn)
@@ -389,14 +423,11 @@ def _low_attendance(session: Session, circle: Circle) -> bool:
     )
     if len(latest) < LOW_ATTENDANCE_RUN:
         return False
-    size = len(active_members(session, circle.id))
     for checkin in latest:
-        there = session.scalar(
-            select(func.count())
-            .select_from(CircleAttendance)
-            .where(CircleAttendance.checkin_id == checkin.id, CircleAttendance.attended.is_(True))
+        answers = list(
+            session.scalars(select(CircleAttendance.attended).where(CircleAttendance.checkin_id == checkin.id))
         )
-        if 2 * (there or 0) >= size:
+        if answers and 2 * sum(answers) >= len(answers):
             return False
     return True
 
@@ -415,6 +446,7 @@ def open_group_checkin(session: Session, circle_id: int, now: datetime) -> Check
         facilitator_id=circle.facilitator_id,
         question=QUESTIONS[(number - 1) % len(QUESTIONS)],
         asked_at=now,
+        at_risk=circle.at_risk_since is not None and not was_at_risk,
     )
     session.add(checkin)
     circle.meetings = number
@@ -423,8 +455,7 @@ def open_group_checkin(session: Session, circle_id: int, now: datetime) -> Check
     meeting = meeting_at(circle, now + interval - timedelta(days=3))
     circle.next_checkin_at = _checkin_after(session, circle, meeting, now + interval)
     session.flush()
-    view = checkin_view(session, checkin)
-    return replace(view, newly_at_risk=circle.at_risk_since is not None and not was_at_risk)
+    return checkin_view(session, checkin)
 
 
 def checkin_view(session: Session, checkin: CircleCheckIn) -> CheckInView:
@@ -442,6 +473,7 @@ def checkin_view(session: Session, checkin: CircleCheckIn) -> CheckInView:
         question=checkin.question,
         there=tuple(user for user, attended in answers if attended),
         missed=tuple(user for user, attended in answers if not attended),
+        newly_at_risk=checkin.at_risk,
     )
 
 
@@ -457,7 +489,7 @@ def record_attendance(
         raise CheckInClosed(str(circle.status))
     session.execute(
         _ANSWER.on(session).values(
-            checkin_id=checkin.id, person_id=member.person_id, attended=attended, note="", answered_at=now
+            checkin_id=checkin.id, person_id=member.person_id, attended=attended, answered_at=now
         )
     )
     session.execute(
@@ -484,8 +516,40 @@ def _end(session: Session, circle: Circle, reason: str, now: datetime) -> None:
     )
 
 
-def _waiting(session: Session, circle: Circle) -> Person | None:
-    """Who to offer a place: the longest-waiting active member of the program in no active group and offered none."""
+def _avoids(person: Person, others: list[Person]) -> bool:
+    """Someone among `others` is on their do-not-match list, or has them on theirs (the lists stay private)."""
+    return any(o.slack_user_id in person.do_not_match or person.slack_user_id in o.do_not_match for o in others)
+
+
+def _in_a_group(session: Session, person_id: int) -> bool:
+    return (
+        session.scalar(
+            select(CircleMember.id)
+            .join(Circle, Circle.id == CircleMember.circle_id)
+            .where(
+                CircleMember.person_id == person_id,
+                CircleMember.left_at.is_(None),
+                Circle.status == CircleStatus.ACTIVE,
+            )
+            .limit(1)
+        )
+        is not None
+    )
+
+
+def _may_take(session: Session, circle: Circle, person: Person) -> bool:
+    """Whether this person may take a place here: the program is open, a mentoring group's mentees are not
+    mentors, and nobody in it is on their do-not-match list (or has them on theirs)."""
+    if session.get_one(Program, circle.program_id).closed_at is not None:
+        return False
+    if circle.mentor_id is not None and person.role is session.get_one(Person, circle.mentor_id).role:
+        return False
+    return not _avoids(person, [p for _, p in active_members(session, circle.id)])
+
+
+def _waiting(session: Session, circle: Circle, skip: int | None = None) -> Person | None:
+    """Who to offer a place: the longest-waiting active member of the program in no active group, offered none,
+    never in this group before, allowed to take a place in it, and not `skip` (who just let this place go)."""
     busy = (
         select(CircleMember.person_id)
         .join(Circle, Circle.id == CircleMember.circle_id)
@@ -499,61 +563,106 @@ def _waiting(session: Session, circle: Circle) -> Person | None:
         Person.id.not_in(busy),
         Person.id.not_in(offered),
         Person.id.not_in(been),
+        Person.id != (skip or 0),
     )
-    if circle.mentor_id is not None:
-        query = query.where(Person.role != session.get_one(Person, circle.mentor_id).role)
-    return session.scalars(query.order_by(Person.created_at, Person.id).limit(1)).first()
+    for person in session.scalars(query.order_by(Person.created_at, Person.id)):
+        if _may_take(session, circle, person):
+            return person
+    return None
 
 
-def offer_place(session: Session, circle: Circle, now: datetime) -> OfferView | None:
-    """Offer a free place in this group to whoever has waited longest, if anyone is waiting."""
-    person = _waiting(session, circle)
-    if person is None:
-        return None
+def _offer(session: Session, circle: Circle, person: Person, now: datetime) -> OfferView:
     offer = CircleOffer(circle_id=circle.id, person_id=person.id, status=OfferStatus.OPEN, created_at=now)
     session.add(offer)
     session.flush()
     return OfferView(offer.id, person.slack_user_id, view_of_group(session, circle))
 
 
+def offer_place(session: Session, circle: Circle, now: datetime, skip: int | None = None) -> OfferView | None:
+    """Offer a free place in this group to whoever has waited longest, if anyone is waiting who may take it."""
+    if len(active_members(session, circle.id)) >= maximum_of(session, circle):
+        return None
+    person = _waiting(session, circle, skip)
+    return None if person is None else _offer(session, circle, person, now)
+
+
 def open_offer_for(session: Session, person: Person, now: datetime) -> OfferView | None:
-    """A late joiner's place: the active group of their program with the most room, if one has room."""
+    """A late joiner's place: the active group of their program with the most room that they may take."""
     circles = session.scalars(
         select(Circle).where(Circle.program_id == person.program_id, Circle.status == CircleStatus.ACTIVE)
     )
     roomy = [
         (maximum_of(session, c) - len(active_members(session, c.id)), c.id, c)
         for c in circles
-        if c.mentor_id is None or person.role != session.get_one(Person, c.mentor_id).role
+        if _may_take(session, c, person)
     ]
     roomy = [r for r in roomy if r[0] > 0]
-    if not roomy:
+    if not roomy or _in_a_group(session, person.id):
         return None
     _, _, circle = max(roomy, key=lambda r: (r[0], -r[1]))
-    offer = CircleOffer(circle_id=circle.id, person_id=person.id, status=OfferStatus.OPEN, created_at=now)
-    session.add(offer)
+    return _offer(session, circle, person, now)
+
+
+def waits_or_belongs(session: Session, person_id: int) -> bool:
+    """Whether they have a place in an active group, or one offered to them."""
+    offered = session.scalar(
+        select(CircleOffer.id)
+        .where(CircleOffer.person_id == person_id, CircleOffer.status == OfferStatus.OPEN)
+        .limit(1)
+    )
+    return offered is not None or _in_a_group(session, person_id)
+
+
+def evaluated_members(session: Session, circle_id: int) -> list[str]:
+    """Everyone who has been in the group, whether or not they still are."""
+    return list(
+        session.scalars(
+            select(Person.slack_user_id)
+            .join(CircleMember, CircleMember.person_id == Person.id)
+            .where(CircleMember.circle_id == circle_id)
+        )
+    )
+
+
+def _drop_from_shoutouts(session: Session, circle: Circle, person_id: int, now: datetime) -> list[ShoutoutView]:
+    """Whoever leaves is no longer named in the group's pending shout-outs; those everyone left agreed to post."""
+    ready = []
+    for shoutout in session.scalars(
+        select(CircleShoutout).where(CircleShoutout.circle_id == circle.id, CircleShoutout.status == "pending")
+    ):
+        shoutout.named = [n for n in shoutout.named if n != person_id]
+        shoutout.consents = [n for n in shoutout.consents if n != person_id]
+        if set(shoutout.named) <= set(shoutout.consents):
+            shoutout.status, shoutout.posted_at = "posted", now
+            ready.append(shoutout)
     session.flush()
-    return OfferView(offer.id, person.slack_user_id, view_of_group(session, circle))
+    return [shoutout_view(session, s) for s in ready]
 
 
 def leave_group(session: Session, team_id: str, user_id: str, circle_id: int, now: datetime) -> Left:
     """They leave quietly: the group goes on while it has its minimum (a place is offered to someone waiting),
-    and otherwise ends, no one's fault, unless someone waiting is offered the place first."""
-    circle, member = membership(session, team_id, user_id, circle_id)
+    and otherwise ends, no one's fault, unless someone waiting is offered the place first. A mentor leaving ends
+    their group. What was waiting on them (the agreement, a shout-out, their turn) moves on without them."""
+    circle, member = membership(session, team_id, user_id, circle_id, lock=True)
     if circle.status is not CircleStatus.ACTIVE:
         raise NoLongerOpen(str(circle.status))
+    if circle.facilitator_id == member.person_id:
+        circle.facilitator_id = _next_facilitator(session, circle)
     member.left_at = now
     member.agreed_at = None
     if circle.facilitator_id == member.person_id:
-        circle.facilitator_id = _next_facilitator(session, circle)
+        circle.facilitator_id = None
     session.flush()
+    posted = _drop_from_shoutouts(session, circle, member.person_id, now)
     leaving_mentor = circle.mentor_id == member.person_id
     remaining = len(active_members(session, circle.id))
     offered = None if leaving_mentor else offer_place(session, circle, now)
     ended = leaving_mentor or (remaining < minimum_of(circle) and offered is None)
     if ended:
-        _end(session, circle, "left", now)
-    return Left(view_of_group(session, circle), user_id, ended, offered)
+        _end(session, circle, "mentor_left" if leaving_mentor else "left", now)
+    else:
+        _settle_agreement(session, circle, now)
+    return Left(view_of_group(session, circle), user_id, ended, offered, leaving_mentor, tuple(posted))
 
 
 def leave_groups_in(session: Session, team_id: str, user_id: str, program_id: int | None, now: datetime) -> list[Left]:
@@ -573,31 +682,49 @@ def _offer_of(session: Session, team_id: str, user_id: str, offer_id: int) -> Ci
     return offer
 
 
-def answer_offer(session: Session, team_id: str, user_id: str, offer_id: int, accept: bool, now: datetime) -> GroupView:
-    """They take the offered place (if it is still free) or let it go (the group may then end, or offer it on)."""
+@dataclass(frozen=True)
+class Answered:
+    """What an answer to an offered place did: the group as it now is, whether they joined (else the place was
+    gone or they let it go), and, after a "not now", whom the place was offered next or whether the group ended."""
+
+    group: GroupView
+    joined: bool
+    gone: bool = False
+    offered: OfferView | None = None
+    ended: bool = False
+
+
+def answer_offer(session: Session, team_id: str, user_id: str, offer_id: int, accept: bool, now: datetime) -> Answered:
+    """They take the offered place (if it is still free and theirs to take) or let it go (the place is offered to
+    the next person waiting; a group below its minimum with nobody waiting ends)."""
     offer = _offer_of(session, team_id, user_id, offer_id)
+    circle = session.get_one(Circle, offer.circle_id, with_for_update=True)
     if offer.status is not OfferStatus.OPEN:
         raise NoLongerOpen(str(offer.status))
-    circle = session.get_one(Circle, offer.circle_id)
     offer.answered_at = now
+    person = session.get_one(Person, offer.person_id)
     if not accept:
         offer.status = OfferStatus.DECLINED
+        offered = offer_place(session, circle, now, skip=person.id) if circle.status is CircleStatus.ACTIVE else None
         short = circle.status is CircleStatus.ACTIVE and len(active_members(session, circle.id)) < minimum_of(circle)
-        if short and offer_place(session, circle, now) is None:
+        if short and offered is None:
             _end(session, circle, "too_few", now)
-        return view_of_group(session, circle)
-    return add_member(session, circle, offer.person_id, now, offer)
+        return Answered(view_of_group(session, circle), joined=False, offered=offered, ended=short and offered is None)
+    if not _has_room(session, circle) or _in_a_group(session, person.id) or not _may_take(session, circle, person):
+        offer.status = OfferStatus.GONE
+        return Answered(view_of_group(session, circle), joined=False, gone=True)
+    offer.status = OfferStatus.ACCEPTED
+    return Answered(add_member(session, circle, person.id, now), joined=True)
 
 
-def add_member(
-    session: Session, circle: Circle, person_id: int, now: datetime, offer: CircleOffer | None = None
-) -> GroupView:
-    """A new member takes a free place; a full or ended group is `NoLongerOpen` (the offer, if any, is gone)."""
-    size = len(active_members(session, circle.id))
-    if circle.status is not CircleStatus.ACTIVE or size >= maximum_of(session, circle):
-        if offer is not None:
-            offer.status = OfferStatus.GONE
-        raise NoLongerOpen("full")
+def _has_room(session: Session, circle: Circle) -> bool:
+    return circle.status is CircleStatus.ACTIVE and len(active_members(session, circle.id)) < maximum_of(
+        session, circle
+    )
+
+
+def add_member(session: Session, circle: Circle, person_id: int, now: datetime) -> GroupView:
+    """A new member takes a free place (the caller has checked there is one, holding the circle's row)."""
     earlier = session.scalars(
         select(CircleMember).where(CircleMember.circle_id == circle.id, CircleMember.person_id == person_id)
     ).first()
@@ -605,15 +732,19 @@ def add_member(
         earlier.left_at, earlier.joined_at, earlier.agreed_at = None, now, None
     else:
         session.add(CircleMember(circle_id=circle.id, person_id=person_id, joined_at=now))
-    if offer is not None:
-        offer.status = OfferStatus.ACCEPTED
+    session.execute(
+        update(CircleOffer)
+        .where(CircleOffer.person_id == person_id, CircleOffer.status == OfferStatus.OPEN)
+        .values(status=OfferStatus.GONE, answered_at=now)
+    )
     session.flush()
     return view_of_group(session, circle)
 
 
 def join_circle(session: Session, team_id: str, user_id: str, circle_id: int, now: datetime) -> GroupView:
-    """A member of the program takes a free place in one of its groups (from `/mentor find`)."""
-    circle = session.get(Circle, circle_id)
+    """A member of the program takes a free place in one of its groups (from `/mentor find`): `NotYours` when it
+    isn't theirs to take, `NoLongerOpen` when it is full or they already have a group."""
+    circle = session.get(Circle, circle_id, with_for_update=True)
     person = None
     if circle is not None and circle.team_id == team_id:
         person = session.scalars(
@@ -623,15 +754,12 @@ def join_circle(session: Session, team_id: str, user_id: str, circle_id: int, no
                 Person.status == PersonStatus.ACTIVE,
             )
         ).first()
-    if circle is None or person is None:
+    if circle is None or person is None or not _may_take(session, circle, person):
         raise NotYours(f"circle {circle_id}")
-    if session.scalar(
-        select(CircleMember.id)
-        .where(CircleMember.person_id == person.id, CircleMember.left_at.is_(None))
-        .join(Circle, Circle.id == CircleMember.circle_id)
-        .where(Circle.status == CircleStatus.ACTIVE)
-    ):
+    if _in_a_group(session, person.id):
         raise NoLongerOpen("in a group")
+    if not _has_room(session, circle):
+        raise NoLongerOpen("full")
     return add_member(session, circle, person.id, now)
 
 
@@ -715,8 +843,10 @@ def evaluate_group(
     circle, person = _former_member(session, team_id, user_id, circle_id)
     if milestone not in milestones_of(session, circle):
         raise NotYours(f"circle {circle_id} milestone {milestone}")
-    if not (1 <= rating <= 5 and 1 <= progress <= 5) or len(comment) > COMMENT_LIMIT:
+    if not (1 <= rating <= 5 and 1 <= progress <= 5):
         raise InvalidEvaluation({"rating": "Pick a number from 1 to 5."})
+    if len(comment) > COMMENT_LIMIT:
+        raise InvalidEvaluation({"comment": f"Keep it to {COMMENT_LIMIT} characters, please."})
     done = session.scalar(
         select(CircleEvaluation.id).where(
             CircleEvaluation.circle_id == circle_id,
@@ -726,8 +856,8 @@ def evaluate_group(
     )
     if done is not None:
         raise EvaluationClosed("answered")
-    session.add(
-        CircleEvaluation(
+    stored = session.execute(
+        _EVALUATE.on(session).values(
             circle_id=circle_id,
             person_id=person.id,
             milestone=milestone,
@@ -738,6 +868,8 @@ def evaluate_group(
             created_at=now,
         )
     )
+    if stored.rowcount != 1:  # type: ignore[attr-defined]
+        raise EvaluationClosed("answered")
     return view_of_group(session, circle)
 
 
@@ -775,9 +907,11 @@ def propose_shoutout(
     session: Session, team_id: str, user_id: str, circle_id: int, text: str, now: datetime
 ) -> ShoutoutView:
     """A member proposes to celebrate the group in the program's channel; everyone it names is asked first."""
-    circle, member = membership(session, team_id, user_id, circle_id)
+    circle, member = membership(session, team_id, user_id, circle_id, lock=True)
+    if circle.status is not CircleStatus.ACTIVE:
+        raise NoLongerOpen(str(circle.status))
     if not text.strip() or len(text.strip()) > SHOUTOUT_LIMIT:
-        raise InvalidAgreement({"shoutout": f"Say what you're celebrating, in at most {SHOUTOUT_LIMIT} characters."})
+        raise InvalidShoutout({"shoutout": f"Say what you're celebrating, in at most {SHOUTOUT_LIMIT} characters."})
     named = [p.id for _, p in active_members(session, circle.id)]
     shoutout = CircleShoutout(
         circle_id=circle.id,
@@ -813,7 +947,8 @@ def answer_shoutout(
     shoutout = session.get(CircleShoutout, shoutout_id)
     if shoutout is None:
         raise NotYours(f"circle shout-out {shoutout_id}")
-    _, member = membership(session, team_id, user_id, shoutout.circle_id)
+    _, member = membership(session, team_id, user_id, shoutout.circle_id, lock=True)
+    session.refresh(shoutout)
     if member.person_id not in shoutout.named:
         raise NotYours(f"circle shout-out {shoutout_id}")
     if shoutout.status != "pending":
@@ -860,7 +995,12 @@ def group_figures(session: Session, program_id: int, threshold: int) -> GroupFig
         .join(CircleCheckIn, CircleCheckIn.id == CircleAttendance.checkin_id)
         .where(CircleCheckIn.circle_id.in_(ids))
     ).all()
-    ratings = list(session.scalars(select(CircleEvaluation.rating).where(CircleEvaluation.circle_id.in_(ids))))
+    finals = session.execute(
+        select(CircleEvaluation.person_id, CircleEvaluation.rating).where(
+            CircleEvaluation.circle_id.in_(ids), CircleEvaluation.milestone == "final"
+        )
+    ).all()
+    ratings = [rating for _, rating in finals]
     answering = len({person for person, _ in answers})
     return GroupFigures(
         active=len(active),
@@ -868,5 +1008,5 @@ def group_figures(session: Session, program_id: int, threshold: int) -> GroupFig
         members=int(members or 0),
         at_risk=tuple(view_of_group(session, c) for c in active if c.at_risk_since is not None),
         attendance=round(sum(a for _, a in answers) / len(answers), 3) if answering >= threshold else None,
-        rating=round(sum(ratings) / len(ratings), 2) if len(ratings) >= threshold else None,
+        rating=round(sum(ratings) / len(ratings), 2) if len({p for p, _ in finals}) >= threshold else None,
     )

@@ -80,7 +80,7 @@ def offer_group_times(session: Session, circle_id: int, now: datetime, others: b
 
 
 def other_group_times(session: Session, team_id: str, user_id: str, circle_id: int, now: datetime) -> GroupOffer:
-    circle, _ = membership(session, team_id, user_id, circle_id)
+    circle, _ = membership(session, team_id, user_id, circle_id, lock=True)
     if circle.status is not CircleStatus.ACTIVE or not circle.offered_times:
         raise TimeTaken("picked")
     return offer_group_times(session, circle.id, now, others=True)
@@ -88,15 +88,15 @@ def other_group_times(session: Session, team_id: str, user_id: str, circle_id: i
 
 def fresh_group_times(session: Session, team_id: str, user_id: str, circle_id: int, now: datetime) -> GroupOffer:
     """New times for a group whose slot stopped working (a pick moves its series)."""
-    circle, _ = membership(session, team_id, user_id, circle_id)
+    circle, _ = membership(session, team_id, user_id, circle_id, lock=True)
     if circle.status is not CircleStatus.ACTIVE:
         raise TimeTaken(str(circle.status))
     return offer_group_times(session, circle.id, now)
 
 
-def week_minute(start: datetime) -> int:
-    """Minutes since Monday 00:00 UTC of the week `start` is in."""
-    moment = start.astimezone(UTC)
+def week_minute(start: datetime, timezone: str) -> int:
+    """Minutes since Monday 00:00 of the week `start` is in, on a clock in `timezone`."""
+    moment = start.astimezone(WorkingHours(timezone, 0, 0).zone())
     return (moment.weekday() * 24 * 60 + moment.hour * 60 + moment.minute) % WEEK_MINUTES
 
 
@@ -105,19 +105,22 @@ def pick_group_time(
 ) -> PickedTime:
     """The first pick of an offered, future time wins (a conditional update, so a simultaneous second pick is
     `TimeTaken`): the group meets then, on its cadence, from now on."""
-    circle, _ = membership(session, team_id, user_id, circle_id)
+    circle, _ = membership(session, team_id, user_id, circle_id, lock=True)
+    if circle.time_picked_at is not None and not circle.offered_times:
+        raise TimeTaken("picked")
     if start.astimezone(UTC).isoformat() not in circle.offered_times or start <= now:
         raise TimeTaken("not offered")
+    people = _people(session, circle.id)
+    zone = people[0].timezone if people else "UTC"
     taken = session.execute(
         update(Circle)
         .where(Circle.id == circle.id, Circle.status == CircleStatus.ACTIVE, Circle.time_picked_at.is_(None))
-        .values(time_picked_at=now, offered_times=[], window_minute=week_minute(start))
+        .values(time_picked_at=now, offered_times=[], window_minute=week_minute(start, zone), window_zone=zone)
         .execution_options(synchronize_session=False)
     )
     if taken.rowcount != 1:  # type: ignore[attr-defined]
         raise TimeTaken("picked")
     session.refresh(circle)
-    people = _people(session, circle.id)
     minutes = circle.meeting_minutes or 60
     circle.next_checkin_at = inside_everyones_day(start + timedelta(minutes=minutes), _hours(people))
     session.flush()
@@ -128,7 +131,7 @@ def pick_group_time(
         cadence=circle.cadence or Cadence.BIWEEKLY,
         until=circle.ends_at,
         people=tuple((p.slack_user_id, p.display_name or p.slack_user_id) for p in people),
-        timezone=people[0].timezone if people else "UTC",
+        timezone=zone,
         picked_at=now,
     )
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Collection, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
+from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 from bot.cadence import WorkingHours
@@ -192,11 +193,21 @@ def _shift_length(hours: WorkingHours) -> int:
 
 def _shifts(hours: WorkingHours, days: Iterable[date]) -> Iterator[tuple[datetime, datetime]]:
     """This person's working days that start on the weekdays among `days`, as naive local wall times."""
-    length = timedelta(minutes=_shift_length(hours))
     for day in days:
-        if day.weekday() < 5 and length:
-            begins = datetime.combine(day, time()) + timedelta(minutes=hours.start_minute)
-            yield begins, begins + length
+        shift = _shift(hours, day)
+        if shift is not None:
+            yield shift
+
+
+@lru_cache(maxsize=4096)
+def _shift(hours: WorkingHours, day: date) -> tuple[datetime, datetime] | None:
+    """The working day that starts on `day`, if it is one of theirs. Kept: a proposal asks about each day for each
+    of some thousand candidate slots, which made an accept's first times cost it tens of milliseconds."""
+    length = timedelta(minutes=_shift_length(hours))
+    if day.weekday() >= 5 or not length:
+        return None
+    begins = datetime.combine(day, time()) + timedelta(minutes=hours.start_minute)
+    return begins, begins + length
 
 
 def _local_span(start: datetime, minutes: int, zone: ZoneInfo) -> tuple[datetime, datetime] | None:

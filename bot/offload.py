@@ -8,6 +8,9 @@ come first and the answers follow a moment later through the request's `response
 A job is a module-level function whose first parameter is the `Services` it runs with; its other arguments are
 plain values (they cross a process boundary). A job runs at the time of the request that asked for it: its
 services' clock reads the time the serving process read when it handed the job over.
+
+The queue is bounded (`MENTORBOT_QUEUE_LIMIT`): when the workers already have that many jobs waiting, a new one
+is refused at once (`Busy`), so its handler can tell the person to try again instead of answering late.
 """
 
 from __future__ import annotations
@@ -15,6 +18,7 @@ from __future__ import annotations
 import logging
 import multiprocessing
 import os
+import queue
 import threading
 import time
 from collections.abc import Callable
@@ -44,6 +48,10 @@ START_TIMEOUT_SECONDS = 60
 STOP_TIMEOUT_SECONDS = 20
 # A job as it crosses to a worker: the function, the time it was asked for and its arguments; None means stop.
 Parcel = tuple[Callable[..., None], datetime, tuple[Any, ...]] | None
+
+
+class Busy(Exception):
+    """The workers have as many jobs waiting as they may: this one was not taken, and nothing of it ran."""
 
 
 def _work(settings: Settings, level: int, server_pid: int, jobs: Queue[Parcel], ready: Event) -> None:
@@ -89,7 +97,8 @@ class Offload:
 
     A job is handed over as a parcel on a queue that all workers read; nothing comes back (a job answers Slack
     itself and logs its own failure), so the serving thread only appends it: the queue's own thread pickles
-    it and writes it to the workers' pipe, and a slow worker never blocks an ack.
+    it and writes it to the workers' pipe, and a slow worker never blocks an ack. A full queue (`queue_limit` jobs
+    waiting) refuses the job with `Busy` rather than making the serving thread wait.
     """
 
     def __init__(self, services: Services, processes: int, preload: tuple[str, ...] = ()) -> None:
@@ -97,6 +106,7 @@ class Offload:
         # Modules the forkserver imports once, so each worker starts with them (the modules that define jobs).
         self._preload = [__name__, *preload]
         self._processes = processes if _shared_database(services.settings.database_url) else 0
+        self._limit = services.settings.queue_limit
         self._workers: list[ForkServerProcess] = []
         self._jobs: Queue[Parcel] | None = None
         self._starting = threading.Lock()
@@ -106,7 +116,10 @@ class Offload:
             job(self._services, *args, **kwargs)
             return
         assert not kwargs, "a job's arguments cross to the worker by position"
-        self._queue().put((job, self._services.clock.now(), args))
+        try:
+            self._queue().put((job, self._services.clock.now(), args), block=False)
+        except queue.Full:
+            raise Busy from None
 
     def start(self) -> None:
         """Start the workers now rather than on the first job, so the first person to ask doesn't wait for it."""
@@ -129,7 +142,7 @@ class Offload:
         # forkserver: workers start from a clean process, not a fork of this one with its threads and locks.
         context = multiprocessing.get_context("forkserver")
         context.set_forkserver_preload(self._preload)
-        self._jobs = context.Queue()
+        self._jobs = context.Queue(maxsize=self._limit)
         settings, level = self._services.settings, logging.getLogger().getEffectiveLevel()
         readiness = []
         self._workers = []
@@ -152,9 +165,13 @@ class Offload:
         with self._starting:
             if self._jobs is None:
                 return
-            for _ in self._workers:
-                self._jobs.put(None)
             deadline = time.monotonic() + STOP_TIMEOUT_SECONDS
+            try:
+                for _ in self._workers:
+                    # A full queue has room again as soon as a worker takes its next job.
+                    self._jobs.put(None, timeout=max(0.0, deadline - time.monotonic()))
+            except queue.Full:
+                log.warning("the workers took no job for %d s", STOP_TIMEOUT_SECONDS)
             for worker in self._workers:
                 worker.join(max(0.0, deadline - time.monotonic()))
             if any(worker.is_alive() for worker in self._workers):
@@ -174,7 +191,9 @@ class Offload:
 
 
 def after_ack(services: Services, job: Job[P], *args: P.args, **kwargs: P.kwargs) -> None:
-    """Run `job` in the app's workers; where there are none (a worker, the scheduler, a test), right here."""
+    """Run `job` in the app's workers; where there are none (a worker, the scheduler, a test), right here.
+
+    Raises `Busy`, with nothing handed over, when the workers' queue is full."""
     if services.offload is None:
         job(services, *args, **kwargs)
     else:

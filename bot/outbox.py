@@ -18,15 +18,16 @@ from slack_sdk.errors import SlackApiError
 from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
 
+from bot.dm_channels import known_dm_channel, open_and_remember
 from bot.installations import NotInstalled
 from bot.pacing import PATIENCE, SOON, Call, Pace, SharedPace
-from bot.slack import open_dm, without_rate_limit_waits
+from bot.slack import without_rate_limit_waits
 from bot.text import cut
 from bot.views.blocks import MESSAGE_BLOCKS_LIMIT, MESSAGE_TEXT_LIMIT, Message
 from bot.workspaces import UNINSTALLED, installed
 from storage.db import Database
 from storage.dialects import InsertOrIgnore, claimed
-from storage.models import DirectChannel, OutboxMessage
+from storage.models import OutboxMessage
 
 log = logging.getLogger(__name__)
 
@@ -43,8 +44,6 @@ BATCH = 100
 MAX_PAUSE = 2.0
 # How long a message put back for its turn waits before a pass may take it again.
 PASS = timedelta(seconds=1)
-# Each person's DM channel, stored the first time it is opened.
-_NEW_DM = InsertOrIgnore(DirectChannel, ["team_id", "user_id"])
 
 
 def enqueue(
@@ -130,15 +129,7 @@ def _conversation(session: Session, row: OutboxMessage) -> str | None:
     """Where the row goes: its channel, or the person's DM as last opened (None while it was never opened)."""
     if row.channel_id:
         return row.channel_id
-    known = session.get(DirectChannel, (row.team_id, row.user_id))
-    return known.channel_id if known is not None else None
-
-
-def _open(db: Database, client: WebClient, row: OutboxMessage) -> str:
-    channel = open_dm(client, [str(row.user_id)])
-    with db.unit_of_work() as session:
-        session.execute(_NEW_DM.on(session).values(team_id=row.team_id, user_id=row.user_id, channel_id=channel))
-    return channel
+    return known_dm_channel(session, row.team_id, str(row.user_id))
 
 
 def _send(client: WebClient, row: OutboxMessage, channel: str) -> None:
@@ -176,7 +167,7 @@ def _deliver_one(
     if channel is None:
         if not pace.take(Call(row.team_id, "conversations.open"), patience):
             raise _Turn
-        channel = _open(db, client, row)
+        channel = open_and_remember(db, client, row.team_id, str(row.user_id))
     call = Call(row.team_id, "chat.update" if row.update_ts else "chat.postMessage", channel)
     if not pace.take(call, patience):
         raise _Turn

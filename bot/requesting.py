@@ -13,13 +13,14 @@ from slack_sdk import WebClient
 
 from bot.clicks import Click
 from bot.conversations import start_conversation
+from bot.dm_channels import send_dm
 from bot.errors import MentorbotError, NoCapacity, NotYours, RequestClosed
 from bot.finding import find_answer
 from bot.home import refresh_home
 from bot.profiles import Profile, get_profile
 from bot.requests import RequestView, accept, create_request, find_mentors, remember_mentor_message, withdraw
 from bot.services import Services
-from bot.slack import edit, respond_at, send_dm
+from bot.slack import edit, respond_at
 from bot.views.blocks import Message
 from bot.views.find import (
     closed_request_message,
@@ -68,10 +69,16 @@ def store_request(
 def send_request(services: Services, client: WebClient, request: RequestView, mentee: Profile | None) -> None:
     """Show the mentor the request beside the mentee's profile, and tell the mentee it is on its way."""
     assert mentee is not None
-    channel, ts = send_dm(client, request.mentor_user_id, mentor_request_message(request, profile_fields(mentee)))
+    channel, ts = send_dm(
+        services.db,
+        client,
+        request.team_id,
+        request.mentor_user_id,
+        mentor_request_message(request, profile_fields(mentee)),
+    )
     with services.db.unit_of_work() as session:
         remember_mentor_message(session, request.id, channel, ts)
-    send_dm(client, request.mentee_user_id, request_sent_message(request))
+    send_dm(services.db, client, request.team_id, request.mentee_user_id, request_sent_message(request))
     refresh_both(services, client, request)
 
 
@@ -83,19 +90,19 @@ def accept_clicked(services: Services, click: Click) -> None:
             request, pair = accept(session, click.team_id, click.user_id, click.value, services.clock.now())
     except NoCapacity:
         click.answer(
-            settings, no_capacity_message("Raise your capacity in your profile if you'd like to take them on too.")
+            services, no_capacity_message("Raise your capacity in your profile if you'd like to take them on too.")
         )
         return
     except RequestClosed as closed:
-        click.answer(settings, closed_request_message(closed.status), replace_original=True)
+        click.answer(services, closed_request_message(closed.status), replace_original=True)
         return
     except NotYours:
         log.warning("refused: %s tried to accept request %s", click.user_id, click.value)
-        click.answer(settings, request_not_yours())
+        click.answer(services, request_not_yours())
         return
     client = click.client(settings)
     start_conversation(services, client, click.team_id, pair)
-    click.answer(settings, mentor_accepted_update(request), replace_original=True)
+    click.answer(services, mentor_accepted_update(request), replace_original=True)
     update_mentor_message(client, request, mentor_accepted_update(request), click.message_ts)
 
 
@@ -109,7 +116,7 @@ def tell_declined(services: Services, client: WebClient, request: RequestView) -
             )
     except MentorbotError:
         suggestions = []
-    send_dm(client, request.mentee_user_id, declined_for_mentee(request, suggestions))
+    send_dm(services.db, client, request.team_id, request.mentee_user_id, declined_for_mentee(request, suggestions))
     refresh_both(services, client, request)
 
 
@@ -121,12 +128,12 @@ def withdraw_clicked(services: Services, click: Click) -> None:
             request = withdraw(session, click.team_id, click.user_id, click.value, services.clock.now())
     except NotYours:
         log.warning("refused: %s tried to withdraw request %s", click.user_id, click.value)
-        click.answer(settings, request_not_yours())
+        click.answer(services, request_not_yours())
         return
     except RequestClosed as closed:
-        click.answer(settings, closed_request_message(closed.status), replace_original=True)
+        click.answer(services, closed_request_message(closed.status), replace_original=True)
         return
-    click.answer(settings, withdrawn_message(), replace_original=True)
+    click.answer(services, withdrawn_message(), replace_original=True)
     client = click.client(settings)
     update_mentor_message(client, request, withdrawn_for_mentor(request))
     refresh_both(services, client, request)

@@ -15,6 +15,8 @@ from sqlalchemy.exc import ArgumentError
 
 DEFAULT_DATABASE_URL = "sqlite:///mentorbot.db"
 DEFAULT_SLACK_API_URL = "https://slack.com/api/"
+# Jobs waiting for the workers at once: about 0.7 s of `/mentor find` for one worker on a small machine.
+DEFAULT_QUEUE_LIMIT = 100
 # Calendar providers' documented endpoints; tests point them at fakes on 127.0.0.1.
 DEFAULT_GOOGLE_API_URL = "https://www.googleapis.com/"
 DEFAULT_GOOGLE_OAUTH_URL = "https://accounts.google.com/o/oauth2/v2/auth"
@@ -47,6 +49,8 @@ class Settings:
     tick_seconds: int = 60
     # Processes that rank mentors after `/mentor find` is acknowledged; 0 ranks on the serving threads.
     workers: int = 1
+    # Jobs that may wait for the workers at once; beyond it, people are told the bot is busy instead of waiting.
+    queue_limit: int = DEFAULT_QUEUE_LIMIT
     # Calendars people may connect (off unless a provider's client is set), and where their OAuth comes back to.
     public_url: str = ""
     google_client_id: str = ""
@@ -146,6 +150,7 @@ def load_settings(environ: Mapping[str, str] | None = None, env_file: Path | Non
         scheduler_enabled=get("SCHEDULER", "on").lower() not in {"off", "0", "false", "no"},
         tick_seconds=int(_positive_float("MENTORBOT_TICK_SECONDS", get("MENTORBOT_TICK_SECONDS", "60"))),
         workers=_count("MENTORBOT_WORKERS", get("MENTORBOT_WORKERS", "1")),
+        queue_limit=_positive_count("MENTORBOT_QUEUE_LIMIT", get("MENTORBOT_QUEUE_LIMIT", str(DEFAULT_QUEUE_LIMIT))),
         public_url=public_url,
         google_client_id=google[0],
         google_client_secret=google[1],
@@ -242,6 +247,12 @@ def _channel(raw: str) -> str:
 def _count(name: str, raw: str) -> int:
     if not raw.isdigit():
         raise SettingsError(f"{name} {raw!r} must be a whole number, 0 or more")
+    return int(raw)
+
+
+def _positive_count(name: str, raw: str) -> int:
+    if not raw.isdigit() or int(raw) == 0:
+        raise SettingsError(f"{name} {raw!r} must be a whole number, 1 or more")
     return int(raw)
 
 

@@ -13,6 +13,7 @@ from slack_sdk.errors import SlackApiError
 
 from bot.clicks import Click
 from bot.directory import fetch_directory, store_directory, stored_directory
+from bot.dm_channels import send_dm, upload_to_dm
 from bot.importing import ImportPlan, Invited, apply_import, plan_import
 from bot.imports.directory import Directory
 from bot.imports.preview import report_csv
@@ -20,7 +21,7 @@ from bot.imports.sheet import MAX_BYTES, SheetRefused
 from bot.outbox import deliver, enqueue
 from bot.programs import program_in, view_of_program
 from bot.services import Services
-from bot.slack import download_file, send_dm, upload_to_dm
+from bot.slack import download_file
 from bot.views.blocks import Message
 from bot.views.imports import applied_message, invitation_message, preview_message, refused_message
 from storage.models import Enrolment
@@ -43,7 +44,7 @@ def workspace_directory(
     def progress(count: int) -> None:
         if tell is not None and count - said["at"] >= PROGRESS_EVERY:
             said["at"] = count
-            send_dm(tell, user_id, _progress(count))
+            send_dm(services.db, tell, team_id, user_id, _progress(count))
 
     directory = fetch_directory(client, progress)
     with services.db.unit_of_work() as session:
@@ -77,27 +78,29 @@ def preview_uploaded(services: Services, click: Click, file_id: str) -> None:
     plan, problem = plan_from_slack(services, click, file_id)
     client = click.client(services.settings)
     if plan is None:
-        send_dm(client, click.user_id, refused_message(problem))
+        send_dm(services.db, client, click.team_id, click.user_id, refused_message(problem))
         return
     upload_to_dm(
+        services.db,
         client,
+        click.team_id,
         click.user_id,
         f"{plan.program.slug}-import-report.csv",
         report_csv(plan.preview),
         f"{plan.program.name}: import report",
         "What each row of your sheet was read as, what it becomes, and why a row needs attention.",
     )
-    send_dm(client, click.user_id, preview_message(plan, file_id))
+    send_dm(services.db, client, click.team_id, click.user_id, preview_message(plan, file_id))
 
 
 def confirm_uploaded(services: Services, click: Click, file_id: str) -> None:
     """A worker's job after Confirm: the same plan again (the sheet is read afresh), stored, and everyone asked."""
     plan, problem = plan_from_slack(services, click, file_id)
     if plan is None:
-        click.answer(services.settings, refused_message(problem), replace_original=True)
+        click.answer(services, refused_message(problem), replace_original=True)
         return
     invited = apply_and_ask(services, click.team_id, plan)
-    click.answer(services.settings, _applied(plan, invited), replace_original=True)
+    click.answer(services, _applied(plan, invited), replace_original=True)
     deliver(services.db, lambda _team: click.client(services.settings), services.clock.now())
 
 

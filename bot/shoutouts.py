@@ -14,10 +14,10 @@ from bot.celebrate import (
     share_thanks,
     validate_thanks,
 )
+from bot.dm_channels import send_dm
 from bot.goals import GoalView
 from bot.outbox import deliver, enqueue
 from bot.services import Services
-from bot.slack import send_dm
 from bot.views.celebrate import shoutout_post, shoutout_question, thanks_dm, thanks_post, thanks_sent
 
 
@@ -67,8 +67,8 @@ def thank(
         return problem
     with services.db.unit_of_work() as session:
         thanks = send_thanks(session, team_id, user_id, to_user, message, services.clock.now())
-    send_dm(client, to_user, thanks_dm(thanks))
-    send_dm(client, user_id, thanks_sent(thanks, channel_for(services, team_id)))
+    send_dm(services.db, client, team_id, to_user, thanks_dm(thanks))
+    send_dm(services.db, client, team_id, user_id, thanks_sent(thanks, channel_for(services, team_id)))
     return None
 
 

@@ -90,12 +90,6 @@ def open_dm(client: WebClient, user_ids: list[str]) -> str:
     return str(client.conversations_open(users=",".join(user_ids))["channel"]["id"])
 
 
-def send_dm(client: WebClient, user_id: str, message: Message) -> tuple[str, str]:
-    """Post a message in the person's DM with the bot; returns the channel and the message's ts."""
-    channel = open_dm(client, [user_id])
-    return channel, str(client.chat_postMessage(channel=channel, **message.as_kwargs())["ts"])
-
-
 def post(client: WebClient, channel: str, message: Message) -> str:
     return str(client.chat_postMessage(channel=channel, **message.as_kwargs())["ts"])
 
@@ -106,13 +100,6 @@ def edit(client: WebClient, channel: str, ts: str, message: Message) -> None:
 
 def publish_home(client: WebClient, user_id: str, view: Block) -> None:
     client.views_publish(user_id=user_id, view=view)
-
-
-def upload_to_dm(client: WebClient, user_id: str, filename: str, data: bytes, title: str, comment: str) -> None:
-    """Share a file privately in the person's DM with the bot."""
-    client.files_upload_v2(
-        channel=open_dm(client, [user_id]), file=data, filename=filename, title=title, initial_comment=comment
-    )
 
 
 def upload_private(client: WebClient, filename: str, data: bytes, title: str) -> str:

@@ -18,14 +18,17 @@ from slack_sdk import WebClient
 from sqlalchemy.orm import Session
 
 from bot.clicks import Click
+from bot.deliveries import Pending
+from bot.dm_channels import send_dm
 from bot.errors import InvalidInput, NoLongerOpen, NotYours
 from bot.home import refresh_home
+from bot.offload import Busy, Job, once_after_ack
 from bot.outbox import deliver
 from bot.programs import ProgramView, default_program, manageable, view_of_program
 from bot.services import Services
-from bot.slack import send_dm, user_info
+from bot.slack import user_info
 from bot.views.blocks import Block, Message
-from bot.views.messages import not_yours_message
+from bot.views.messages import busy_message, not_yours_message
 
 log = logging.getLogger(__name__)
 ACTOR = "actor"
@@ -36,9 +39,9 @@ T = TypeVar("T")
 @dataclass(frozen=True)
 class Refusals:
     """What a form shows, by field, when its submission can't be taken: `not_yours` when what it is about is
-    someone else's (or the service finds a value invalid: `InvalidInput`), `closed` when that is already settled
-    (`NoLongerOpen`; None: the error is left to Bolt, as nothing the form could say would help). With `logged`, a
-    refusal of someone else's is also logged, as what they tried followed by the service's first argument."""
+    someone else's (a value the service finds invalid shows the service's own reasons, by field), `closed` when
+    that is already settled (`NoLongerOpen`; None: the error is left to Bolt, as nothing the form could say would
+    help). With `logged`, a refusal of someone else's is also logged, as what they tried then the first argument."""
 
     not_yours: dict[str, str]
     closed: dict[str, str] | None = None
@@ -68,7 +71,28 @@ class Actor:
 
     def dm(self, message: Message) -> None:
         """Tell the person who acted, in their DM with the bot."""
-        send_dm(self.client, self.user_id, message)
+        self.dm_to(self.user_id, message)
+
+    def dm_to(self, user_id: str, message: Message) -> None:
+        """Tell someone of this workspace, in their DM with the bot (its channel kept once opened)."""
+        send_dm(self.services.db, self.client, self.team_id, user_id, message)
+
+    def after_ack(
+        self,
+        tell: Callable[[Message], None],
+        delivery: Pending | None,
+        job: Job[P],
+        *args: P.args,
+        **kwargs: P.kwargs,
+    ) -> None:
+        """Hand `job` to the workers (see `bot.offload.once_after_ack`). When they have as many jobs waiting as
+        they may, nothing is handed over or recorded, and `tell` says so at once, where the answer would have gone:
+        the person tries again in a minute rather than waiting for an answer that comes late."""
+        try:
+            once_after_ack(self.services, delivery, job, *args, **kwargs)
+        except Busy:
+            log.warning("the workers are busy: told %s to try again (%s)", self.user_id, job.__name__)
+            tell(busy_message())
 
     def refuse(self, what: str) -> None:
         """They acted on a pair, goal or request that is not theirs: log it, change nothing, tell them kindly."""
@@ -118,7 +142,8 @@ class Actor:
         except (NotYours, InvalidInput) as error:
             if isinstance(error, NotYours) and refusals.logged:
                 log.warning("refused: %s %s %s", self.user_id, refusals.logged, args[0] if args else "")
-            ack(response_action="errors", errors=refusals.not_yours)
+            problems = error.problems if isinstance(error, InvalidInput) else {}
+            ack(response_action="errors", errors=problems or refusals.not_yours)
             return None
         except NoLongerOpen:
             if refusals.closed is None:

@@ -8,6 +8,7 @@ import logging
 from collections.abc import Callable
 from dataclasses import replace
 from datetime import datetime
+from functools import partial
 from typing import Any
 
 from slack_bolt import Ack, BoltContext, Respond
@@ -16,10 +17,10 @@ from sqlalchemy.orm import Session
 from bot.circle_rounds import FORMATS, discard_circle_round, preview_circles, publish_circles, start_circles
 from bot.cohorts import clone_cohort, members_to_ask
 from bot.conversations import start_conversation
+from bot.dm_channels import upload_to_dm
 from bot.errors import InvalidInput, NoLongerOpen, NotYours, ProgramInUse
 from bot.exports import program_chart, program_csv
 from bot.health import at_risk_now
-from bot.offload import after_ack
 from bot.outbox import enqueue
 from bot.pairs import PairView, view_of
 from bot.programs import (
@@ -41,7 +42,6 @@ from bot.requests import matching_rules, parse_weights
 from bot.rounds import discard_round, preview_round, program_of_round
 from bot.services import Services
 from bot.sheet_imports import confirm_uploaded, preview_uploaded
-from bot.slack import upload_to_dm
 from bot.views.admin import (
     CHART_FILE,
     EXPORT_FILE,
@@ -120,7 +120,9 @@ Answer = Callable[[Services, str, str, int, datetime], PairView]
 
 
 def share_privately(call: Invocation, file: PrivateFile, data: bytes) -> None:
-    upload_to_dm(call.client, call.user_id, file.name, data, file.title, file.comment)
+    upload_to_dm(
+        call.actor.services.db, call.client, call.team_id, call.user_id, file.name, data, file.title, file.comment
+    )
     call.respond(**file.shared_message().as_kwargs())
 
 
@@ -202,7 +204,7 @@ def preview_import(ack: Ack, body: dict[str, Any], view: dict[str, Any], context
         return
     ack()
     click = replace(click_of(body, context), value=program_id)
-    after_ack(actor.services, preview_uploaded, click, file_id)
+    actor.after_ack(partial(click.answer, actor.services), None, preview_uploaded, click, file_id)
 
 
 def confirm_import(ack: Ack, body: dict[str, Any], respond: Respond, context: BoltContext, actor: Actor) -> None:
@@ -212,7 +214,8 @@ def confirm_import(ack: Ack, body: dict[str, Any], respond: Respond, context: Bo
     if not actor.manages(program_id):
         respond(replace_original=False, **not_admin_message("import").as_kwargs())
         return
-    after_ack(actor.services, confirm_uploaded, replace(click_of(body, context), value=program_id), file_id)
+    click = replace(click_of(body, context), value=program_id)
+    actor.after_ack(partial(click.answer, actor.services), None, confirm_uploaded, click, file_id)
 
 
 def cancel_import(ack: Ack, respond: Respond) -> None:

@@ -20,9 +20,9 @@ from bot.calendars import (
     providers,
     sign_in_links,
 )
+from bot.dm_channels import send_dm
 from bot.installations import NotInstalled
 from bot.services import Services
-from bot.slack import send_dm
 from bot.views.blocks import Message
 from bot.views.calendars import (
     CALENDAR_CONNECT,
@@ -98,7 +98,8 @@ def came_back(
         log.warning("a %s sign-in could not be completed: %s", provider, error)
         return _html(502, sign_in_failed_page(SIGN_IN_UNREACHABLE))
     try:
-        send_dm(client_for(connected.team_id), connected.user_id, connected_message(str(provider)))
+        client = client_for(connected.team_id)
+        send_dm(services.db, client, connected.team_id, connected.user_id, connected_message(str(provider)))
     except (SlackApiError, OSError, NotInstalled) as error:
         log.warning("could not tell %s their calendar is connected: %s", connected.user_id, error)
     return _html(200, connected_page(str(provider)))

@@ -50,7 +50,7 @@ from bot.views.celebrate import (
     thanks_problem,
 )
 from bot.views.fit import partner_of
-from bot.views.group_life import GROUP_WORDS, group_thanked_message, group_thanks_problem
+from bot.views.group_life import GROUP_WORDS, group_not_moved_message, group_thanked_message, group_thanks_problem
 from handlers.actor import Actor, action_value, form_id
 from handlers.routing import Invocation, MentorCommand, Routes
 
@@ -112,10 +112,12 @@ def thank_my_group(call: Invocation, message: str) -> None:
     with call.actor.reading() as session:
         groups = groups_of(session, call.team_id, call.user_id)
     if len(groups) != 1 or len(message.split()) < 2:
-        call.respond(**group_thanks_problem(len(groups), message).as_kwargs())
+        call.respond(**group_thanks_problem(len(groups)).as_kwargs())
         return
-    thank_group(call.actor.services, call.client, groups[0], call.user_id, message)
-    call.respond(**group_thanked_message(groups[0]).as_kwargs())
+    if thank_group(call.actor.services, call.client, groups[0], call.user_id, message):
+        call.respond(**group_thanked_message(groups[0]).as_kwargs())
+    else:
+        call.respond(**group_not_moved_message(groups[0]).as_kwargs())
 
 
 def thanks_form(session: Session, team_id: str, user_id: str, pair_id: int) -> Block:

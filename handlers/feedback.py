@@ -15,7 +15,6 @@ from bot.evaluations import validate as validate_evaluation
 from bot.fit import answer, end_without_blame
 from bot.pairs import pair_for_member, view_of
 from bot.report import anonymity_threshold
-from bot.slack import send_dm
 from bot.views.blocks import Block, Message
 from bot.views.closing import (
     ALREADY_ENDED,
@@ -89,7 +88,7 @@ def end_pair(ack: Ack, body: dict[str, Any], respond: Respond, actor: Actor) -> 
     else:
         actor.dm(ended_for_you(pair, actor.user_id))
     partner = partner_of(pair, actor.user_id)
-    send_dm(actor.client, partner, ended_for_partner(pair, partner))
+    actor.dm_to(partner, ended_for_partner(pair, partner))
     actor.refresh_homes(actor.user_id, partner)
 
 
@@ -113,7 +112,7 @@ def end_with_reason(ack: Ack, view: dict[str, Any], actor: Actor) -> None:
     if pair is None:
         return
     for person in (pair.mentee_user_id, pair.mentor_user_id):
-        send_dm(actor.client, person, closing_message(pair, person, completed=False))
+        actor.dm_to(person, closing_message(pair, person, completed=False))
         actor.refresh_homes(person)
 
 
@@ -149,7 +148,7 @@ def submit_evaluation_form(ack: Ack, view: dict[str, Any], actor: Actor) -> None
         return
     actor.dm(thanks_message(answers.share))
     if answers.share:
-        send_dm(actor.client, ask.partner_id, shared_with_partner(ask, answers))
+        actor.dm_to(ask.partner_id, shared_with_partner(ask, answers))
 
 
 def register(app: Routes, command: MentorCommand) -> None:

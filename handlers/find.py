@@ -4,6 +4,7 @@ mentoring group with room."""
 from __future__ import annotations
 
 import logging
+from functools import partial
 from typing import Any
 
 from slack_bolt import Ack, BoltContext, Respond
@@ -12,7 +13,6 @@ from bot.deliveries import Pending
 from bot.errors import MentorbotError, NoLongerOpen, NotYours, RequestClosed
 from bot.finding import find_answer
 from bot.groups import join_group
-from bot.offload import once_after_ack
 from bot.profiles import find_person
 from bot.requesting import (
     accept_clicked,
@@ -57,8 +57,8 @@ log = logging.getLogger(__name__)
 
 def find_mentors_command(call: Invocation) -> None:
     call.ack()
-    once_after_ack(
-        call.actor.services, call.delivery, answer_find, call.team_id, call.user_id, call.args, call.response_url
+    call.actor.after_ack(
+        call.answer, call.delivery, answer_find, call.team_id, call.user_id, call.args, call.response_url
     )
 
 
@@ -73,7 +73,7 @@ def join_open_group(ack: Ack, body: dict[str, Any], respond: Respond, actor: Act
     ack()
     circle_id = action_value(body)
     try:
-        join_group(actor.services, actor.client, actor.team_id, actor.user_id, circle_id)
+        moved = join_group(actor.services, actor.client, actor.team_id, actor.user_id, circle_id)
     except NotYours:
         log.warning("refused: %s tried to join group %s", actor.user_id, circle_id)
         respond(replace_original=False, **group_not_yours_message().as_kwargs())
@@ -81,7 +81,7 @@ def join_open_group(ack: Ack, body: dict[str, Any], respond: Respond, actor: Act
     except NoLongerOpen as closed:
         respond(replace_original=False, **group_not_open_message(closed.status).as_kwargs())
         return
-    respond(replace_original=True, **joined_group_message().as_kwargs())
+    respond(replace_original=True, **joined_group_message(moved).as_kwargs())
 
 
 def open_request_form(ack: Ack, body: dict[str, Any], actor: Actor) -> None:
@@ -117,7 +117,8 @@ def accept_request(
     ack: Ack, body: dict[str, Any], context: BoltContext, actor: Actor, delivery: Pending | None
 ) -> None:
     ack()
-    once_after_ack(actor.services, delivery, accept_clicked, click_of(body, context))
+    click = click_of(body, context)
+    actor.after_ack(partial(click.answer, actor.services), delivery, accept_clicked, click)
 
 
 def open_decline_form(ack: Ack, body: dict[str, Any], respond: Respond, actor: Actor) -> None:
@@ -156,7 +157,8 @@ def withdraw_request(
     ack: Ack, body: dict[str, Any], context: BoltContext, actor: Actor, delivery: Pending | None
 ) -> None:
     ack()
-    once_after_ack(actor.services, delivery, withdraw_clicked, click_of(body, context))
+    click = click_of(body, context)
+    actor.after_ack(partial(click.answer, actor.services), delivery, withdraw_clicked, click)
 
 
 def register(app: Routes, command: MentorCommand) -> None:

@@ -1,44 +1,50 @@
-"""Life in a group's or circle's DM: the agreement everyone confirms, attendance at each check-in, shout-outs that
-wait for everyone's yes, places offered to people waiting, and each member's private final evaluation."""
+"""Life in a group's or circle's DM: the agreement everyone confirms, meeting times, attendance at each check-in,
+goals, shout-outs each member consents to alone, places offered to people waiting, thanks, leaving, and each
+member's private evaluations. The rules and the messages they decide are in `bot.groups`; these listeners read
+the click or the form and answer."""
 
 from __future__ import annotations
 
 from datetime import datetime
-from secrets import token_hex
 from typing import Any
 
 from slack_bolt import Ack, Respond
 from sqlalchemy.orm import Session
 
 from bot.celebrate import program_channel
-from bot.errors import InvalidAgreement, InvalidGoal, NoLongerOpen, NotYours
-from bot.group_goals import add_group_goal, complete_group_goal, goals_of_group, last_day
+from bot.errors import InvalidAgreement, NoLongerOpen, NotYours
+from bot.group_goals import complete_group_goal, goals_of_group, last_day
 from bot.group_life import (
     SHOUTOUT_LIMIT,
-    answer_offer,
-    answer_shoutout,
-    confirm_agreement,
-    evaluate_group,
     evaluated_group,
     group_of,
     leave_group,
     membership,
-    propose_agreement,
-    propose_shoutout,
     record_attendance,
     validate_agreement,
     view_of_group,
 )
 from bot.group_meetings import (
+    TimeTaken,
     fresh_group_times,
-    offer_group_times,
     other_group_times,
     pick_group_time,
     stop_offering_times,
 )
-from bot.groups import leaving_nudges, send_group_invite, thank_group, welcome
-from bot.nudges import Nudge
-from bot.programs import program_admins
+from bot.groups import (
+    answer_celebration,
+    answer_place,
+    confirm_and_offer,
+    evaluate_and_share,
+    leaving_nudges,
+    propose_and_post,
+    propose_celebration,
+    regroup,
+    send_group_invite,
+    set_goal,
+    thank_group,
+    welcome,
+)
 from bot.report import anonymity_threshold
 from bot.views.blocks import Block, Message
 from bot.views.goals import read_goal_form
@@ -79,12 +85,13 @@ from bot.views.group_life import (
     THANKS_TOO_SHORT,
     agreement_message,
     agreement_modal,
+    agreement_replaced_message,
     evaluation_modal,
     evaluation_thanks,
     group_checkin_message,
     group_goal_done_message,
-    group_goal_message,
     group_goal_modal,
+    group_not_moved_message,
     group_sort_ourselves_message,
     group_time_picked_message,
     group_time_taken_message,
@@ -93,6 +100,7 @@ from bot.views.group_life import (
     offer_taken_message,
     place_gone_message,
     read_agreement_form,
+    read_agreement_value,
     read_evaluation_form,
     read_evaluation_value,
     read_pick_value,
@@ -100,14 +108,14 @@ from bot.views.group_life import (
     read_thanks_form,
     read_whose,
     settled_message,
-    shared_evaluation_message,
-    shoutout_consent_message,
+    shoutout_answered_message,
     shoutout_modal,
-    shoutout_post,
     thanks_modal,
+    you_left_the_group_message,
 )
 from handlers.actor import Actor, Refusals, action_value, form_id, form_refused, raw_action_value
 from handlers.routing import MentorCommand, Routes
+from storage.models import CircleStatus
 
 PICK_ONE = "Please choose one."
 
@@ -133,33 +141,21 @@ def submit_agreement(ack: Ack, view: dict[str, Any], actor: Actor) -> None:
         ack(response_action="errors", errors=error.problems)
         return
     refusals = Refusals({FOCUS: NOT_YOUR_GROUP}, closed={FOCUS: GROUP_ENDED}, logged="group agreement")
-    now = actor.now()
-    group = actor.submit_as_member(ack, refusals, propose_agreement, form_id(view), agreement, now)
-    if group is None or not group.channel_id:
-        return
-    with actor.unit_of_work() as session:
-        key = f"circle:{group.id}:agreement:{token_hex(8)}"  # each proposal is posted, however close in time
-        Nudge(group.team_id, key, agreement_message(group), channel_id=group.channel_id).queue(session, now)
-    actor.send_queued()
+    if actor.submit_as_member(ack, refusals, propose_and_post, form_id(view), agreement, actor.now()) is not None:
+        actor.send_queued()
 
 
 def confirm(ack: Ack, body: dict[str, Any], respond: Respond, actor: Actor) -> None:
     ack()
-    now = actor.now()
+    circle_id, version = read_agreement_value(raw_action_value(body))
     try:
-        answer = actor.as_member("confirmed group agreement", confirm_agreement, action_value(body), now)
-    except NoLongerOpen:
-        _ephemeral(respond, settled_message())
+        group = actor.as_member("confirmed group agreement", confirm_and_offer, circle_id, version, actor.now())
+    except NoLongerOpen as closed:
+        replaced = closed.status.isdigit()
+        _ephemeral(respond, agreement_replaced_message() if replaced else settled_message())
         return
-    if answer is None:
-        return
-    group, completed = answer
-    respond(replace_original=True, **agreement_message(group).as_kwargs())
-    if completed and group.channel_id:
-        with actor.unit_of_work() as session:
-            offer = offer_group_times(session, group.id, now)
-            key = f"circle:{group.id}:times:{token_hex(8)}"
-            Nudge(group.team_id, key, group_times_message(offer), channel_id=group.channel_id).queue(session, now)
+    if group is not None:
+        respond(replace_original=True, **agreement_message(group).as_kwargs())
         actor.send_queued()
 
 
@@ -171,8 +167,8 @@ def pick_time(ack: Ack, body: dict[str, Any], respond: Respond, actor: Actor) ->
         return
     try:
         picked = actor.as_member("picked group time", pick_group_time, circle_id, start, actor.now())
-    except NoLongerOpen:
-        _ephemeral(respond, group_time_taken_message())
+    except TimeTaken as taken:
+        _ephemeral(respond, group_time_taken_message(taken.status))
         return
     if picked is not None:
         respond(replace_original=True, **group_time_picked_message(picked, actor.user_id).as_kwargs())
@@ -183,11 +179,23 @@ def other_times(ack: Ack, body: dict[str, Any], respond: Respond, actor: Actor) 
     ack()
     try:
         offer = actor.as_member("asked other group times", other_group_times, action_value(body), actor.now())
-    except NoLongerOpen:
-        _ephemeral(respond, group_time_taken_message())
+    except TimeTaken as taken:
+        _ephemeral(respond, group_time_taken_message(taken.status))
         return
     if offer is not None:
         respond(replace_original=True, **group_times_message(offer).as_kwargs())
+
+
+def new_times(ack: Ack, body: dict[str, Any], respond: Respond, actor: Actor) -> None:
+    """From a check-in whose attendance dropped: fresh times everyone can make, posted in the group DM."""
+    ack()
+    try:
+        offer = actor.as_member("asked new group times", fresh_group_times, action_value(body), actor.now())
+    except NoLongerOpen:
+        _ephemeral(respond, settled_message())
+        return
+    if offer is not None:
+        respond(replace_original=False, response_type="in_channel", **group_times_message(offer).as_kwargs())
 
 
 def sort_it_ourselves(ack: Ack, body: dict[str, Any], respond: Respond, actor: Actor) -> None:
@@ -234,37 +242,25 @@ def submit_celebration(ack: Ack, view: dict[str, Any], actor: Actor) -> None:
     if not text or len(text) > SHOUTOUT_LIMIT:
         ack(response_action="errors", errors={SHOUTOUT: SHOUTOUT_EMPTY if not text else SHOUTOUT_TOO_LONG})
         return
-    now = actor.now()
+    configured = actor.services.settings.shoutout_channel
     refusals = Refusals({SHOUTOUT: NOT_YOUR_GROUP}, closed={SHOUTOUT: GROUP_ENDED}, logged="group shout-out")
-    shoutout = actor.submit_as_member(ack, refusals, propose_shoutout, form_id(view), text, now)
-    if shoutout is None or not shoutout.group.channel_id:
-        return
-    with actor.unit_of_work() as session:
-        message = shoutout_consent_message(shoutout)
-        Nudge(actor.team_id, f"circle-shoutout:{shoutout.id}:ask", message, channel_id=shoutout.group.channel_id).queue(
-            session, now
-        )
-    actor.send_queued()
+    shoutout = actor.submit_as_member(ack, refusals, propose_celebration, form_id(view), text, configured, actor.now())
+    if shoutout is not None:
+        actor.send_queued()
 
 
 def consent(body: dict[str, Any], respond: Respond, actor: Actor, yes: bool) -> None:
-    now = actor.now()
     configured = actor.services.settings.shoutout_channel
     try:
-        with actor.unit_of_work() as session:
-            shoutout = answer_shoutout(session, actor.team_id, actor.user_id, action_value(body), yes, now)
-            channel = program_channel(session, actor.team_id, configured, shoutout.group.program_id)
-            if shoutout.status == "posted" and channel:
-                post = shoutout_post(shoutout)
-                Nudge(actor.team_id, f"circle-shoutout:{shoutout.id}", post, channel_id=channel).queue(session, now)
+        answered = actor.as_member(
+            "answered group shout-out", answer_celebration, action_value(body), yes, configured, actor.now()
+        )
     except NoLongerOpen:
-        _ephemeral(respond, settled_message())
+        respond(replace_original=True, **settled_message().as_kwargs())
         return
-    except NotYours:
-        actor.refuse(f"group shout-out {action_value(body)}")
-        return
-    respond(replace_original=True, **shoutout_consent_message(shoutout).as_kwargs())
-    actor.send_queued()
+    if answered is not None:
+        respond(replace_original=True, **shoutout_answered_message(yes).as_kwargs())
+        actor.send_queued()
 
 
 def share_it(ack: Ack, body: dict[str, Any], respond: Respond, actor: Actor) -> None:
@@ -279,17 +275,21 @@ def keep_it(ack: Ack, body: dict[str, Any], respond: Respond, actor: Actor) -> N
 
 def offer_answer(body: dict[str, Any], respond: Respond, actor: Actor, accept: bool) -> None:
     try:
-        group = actor.as_member("answered group offer", answer_offer, action_value(body), accept, actor.now())
+        answered = actor.as_member("answered group offer", answer_place, action_value(body), accept, actor.now())
     except NoLongerOpen:
         respond(replace_original=True, **place_gone_message().as_kwargs())
         return
-    if group is None:
+    if answered is None:
         return
-    if not accept:
+    actor.send_queued()
+    if answered.gone:
+        respond(replace_original=True, **place_gone_message().as_kwargs())
+    elif not answered.joined:
         respond(replace_original=True, **offer_passed_message().as_kwargs())
-        return
-    welcome(actor.services, actor.client, group, actor.user_id)
-    respond(replace_original=True, **offer_taken_message(group).as_kwargs())
+    elif welcome(actor.services, actor.client, answered.group, actor.user_id):
+        respond(replace_original=True, **offer_taken_message(answered.group).as_kwargs())
+    else:
+        respond(replace_original=True, **group_not_moved_message(answered.group).as_kwargs())
 
 
 def take_place(ack: Ack, body: dict[str, Any], respond: Respond, actor: Actor) -> None:
@@ -320,37 +320,23 @@ def submit_evaluation(ack: Ack, view: dict[str, Any], actor: Actor) -> None:
         return
     circle_id, milestone = read_evaluation_value(str(view.get("private_metadata") or ""))
     refusals = Refusals({RATING: NOT_YOUR_GROUP}, closed={RATING: ALREADY_EVALUATED}, logged="group evaluation")
+    admins = actor.services.settings.admins
     answers = (rating, progress, comment, shared)
-    now = actor.now()
-    done = actor.submit_as_member(ack, refusals, evaluate_group, circle_id, milestone, answers, now)
-    if done is None:
-        return
-    if shared:
-        with actor.unit_of_work() as session:
-            message = shared_evaluation_message(done, actor.user_id, milestone, answers)
-            for admin in program_admins(session, done.program_id, actor.services.settings.admins):
-                key = f"circle:{done.id}:{milestone}:shared:{actor.user_id}:{admin}"
-                Nudge(done.team_id, key, message, user_id=admin).queue(session, now)
+    done = actor.submit_as_member(ack, refusals, evaluate_and_share, circle_id, milestone, answers, admins, actor.now())
+    if done is not None:
         actor.send_queued()
-    actor.dm(evaluation_thanks(shared))
-
-
-def new_times(ack: Ack, body: dict[str, Any], respond: Respond, actor: Actor) -> None:
-    """From a check-in whose attendance dropped: fresh times everyone can make, posted in the group DM."""
-    ack()
-    offer = actor.as_member("asked new group times", fresh_group_times, action_value(body), actor.now())
-    if offer is not None:
-        respond(replace_original=False, response_type="in_channel", **group_times_message(offer).as_kwargs())
+        actor.dm(evaluation_thanks(shared))
 
 
 def leave_from_home(ack: Ack, body: dict[str, Any], actor: Actor) -> None:
-    """Leave one group (the program membership stays): the others hear only that they left."""
+    """Leave one group (the program membership stays, so a later round may place them again)."""
     ack()
     now = actor.now()
+    configured = actor.services.settings.shoutout_channel
     try:
         with actor.unit_of_work() as session:
             left = leave_group(session, actor.team_id, actor.user_id, action_value(body), now)
-            for nudge in leaving_nudges(left):
+            for nudge in leaving_nudges(session, left, configured):
                 nudge.queue(session, now)
     except NotYours:
         actor.refuse(f"left group {action_value(body)}")
@@ -358,8 +344,10 @@ def leave_from_home(ack: Ack, body: dict[str, Any], actor: Actor) -> None:
     except NoLongerOpen:
         actor.dm(settled_message())
         return
+    regroup(actor.services, actor.client, left)
     actor.send_queued()
-    actor.refresh_homes(actor.user_id)
+    actor.dm(you_left_the_group_message(left.group))
+    actor.refresh_homes(actor.user_id, *left.group.members)
 
 
 def thanks_form(session: Session, team_id: str, user_id: str, circle_id: int) -> Block:
@@ -378,7 +366,7 @@ def submit_group_thanks(ack: Ack, view: dict[str, Any], actor: Actor) -> None:
         return
     refusals = Refusals({THANKS: NOT_YOUR_GROUP}, closed={THANKS: GROUP_ENDED}, logged="group thanks")
     group = actor.submit_as_member(ack, refusals, group_of, form_id(view))
-    if group is not None:
+    if group is not None and group.status is CircleStatus.ACTIVE:
         thank_group(actor.services, actor.client, group, actor.user_id, text)
 
 
@@ -395,26 +383,8 @@ def open_goal(ack: Ack, body: dict[str, Any], actor: Actor) -> None:
 def submit_goal(ack: Ack, view: dict[str, Any], actor: Actor) -> None:
     state = view.get("state", {}).get("values", {})
     form, mine = read_goal_form(state), read_whose(state)
-    now = actor.now()
-    try:
-        with actor.unit_of_work() as session:
-            goal = add_group_goal(session, actor.team_id, actor.user_id, form_id(view), form, mine, now)
-    except InvalidGoal as error:
-        ack(response_action="errors", errors=error.problems)
-        return
-    except NotYours:
-        ack(response_action="errors", errors={"title": NOT_YOUR_GROUP})
-        return
-    except NoLongerOpen:
-        ack(response_action="errors", errors={"title": GROUP_ENDED})
-        return
-    ack()
-    if goal.group.channel_id:
-        with actor.unit_of_work() as session:
-            message = group_goal_message(goal, actor.user_id)
-            Nudge(goal.group.team_id, f"circle-goal:{goal.id}", message, channel_id=goal.group.channel_id).queue(
-                session, now
-            )
+    refusals = Refusals({"title": NOT_YOUR_GROUP}, closed={"title": GROUP_ENDED}, logged="group goal")
+    if actor.submit_as_member(ack, refusals, set_goal, form_id(view), form, mine, actor.now()) is not None:
         actor.send_queued()
 
 

@@ -12,10 +12,11 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.oauth.installation_store import InstallationStore
 from slack_sdk.oauth.state_store import OAuthStateStore
 
+from bot.dm_channels import send_dm
 from bot.installations import BOT_SCOPES, INSTALL_PATH, REDIRECT_PATH, ROTATE_MINUTES_BEFORE_EXPIRY
 from bot.programs import default_program
 from bot.services import Services
-from bot.slack import make_client, send_dm
+from bot.slack import make_client
 from bot.views.install import ORG_WIDE_REFUSED, refused_page, welcome_installer
 from bot.workspaces import resume, suspend
 from handlers.actor import Actor
@@ -47,7 +48,13 @@ def oauth_settings(services: Services, store: InstallationStore, states: OAuthSt
         log.info("installed in workspace %s by %s (%d pairs resumed)", team_id, installation.user_id, resumed)
         client = make_client(settings.slack_api_url, installation.bot_token, settings.slack_api_timeout)
         try:
-            send_dm(client, installation.user_id, welcome_installer(installation.team_name or "", resumed))
+            send_dm(
+                services.db,
+                client,
+                team_id,
+                installation.user_id,
+                welcome_installer(installation.team_name or "", resumed),
+            )
         except (SlackApiError, OSError) as error:
             log.warning("welcome DM to %s failed: %s", installation.user_id, error)
         return args.default.success(args)

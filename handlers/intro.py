@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 from bot.agreements import agreement_for_member, confirm, propose, validate_terms
 from bot.conversations import meeting_times_after_agreement
 from bot.errors import AgreementClosed
-from bot.slack import open_dm, post, send_dm
+from bot.slack import open_dm, post
 from bot.views.agreement import (
     AGREEMENT_CHANGE,
     AGREEMENT_CONFIRM,
@@ -55,7 +55,7 @@ def propose_agreement(ack: Ack, view: dict[str, Any], actor: Actor) -> None:
     agreement = actor.submit_as_member(ack, PROPOSAL_REFUSALS, propose, pair_id, terms, actor.now())
     if agreement is None:
         return
-    send_dm(actor.client, agreement.partner_of_proposer, proposal_message(agreement))
+    actor.dm_to(agreement.partner_of_proposer, proposal_message(agreement))
     actor.dm(proposed_sent_message(agreement))
     actor.refresh_homes(agreement.pair.mentor_user_id, agreement.pair.mentee_user_id)
 

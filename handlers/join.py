@@ -12,7 +12,7 @@ from slack_bolt import Ack, Respond
 from bot.directory import keep_member
 from bot.errors import NoLongerOpen, NotJoined
 from bot.group_life import leave_groups_in
-from bot.groups import late_joiner_nudges, leaving_nudges
+from bot.groups import late_joiner_nudges, leaving_nudges, regroup
 from bot.home import refresh_home
 from bot.importing import confirm_invitation, decline_invitation
 from bot.outbox import enqueue
@@ -37,7 +37,7 @@ from bot.programs import (
     view_of_program,
 )
 from bot.questions import validate_answers
-from bot.slack import send_dm, user_info
+from bot.slack import user_info
 from bot.views.blocks import Message
 from bot.views.imports import (
     INVITATION_CONFIRM,
@@ -222,7 +222,7 @@ def decide(ack: Ack, body: dict[str, Any], respond: Respond, actor: Actor, appro
         return
     respond(replace_original=True, **decided_message(applicant.user_id, approve).as_kwargs())
     told = approved_message(program.name) if approve else not_approved_message(program.name)
-    send_dm(actor.client, applicant.user_id, told)
+    actor.dm_to(applicant.user_id, told)
     actor.refresh_homes(applicant.user_id)
 
 
@@ -277,14 +277,17 @@ def confirm_leave(ack: Ack, body: dict[str, Any], respond: Respond, actor: Actor
     try:
         with actor.unit_of_work() as session:
             pause(session, actor.team_id, actor.user_id, actor.now(), program_id)
-            for left in leave_groups_in(session, actor.team_id, actor.user_id, program_id, actor.now()):
-                for nudge in leaving_nudges(left):
+            left_groups = leave_groups_in(session, actor.team_id, actor.user_id, program_id, actor.now())
+            for left in left_groups:
+                for nudge in leaving_nudges(session, left, actor.services.settings.shoutout_channel):
                     nudge.queue(session, actor.now())
             names = [p.name for p in programs_joined(session, actor.team_id, actor.user_id) if p.id == program_id]
     except NotJoined:
         respond(replace_original=True, **not_joined_message().as_kwargs())
         return
     respond(replace_original=True, **paused_message(names[0] if names else "").as_kwargs())
+    for left in left_groups:
+        regroup(actor.services, actor.client, left)
     actor.send_queued()
     refresh_home(actor.services, actor.client, actor.team_id, actor.user_id)
 

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from slack_bolt import Ack, Respond
 
+from bot.dm_channels import upload_to_dm
 from bot.errors import NotJoined
 from bot.exports import my_data_json
 from bot.privacy import delete_my_data
-from bot.slack import send_dm, upload_to_dm
 from bot.views.privacy import (
     MY_DATA_FILE,
     MY_DATA_TITLE,
@@ -31,7 +31,16 @@ def export_my_data(ack: Ack, actor: Actor) -> None:
     ack()
     with actor.unit_of_work() as session:
         data = my_data_json(session, actor.team_id, actor.user_id)
-    upload_to_dm(actor.client, actor.user_id, MY_DATA_FILE, data, MY_DATA_TITLE, exported_message().text)
+    upload_to_dm(
+        actor.services.db,
+        actor.client,
+        actor.team_id,
+        actor.user_id,
+        MY_DATA_FILE,
+        data,
+        MY_DATA_TITLE,
+        exported_message().text,
+    )
 
 
 def delete_data(ack: Ack, respond: Respond, actor: Actor) -> None:
@@ -45,7 +54,7 @@ def delete_data(ack: Ack, respond: Respond, actor: Actor) -> None:
     respond(replace_original=True, **deleted_message().as_kwargs())
     for pair in ended:
         partner = pair.mentor_user_id if actor.user_id == pair.mentee_user_id else pair.mentee_user_id
-        send_dm(actor.client, partner, partner_left_message(actor.user_id))
+        actor.dm_to(partner, partner_left_message(actor.user_id))
         actor.refresh_homes(partner)
     actor.refresh_homes(actor.user_id)
 

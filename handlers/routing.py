@@ -19,6 +19,7 @@ from slack_bolt import Ack, App, BoltContext, Respond
 from slack_sdk import WebClient
 
 from bot.deliveries import PENDING, Pending
+from bot.views.blocks import Message
 from bot.views.help import help_message
 from handlers.actor import ACTOR, Actor, action_id_of
 
@@ -82,6 +83,10 @@ class Invocation:
     @property
     def client(self) -> WebClient:
         return self.actor.client
+
+    def answer(self, message: Message) -> None:
+        """Answer the person who typed the command, privately, under it (through its response_url)."""
+        self.respond(**message.as_kwargs())
 
 
 Subcommand = Callable[[Invocation], None]

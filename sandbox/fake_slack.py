@@ -35,6 +35,8 @@ class Call:
     # What this fake answered, and the URL the bot called (a response_url names the interaction it answers).
     answer: dict[str, Any] = field(default_factory=dict)
     url: str = ""
+    # When the call arrived (`time.perf_counter()`): benchmarks time an answer from the request that asked for it.
+    received_at: float = field(default_factory=time.perf_counter)
 
     def text(self) -> str:
         """Everything a person would read in this message or view, flattened to one string."""
@@ -273,6 +275,12 @@ class FakeSlack:
                 self._changed.wait(left)
             return list(self.calls)
 
+    def forget(self) -> list[Call]:
+        """Drop the calls recorded so far and return them: a long soak keeps only what it has not read yet."""
+        with self._changed:
+            calls, self.calls = self.calls, []
+            return calls
+
     def mark(self) -> int:
         """A point in the call log; pass it as `since` to wait only for what comes after it."""
         with self._changed:
@@ -325,6 +333,7 @@ class FakeSlack:
         url = urlparse(request.path)
         length = int(request.headers.get("Content-Length") or 0)
         data = request.rfile.read(length) if length else b""
+        arrived = time.perf_counter()
         if url.path.startswith("/files/"):
             self._download(request, url.path.removeprefix("/files/"))
             return
@@ -386,7 +395,7 @@ class FakeSlack:
             return
         answer = self._answer(method, args, token)
         with self._changed:
-            self.calls.append(Call(method, args, token, answer, f"http://127.0.0.1:{self.port}{request.path}"))
+            self.calls.append(Call(method, args, token, answer, f"http://127.0.0.1:{self.port}{request.path}", arrived))
             self._changed.notify_all()
         self._reply(request, 200, answer)
 

@@ -59,6 +59,14 @@ def posted_in(app: Running, channel: str, phrase: str, count: int = 1) -> list[C
     return found(app.slack.wait_until(f"{phrase!r} in {channel}", lambda calls: len(found(calls)) >= count))
 
 
+def said_where(app: Running, phrase: str) -> str:
+    """The conversation a message saying `phrase` was posted in, once it has been."""
+    calls = app.slack.wait_until(
+        phrase, lambda calls: any(phrase in c.text() for c in calls if c.method == "chat.postMessage")
+    )
+    return str(next(c for c in calls if c.method == "chat.postMessage" and phrase in c.text()).args["channel"])
+
+
 def posted_in_since(app: Running, channel: str, mark: int) -> list[Call]:
     """Proposals posted in `channel` before `mark`: the next one is the one after them."""
     return [c for c in app.slack.calls[:mark] if c.args.get("channel") == channel and "Confirmed by 1 of 5" in c.text()]
@@ -111,9 +119,10 @@ def agree(app: Running, channel: str, proposer: str, minutes: str, others: list[
     assert reply.status == 200 and reply.body == "", reply.body
     proposal = posted_in(app, channel, "Confirmed by 1 of 5", count=len(posted_in_since(app, channel, mark)) + 1)
     assert f"proposed by <@{proposer}>" in proposal[-1].text() and f"{minutes} minutes" in proposal[-1].text()
+    value = button_value(proposal[-1], "group.agreement.confirm")
     answer = ""
     for user in others:
-        answer = in_channel_click(app, user, "group.agreement.confirm", circle_id, channel).text()
+        answer = in_channel_click(app, user, "group.agreement.confirm", value, channel).text()
     return answer
 
 
@@ -194,14 +203,20 @@ def test_a_circle_of_five_lives_through_agreement_checkins_shoutout_leaving_and_
     too_long = app.user.submit("UANA", form, {"shoutout": "x" * 301})
     assert too_long.json()["response_action"] == "errors"
     app.user.submit("UANA", form, {"shoutout": "Three meetings, three talks given!"})
-    ask = posted_in(app, channel, "would like to celebrate")[-1]
-    assert "Waiting for <@UBEN>, <@UCAT>, <@UDAN>, <@UEVE>" in ask.text()
-    value = button_value(ask, "group.shoutout.yes")
-    for user in FIVE[1:4]:
-        in_channel_click(app, user, "group.shoutout.yes", value, channel)
+    asked = posted_in(app, channel, "would like to celebrate")[-1].text()
+    assert "asked each of you privately" in asked and "<@UBEN>" not in asked, "the group never sees who answered"
+    for user in FIVE[1:]:
+        ask = dm_saying(app, user, "would like to share this")
+        assert "Only you see your answer" in ask.text()
+        if user != "UEVE":
+            said_yes = in_channel_click(
+                app, user, "group.shoutout.yes", button_value(ask, "group.shoutout.yes"), f"D{user}"
+            )
+            assert "Thank you" in said_yes.text()
     assert not [c for c in app.slack.calls if c.args.get("channel") == WINS], "nothing posted before everyone said yes"
-    last = in_channel_click(app, "UEVE", "group.shoutout.yes", value, channel).text()
-    assert "Everyone said yes" in last
+    last_ask = dm_saying(app, "UEVE", "would like to share this")
+    in_channel_click(app, "UEVE", "group.shoutout.yes", button_value(last_ask, "group.shoutout.yes"), "DUEVE")
+    assert "Everyone said yes" in posted_in(app, channel, "Everyone said yes")[-1].text()
     shared = posted_in(app, WINS, "celebrates")[-1].text()
     assert "Three meetings, three talks given!" in shared and all(f"<@{u}>" in shared for u in FIVE)
 
@@ -215,18 +230,23 @@ def test_a_circle_of_five_lives_through_agreement_checkins_shoutout_leaving_and_
     report = app.slack.wait_for("response_url", since=mark)[-1].text()
     assert "*1* active group with *5* members" in report and "Attendance at meetings: 80%" in report, report
     assert "active pairs" not in report
-    asked = app.user.command("UEVE", "leave speaking-circle")
-    assert "leave.confirm" in asked.body
+    leaving = app.user.command("UEVE", "leave speaking-circle")
+    assert "leave.confirm" in leaving.body
     in_channel_click(app, "UEVE", "leave.confirm", str(first.program_id), "DUEVE")
-    left = posted_in(app, channel, "<@UEVE> has left the circle")[-1].text()
-    assert "goes on with four of you" in left and "offered the free place" in left
+    without_eve = said_where(app, "<@UEVE> has left the circle")
+    assert without_eve not in (channel, "DUEVE"), "the others carry on in a group DM without her"
+    left = posted_in(app, without_eve, "<@UEVE> has left the circle")[-1].text()
+    assert "goes on here with four of you" in left and "offered the free place" in left
+    assert "moved to a new group DM" in posted_in(app, channel, "moved to a new group DM")[-1].text()
+    assert dm_saying(app, "UEVE", "You've left your circle")
+    assert dm_saying(app, "UEVE", "your time in the circle")
     assert "Practise" not in left and "missed" not in left.lower(), "the others hear only that they left"
     offer = dm_saying(app, "UFAY", "place is free", count=2)
     assert "<@UANA>" in offer.text() and "<@UEVE>" not in offer.text()
     taken = in_channel_click(app, "UFAY", "group.offer.join", button_value(offer, "group.offer.join"), "DUFAY")
     assert "You're in" in taken.text()
     moved = circle(app).channel_id
-    assert moved and moved != channel
+    assert moved and moved not in (channel, without_eve)
     welcome = posted_in(app, moved, "Welcome <@UFAY>")[-1].text()
     assert all(f"<@{u}>" in welcome for u in ["UANA", "UBEN", "UCAT", "UDAN", "UFAY"])
     assert "How you work together" in welcome and "45 minutes" in welcome
@@ -279,7 +299,7 @@ def test_a_group_is_at_risk_only_when_attendance_drops_and_its_admins_hear_of_it
         tick(app, tmp_path, due)
         value = button_value(posted_in(app, channel, f"Check-in after meeting {number}")[-1], "group.checkin.there")
         in_channel_click(app, "UANA", "group.checkin.there", value, channel)
-        in_channel_click(app, "UBEN", "group.checkin.there", value, channel)
+        in_channel_click(app, "UBEN", "group.checkin.missed", value, channel)
         in_channel_click(app, "UCAT", "group.checkin.missed", value, channel)
     assert circle(app).at_risk_since is None, "nothing is judged before the check-ins are in"
     due = circle(app).next_checkin_at
@@ -310,6 +330,8 @@ def test_status_shows_the_group_and_whose_turn_thanks_reach_everyone_and_leaving
     assert "&lt;!channel&gt;" in thanked and "<!channel>" not in thanked, "user text is escaped"
 
     app.user.click("UBEN", "group.leave", value=str(circle(app).id), channel="DUBEN")
-    assert "goes on with four of you" in posted_in(app, channel, "<@UBEN> has left the circle")[-1].text()
+    without_ben = said_where(app, "<@UBEN> has left the circle")
+    assert "goes on here with four of you" in posted_in(app, without_ben, "<@UBEN> has left the circle")[-1].text()
+    assert "still a member of Speaking circle" in dm_saying(app, "UBEN", "Done. You're still a member").text()
     assert "Peer circle" not in app.user.command("UBEN", "status").body
     assert "Peer circle" in app.user.command("UCAT", "status").body

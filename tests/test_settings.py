@@ -15,6 +15,8 @@ def test_defaults_use_a_sqlite_file_and_slacks_own_api() -> None:
     assert settings.missing_for_http() == ["SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET"]
     assert settings.workers == 1
     assert load_settings({"MENTORBOT_WORKERS": "0"}, env_file=None).workers == 0
+    assert settings.queue_limit == 100
+    assert load_settings({"MENTORBOT_QUEUE_LIMIT": "20"}, env_file=None).queue_limit == 20
 
 
 def test_env_file_is_read_and_environment_wins(tmp_path: Path) -> None:
@@ -50,6 +52,7 @@ def test_postgres_urls_are_pinned_to_psycopg() -> None:
         ("SLACK_CLIENT_ID", "1111.2222", "both SLACK_CLIENT_ID and SLACK_CLIENT_SECRET"),
         ("MENTORBOT_WORKERS", "-1", "whole number"),
         ("MENTORBOT_WORKERS", "two", "whole number"),
+        ("MENTORBOT_QUEUE_LIMIT", "0", "1 or more"),
     ],
 )
 def test_bad_values_fail_with_a_clear_message(name: str, value: str, message: str) -> None:

@@ -422,7 +422,11 @@ def topic_too_long_message(length: int, limit: int) -> Message:
     return said(text)
 
 
-def joined_group_message() -> Message:
+def joined_group_message(moved: bool = True) -> Message:
+    if not moved:
+        return said(
+            "You're in the group, but Slack wouldn't open its new group DM just now; `/mentor status` shows it."
+        )
     return said("You're in. I've opened a group DM with your mentor and the group; say hello there.")
 
 

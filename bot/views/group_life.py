@@ -91,6 +91,16 @@ def _count(n: int) -> str:
     return {2: "two", 3: "three", 4: "four", 5: "five", 6: "six", 7: "seven", 8: "eight"}.get(n, str(n))
 
 
+def agreement_value(group: GroupView) -> str:
+    """What an *I agree* button carries: the group and the proposal it confirms."""
+    return f"{group.id}|{group.agreement_version}"
+
+
+def read_agreement_value(raw: str) -> tuple[int, int]:
+    circle, _, version = raw.partition("|")
+    return (int(circle), int(version)) if circle.isdigit() and version.isdigit() else (0, -1)
+
+
 def agreement_prompt(group: GroupView) -> Message:
     text = (
         f"*How will you work together?* One of you proposes how often you meet, for how long and what this "
@@ -180,7 +190,7 @@ def agreement_message(group: GroupView) -> Message:
     blocks += [
         section(text),
         actions(
-            button("I agree", GROUP_AGREEMENT_CONFIRM, value=str(group.id), style="primary"),
+            button("I agree", GROUP_AGREEMENT_CONFIRM, value=agreement_value(group), style="primary"),
             button("Suggest a change", GROUP_AGREEMENT_OPEN, value=str(group.id)),
         ),
     ]
@@ -204,20 +214,25 @@ def _goal_line(goal: GroupGoal) -> str:
 def group_checkin_message(checkin: CheckInView, goals: Sequence[GroupGoal] = ()) -> Message:
     group = checkin.group
     text = f"Check-in after meeting {checkin.number}: were you there?"
-    lines = [f"*There*: {_mentions(checkin.there)}", f"*Missed it*: {_mentions(checkin.missed)}"]
+    lines = [f"*There*: {_mentions(checkin.there)}"] if checkin.there else []
+    if checkin.missed:
+        lines.append(f"*Missed it*: {_mentions(checkin.missed)}")
     if checkin.unanswered:
         lines.append(f"*Not answered yet*: {_mentions(checkin.unanswered)}")
     if goals:
         lines.append("*Goals you're working on*\n" + "\n".join(_goal_line(g) for g in goals[:10]))
     blocks: list[Block] = [
         section(f"*{text}*\n{_lead_line(checkin)}"),
-        section("\n".join(lines)),
+        section("\n".join(lines) or "No answers yet."),
         actions(
             button("I was there", GROUP_THERE, value=str(checkin.id), style="primary"),
             button("I missed this one", GROUP_MISSED, value=str(checkin.id)),
             button("Celebrate something", GROUP_SHOUTOUT_OPEN, value=str(group.id)),
         ),
-        context(f"For the next meeting: {escape(checkin.question)} Attendance is seen by the {_kind(group)} only."),
+        context(
+            f"For the next meeting: {escape(checkin.question)} Attendance is seen by the {_kind(group)}; its "
+            "admins hear only if it drops."
+        ),
     ]
     if checkin.newly_at_risk:
         blocks[1:1] = [
@@ -232,9 +247,17 @@ def group_checkin_message(checkin: CheckInView, goals: Sequence[GroupGoal] = ())
     return Message(text=text, blocks=blocks)
 
 
-def left_group_message(group: GroupView, user_id: str, ended: bool, offered: bool) -> Message:
+def left_group_message(
+    group: GroupView, user_id: str, ended: bool, offered: bool, mentor_left: bool = False
+) -> Message:
     kind = _kind(group)
-    if ended:
+    if mentor_left:
+        text = (
+            f"<@{user_id}>, your mentor, has stepped away, so this group comes to a close here. That's no one's "
+            "fault. You'll each be offered a place in another group or placed in the next round, and you'll find a "
+            "short private evaluation in your DM with me."
+        )
+    elif ended:
         text = (
             f"<@{user_id}> has left the {kind}. With too few members to go on, this {kind} comes to a close "
             "here. That's no one's fault, and thank you all for the meetings you had. Each of you will find a "
@@ -242,18 +265,24 @@ def left_group_message(group: GroupView, user_id: str, ended: bool, offered: boo
         )
     elif offered:
         text = (
-            f"<@{user_id}> has left the {kind}. It goes on with {_count(len(group.members))} of you, and I've "
+            f"<@{user_id}> has left the {kind}. It goes on here with {_count(len(group.members))} of you, and I've "
             "offered the free place to someone who is waiting; if they join, I'll open a new group DM with everyone."
         )
     else:
-        text = f"<@{user_id}> has left the {kind}. It goes on with {_count(len(group.members))} of you."
+        text = f"<@{user_id}> has left the {kind}. It goes on here with {_count(len(group.members))} of you."
     return said(text)
+
+
+def moved_message(group: GroupView) -> Message:
+    """The line left in a group's old DM when its members changed and it moved to a new one."""
+    return said(f"This {_kind(group)} has moved to a new group DM with its current members; see you there.")
 
 
 def you_left_message(group: GroupView) -> Message:
     return said(
         f"You've left your {_kind(group)} in {escape(group.program)}. The others were told only that you left, "
-        "nothing more. If you'd like to join another later, `/mentor join` brings you back."
+        "nothing more, and they carry on in a new group DM. A short private evaluation follows, if you'd like to "
+        "say how it went."
     )
 
 
@@ -305,7 +334,7 @@ def welcome_message(group: GroupView, user_id: str) -> Message:
         blocks += [
             section(f"*How you work together*\n{_terms(group)}"),
             actions(
-                button("I agree", GROUP_AGREEMENT_CONFIRM, value=str(group.id), style="primary"),
+                button("I agree", GROUP_AGREEMENT_CONFIRM, value=agreement_value(group), style="primary"),
                 button("Suggest a change", GROUP_AGREEMENT_OPEN, value=str(group.id)),
             ),
         ]
@@ -316,11 +345,16 @@ def welcome_message(group: GroupView, user_id: str) -> Message:
     return Message(text=text, blocks=blocks)
 
 
-def waiting_for_round_message(program: str, kind: str, matching_day: datetime | None) -> Message:
+def waiting_for_round_message(program: str, kind: str, matching_day: datetime | None, leads: bool = False) -> Message:
     when = f" on {slack_date(matching_day)}" if matching_day else ""
+    if leads:
+        return said(
+            f"Thank you for offering to mentor in {escape(program)}. You'll lead a group from the next round{when}; "
+            "I'll DM you as soon as it's formed."
+        )
     return said(
-        f"Every {kind} in {escape(program)} is full just now, so you'll be placed in the next round{when}. "
-        "I'll DM you as soon as you are."
+        f"Every {kind} in {escape(program)} you could join is full just now, so you'll be placed in the next "
+        f"round{when}. I'll DM you as soon as you are."
     )
 
 
@@ -349,8 +383,10 @@ def _milestone(milestone: str) -> str:
     return "at its end" if milestone == "final" else f"at day {milestone.removeprefix('day')}"
 
 
-def evaluation_invitation(group: GroupView, milestone: str) -> Message:
-    if milestone == "final":
+def evaluation_invitation(group: GroupView, milestone: str, left: bool = False) -> Message:
+    if left:
+        text = f"Two private questions on your time in the {_kind(group)} in {escape(group.program)}, a minute at most?"
+    elif milestone == "final":
         text = f"Your {_kind(group)} in {escape(group.program)} has ended. Two private questions, a minute at most?"
     else:
         text = (
@@ -437,23 +473,51 @@ def read_shoutout_form(state: dict[str, Any]) -> str:
     return str(state.get(SHOUTOUT, {}).get("value", {}).get("value") or "")
 
 
-def shoutout_consent_message(shoutout: ShoutoutView) -> Message:
-    text = f"<@{shoutout.proposed_by}> would like to celebrate this {_kind(shoutout.group)} in the program's channel"
-    if shoutout.status == "posted":
-        return said(f"Everyone said yes, so it's shared: {quoted_text(shoutout.text)}")
-    if shoutout.status == "declined":
-        return said("This one stays inside the group. Nobody is told who chose that.")
+def shoutout_asked_message(shoutout: ShoutoutView, channel: str) -> Message:
+    """In the group DM: what was proposed, and that each person named is asked alone (nobody sees the answers)."""
+    text = f"<@{shoutout.proposed_by}> would like to celebrate this {_kind(shoutout.group)} in <#{channel}>"
     return Message(
         text=text,
         blocks=[
             section(f"{text}:\n{quoted_text(shoutout.text)}"),
-            section(f"It's posted only when everyone named says yes. Waiting for {_mentions(shoutout.waiting_for)}."),
+            context(
+                "I've asked each of you privately. It's posted only if everyone says yes; nobody sees who said what."
+            ),
+        ],
+    )
+
+
+def shoutout_ask_message(shoutout: ShoutoutView, channel: str) -> Message:
+    """In one member's DM: may it be posted, naming them with the rest of the group?"""
+    text = (
+        f"<@{shoutout.proposed_by}> would like to share this in <#{channel}>, naming everyone in your "
+        f"{_kind(shoutout.group)} in {escape(shoutout.group.program)}"
+    )
+    return Message(
+        text=text,
+        blocks=[
+            section(f"{text}:\n{quoted_text(shoutout.text)}"),
             actions(
                 button("Yes, share it", GROUP_SHOUTOUT_YES, value=str(shoutout.id), style="primary"),
                 button("Keep it in the group", GROUP_SHOUTOUT_NO, value=str(shoutout.id)),
             ),
+            context("Only you see your answer. It's posted only if everyone named says yes."),
         ],
     )
+
+
+def shoutout_answered_message(yes: bool) -> Message:
+    """Their DM after they answered."""
+    if yes:
+        return said("Thank you. It's posted once everyone named has said yes; I'll tell the group when it is.")
+    return said("Understood: it stays inside the group. Nobody is told who chose that.")
+
+
+def shoutout_outcome_message(shoutout: ShoutoutView, channel: str | None) -> Message:
+    """In the group DM, once everyone answered: shared, or kept inside the group (never whose choice it was)."""
+    if shoutout.status == "posted" and channel:
+        return said(f"Everyone said yes, so it's shared in <#{channel}>: {quoted_text(shoutout.text)}")
+    return said("This one stays inside the group. Nobody is told who chose that.")
 
 
 def quoted_text(text: str) -> str:
@@ -464,10 +528,6 @@ def shoutout_post(shoutout: ShoutoutView) -> Message:
     group = shoutout.group
     text = f"A {_kind(group)} of {escape(group.program)} celebrates: {_mentions(shoutout.named)}"
     return Message(text=text, blocks=[section(f"{text}\n{quoted_text(shoutout.text)}")])
-
-
-def not_in_a_group_message() -> Message:
-    return said("You're not in a group or circle at the moment, so there's nothing to leave here.")
 
 
 def settled_message() -> Message:
@@ -486,6 +546,10 @@ def read_pick_value(raw: str) -> tuple[int, datetime | None]:
         return 0, None
 
 
+def _times(n: int) -> str:
+    return "One time" if n == 1 else f"{_count(n).capitalize()} times"
+
+
 def _time_block(group: GroupView, offered: GroupTime, label: str) -> Block:
     return section(
         "\n".join(offered.labels), accessory=button(label, GROUP_TIME_PICK, value=pick_value(group.id, offered.start))
@@ -497,7 +561,7 @@ def group_times_message(offer: GroupOffer) -> Message:
     group = offer.group
     rhythm = CADENCE_LABELS.get(group.cadence or Cadence.BIWEEKLY, "").lower()
     if offer.times:
-        text = f"Three times you can all make ({offer.minutes} minutes)"
+        text = f"{_times(len(offer.times))} you can all make ({offer.minutes} minutes)"
         blocks: list[Block] = [section(f"*{text}*: the one you pick becomes your slot, {rhythm}.")]
         blocks += [_time_block(group, t, f"Pick #{n}") for n, t in enumerate(offer.times, start=1)]
     elif offer.compromise is not None:
@@ -532,8 +596,10 @@ def group_time_picked_message(picked: PickedTime, by: str) -> Message:
     return said(text)
 
 
-def group_time_taken_message() -> Message:
-    return said("Someone picked a time a moment ago, so that one stands. You'll find it in the invite here.")
+def group_time_taken_message(status: str) -> Message:
+    if status == "picked":
+        return said("Someone picked a time a moment ago, so that one stands. You'll find it in the invite here.")
+    return said("That time is no longer on offer. Pick from the latest times here, or ask for three others.")
 
 
 def group_sort_ourselves_message() -> Message:
@@ -647,7 +713,7 @@ def group_thanked_message(group: GroupView) -> Message:
     return said(f"Posted in your {_kind(group)}'s group DM. Kind words go a long way.")
 
 
-def group_thanks_problem(groups: int, message: str) -> Message:
+def group_thanks_problem(groups: int) -> Message:
     if groups == 0:
         return said("You're not in a group or circle just now. To thank one person: `/mentor thanks @name for …`.")
     if groups > 1:
@@ -745,4 +811,23 @@ def shared_evaluation_message(
             section(f"*{text}*\n" + "\n".join(lines)),
             context("They chose to share this with the program's admins. The rest of the group doesn't see it."),
         ],
+    )
+
+
+def agreement_replaced_message() -> Message:
+    return said("That proposal was replaced by a newer one. Confirm the latest one, just below it.")
+
+
+def group_not_moved_message(group: GroupView) -> Message:
+    return said(
+        f"You're in the {_kind(group)}, but Slack wouldn't open the new group DM just now. I'll keep trying; "
+        "meanwhile, `/mentor status` shows who is in it."
+    )
+
+
+def you_left_the_group_message(group: GroupView) -> Message:
+    """After leaving one group from App Home: the program membership stays."""
+    return said(
+        f"Done. You're still a member of {escape(group.program)}, so a later round may place you in a new "
+        f"{_kind(group)}; `/mentor leave {escape(group.program)}` pauses the program instead."
     )

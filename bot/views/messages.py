@@ -1,9 +1,9 @@
-"""What the bot says to words typed in its DM, to a click on a button it no longer knows, and to a click on
-someone else's."""
+"""What the bot says to words typed in its DM, to a click on a button it no longer knows, to a click on
+someone else's, and when it is too busy to take a request."""
 
 from __future__ import annotations
 
-from bot.views.blocks import Block, Message, actions, button, context, modal, section
+from bot.views.blocks import Block, Message, actions, button, context, modal, said, section
 from bot.views.join import JOIN_OPEN
 
 MESSAGES_FIND = "messages.find"
@@ -57,3 +57,11 @@ def stale_form_modal() -> Block:
 def not_yours_message() -> Message:
     """They acted on a pair, goal or request that is someone else's; nothing changed."""
     return Message(text="That belongs to someone else's mentoring, so I've left it alone.")
+
+
+def busy_message() -> Message:
+    """The bot has more work waiting than it can finish soon, so this request was not taken (and nothing changed)."""
+    return said(
+        "I'm busy with a lot of requests right now, so I couldn't take this one and nothing has changed. "
+        "Please try again in a minute."
+    )

@@ -12,7 +12,7 @@ import enum
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, Date, Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, Boolean, Date, Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from storage.models.base import Base, enum_column
@@ -50,10 +50,14 @@ class Circle(Base):
     started_at: Mapped[datetime | None]
     # The mentor of a mentoring group; empty for a peer circle.
     mentor_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"))
-    # The common weekly hour: minutes since Monday 00:00 UTC, when the former found one inside everyone's hours.
+    # The weekly slot: minutes since Monday 00:00 in `window_zone` (the former's common hour is in UTC; a picked
+    # time is kept in its organiser's zone, so the meetings keep their wall time across daylight saving).
     window_minute: Mapped[int | None] = mapped_column(Integer)
+    window_zone: Mapped[str] = mapped_column(String(64), default="UTC", server_default="UTC")
     # The working agreement: proposed by one member, confirmed by every member (each member's `agreed_at`).
     agreement_status: Mapped[str] = mapped_column(String(16), default="none", server_default="none")
+    # Raised by each proposal, so a button of an older one can't confirm a newer one.
+    agreement_version: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     agreement_by: Mapped[int | None] = mapped_column(ForeignKey("people.id"))
     cadence: Mapped[Cadence | None] = mapped_column(enum_column(Cadence))
     meeting_minutes: Mapped[int | None] = mapped_column(Integer)
@@ -105,10 +109,12 @@ class CircleCheckIn(Base):
     facilitator_id: Mapped[int | None] = mapped_column(ForeignKey("people.id"))
     question: Mapped[str] = mapped_column(Text, default="")
     asked_at: Mapped[datetime]
+    # This check-in found attendance had dropped, so it asks the group whether its slot still works.
+    at_risk: Mapped[bool] = mapped_column(Boolean, default=False, server_default=text("false"))
 
 
 class CircleAttendance(Base):
-    """A member's answer to one check-in: whether they were there, and their reflection (seen by the group)."""
+    """A member's answer to one check-in: whether they were at the meeting (seen by the group)."""
 
     __tablename__ = "circle_attendance"
     __table_args__ = (UniqueConstraint("checkin_id", "person_id", name="uq_circle_attendance_checkin_person"),)
@@ -117,7 +123,6 @@ class CircleAttendance(Base):
     checkin_id: Mapped[int] = mapped_column(ForeignKey("circle_checkins.id"))
     person_id: Mapped[int] = mapped_column(ForeignKey("people.id"))
     attended: Mapped[bool] = mapped_column(Boolean)
-    note: Mapped[str] = mapped_column(Text, default="")
     answered_at: Mapped[datetime]
 
 

@@ -47,6 +47,8 @@ def upgrade() -> None:
         batch_op.add_column(sa.Column("mentor_id", sa.Integer(), nullable=True))
         batch_op.add_column(sa.Column("window_minute", sa.Integer(), nullable=True))
         batch_op.add_column(sa.Column("agreement_status", sa.String(length=16), server_default="none", nullable=False))
+        batch_op.add_column(sa.Column("agreement_version", sa.Integer(), server_default="0", nullable=False))
+        batch_op.add_column(sa.Column("window_zone", sa.String(length=64), server_default="UTC", nullable=False))
         batch_op.add_column(sa.Column("agreement_by", sa.Integer(), nullable=True))
         batch_op.add_column(sa.Column("cadence", CADENCE, nullable=True))
         batch_op.add_column(sa.Column("meeting_minutes", sa.Integer(), nullable=True))
@@ -78,6 +80,7 @@ def upgrade() -> None:
         *_person("circle_checkins", "facilitator_id", nullable=True),
         sa.Column("question", sa.Text(), nullable=False),
         _at("asked_at", nullable=False),
+        sa.Column("at_risk", sa.Boolean(), server_default=sa.text("false"), nullable=False),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_circle_checkins")),
         sa.UniqueConstraint("circle_id", "number", name="uq_circle_checkins_circle_number"),
     )
@@ -90,7 +93,6 @@ def upgrade() -> None:
         ),
         *_person("circle_attendance", "person_id"),
         sa.Column("attended", sa.Boolean(), nullable=False),
-        sa.Column("note", sa.Text(), nullable=False),
         _at("answered_at", nullable=False),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_circle_attendance")),
         sa.UniqueConstraint("checkin_id", "person_id", name="uq_circle_attendance_checkin_person"),
@@ -192,6 +194,8 @@ def downgrade() -> None:
             "meeting_minutes",
             "cadence",
             "agreement_by",
+            "window_zone",
+            "agreement_version",
             "agreement_status",
             "window_minute",
             "mentor_id",
