@@ -33,6 +33,7 @@ from bot.circles import (
     form_groups,
 )
 from bot.errors import NotYours, RoundClosed
+from bot.group_life import CIRCLE_MAX, CIRCLE_MIN, GROUP_MIN_MENTEES, begin
 from bot.group_members import in_active_circles, member_of, past_partners
 from bot.groups import started
 from bot.outbox import enqueue
@@ -54,10 +55,10 @@ from storage.models import (
 )
 
 log = logging.getLogger(__name__)
-MIN_SIZE, MAX_SIZE = 3, 6  # a peer circle's peers
-MIN_MENTEES = 2  # a mentoring group's fewest mentees; the program's `group_size` is its most
 FORMATS = (ProgramFormat.CIRCLE, ProgramFormat.GROUP)  # the formats whose rounds form groups, not pairs
 SEED = 19  # a fixed lot, so the same waiting members give the same preview
+# Why someone proposed in a preview was not placed when it was published.
+CHANGED_SINCE_PREVIEW = "someone proposed for your group left, paused or joined another since the preview"
 
 
 @dataclass(frozen=True)
@@ -75,7 +76,7 @@ class CirclePreview:
     circles: list[ProposedCircle]
     unplaced: list[tuple[str, str]]  # (Slack user ID, reason)
     mentoring: bool = False  # mentoring groups, not peer circles
-    min_size: int = MIN_SIZE  # a circle's fewest peers, or a group's fewest mentees
+    min_size: int = CIRCLE_MIN  # a circle's fewest peers, or a group's fewest mentees
 
 
 @dataclass(frozen=True)
@@ -129,7 +130,7 @@ def _form(
 ) -> tuple[Formation, list[tuple[int, str]]]:
     """The program's groups of the people waiting, and everyone left out with why (the admin's wording)."""
     if program.format is ProgramFormat.CIRCLE:
-        formation = form_circles(list(members.values()), MIN_SIZE, MAX_SIZE, _rules(program), seed=SEED)
+        formation = form_circles(list(members.values()), CIRCLE_MIN, CIRCLE_MAX, _rules(program), seed=SEED)
         return formation, [(person, str(reason)) for person, reason in formation.unplaced]
     mentors = [p for p in people if p.role is Role.MENTOR]
     mentees = [members[p.id] for p in people if p.role is not Role.MENTOR]
@@ -137,17 +138,17 @@ def _form(
     formation = form_groups(
         [Mentor(members[p.id], room[p.id]) for p in mentors],
         mentees,
-        MIN_MENTEES,
+        GROUP_MIN_MENTEES,
         program.group_size,
         _rules(program),
         seed=SEED,
     )
     unplaced = [(person, str(reason)) for person, reason in formation.unplaced]
     for mentor in formation.spare_mentors:
-        if room[mentor] < MIN_MENTEES:
+        if room[mentor] < GROUP_MIN_MENTEES:
             unplaced.append((mentor, str(SpareMentor.LITTLE_ROOM)))
         else:
-            few = len(mentees) < MIN_MENTEES
+            few = len(mentees) < GROUP_MIN_MENTEES
             unplaced.append((mentor, str(SpareMentor.NO_MENTEES if few else SpareMentor.NOT_NEEDED)))
     return formation, unplaced
 
@@ -169,7 +170,7 @@ def preview_circles(
     nothing is sent."""
     program = open_program_in(session, team_id, program_id)
     mentoring = program.format is ProgramFormat.GROUP
-    smallest = MIN_MENTEES if mentoring else MIN_SIZE
+    smallest = GROUP_MIN_MENTEES if mentoring else CIRCLE_MIN
     people = waiting_members(session, program.id)
     if not people:
         return CirclePreview(0, program.name, [], [], mentoring, smallest)
@@ -228,6 +229,7 @@ def publish_circle_round(session: Session, team_id: str, round_id: int, now: dat
     draft = _settle(session, team_id, round_id, RoundStatus.PUBLISHED, now)
     program = program_in(session, team_id, draft.program_id)
     formed: list[StartedCircle] = []
+    unplaced: list[tuple[str, str]] = []
     skipped = 0
     for proposal in draft.proposals:
         ids = [int(m) for m in proposal["members"]]
@@ -235,6 +237,8 @@ def publish_circle_round(session: Session, team_id: str, round_id: int, now: dat
         busy = set[int](session.scalars(in_active_circles(ids)))
         if busy or any(p is None or p.status is not PersonStatus.ACTIVE for p in people):
             skipped += 1
+            still = [p for p in people if p and p.status is PersonStatus.ACTIVE and p.id not in busy]
+            unplaced += [(p.slack_user_id, CHANGED_SINCE_PREVIEW) for p in still]
             continue
         mentor = proposal.get("mentor")
         window = proposal.get("window_minute")
@@ -253,10 +257,11 @@ def publish_circle_round(session: Session, team_id: str, round_id: int, now: dat
         session.add(circle)
         session.flush()
         session.add_all(CircleMember(circle_id=circle.id, person_id=m, joined_at=now) for m in ids)
+        session.flush()
+        begin(session, circle.id, now)
         users = {p.id: p.slack_user_id for p in people if p}
         lead = users[int(mentor)] if mentor is not None else None
         formed.append(StartedCircle(circle.id, tuple(users[m] for m in ids), circle.sentence, lead))
-    unplaced = []
     for item in draft.unmatched:
         person = session.get(Person, item["person_id"])
         if person is not None:

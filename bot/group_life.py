@@ -44,14 +44,16 @@ from storage.models import (
     Program,
 )
 
-CIRCLE_MIN, CIRCLE_MAX = 3, 6
-GROUP_MIN_MENTEES = 2
+CIRCLE_MIN, CIRCLE_MAX = 3, 6  # a peer circle's peers
+GROUP_MIN_MENTEES = 2  # a mentoring group's fewest mentees; the program's `group_size` is its most
 FOCUS_LIMIT = 500
 SHOUTOUT_LIMIT = 300
 COMMENT_LIMIT = 1000
 WEEK_MINUTES = 7 * 24 * 60
 # The first meeting is at least this far after the agreement, so nobody learns of it the same hour.
 FIRST_MEETING_NOTICE = timedelta(days=1)
+# An offered place nobody answers is passed on after this many days.
+OFFER_DAYS = 3
 # A group is at risk when this many check-ins in a row had fewer than half of its members there.
 LOW_ATTENDANCE_RUN = 2
 QUESTIONS = (
@@ -603,6 +605,38 @@ def open_offer_for(session: Session, person: Person, now: datetime) -> OfferView
     return _offer(session, circle, person, now)
 
 
+def due_offer_expiries(session: Session, now: datetime, limit: int) -> list[Answered]:
+    """Offers nobody answered within OFFER_DAYS: each is withdrawn and its place offered to the next person waiting,
+    or a group below its minimum with nobody waiting ends."""
+    query = (
+        select(CircleOffer.id)
+        .where(CircleOffer.status == OfferStatus.OPEN, CircleOffer.created_at <= now - timedelta(days=OFFER_DAYS))
+        .join(Circle, Circle.id == CircleOffer.circle_id)
+        .order_by(CircleOffer.created_at)
+        .limit(limit)
+    )
+    expired = []
+    for offer_id in lock_due(session, query, Circle.team_id):
+        offer = session.get_one(CircleOffer, offer_id)
+        circle = session.get_one(Circle, offer.circle_id, with_for_update=True)
+        offer.status, offer.answered_at = OfferStatus.GONE, now
+        expired.append(_passed_on(session, circle, offer, now))
+    return expired
+
+
+def _passed_on(session: Session, circle: Circle, offer: CircleOffer, now: datetime) -> Answered:
+    """The place `offer` held goes to the next person waiting; a group below its minimum with nobody waiting ends."""
+    active = circle.status is CircleStatus.ACTIVE
+    offered = offer_place(session, circle, now, skip=offer.person_id) if active else None
+    short = active and len(active_members(session, circle.id)) < minimum_of(circle)
+    if short and offered is None:
+        _end(session, circle, "too_few", now)
+    user = session.get_one(Person, offer.person_id).slack_user_id
+    return Answered(
+        view_of_group(session, circle), joined=False, offered=offered, ended=short and offered is None, user_id=user
+    )
+
+
 def waits_or_belongs(session: Session, person_id: int) -> bool:
     """Whether they have a place in an active group, or one offered to them."""
     offered = session.scalar(
@@ -692,6 +726,7 @@ class Answered:
     gone: bool = False
     offered: OfferView | None = None
     ended: bool = False
+    user_id: str = ""  # whose offer it was
 
 
 def answer_offer(session: Session, team_id: str, user_id: str, offer_id: int, accept: bool, now: datetime) -> Answered:
@@ -705,11 +740,7 @@ def answer_offer(session: Session, team_id: str, user_id: str, offer_id: int, ac
     person = session.get_one(Person, offer.person_id)
     if not accept:
         offer.status = OfferStatus.DECLINED
-        offered = offer_place(session, circle, now, skip=person.id) if circle.status is CircleStatus.ACTIVE else None
-        short = circle.status is CircleStatus.ACTIVE and len(active_members(session, circle.id)) < minimum_of(circle)
-        if short and offered is None:
-            _end(session, circle, "too_few", now)
-        return Answered(view_of_group(session, circle), joined=False, offered=offered, ended=short and offered is None)
+        return _passed_on(session, circle, offer, now)
     if not _has_room(session, circle) or _in_a_group(session, person.id) or not _may_take(session, circle, person):
         offer.status = OfferStatus.GONE
         return Answered(view_of_group(session, circle), joined=False, gone=True)

@@ -25,7 +25,6 @@ from bot.group_life import (
     ShoutoutView,
     answer_offer,
     answer_shoutout,
-    begin,
     confirm_agreement,
     evaluate_group,
     evaluated_members,
@@ -35,6 +34,7 @@ from bot.group_life import (
     open_offer_for,
     propose_agreement,
     propose_shoutout,
+    view_of_group,
     waits_or_belongs,
 )
 from bot.group_meetings import PickedTime, offer_group_times
@@ -79,8 +79,9 @@ log = logging.getLogger(__name__)
 
 
 def started(session: Session, circle_id: int, channel_id: str, now: datetime) -> None:
-    """A new group's life begins after its intro: its first turn, its end date, and the ask for an agreement."""
-    group = begin(session, circle_id, now)
+    """After a new group's intro (its turn and end date were set when it was published): the ask for an
+    agreement."""
+    group = view_of_group(session, session.get_one(Circle, circle_id))
     enqueue(
         session, group.team_id, f"circle:{circle_id}:agreement-ask", agreement_prompt(group), now, channel_id=channel_id
     )
@@ -259,17 +260,24 @@ def answer_celebration(
     return shoutout
 
 
-def answer_place(session: Session, team_id: str, user_id: str, offer_id: int, accept: bool, now: datetime) -> Answered:
-    """Their answer to an offered place; after a "not now" the next person waiting is offered it, or a group below
-    its minimum ends (everyone asked for the final evaluation)."""
-    answered = answer_offer(session, team_id, user_id, offer_id, accept, now)
+def passed_on_nudges(answered: Answered) -> list[Nudge]:
+    """After a place was let go (or never answered): the next person waiting is offered it, or a group below its
+    minimum ends, everyone asked for the final evaluation."""
+    group = answered.group
+    nudges = []
     if answered.offered is not None:
         offer = answered.offered
-        offer_message_ = offer_message(offer)
-        enqueue(session, team_id, f"circle-offer:{offer.id}", offer_message_, now, user_id=offer.user_id)
+        nudges.append(Nudge(group.team_id, f"circle-offer:{offer.id}", offer_message(offer), user_id=offer.user_id))
     if answered.ended:
-        for nudge in ending_nudges(answered.group, completed=False):
-            nudge.queue(session, now)
+        nudges += ending_nudges(group, completed=False)
+    return nudges
+
+
+def answer_place(session: Session, team_id: str, user_id: str, offer_id: int, accept: bool, now: datetime) -> Answered:
+    """Their answer to an offered place, with what it sends (see `passed_on_nudges`)."""
+    answered = answer_offer(session, team_id, user_id, offer_id, accept, now)
+    for nudge in passed_on_nudges(answered):
+        nudge.queue(session, now)
     return answered
 
 

@@ -335,3 +335,14 @@ def test_status_shows_the_group_and_whose_turn_thanks_reach_everyone_and_leaving
     assert "still a member of Speaking circle" in dm_saying(app, "UBEN", "Done. You're still a member").text()
     assert "Peer circle" not in app.user.command("UBEN", "status").body
     assert "Peer circle" in app.user.command("UCAT", "status").body
+
+
+def test_an_offered_place_nobody_answers_is_passed_on_after_three_days(app: Running, tmp_path: Path) -> None:
+    started_circle(app, EUROPE)
+    join_program(app, "UFAY", "speaking-circle", MENTEE_PROFILE)
+    offer = dm_saying(app, "UFAY", "place is free")
+    tick(app, tmp_path, app.clock.now() + timedelta(days=3, minutes=1))
+    assert "stay on the list" in dm_saying(app, "UFAY", "I didn't hear back").text()
+    late = in_channel_click(app, "UFAY", "group.offer.join", button_value(offer, "group.offer.join"), "DUFAY")
+    assert "just been taken or the group has ended" in late.text()
+    assert circle(app).status is CircleStatus.ACTIVE, "five members are more than a circle's minimum"

@@ -6,14 +6,22 @@ from sqlalchemy.orm import Session
 
 from bot.due.work import BATCH, Due, DueWork, Step
 from bot.group_goals import goals_of_group
-from bot.group_life import GroupView, due_group_checkins, due_group_endings, due_group_evaluations, open_group_checkin
-from bot.groups import ending_nudges
+from bot.group_life import (
+    GroupView,
+    due_group_checkins,
+    due_group_endings,
+    due_group_evaluations,
+    due_offer_expiries,
+    open_group_checkin,
+)
+from bot.groups import ending_nudges, passed_on_nudges
 from bot.nudges import Nudge
 from bot.programs import program_admins
 from bot.views.group_life import (
     admins_groups_at_risk,
     evaluation_invitation,
     group_checkin_message,
+    offer_expired_message,
 )
 
 
@@ -63,7 +71,24 @@ def end_finished(session: Session, due: Due) -> Step:
     return step
 
 
+def expire_offers(session: Session, due: Due) -> Step:
+    step = Step()
+    expired = due_offer_expiries(session, due.now, BATCH)
+    for answered in expired:
+        group = answered.group
+        note = Nudge(
+            group.team_id,
+            f"circle:{group.id}:offer-expired:{answered.user_id}",
+            offer_expired_message(group),
+            user_id=answered.user_id,
+        )
+        step.nudges += [note, *passed_on_nudges(answered)]
+    step.handled, step.more = len(expired), len(expired) == BATCH
+    return step
+
+
 DUE = (
+    DueWork("offered places nobody answered", expire_offers),
     DueWork("group check-ins", open_due, counts_as="checkins"),
     DueWork("group evaluations", ask_evaluations, counts_as="evaluations"),
     DueWork("groups at their end", end_finished, counts_as="closed"),

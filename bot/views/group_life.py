@@ -307,6 +307,13 @@ def offer_message(offer: OfferView) -> Message:
     )
 
 
+def offer_expired_message(group: GroupView) -> Message:
+    return said(
+        f"I didn't hear back about the place in a {_kind(group)} of {escape(group.program)}, so I've offered it to "
+        "someone else. No problem at all: you stay on the list for the next round."
+    )
+
+
 def offer_taken_message(group: GroupView) -> Message:
     return said(f"You're in. I've opened a group DM with your {_kind(group)}: say hello there.")
 

@@ -166,7 +166,10 @@ class CircleOffer(Base):
     """A place in a group with room, offered to someone waiting (a late joiner, or after a member left)."""
 
     __tablename__ = "circle_offers"
-    __table_args__ = (Index("ix_circle_offers_person_status", "person_id", "status"),)
+    __table_args__ = (
+        Index("ix_circle_offers_person_status", "person_id", "status"),
+        Index("ix_circle_offers_status_created", "status", "created_at"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     circle_id: Mapped[int] = mapped_column(ForeignKey("circles.id"))

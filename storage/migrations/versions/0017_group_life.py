@@ -154,10 +154,12 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("circle_offers", schema=None) as batch_op:
         batch_op.create_index("ix_circle_offers_person_status", ["person_id", "status"], unique=False)
+        batch_op.create_index("ix_circle_offers_status_created", ["status", "created_at"], unique=False)
 
 
 def downgrade() -> None:
     with op.batch_alter_table("circle_offers", schema=None) as batch_op:
+        batch_op.drop_index("ix_circle_offers_status_created")
         batch_op.drop_index("ix_circle_offers_person_status")
     op.drop_table("circle_offers")
     with op.batch_alter_table("circle_goals", schema=None) as batch_op:
