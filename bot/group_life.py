@@ -29,6 +29,7 @@ from bot.errors import (
 )
 from storage.dialects import InsertOrIgnore
 from storage.models import (
+    AgreementState,
     Cadence,
     Circle,
     CircleAttendance,
@@ -42,6 +43,7 @@ from storage.models import (
     Person,
     PersonStatus,
     Program,
+    ShoutoutState,
 )
 
 CIRCLE_MIN, CIRCLE_MAX = 3, 6  # a peer circle's peers
@@ -312,7 +314,7 @@ def propose_agreement(
     if circle.meeting_minutes != agreement.meeting_minutes:
         circle.time_picked_at = None
     circle.agreement_version += 1
-    circle.agreement_status = "proposed"
+    circle.agreement_status = AgreementState.PROPOSED
     circle.agreement_by = member.person_id
     circle.cadence = agreement.cadence
     circle.meeting_minutes = agreement.meeting_minutes
@@ -329,7 +331,7 @@ def confirm_agreement(
     """A member confirms the proposal `version` (an older one's button is `AgreementReplaced`); once every member
     has, it is in force and check-ins begin. The second value: whether this was the last confirmation needed."""
     circle, member = membership(session, team_id, user_id, circle_id, lock=True)
-    if circle.status is not CircleStatus.ACTIVE or circle.agreement_status == "none":
+    if circle.status is not CircleStatus.ACTIVE or circle.agreement_status == AgreementState.NONE:
         raise AgreementClosed(circle.agreement_status)
     if version != circle.agreement_version:
         raise AgreementReplaced(str(circle.agreement_version))
@@ -342,11 +344,11 @@ def _settle_agreement(session: Session, circle: Circle, now: datetime) -> tuple[
     """Put a proposal everyone has confirmed in force: its first check-in (and, for a circle formed before groups
     had a life, its turn, end date and evaluation days)."""
     group = view_of_group(session, circle)
-    if group.waiting_for or circle.agreement_status != "proposed":
+    if group.waiting_for or circle.agreement_status != AgreementState.PROPOSED:
         return group, False
     if circle.ends_at is None:
         begin(session, circle.id, now)
-    circle.agreement_status = "confirmed"
+    circle.agreement_status = AgreementState.CONFIRMED
     circle.next_checkin_at = first_checkin_at(session, circle, now)
     return view_of_group(session, circle), True
 
@@ -662,12 +664,14 @@ def _drop_from_shoutouts(session: Session, circle: Circle, person_id: int, now: 
     """Whoever leaves is no longer named in the group's pending shout-outs; those everyone left agreed to post."""
     ready = []
     for shoutout in session.scalars(
-        select(CircleShoutout).where(CircleShoutout.circle_id == circle.id, CircleShoutout.status == "pending")
+        select(CircleShoutout).where(
+            CircleShoutout.circle_id == circle.id, CircleShoutout.status == ShoutoutState.PENDING
+        )
     ):
         shoutout.named = [n for n in shoutout.named if n != person_id]
         shoutout.consents = [n for n in shoutout.consents if n != person_id]
         if set(shoutout.named) <= set(shoutout.consents):
-            shoutout.status, shoutout.posted_at = "posted", now
+            shoutout.status, shoutout.posted_at = ShoutoutState.POSTED, now
             ready.append(shoutout)
     session.flush()
     return [shoutout_view(session, s) for s in ready]
@@ -950,7 +954,7 @@ def propose_shoutout(
         text=text.strip(),
         named=named,
         consents=[member.person_id],
-        status="pending",
+        status=ShoutoutState.PENDING,
         created_at=now,
     )
     session.add(shoutout)
@@ -982,14 +986,14 @@ def answer_shoutout(
     session.refresh(shoutout)
     if member.person_id not in shoutout.named:
         raise NotYours(f"circle shout-out {shoutout_id}")
-    if shoutout.status != "pending":
+    if shoutout.status != ShoutoutState.PENDING:
         raise NoLongerOpen(shoutout.status)
     if not consent:
-        shoutout.status = "declined"
+        shoutout.status = ShoutoutState.DECLINED
     elif member.person_id not in shoutout.consents:
         shoutout.consents = [*shoutout.consents, member.person_id]
     if set(shoutout.named) <= set(shoutout.consents):
-        shoutout.status = "posted"
+        shoutout.status = ShoutoutState.POSTED
         shoutout.posted_at = now
     session.flush()
     return shoutout_view(session, shoutout)

@@ -73,7 +73,7 @@ from bot.views.group_life import (
 from bot.views.group_life import (
     SHOUTOUT as SHOUTOUT_FIELD,
 )
-from storage.models import Circle, CircleStatus, Person, PersonStatus, Program, ProgramFormat
+from storage.models import Circle, CircleStatus, Person, PersonStatus, Program, ProgramFormat, ShoutoutState
 
 log = logging.getLogger(__name__)
 
@@ -212,9 +212,9 @@ def celebration_nudges(shoutout: ShoutoutView, channel: str | None) -> list[Nudg
     group = shoutout.group
     key = f"circle-shoutout:{shoutout.id}"
     nudges = []
-    if shoutout.status == "posted" and channel:
+    if shoutout.status == ShoutoutState.POSTED and channel:
         nudges.append(Nudge(group.team_id, key, shoutout_post(shoutout), channel_id=channel))
-    if group.channel_id and shoutout.status in ("posted", "declined"):
+    if group.channel_id and shoutout.status in (ShoutoutState.POSTED, ShoutoutState.DECLINED):
         outcome = shoutout_outcome_message(shoutout, channel)
         nudges.append(Nudge(group.team_id, f"{key}:outcome", outcome, channel_id=group.channel_id))
     return nudges
@@ -243,7 +243,7 @@ def propose_celebration(
         )
     for member in shoutout.waiting_for:
         enqueue(session, team_id, f"{key}:ask:{member}", shoutout_ask_message(shoutout, channel), now, user_id=member)
-    if shoutout.status == "posted":
+    if shoutout.status == ShoutoutState.POSTED:
         for nudge in celebration_nudges(shoutout, channel):
             nudge.queue(session, now)
     return shoutout

@@ -154,9 +154,13 @@ def confirm(ack: Ack, body: dict[str, Any], respond: Respond, actor: Actor) -> N
         replaced = closed.status.isdigit()
         _ephemeral(respond, agreement_replaced_message() if replaced else settled_message())
         return
-    if group is not None:
+    if group is None:
+        return
+    if (body.get("container") or {}).get("type") == "view":
+        actor.refresh_homes(actor.user_id)
+    else:
         respond(replace_original=True, **agreement_message(group).as_kwargs())
-        actor.send_queued()
+    actor.send_queued()
 
 
 def pick_time(ack: Ack, body: dict[str, Any], respond: Respond, actor: Actor) -> None:

@@ -186,7 +186,7 @@ def save_submitted_profile(ack: Ack, view: dict[str, Any], actor: Actor) -> None
             session, actor.team_id, actor.user_id, slack_user.display_name, slack_user.timezone, program.id
         )
         person = find_person(session, actor.team_id, actor.user_id, program.id)
-        if created and person is not None:
+        if person is not None:
             for nudge in late_joiner_nudges(session, person, actor.now()):
                 nudge.queue(session, actor.now())
         if approval and person is not None:
@@ -223,6 +223,11 @@ def decide(ack: Ack, body: dict[str, Any], respond: Respond, actor: Actor, appro
     respond(replace_original=True, **decided_message(applicant.user_id, approve).as_kwargs())
     told = approved_message(program.name) if approve else not_approved_message(program.name)
     actor.dm_to(applicant.user_id, told)
+    if approve:
+        with actor.unit_of_work() as session:
+            for nudge in late_joiner_nudges(session, session.get_one(Person, person_id), actor.now()):
+                nudge.queue(session, actor.now())
+        actor.send_queued()
     actor.refresh_homes(applicant.user_id)
 
 

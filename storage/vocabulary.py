@@ -127,3 +127,19 @@ class ShoutoutStatus(enum.StrEnum):
     ASKING = "asking"
     POSTED = "posted"
     DECLINED = "declined"
+
+
+class AgreementState(enum.StrEnum):
+    """Where a group's working agreement is (a pair's has `AgreementStatus`, one row per proposal)."""
+
+    NONE = "none"
+    PROPOSED = "proposed"  # waiting for every member's confirmation
+    CONFIRMED = "confirmed"
+
+
+class ShoutoutState(enum.StrEnum):
+    """Where a group's celebration is: it waits for everyone it names."""
+
+    PENDING = "pending"
+    POSTED = "posted"
+    DECLINED = "declined"  # someone named kept it inside the group

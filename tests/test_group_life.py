@@ -346,3 +346,19 @@ def test_an_offered_place_nobody_answers_is_passed_on_after_three_days(app: Runn
     late = in_channel_click(app, "UFAY", "group.offer.join", button_value(offer, "group.offer.join"), "DUFAY")
     assert "just been taken or the group has ended" in late.text()
     assert circle(app).status is CircleStatus.ACTIVE, "five members are more than a circle's minimum"
+
+
+def test_a_member_confirms_from_app_home_and_an_older_proposals_button_is_refused(app: Running) -> None:
+    channel = started_circle(app, EUROPE)
+    agree(app, channel, "UANA", "60", ["UBEN"])
+    first_value = button_value(posted_in(app, channel, "Confirmed by 1 of 5")[-1], "group.agreement.confirm")
+    agree(app, channel, "UBEN", "45", [])
+    stale = in_channel_click(app, "UCAT", "group.agreement.confirm", first_value, channel).text()
+    assert "replaced by a newer one" in stale
+    home = app.user.command("UCAT", "status").body
+    assert "Agreement proposed, waiting for" in home and "45 minutes" in home and "I agree" in home
+    value = button_value(posted_in(app, channel, "Confirmed by 1 of 5")[-1], "group.agreement.confirm")
+    mark = app.slack.mark()
+    app.user.click("UCAT", "group.agreement.confirm", value=value, view={"id": "VHOME", "type": "home"})
+    app.slack.wait_for("views.publish", since=mark)
+    assert "<@UCAT>" not in app.user.command("UDAN", "status").body.split("waiting for")[-1].split("\n")[0]

@@ -46,9 +46,12 @@ def join_program(app: Running, user_id: str, program: str, profile: dict[str, An
     view: dict[str, Any] = app.slack.wait_for("views.open", before + 1)[-1].args["view"]
     dm = app.slack.dm_channel(user_id)
     sent = len(app.slack.messages_to(dm))
+    mark = app.slack.mark()
     reply = app.user.submit(user_id, view, {**profile, **{f"q:{k}": v for k, v in answers.items()}})
     assert reply.status == 200 and reply.body == "", reply.body
     app.slack.wait_for_message(dm, sent + 1)
+    # The join ends by redrawing their App Home: wait for it, so nothing it sends races what the test does next.
+    app.slack.wait_for("views.publish", since=mark)
     return view
 
 

@@ -30,7 +30,7 @@ from bot.views.blocks import (
 )
 from bot.views.join import CADENCE_LABELS
 from bot.views.meetings import MEETING_GOOGLE, MEETING_OUTLOOK, link_button
-from storage.vocabulary import Cadence
+from storage.vocabulary import AgreementState, Cadence, ShoutoutState
 
 GROUP_AGREEMENT_OPEN = "group.agreement.open"
 GROUP_AGREEMENT_SUBMIT = "group.agreement.submit"
@@ -168,7 +168,7 @@ def _terms(group: GroupView) -> str:
 def agreement_message(group: GroupView) -> Message:
     by = f", proposed by <@{group.agreement_by}>" if group.agreement_by else ""
     blocks: list[Block] = [section(f"*Your {_kind(group)}'s agreement*{by}\n{_terms(group)}")]
-    if group.agreement_status == "confirmed":
+    if group.agreement_status == AgreementState.CONFIRMED:
         after = (
             f" Your meetings: {slack_date(group.next_meeting_at, with_time=True)} and then {rhythm_of(group)}."
             if group.next_meeting_at and group.time_picked
@@ -337,7 +337,7 @@ def welcome_message(group: GroupView, user_id: str) -> Message:
     blocks: list[Block] = [section(text)]
     if group.sentence:
         blocks.append(section(f"*Why you're together*\n{escape(group.sentence)}"))
-    if group.agreement_status != "none":
+    if group.agreement_status != AgreementState.NONE:
         blocks += [
             section(f"*How you work together*\n{_terms(group)}"),
             actions(
@@ -522,7 +522,7 @@ def shoutout_answered_message(yes: bool) -> Message:
 
 def shoutout_outcome_message(shoutout: ShoutoutView, channel: str | None) -> Message:
     """In the group DM, once everyone answered: shared, or kept inside the group (never whose choice it was)."""
-    if shoutout.status == "posted" and channel:
+    if shoutout.status == ShoutoutState.POSTED and channel:
         return said(f"Everyone said yes, so it's shared in <#{channel}>: {quoted_text(shoutout.text)}")
     return said("This one stays inside the group. Nobody is told who chose that.")
 
@@ -660,10 +660,10 @@ def group_blocks(group: GroupView, user_id: str) -> list[Block]:
     kind = "Peer circle" if group.is_circle else "Mentoring group"
     others = [m for m in group.members if m != user_id]
     lines = [f"*{kind}* · {escape(group.program)}", f"With {_mentions(others)}"]
-    if group.agreement_status == "confirmed":
+    if group.agreement_status == AgreementState.CONFIRMED:
         lines.append(_terms(group))
-    elif group.agreement_status == "proposed":
-        lines.append(f"Agreement waiting for {_mentions(group.waiting_for)}")
+    elif group.agreement_status == AgreementState.PROPOSED:
+        lines.append(f"Agreement proposed, waiting for {_mentions(group.waiting_for)}\n{_terms(group)}")
     else:
         lines.append("No agreement yet: propose how you'll work together.")
     if group.facilitator == user_id and group.is_circle:
@@ -681,11 +681,12 @@ def group_blocks(group: GroupView, user_id: str) -> list[Block]:
             "Stay",
         ),
     )
-    first = (
-        button("Propose our agreement", GROUP_AGREEMENT_OPEN, value=str(group.id), style="primary")
-        if group.agreement_status == "none"
-        else button("Set a goal", GROUP_GOAL_OPEN, value=str(group.id))
-    )
+    if group.agreement_status == AgreementState.NONE:
+        first = button("Propose our agreement", GROUP_AGREEMENT_OPEN, value=str(group.id), style="primary")
+    elif user_id in group.waiting_for:
+        first = button("I agree", GROUP_AGREEMENT_CONFIRM, value=agreement_value(group), style="primary")
+    else:
+        first = button("Set a goal", GROUP_GOAL_OPEN, value=str(group.id))
     return [
         section("\n".join(lines)),
         actions(first, button("Thank the group", GROUP_THANKS_OPEN, value=str(group.id)), leave),

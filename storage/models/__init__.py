@@ -33,6 +33,7 @@ from storage.models.meetings import Meeting, MeetingStatus
 from storage.models.pairs import Agreement, MatchRequest, MatchRound, Pair
 from storage.models.people import Person, Program
 from storage.vocabulary import (
+    AgreementState,
     AgreementStatus,
     Cadence,
     CheckInStatus,
@@ -49,6 +50,7 @@ from storage.vocabulary import (
     RequestStatus,
     Role,
     RoundStatus,
+    ShoutoutState,
     ShoutoutStatus,
 )
 
@@ -57,6 +59,7 @@ __all__ = [
     "SLACK_INSTALLATIONS",
     "SLACK_OAUTH_STATES",
     "Agreement",
+    "AgreementState",
     "AgreementStatus",
     "Base",
     "Cadence",
@@ -107,6 +110,7 @@ __all__ = [
     "Role",
     "RoundStatus",
     "Shoutout",
+    "ShoutoutState",
     "ShoutoutStatus",
     "Thanks",
     "TokenRotation",

@@ -16,7 +16,7 @@ from sqlalchemy import JSON, Boolean, Date, Float, ForeignKey, Index, Integer, S
 from sqlalchemy.orm import Mapped, mapped_column
 
 from storage.models.base import Base, enum_column
-from storage.vocabulary import Cadence
+from storage.vocabulary import AgreementState, Cadence, ShoutoutState
 
 
 class CircleStatus(enum.StrEnum):
@@ -55,7 +55,7 @@ class Circle(Base):
     window_minute: Mapped[int | None] = mapped_column(Integer)
     window_zone: Mapped[str] = mapped_column(String(64), default="UTC", server_default="UTC")
     # The working agreement: proposed by one member, confirmed by every member (each member's `agreed_at`).
-    agreement_status: Mapped[str] = mapped_column(String(16), default="none", server_default="none")
+    agreement_status: Mapped[str] = mapped_column(String(16), default=AgreementState.NONE, server_default="none")
     # Raised by each proposal, so a button of an older one can't confirm a newer one.
     agreement_version: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     agreement_by: Mapped[int | None] = mapped_column(ForeignKey("people.id"))
@@ -157,7 +157,7 @@ class CircleShoutout(Base):
     text: Mapped[str] = mapped_column(Text)
     named: Mapped[list[Any]] = mapped_column(JSON, default=list)  # person ids
     consents: Mapped[list[Any]] = mapped_column(JSON, default=list)  # person ids who said yes
-    status: Mapped[str] = mapped_column(String(16), default="pending")
+    status: Mapped[str] = mapped_column(String(16), default=ShoutoutState.PENDING)
     created_at: Mapped[datetime]
     posted_at: Mapped[datetime | None]
 
