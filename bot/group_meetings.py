@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 
 from bot.cadence import WorkingHours, inside_everyones_day
 from bot.errors import NoLongerOpen
-from bot.group_life import WEEK_MINUTES, GroupView, active_members, membership, view_of_group
+from bot.group_life import WEEK_MINUTES, GroupView, active_members, hours_of, membership, view_of_group
 from bot.meeting_times import Compromise, local_labels, propose
 from storage.models import Cadence, Circle, CircleStatus, Person
 
@@ -50,10 +50,6 @@ def _people(session: Session, circle_id: int) -> list[Person]:
     return [person for _, person in active_members(session, circle_id)]
 
 
-def _hours(people: list[Person]) -> list[WorkingHours]:
-    return [WorkingHours(p.timezone, p.work_start_minute, p.work_end_minute) for p in people]
-
-
 def _time(start: datetime, minutes: int, hours: list[WorkingHours]) -> GroupTime:
     return GroupTime(start, tuple(local_labels(start, minutes, hours)))
 
@@ -62,7 +58,7 @@ def offer_group_times(session: Session, circle_id: int, now: datetime, others: b
     """Up to three times in the next ten working days inside every member's day; `others` skips those offered."""
     circle = session.get_one(Circle, circle_id)
     people = _people(session, circle.id)
-    hours = _hours(people)
+    hours = hours_of(people)
     minutes = circle.meeting_minutes or 60
     skip = [datetime.fromisoformat(str(t)) for t in circle.offered_times] if others else []
     proposal = propose(now, hours, minutes, skip=skip)
@@ -122,7 +118,7 @@ def pick_group_time(
         raise TimeTaken("picked")
     session.refresh(circle)
     minutes = circle.meeting_minutes or 60
-    circle.next_checkin_at = inside_everyones_day(start + timedelta(minutes=minutes), _hours(people))
+    circle.next_checkin_at = inside_everyones_day(start + timedelta(minutes=minutes), hours_of(people))
     session.flush()
     return PickedTime(
         group=view_of_group(session, circle),
