@@ -3,11 +3,12 @@
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Callable, Hashable, Iterable, Iterator, Mapping, Sequence
 from typing import TypeVar
 
 import numpy as np
-from scipy.sparse import csr_array
+from scipy.sparse import csr_array, hstack
 
 from bot.matching import (
     DEFAULT_WEIGHTS,
@@ -42,6 +43,14 @@ def _one_hot(sets: Sequence[frozenset[str]], vocabulary: dict[str, int]) -> csr_
     )
 
 
+def _grown(vocabulary: Mapping[str, int], items: Iterable[str]) -> dict[str, int]:
+    """The vocabulary with the new items appended as columns (in sorted order, so a fresh pool's are sorted)."""
+    grown = dict(vocabulary)
+    for item in sorted(set(items) - grown.keys()):
+        grown[item] = len(grown)
+    return grown
+
+
 def _units_as_python(values: np.ndarray) -> np.ndarray:
     """`round(x, 4)` in units of 1/SCORE_UNITS for every entry, as `score()` rounds: numpy's rint after scaling
     can tip a value within an ulp of a half to the other side, so those few are rounded by Python itself."""
@@ -63,12 +72,23 @@ class MentorPool:
     """
 
     def __init__(self, mentors: Sequence[Candidate], questions: Sequence[Question] = ()) -> None:
-        self.mentors = list(mentors)
         self.questions = tuple(questions)
+        # Per question that counts in matching: its choices as columns, and each mentor's answers one-hot.
+        self._answers = [
+            (question, {c: j for j, c in enumerate(question.choices)}) for question in self.questions if question.counts
+        ]
+        self._topics = _grown({}, (t for m in mentors for t in m.expertise))
+        self._languages = _grown({}, (x for m in mentors for x in m.languages))
+        self._department_code = _grown({}, (m.department.lower() for m in mentors if m.department))
+        self._set_rows(mentors)
+        self._index()
+
+    def _set_rows(self, mentors: Sequence[Candidate]) -> None:
+        """Every mentor's traits as numbers, entry i for mentor i (the sparse ones as traits × mentors, as scoring
+        multiplies them), against vocabularies that already hold their topics, languages and departments."""
+        self.mentors = list(mentors)
         n = len(self.mentors)
         self._ids = np.array([m.person_id for m in self.mentors], dtype=np.int64)
-        self._row = {m.person_id: i for i, m in enumerate(self.mentors)}
-        self._by_user = {m.user_id: i for i, m in enumerate(self.mentors)}
         self._usable = np.array([m.active and m.free_slots > 0 for m in self.mentors], dtype=bool)
         self._seniority = np.array([m.seniority for m in self.mentors], dtype=np.int64)
         windows = [utc_window(m) for m in self.mentors]
@@ -78,26 +98,70 @@ class MentorPool:
         capacity = np.array([m.capacity for m in self.mentors], dtype=np.float64)
         self._capacity_fit = np.divide(free, capacity, out=np.zeros(n), where=capacity > 0)
         self._has_language = np.array([bool(m.languages) for m in self.mentors], dtype=bool)
-        self._topics = {t: i for i, t in enumerate(sorted({t for m in self.mentors for t in m.expertise}))}
-        self._languages = {x: i for i, x in enumerate(sorted({x for m in self.mentors for x in m.languages}))}
         self._expertise_t = _one_hot([m.expertise for m in self.mentors], self._topics).T.tocsr()
         self._languages_t = _one_hot([m.languages for m in self.mentors], self._languages).T.tocsr()
-        departments = sorted({m.department.lower() for m in self.mentors} - {""})
-        self._department_code = {d: i for i, d in enumerate(departments)}
-        self._department = np.array([self._department_code.get(m.department.lower(), -1) for m in self.mentors])
-        self._blocked_by: dict[str, list[int]] = {}
-        for i, m in enumerate(self.mentors):
-            for user in m.do_not_match:
-                self._blocked_by.setdefault(user, []).append(i)
-        # Per question that counts in matching: its choices as columns, and each mentor's answers one-hot.
-        self._answers = [
-            (question, {c: j for j, c in enumerate(question.choices)}) for question in self.questions if question.counts
-        ]
+        self._department = np.array(
+            [self._department_code.get(m.department.lower(), -1) for m in self.mentors], dtype=np.int64
+        )
         self._answers_t = [
             _one_hot([m.answer_map.get(q.key, frozenset()) for m in self.mentors], columns).T.tocsr()
             for q, columns in self._answers
         ]
-        self._answer_sizes = [np.asarray(t.sum(axis=0)).reshape(n) for t in self._answers_t]
+
+    def _index(self) -> None:
+        """The lookups by person, by Slack user and by blocked user, and each mentor's number of answers."""
+        self._row = dict(zip(self._ids.tolist(), range(len(self.mentors)), strict=True))
+        self._by_user = {m.user_id: i for i, m in enumerate(self.mentors)}
+        self._blocked_by: dict[str, list[int]] = {}
+        for i, m in enumerate(self.mentors):
+            for user in m.do_not_match:
+                self._blocked_by.setdefault(user, []).append(i)
+        self._answer_sizes = [np.asarray(t.sum(axis=0)).reshape(len(self.mentors)) for t in self._answers_t]
+
+    def updated(self, changed: Sequence[Candidate], removed: Iterable[int] = ()) -> MentorPool:
+        """This pool with the `removed` mentors gone and the `changed` ones (new, or replacing their own row),
+        in person-ID order: what a pool built afresh from the same mentors in that order scores, masks and
+        ranks, at the cost of the changed rows. This pool is left as it was (other requests may be using it).
+
+        The vocabularies only grow: a topic nobody offers any more keeps its (empty) column, which scores nothing.
+        """
+        pool = copy.copy(self)
+        pool._topics = _grown(self._topics, (t for m in changed for t in m.expertise))
+        pool._languages = _grown(self._languages, (x for m in changed for x in m.languages))
+        pool._department_code = _grown(self._department_code, (m.department.lower() for m in changed if m.department))
+        pool._set_rows(changed)
+        keep = np.flatnonzero(~np.isin(self._ids, [*removed, *pool._ids]))
+        order = np.argsort(np.concatenate([self._ids[keep], pool._ids]), kind="stable")
+
+        def rows(old: np.ndarray, added: np.ndarray) -> np.ndarray:
+            merged: np.ndarray = np.concatenate([old[keep], added])[order]
+            return merged
+
+        def columns(old: csr_array, added: csr_array) -> csr_array:
+            kept = old[:, keep]
+            # A grown vocabulary adds rows (traits) that none of the kept mentors has.
+            kept.resize((added.shape[0], kept.shape[1]))
+            merged: csr_array = hstack([kept, added], format="csr")[:, order]
+            return merged
+
+        mentors = [*map(self.mentors.__getitem__, keep.tolist()), *pool.mentors]
+        pool.mentors = list(map(mentors.__getitem__, order.tolist()))
+        pool._ids = rows(self._ids, pool._ids)
+        pool._usable = rows(self._usable, pool._usable)
+        pool._seniority = rows(self._seniority, pool._seniority)
+        pool._start = rows(self._start, pool._start)
+        pool._end = rows(self._end, pool._end)
+        pool._capacity_fit = rows(self._capacity_fit, pool._capacity_fit)
+        pool._has_language = rows(self._has_language, pool._has_language)
+        pool._department = rows(self._department, pool._department)
+        pool._expertise_t = columns(self._expertise_t, pool._expertise_t)
+        pool._languages_t = columns(self._languages_t, pool._languages_t)
+        pool._answers_t = [columns(old, added) for old, added in zip(self._answers_t, pool._answers_t, strict=True)]
+        pool._index()
+        return pool
+
+    def mentor(self, person_id: int) -> Candidate:
+        return self.mentors[self._row[person_id]]
 
     def _rows(self, person_ids: Iterable[int]) -> list[int]:
         return [self._row[p] for p in person_ids if p in self._row]

@@ -98,30 +98,21 @@ def request_mentor(app: Running, mentee: str, mentor: str, message: str, topic: 
     return app.user.submit(mentee, view, {"message": message, "cadence": "biweekly"})
 
 
-def mentor_request_dm(app: Running, mentor: str, count: int = 1) -> Call:
-    """The `count`-th request DM the mentor received (it carries Accept / Decline)."""
-    calls = app.slack.wait_until(
-        f"{count} request DM(s) to {mentor}",
-        lambda calls: (
-            len(
-                [
-                    c
-                    for c in calls
-                    if c.method == "chat.postMessage"
-                    and c.args.get("channel") == f"D{mentor}"
-                    and any(b["action_id"] == "find.accept" for b in buttons(c.args.get("blocks", [])))
-                ]
-            )
-            >= count
-        ),
-    )
+def request_dms(calls: list[Call], mentor: str) -> list[Call]:
+    """The request DMs (they carry Accept / Decline) the mentor received among `calls`."""
     return [
         c
         for c in calls
         if c.method == "chat.postMessage"
         and c.args.get("channel") == f"D{mentor}"
         and any(b["action_id"] == "find.accept" for b in buttons(c.args.get("blocks", [])))
-    ][count - 1]
+    ]
+
+
+def mentor_request_dm(app: Running, mentor: str, count: int = 1) -> Call:
+    """The `count`-th request DM the mentor received."""
+    calls = app.slack.wait_until(f"{count} request DM(s) to {mentor}", lambda c: len(request_dms(c, mentor)) >= count)
+    return request_dms(calls, mentor)[count - 1]
 
 
 def button_value(call: Call, action_id: str) -> str:
@@ -132,8 +123,14 @@ def paired(app: Running, mentor: str = "UBEN", mentee: str = "UANA") -> int:
     """Join both, request, accept; returns the new pair's ID (from the intro's agreement button)."""
     join(app, mentor, MENTOR_PROFILE)
     join(app, mentee, MENTEE_PROFILE)
+    return int(button_value(accept_request(app, mentor, mentee), "agreement.open"))
+
+
+def accept_request(app: Running, mentor: str, mentee: str) -> Call:
+    """The mentee (both joined) asks the mentor, who accepts; returns the intro in the pair's group DM."""
+    earlier = len(request_dms(app.slack.calls_to("chat.postMessage"), mentor))
     request_mentor(app, mentee, mentor, "I'd love help preparing my first conference talk, from outline to delivery.")
-    dm = mentor_request_dm(app, mentor)
+    dm = mentor_request_dm(app, mentor, earlier + 1)
     request_id = int(button_value(dm, "find.accept"))
     # This request's own message, not an earlier pair's: the accept edits it only once it is stored.
     wait_until_stored(app, lambda session: session.get_one(MatchRequest, request_id).mentor_message_ts is not None)
@@ -144,7 +141,7 @@ def paired(app: Running, mentor: str = "UBEN", mentee: str = "UANA") -> int:
     app.slack.wait_for("response_url", since=mark)
     # The accept ends by editing the mentor's original request message; wait for it so later steps start clean.
     app.slack.wait_for("chat.update", since=mark)
-    return int(button_value(intro, "agreement.open"))
+    return intro
 
 
 def home_stopped_offering(app: Running, user_id: str, action_id: str) -> bool:
