@@ -99,3 +99,30 @@ def test_a_database_of_the_previous_release_becomes_one_program_with_every_row_k
         for row in after[table]:
             kept = {k: v for k, v in row.items() if k in old[row["id"]]}
             assert kept == old[row["id"]], f"{table} {row[key]} changed"
+
+
+def test_circles_of_the_previous_release_keep_every_row_and_start_their_life_with_no_agreement(
+    empty_database_url: str,
+) -> None:
+    """`release-0016-rows.json` was written by the previous release itself: two peer circles published through
+    signed HTTP. Every row is kept; the circles gain a life with its defaults (no agreement, no meetings yet)."""
+    saved = json.loads((Path(__file__).parent / "fixtures" / "release-0016-rows.json").read_text())
+    upgrade(empty_database_url, saved["revision"])
+    _restore(empty_database_url, saved["tables"])
+    before = _rows(empty_database_url)
+
+    upgrade(empty_database_url)
+    after = _rows(empty_database_url)
+
+    counts = {name: len(rows) for name, rows in before.items() if name != "alembic_version"}
+    assert {name: len(after[name]) for name in counts} == counts
+    assert counts["circles"] == 2 and counts["circle_members"] == 9
+    for table in ("circles", "circle_members", "people", "programs"):
+        old = {row["id"]: row for row in before[table]}
+        for row in after[table]:
+            assert {k: v for k, v in row.items() if k in old[row["id"]]} == old[row["id"]], table
+    for circle in after["circles"]:
+        assert (circle["agreement_status"], circle["meetings"], circle["window_zone"]) == ("none", 0, "UTC")
+        assert circle["mentor_id"] is None and circle["next_checkin_at"] is None
+    assert {p["group_size"] for p in after["programs"]} == {4}
+    assert all(m["agreed_at"] is None for m in after["circle_members"])
