@@ -31,6 +31,7 @@ def candidate(person: Person) -> Candidate:
         languages=frozenset(person.languages),
         department=person.department,
         do_not_match=frozenset(person.do_not_match),
+        prefers=frozenset(person.preferred or ()),
         active=person.status is PersonStatus.ACTIVE,
         answers=tuple(sorted((key, answer_set(value)) for key, value in (person.answers or {}).items())),
     )

@@ -81,6 +81,8 @@ def _values(became: Became, reports: set[str], existing: Person | None) -> dict[
         avoid.add(became["manager_user_id"])
     kept = set(existing.do_not_match) if existing is not None else set()
     values["do_not_match"] = sorted((kept | avoid) - {became["user_id"]})
+    if "prefer_user_ids" in became:
+        values["preferred"] = sorted(set(became["prefer_user_ids"]) - avoid - {became["user_id"]})
     return values
 
 

@@ -27,6 +27,9 @@ DEFAULT_WEIGHTS: Mapping[str, float] = {
     "questions": 0.0,
 }
 QUESTIONS_WEIGHT_EACH = 0.1
+# Added to the fit (up to 1) when either one named the other as someone they'd like to be matched with: a soft
+# preference, never a hard rule, and never shown as a reason (who named whom stays private).
+PREFERRED_BONUS = 0.1
 FACTORS = tuple(DEFAULT_WEIGHTS)
 FULL_HOURS_OVERLAP = 3.0
 SCORE_UNITS = 10_000  # scores carry four decimals, so a round is solved and proven in exact integers
@@ -83,6 +86,8 @@ class Candidate:
     languages: frozenset[str] = frozenset()
     department: str = ""
     do_not_match: frozenset[str] = frozenset()
+    # Slack user IDs of the people they would like to be matched with (a soft preference).
+    prefers: frozenset[str] = frozenset()
     active: bool = True
     # Answers to the program's questions: (question key, the chosen answers).
     answers: tuple[tuple[str, frozenset[str]], ...] = ()
@@ -116,6 +121,11 @@ class Match:
     @property
     def weak(self) -> bool:
         return self.score < WEAK_FIT
+
+
+def prefer_each_other(mentee: Candidate, mentor: Candidate) -> bool:
+    """Whether either named the other as someone they would like to be matched with."""
+    return mentor.user_id in mentee.prefers or mentee.user_id in mentor.prefers
 
 
 def question_weight(questions: Iterable[Question]) -> float:
@@ -220,6 +230,8 @@ def score(
 
     total_weight = sum(max(0.0, weights.get(f, 0.0)) for f in FACTORS) or 1.0
     value = sum(max(0.0, weights.get(f, 0.0)) * factors[f] for f in FACTORS) / total_weight
+    if prefer_each_other(mentee, mentor):
+        value = min(1.0, value + PREFERRED_BONUS)
 
     reasons: list[str] = []
     missing: list[str] = []

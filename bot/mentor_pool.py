@@ -14,6 +14,7 @@ from bot.matching import (
     DEFAULT_WEIGHTS,
     FACTORS,
     FULL_HOURS_OVERLAP,
+    PREFERRED_BONUS,
     SCORE_UNITS,
     Candidate,
     History,
@@ -113,9 +114,12 @@ class MentorPool:
         self._row = dict(zip(self._ids.tolist(), range(len(self.mentors)), strict=True))
         self._by_user = {m.user_id: i for i, m in enumerate(self.mentors)}
         self._blocked_by: dict[str, list[int]] = {}
+        self._preferred_by: dict[str, list[int]] = {}
         for i, m in enumerate(self.mentors):
             for user in m.do_not_match:
                 self._blocked_by.setdefault(user, []).append(i)
+            for user in m.prefers:
+                self._preferred_by.setdefault(user, []).append(i)
         self._answer_sizes = [np.asarray(t.sum(axis=0)).reshape(len(self.mentors)) for t in self._answers_t]
 
     def updated(self, changed: Sequence[Candidate], removed: Iterable[int] = ()) -> MentorPool:
@@ -195,7 +199,18 @@ class MentorPool:
         combined += self._per_trait([m.department.lower() for m in mentees], self._department_fit, weight["department"])
         combined += self._questions_fit(mentees)[0] * weight["questions"]
         combined /= sum(weight.values()) or 1.0
+        preferred = self._preferred(mentees)
+        if preferred.any():
+            combined = np.where(preferred, np.minimum(combined + PREFERRED_BONUS, 1.0), combined)
         return _units_as_python(combined)
+
+    def _preferred(self, mentees: Sequence[Candidate]) -> np.ndarray:
+        """Where a mentee and a mentor named each other (either way) as someone to be matched with."""
+        preferred = np.zeros((len(mentees), len(self.mentors)), dtype=bool)
+        for i, mentee in enumerate(mentees):
+            rows = [self._by_user[u] for u in mentee.prefers if u in self._by_user]
+            preferred[i, rows + self._preferred_by.get(mentee.user_id, [])] = True
+        return preferred
 
     def _questions_fit(self, mentees: Sequence[Candidate]) -> tuple[np.ndarray, np.ndarray]:
         """The questions factor (as `compare_answers` computes it) and where a *must match* blocks, both

@@ -4,6 +4,7 @@ first, nothing stored until the admin confirms, then each imported person confir
 from __future__ import annotations
 
 import os
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -11,7 +12,7 @@ from sqlalchemy import func, select
 
 from bot.imports.mapping import propose_mapping
 from bot.imports.sheet import read_sheet
-from sandbox.fake_slack import email_of
+from sandbox.fake_slack import Call, email_of
 from storage.models import DirectoryMember, Person, Program
 from tests.conftest import BOT_TOKEN, SIGNING_SECRET, Running, run_mentorbot
 from tests.steps import button_value, buttons
@@ -191,3 +192,54 @@ def test_the_example_sheet_in_the_readme_is_read_as_the_readme_says() -> None:
     for target in ("email", "name", "role", "topics_offered", "capacity", "topics_wanted", "avoid_people"):
         assert target in mapping.columns, (target, mapping.columns)
     assert len(sheet.rows) == 5
+
+
+def _is_consent(call: Call, user: str) -> bool:
+    return call.args.get("channel") == f"D{user}" and "import.invitation_confirm" in str(call.args)
+
+
+def _asked_to_confirm(user: str, calls: list[Call]) -> bool:
+    return any(_is_consent(c, user) for c in calls)
+
+
+def test_a_preferred_person_in_the_sheet_lifts_that_mentor_in_find_and_stays_private(
+    app: Running, tmp_path: Path
+) -> None:
+    for user, name in (("UMIA", "Mia"), ("UNOA", "Noa"), ("UOLI", "Oli")):
+        app.slack.add_user(user, name, "Europe/Paris")
+    create_program(app, "Buddies")
+    sheet = tmp_path / "prefer.csv"
+    sheet.write_text(
+        "Email,Name,Role,Topics offered,Topics wanted,Capacity,Anyone you'd especially like to be matched with?\n"
+        f"{email_of('Mia')},Mia,Mentor,python,,2,\n"
+        f"{email_of('Noa')},Noa,Mentor,python,,2,\n"
+        f"{email_of('Oli')},Oli,Mentee,,python,,Noa\n"
+    )
+    env = {
+        "SLACK_BOT_TOKEN": BOT_TOKEN,
+        "SLACK_SIGNING_SECRET": SIGNING_SECRET,
+        "SLACK_API_URL": app.slack.base_url.rstrip("/"),
+        "DATABASE_URL": app.services.settings.database_url,
+        "SCHEDULER": "off",
+        "PATH": os.environ.get("PATH", ""),
+    }
+    result = run_mentorbot(["import", str(sheet), "--program", "buddies", "--yes"], env, tmp_path)
+    assert result.returncode == 0, result.stderr
+    with app.services.db.reading() as session:
+        preferred = dict(session.execute(select(Person.slack_user_id, Person.preferred)).all())
+    assert preferred["UOLI"] == ["UNOA"] and preferred["UMIA"] == [] and preferred["UNOA"] == []
+    consent = app.slack.wait_until(
+        "Oli's consent DM", lambda calls: any(c.args.get("channel") == "DUOLI" for c in calls)
+    )
+    invite = next(c for c in consent if c.args.get("channel") == "DUOLI")
+    assert "You'd like to be matched with:* <@UNOA>" in invite.text()
+    for user in ("UMIA", "UNOA", "UOLI"):
+        asked = app.slack.wait_until(f"{user}'s consent DM", partial(_asked_to_confirm, user))
+        message = next(c for c in asked if _is_consent(c, user))
+        value = button_value(message, "import.invitation_confirm")
+        app.user.click(user, "import.invitation_confirm", value=value, channel=f"D{user}")
+    mark = app.slack.mark()
+    app.user.command("UOLI", "find python")
+    ranked = app.slack.wait_for("response_url", since=mark)[-1].text()
+    assert ranked.index("<@UNOA>") < ranked.index("<@UMIA>"), "the mentor Oli named comes first"
+    assert "prefer" not in ranked.lower() and "named" not in ranked.lower(), "who named whom stays private"

@@ -65,6 +65,7 @@ def a_mentor(rng: random.Random, person_id: int, rare: str = "") -> Candidate:
         languages=frozenset(rng.sample(LANGUAGES, rng.randint(0, 2))) | ({f"{rare} language"} if rare else set()),
         department=f"{rare} dept" if rare else rng.choice(DEPARTMENTS),
         do_not_match=frozenset(rng.sample(MENTEES, rng.randint(0, 1))),
+        prefers=frozenset(rng.sample(MENTEES, rng.randint(0, 2))),
         active=rng.random() > 0.1,
         answers=tuple(sorted(answers.items())),
     )
@@ -83,6 +84,7 @@ def a_mentee(rng: random.Random, n: int) -> Candidate:
         goals=frozenset(rng.sample([*TOPICS, "new 1 topic"], rng.randint(0, 3))),
         languages=frozenset(rng.sample([*LANGUAGES, "new 2 language"], rng.randint(0, 2))),
         department=rng.choice([*DEPARTMENTS, "new 1 dept"]),
+        prefers=frozenset(f"UM{rng.randint(1, 40)}" for _ in range(rng.randint(0, 3))),
         answers=tuple(sorted(answers.items())),
     )
 

@@ -29,6 +29,7 @@ FIELD_NAMES = {
     "department": "department",
     "answers": "answers",
     "do_not_match": "do-not-match list",
+    "preferred": "people they'd like to be matched with",
 }
 
 
@@ -131,6 +132,9 @@ def invitation_message(program: ProgramView, person_id: int, values: dict[str, A
     topics = values.get("expertise") or values.get("goals") or []
     about = f"\n*Topics:* {escape(', '.join(topics))}" if topics else ""
     capacity = f"\n*Mentees at once:* {values['capacity']}" if values.get("capacity") else ""
+    preferred = values.get("preferred") or []
+    if preferred:
+        capacity += "\n*You'd like to be matched with:* " + ", ".join(f"<@{user}>" for user in preferred)
     enrolled = program.enrolment is Enrolment.ADMIN
     lead = (
         f"The admins of *{escape(program.name)}* enrolled you from their sign-up sheet."

@@ -119,6 +119,8 @@ class Person(Base):
     languages: Mapped[list[str]] = mapped_column(default=list)
     department: Mapped[str] = mapped_column(String(80), default="")
     do_not_match: Mapped[list[str]] = mapped_column(default=list)
+    # People they would like to be matched with (from a sign-up sheet): a soft preference, private like the above.
+    preferred: Mapped[list[str]] = mapped_column(default=list, server_default="[]")
     # Answers to the program's questions, by question key: private to the person and the program's admins.
     answers: Mapped[dict[str, Any]] = mapped_column(default=dict, server_default="{}")
     status: Mapped[PersonStatus] = mapped_column(enum_column(PersonStatus), default=PersonStatus.ACTIVE)

@@ -1,5 +1,5 @@
 """the life of groups and circles: agreement, meeting times, check-ins with attendance, goals, evaluations,
-shout-outs, offers
+shout-outs, offers; and the people a member would like to be matched with
 
 New columns with defaults and new tables only: every existing circle, member and program is kept. A circle
 formed before this release has no agreement yet, so no check-ins until its members agree one (App Home and
@@ -43,6 +43,8 @@ def _circle(table: str) -> list[SchemaItem]:
 def upgrade() -> None:
     with op.batch_alter_table("programs", schema=None) as batch_op:
         batch_op.add_column(sa.Column("group_size", sa.Integer(), server_default="4", nullable=False))
+    with op.batch_alter_table("people", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("preferred", sa.JSON(), server_default="[]", nullable=False))
     with op.batch_alter_table("circles", schema=None) as batch_op:
         batch_op.add_column(sa.Column("mentor_id", sa.Integer(), nullable=True))
         batch_op.add_column(sa.Column("window_minute", sa.Integer(), nullable=True))
@@ -203,5 +205,7 @@ def downgrade() -> None:
             "mentor_id",
         ):
             batch_op.drop_column(column)
+    with op.batch_alter_table("people", schema=None) as batch_op:
+        batch_op.drop_column("preferred")
     with op.batch_alter_table("programs", schema=None) as batch_op:
         batch_op.drop_column("group_size")
