@@ -23,7 +23,7 @@ from storage.models import (
 )
 
 # One evaluation per member and milestone, however often (or however simultaneously) it is sent.
-_EVALUATE = InsertOrIgnore(CircleEvaluation, ["circle_id", "person_id", "milestone"])
+_EVALUATE = InsertOrIgnore(CircleEvaluation, ["circle_id", "person_id", "milestone"], returning=CircleEvaluation.id)
 
 
 def evaluate_group(
@@ -66,7 +66,7 @@ def evaluate_group(
             created_at=now,
         )
     )
-    if stored.rowcount != 1:  # type: ignore[attr-defined]
+    if stored.scalar() is None:  # RETURNING, not rowcount: after DO NOTHING only a returned row says it went in
         raise EvaluationClosed("answered")
     return view_of_group(session, circle)
 
