@@ -1,4 +1,5 @@
-"""Import benchmark: a 5,000-row messy sign-up sheet previewed against a 20,000-member workspace directory.
+"""Import benchmark: a 5,000-row messy sign-up sheet previewed against a 20,000-member workspace directory, then
+confirmed.
 
 The sheet is generated (seeded): Google-Forms-like headers with a repeated mentor/mentee block, ~15 % of rows
 without an email, ~5 % of names with a typo, junk answers, people named in avoid/prefer lists and manager
@@ -7,7 +8,11 @@ emails. Prints the end-to-end time (read → map → index → preview → repor
 alone, the batched directory against naive baselines measured in the same run on a subset and scaled:
 rapidfuzz `process.extractOne` per name (WRatio, and the same token_sort scoring, each processed on every call)
 and the standard library's difflib.
-Run: `.venv/bin/python bench/imports.py` (`--quick` for a smaller run).
+Then the confirm, on a fresh SQLite database each run (migrated, one program): storing the plan of every ready
+row with each new person's consent DM queued in the outbox (`apply_and_ask`, target ≤ 30 s), and the whole job
+Confirm starts in a worker (the sheet read and planned again, then stored), each as median, spread and ratio to
+the target, and the confirm's peak Python memory.
+Run: `.venv/bin/python -m bench.imports` (`--quick` for a smaller run, `--confirms N` runs of the confirm).
 """
 
 from __future__ import annotations
@@ -19,19 +24,31 @@ import io
 import random
 import resource
 import statistics
+import tempfile
 import time
 import tracemalloc
 import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
 
 from rapidfuzz import fuzz, process, utils
+from sqlalchemy import func, select
 
+from bot.clock import FixedClock
+from bot.importing import plan_import
 from bot.imports.directory import Directory, DirectoryEntry, Lookup
 from bot.imports.mapping import propose_mapping
 from bot.imports.preview import Preview, build_preview, diff, ready_people, report_csv
 from bot.imports.sheet import read_sheet
 from bot.questions import Kind, Question, Rule
+from bot.services import Services
+from bot.settings import Settings
+from bot.sheet_imports import apply_and_ask
+from storage.db import Database
+from storage.migrate import upgrade
+from storage.models import OutboxMessage, Person, Program
 
 # Space-separated, as a names list is pasted: similar names (Christian/Christiana, Müller/Mueller) on purpose.
 FIRST_NAMES = (
@@ -72,6 +89,9 @@ HEADERS = [
     "Anyone you'd especially like to be matched with?",
 ]
 OFFICE = Question("q1", "Which office are you in?", Kind.SINGLE, ("Berlin", "London", "Remote"), Rule.MUST_MATCH)
+TEAM = "T0001"
+NOW = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
+CONFIRM_TARGET = 30.0
 
 
 def ascii_word(text: str) -> str:
@@ -172,6 +192,84 @@ def timed(work: Callable[[], object]) -> float:
     return time.perf_counter() - started
 
 
+@dataclass(frozen=True)
+class Confirm:
+    plan_seconds: float
+    apply_seconds: float
+    added: int
+
+
+def fresh_services(folder: Path, name: str) -> Services:
+    """Services on a new SQLite file, migrated, holding one program (asking OFFICE) and nobody in it."""
+    url = f"sqlite:///{folder / name}.db"
+    upgrade(url)
+    settings = Settings(database_url=url, slack_bot_token="xoxb-bench", slack_signing_secret="s", workers=0)
+    services = Services(settings=settings, db=Database(url), clock=FixedClock(NOW))
+    with services.db.unit_of_work() as session:
+        session.add(
+            Program(
+                team_id=TEAM,
+                name="Bench buddies",
+                slug="bench-buddies",
+                admins=[],
+                default_cadence="biweekly",
+                anonymity_threshold=5,
+                request_expiry_hours=72,
+                questions=[OFFICE.stored()],
+                created_at=NOW,
+            )
+        )
+    return services
+
+
+def confirm_once(folder: Path, name: str, data: bytes, entries: list[DirectoryEntry]) -> Confirm:
+    """What Confirm does in a worker, timed in its two parts: plan the sheet again, then store it and queue the DMs."""
+    services = fresh_services(folder, name)
+    try:
+        started = time.perf_counter()
+        with services.db.reading() as session:
+            program_id = session.scalars(select(Program.id)).one()
+            plan = plan_import(session, TEAM, program_id, read_sheet(data), Directory(entries), {})
+        planned = time.perf_counter()
+        invited = apply_and_ask(services, TEAM, plan)
+        applied = time.perf_counter()
+        with services.db.reading() as session:
+            people = session.scalar(select(func.count()).select_from(Person))
+            queued = session.scalar(select(func.count()).select_from(OutboxMessage))
+        assert len(invited) == len(plan.added) == people == queued, (len(invited), people, queued)
+        return Confirm(planned - started, applied - planned, len(invited))
+    finally:
+        services.db.dispose()
+
+
+def ratio_line(what: str, seconds: list[float], target: float) -> str:
+    ordered = sorted(seconds)
+    median = statistics.median(ordered)
+    return (
+        f"{what}: median {median:.2f} s, spread {ordered[0]:.2f}–{ordered[-1]:.2f} s over {len(ordered)} runs; "
+        f"{median / target:.3f} × the {target:g} s target"
+    )
+
+
+def confirm_benchmark(data: bytes, entries: list[DirectoryEntry], runs: int) -> None:
+    with tempfile.TemporaryDirectory() as folder:
+        confirm_once(Path(folder), "warm", data, entries)  # imports and statement caches, paid by no run
+        confirms = [confirm_once(Path(folder), f"run{n}", data, entries) for n in range(runs)]
+        tracemalloc.start()
+        confirm_once(Path(folder), "traced", data, entries)
+        _, peak = tracemalloc.get_traced_memory()
+        tracemalloc.stop()
+    print(f"confirm: {confirms[0].added:,} people added, each with a consent DM queued, on a fresh SQLite database")
+    print("  " + ratio_line("stored + DMs queued (apply_and_ask)", [c.apply_seconds for c in confirms], CONFIRM_TARGET))
+    whole = [c.plan_seconds + c.apply_seconds for c in confirms]
+    print("  " + ratio_line("the whole Confirm job (planned again, then stored)", whole, CONFIRM_TARGET))
+    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(
+        f"  peak Python memory of one confirm (tracemalloc): {peak / 1024 / 1024:.0f} MB (target < 300 MB); "
+        f"peak RSS so far {rss:.0f} MB"
+    )
+
+
 def naive_extract(names: list[str], choices: list[str], scorer: Callable[..., float]) -> None:
     for name in names:
         process.extractOne(name, choices, scorer=scorer, processor=utils.default_process)
@@ -185,6 +283,7 @@ def naive_difflib(names: list[str], choices: list[str]) -> None:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="1,000 rows against 4,000 members")
+    parser.add_argument("--confirms", type=int, default=5, help="timed runs of the confirm")
     args = parser.parse_args()
     rows, members = (1_000, 4_000) if args.quick else (5_000, 20_000)
     rng = random.Random(20)
@@ -228,6 +327,8 @@ def main() -> None:
         f"({same_scorer / median:.0f}×)"
     )
     print(f"  difflib per name, {len(few):,} measured, scaled: {stdlib:.0f} s ({stdlib / median:.0f}×)")
+
+    confirm_benchmark(data, entries, args.confirms)
 
 
 if __name__ == "__main__":

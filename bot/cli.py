@@ -10,11 +10,15 @@ import sys
 from collections.abc import Sequence
 from datetime import datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError
 
 from bot.settings import Settings, SettingsError, load_settings
+
+if TYPE_CHECKING:
+    from bot.importing import SheetColumns
 
 log = logging.getLogger("mentorbot")
 
@@ -73,6 +77,14 @@ def _parser() -> argparse.ArgumentParser:
     imports.add_argument("--team", default="", help="the workspace's team ID (needed with several workspaces)")
     imports.add_argument("--yes", action="store_true", help="apply without asking after the preview")
     imports.add_argument("--report", type=Path, help="write the per-row report (CSV) here")
+    imports.add_argument(
+        "--map",
+        action="append",
+        default=[],
+        type=_column_choice,
+        metavar="HEADER=TARGET",
+        help="read the column with this header as TARGET (email, name, topics offered, q1 …, or ignore); repeatable",
+    )
     db = commands.add_parser("db", help="database maintenance")
     db_commands = db.add_subparsers(dest="db_command", required=True)
     db_commands.add_parser("upgrade", help="apply all migrations")
@@ -91,16 +103,38 @@ def _instant(raw: str) -> datetime:
     return moment
 
 
+def _column_choice(raw: str) -> tuple[str, str]:
+    header, given, target = raw.rpartition("=")
+    if not given or not header.strip():
+        raise argparse.ArgumentTypeError(f"{raw!r} needs the form HEADER=TARGET, e.g. 'Work email=email'")
+    return header, target
+
+
+def _columns_refused(columns: SheetColumns) -> list[str]:
+    """What is wrong with the columns as the operator chose them (see the columns form in Slack)."""
+    from bot.imports.mapping import clashes, identifies
+    from bot.views.imports import NO_IDENTITY, clash_problem
+
+    targets = [header.target for header in columns.headers]
+    problems = [
+        clash_problem(targets[position], f"“{columns.headers[earlier].label}”")
+        for position, earlier in clashes(targets).items()
+    ]
+    return problems if identifies(targets) else [*problems, NO_IDENTITY]
+
+
 def _import(settings: Settings, args: argparse.Namespace) -> int:
     """Preview the sheet, then apply it when the operator says yes (or with --yes)."""
     from bot.app import build
     from bot.clock import SystemClock
-    from bot.importing import plan_import
+    from bot.importing import plan_import, sheet_columns
+    from bot.imports.mapping import choices_named
     from bot.imports.preview import Status, report_csv
-    from bot.imports.sheet import SheetRefused
+    from bot.imports.sheet import SheetRefused, read_sheet
     from bot.outbox import deliver
     from bot.programs import named_by, programs_of, view_of_program
     from bot.sheet_imports import apply_and_ask, workspace_directory
+    from bot.views.imports import column_line
 
     missing = settings.missing_for_scheduler()
     if missing:
@@ -125,14 +159,27 @@ def _import(settings: Settings, args: argparse.Namespace) -> int:
             names = ", ".join(p.slug for p in programs) or "none yet"
             print(f"mentorbot: no program called {args.program!r} in {team}. Programs: {names}", file=sys.stderr)
             return 2
-        print(f"Looking up {team}'s members in Slack…")
-        directory = workspace_directory(mentorbot.services, team, client)
         try:
+            sheet = read_sheet(data)
             with mentorbot.services.db.reading() as session:
-                plan = plan_import(session, team, program.id, data, directory)
+                _, proposed = sheet_columns(session, team, program.id, sheet, {})
+                choices, unknown = choices_named(proposed.headers, args.map, program.questions)
+                _, columns = sheet_columns(session, team, program.id, sheet, choices)
+            problems = [f"--map {m!r}: no such header or target" for m in unknown] + _columns_refused(columns)
+            if problems:
+                print("\n".join(f"mentorbot: {problem}" for problem in problems), file=sys.stderr)
+                print("Headers: " + "; ".join(header.label for header in proposed.headers), file=sys.stderr)
+                return 2
+            print(f"Looking up {team}'s members in Slack…")
+            directory = workspace_directory(mentorbot.services, team, client)
+            with mentorbot.services.db.reading() as session:
+                plan = plan_import(session, team, program.id, sheet, directory, choices)
         except SheetRefused as refused:
             print(f"mentorbot: {refused} Nothing was stored.", file=sys.stderr)
             return 2
+        print("Columns:")
+        for header in plan.columns.headers:
+            print(f"  {column_line(header, program.questions) if header.target else header.label + ': not read'}")
         print(f"{program.name}: {plan.preview.summary}.")
         for row in plan.preview.rows:
             if row.status is not Status.READY:

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 from bot.errors import GoalClosed, InvalidGoal, NotYours
 from bot.goals import DEFAULT_HORIZON, GoalInput, validate_goal
 from bot.group_life import GroupView, membership, view_of_group
-from storage.models import Circle, CircleGoal, CircleStatus, Person
+from storage.models import Circle, CircleGoal, CircleMember, CircleStatus, Person
 
 
 @dataclass(frozen=True)
@@ -85,10 +85,16 @@ def complete_group_goal(session: Session, team_id: str, user_id: str, goal_id: i
 
 
 def goals_of_group(session: Session, circle_id: int) -> list[GroupGoal]:
-    """The group's open goals, its own first, then by due date."""
+    """The group's open goals, its own first, then its current members' by due date (a member who left takes
+    theirs with them)."""
+    members = select(CircleMember.person_id).where(CircleMember.circle_id == circle_id, CircleMember.left_at.is_(None))
     goals = session.scalars(
         select(CircleGoal)
-        .where(CircleGoal.circle_id == circle_id, CircleGoal.completed_at.is_(None))
+        .where(
+            CircleGoal.circle_id == circle_id,
+            CircleGoal.completed_at.is_(None),
+            CircleGoal.person_id.is_(None) | CircleGoal.person_id.in_(members),
+        )
         .order_by(CircleGoal.person_id.is_not(None), CircleGoal.due_on, CircleGoal.id)
     )
     return [_view(session, g) for g in goals]

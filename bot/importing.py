@@ -9,6 +9,7 @@ private do-not-match entries.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -18,11 +19,21 @@ from sqlalchemy.orm import Session
 
 from bot.errors import MembershipClosed, NotYours
 from bot.imports.directory import Directory
-from bot.imports.mapping import apply_remembered, propose_mapping
+from bot.imports.mapping import (
+    Choices,
+    HeaderRead,
+    Mapping,
+    apply_remembered,
+    header_groups,
+    headers_read,
+    propose_mapping,
+    targets_for,
+)
 from bot.imports.preview import Became, Preview, Status, build_preview
-from bot.imports.sheet import read_sheet
+from bot.imports.sheet import Sheet
 from bot.profiles import share_profile
 from bot.programs import ProgramView, open_program_in, program_in, view_of_program
+from bot.questions import Question
 from storage.models import Enrolment, LearningStyle, MeetingChannel, Person, PersonStatus, Role
 
 MENTOR_LEVEL = 4
@@ -43,12 +54,43 @@ class PlannedPerson:
 
 
 @dataclass(frozen=True)
+class SheetColumns:
+    """How a sheet's columns are read for a program: the mapping (remembered for its next import once confirmed),
+    each header with what it is read as, whether the program remembered it from its last import, and the admin's
+    own choices on top."""
+
+    mapping: Mapping
+    headers: list[HeaderRead]
+    remembered: bool
+    choices: Choices
+
+
+def _columns(stored: dict[str, Any], questions: Sequence[Question], sheet: Sheet, choices: Choices) -> SheetColumns:
+    known = set(targets_for(questions))
+    # A choice of a question the program no longer asks is dropped: the column is read as it would be without it.
+    kept = {column: target for column, target in choices.items() if not target or target in known}
+    remembered = apply_remembered(sheet.headers, stored)
+    mapping = remembered or propose_mapping(sheet, questions)
+    if kept:
+        mapping = mapping.choose(header_groups(sheet), kept)
+    return SheetColumns(mapping, headers_read(sheet, mapping), remembered is not None, kept)
+
+
+def sheet_columns(
+    session: Session, team_id: str, program_id: int, sheet: Sheet, choices: Choices
+) -> tuple[ProgramView, SheetColumns]:
+    """How the sheet's columns would be read for this program with the admin's choices; stores nothing."""
+    stored_program = open_program_in(session, team_id, program_id)
+    program = view_of_program(stored_program)
+    return program, _columns(stored_program.import_mapping, program.questions, sheet, choices)
+
+
+@dataclass(frozen=True)
 class ImportPlan:
     program: ProgramView
     preview: Preview
     people: list[PlannedPerson]
-    # How the sheet's columns were read, remembered for the program's next import.
-    mapping: dict[str, Any] = field(default_factory=dict)
+    columns: SheetColumns
 
     @property
     def added(self) -> list[PlannedPerson]:
@@ -90,15 +132,13 @@ def _changed(person: Person, values: dict[str, Any]) -> list[str]:
     return [key for key, value in values.items() if getattr(person, key) != value]
 
 
-def plan_import(session: Session, team_id: str, program_id: int, data: bytes, directory: Directory) -> ImportPlan:
-    """Read, map and look up the sheet for this program (`SheetRefused` when it can't be read); stores nothing."""
-    stored_program = open_program_in(session, team_id, program_id)
-    program = view_of_program(stored_program)
-    sheet = read_sheet(data)
-    mapping = apply_remembered(sheet.headers, stored_program.import_mapping) or propose_mapping(
-        sheet, program.questions
-    )
-    preview = build_preview(sheet, mapping, directory, program.questions)
+def plan_import(
+    session: Session, team_id: str, program_id: int, sheet: Sheet, directory: Directory, choices: Choices
+) -> ImportPlan:
+    """Map (as the program remembers, else as proposed, with the admin's choices on top) and look up the sheet for
+    this program (`SheetRefused` when no column says who a row is); stores nothing."""
+    program, columns = sheet_columns(session, team_id, program_id, sheet, choices)
+    preview = build_preview(sheet, columns.mapping, directory, program.questions)
     ready = [row for row in preview.rows if row.status is Status.READY]
     managers = {row.became["user_id"]: row.became.get("manager_user_id", "") for row in ready}
     reports: dict[str, set[str]] = {}
@@ -122,7 +162,7 @@ def plan_import(session: Session, team_id: str, program_id: int, data: bytes, di
                 changed=[] if stored is None else _changed(stored, values),
             )
         )
-    return ImportPlan(program, preview, people, mapping.to_dict())
+    return ImportPlan(program, preview, people, columns)
 
 
 @dataclass(frozen=True)
@@ -134,7 +174,7 @@ class Invited:
 def apply_import(session: Session, team_id: str, plan: ImportPlan, now: datetime) -> list[Invited]:
     """Store the plan: new people invited (or enrolled), changed fields updated. Returns whom to ask to confirm."""
     program = open_program_in(session, team_id, plan.program.id)
-    program.import_mapping = plan.mapping
+    program.import_mapping = plan.columns.mapping.to_dict()
     existing = {p.slack_user_id: p for p in session.scalars(select(Person).where(Person.program_id == program.id))}
     earlier = {
         p.slack_user_id: p

@@ -7,6 +7,8 @@ workspace's members and the DMs, and are jobs a worker runs after the ack.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
+from typing import TypeVar
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
@@ -14,20 +16,30 @@ from slack_sdk.errors import SlackApiError
 from bot.clicks import Click
 from bot.directory import fetch_directory, store_directory, stored_directory
 from bot.dm_channels import send_dm, upload_to_dm
-from bot.importing import ImportPlan, Invited, apply_import, plan_import
+from bot.importing import ImportPlan, Invited, apply_import, plan_import, sheet_columns
 from bot.imports.directory import Directory
-from bot.imports.preview import report_csv
-from bot.imports.sheet import MAX_BYTES, SheetRefused
+from bot.imports.mapping import Choices
+from bot.imports.preview import Unidentified, report_csv
+from bot.imports.sheet import MAX_BYTES, Sheet, SheetRefused, read_sheet
 from bot.outbox import deliver, enqueue
 from bot.programs import program_in, view_of_program
 from bot.services import Services
 from bot.slack import download_file
-from bot.views.blocks import Message
-from bot.views.imports import applied_message, invitation_message, preview_message, refused_message
+from bot.views.blocks import Block, Message
+from bot.views.imports import (
+    applied_message,
+    columns_modal,
+    columns_refused_modal,
+    import_value,
+    invitation_message,
+    preview_message,
+    refused_message,
+)
 from storage.models import Enrolment
 
 log = logging.getLogger(__name__)
 PROGRESS_EVERY = 1_000
+T = TypeVar("T")
 
 
 def workspace_directory(
@@ -56,29 +68,46 @@ def _progress(count: int) -> Message:
     return Message(text=f"Looking people up in Slack: {count:,} members read so far…")
 
 
-def plan_from_slack(services: Services, click: Click, file_id: str) -> tuple[ImportPlan | None, str]:
-    """The plan for the file an admin uploaded, or why it can't be read."""
+def _read_upload(
+    services: Services, click: Click, file_id: str, use: Callable[[Sheet], T]
+) -> tuple[T | None, SheetRefused | None]:
+    """What `use` makes of the sheet an admin uploaded, or why it can't be read."""
     client = click.client(services.settings)
     try:
         _, data = download_file(client, file_id, MAX_BYTES)
-        directory = workspace_directory(services, click.team_id, client, client, click.user_id)
-        with services.db.reading() as session:
-            return plan_import(session, click.team_id, click.value, data, directory), ""
+        return use(read_sheet(data)), None
     except SheetRefused as refused:
-        return None, str(refused)
+        return None, refused
     except ValueError as too_big:
-        return None, f"{too_big}."
+        return None, SheetRefused(f"{too_big}.")
     except SlackApiError as error:
         log.warning("import: Slack refused %s", error.response.get("error"))
-        return None, "Slack wouldn't hand me the file or the member list; try uploading it again."
+        return None, SheetRefused("Slack wouldn't hand me the file or the member list; try uploading it again.")
 
 
-def preview_uploaded(services: Services, click: Click, file_id: str) -> None:
-    """A worker's job after the form: the report file and the preview with its Confirm button, in the admin's DM."""
-    plan, problem = plan_from_slack(services, click, file_id)
+def plan_from_slack(
+    services: Services, click: Click, file_id: str, choices: Choices
+) -> tuple[ImportPlan | None, SheetRefused | None]:
+    """The plan for the file an admin uploaded, its columns read with their choices, or why it can't be read."""
+
+    def plan(sheet: Sheet) -> ImportPlan:
+        client = click.client(services.settings)
+        directory = workspace_directory(services, click.team_id, client, client, click.user_id)
+        with services.db.reading() as session:
+            return plan_import(session, click.team_id, click.value, sheet, directory, choices)
+
+    return _read_upload(services, click, file_id, plan)
+
+
+def preview_uploaded(services: Services, click: Click, file_id: str, choices: Choices) -> None:
+    """A worker's job after the form (or after the admin changed the columns): the report file and the preview with
+    its Confirm button, in the admin's DM."""
+    plan, refused = plan_from_slack(services, click, file_id, choices)
     client = click.client(services.settings)
     if plan is None:
-        send_dm(services.db, client, click.team_id, click.user_id, refused_message(problem))
+        # A sheet read but with no column found that says who a row is may only need the admin to say which.
+        change = import_value(click.value, file_id, choices) if isinstance(refused, Unidentified) else ""
+        send_dm(services.db, client, click.team_id, click.user_id, refused_message(str(refused), change))
         return
     upload_to_dm(
         services.db,
@@ -93,11 +122,25 @@ def preview_uploaded(services: Services, click: Click, file_id: str) -> None:
     send_dm(services.db, client, click.team_id, click.user_id, preview_message(plan, file_id))
 
 
-def confirm_uploaded(services: Services, click: Click, file_id: str) -> None:
-    """A worker's job after Confirm: the same plan again (the sheet is read afresh), stored, and everyone asked."""
-    plan, problem = plan_from_slack(services, click, file_id)
+def show_columns(services: Services, click: Click, file_id: str, choices: Choices, view_id: str) -> None:
+    """A worker's job after Change the columns: the form with a menu per header, in place of the one that said it
+    was reading the sheet."""
+
+    def columns(sheet: Sheet) -> Block:
+        with services.db.reading() as session:
+            program, read = sheet_columns(session, click.team_id, click.value, sheet, choices)
+        return columns_modal(program, read, file_id)
+
+    form, refused = _read_upload(services, click, file_id, columns)
+    click.client(services.settings).views_update(view_id=view_id, view=form or columns_refused_modal(str(refused)))
+
+
+def confirm_uploaded(services: Services, click: Click, file_id: str, choices: Choices) -> None:
+    """A worker's job after Confirm: the same plan again (the sheet is read afresh with the choices the preview
+    showed), stored, and everyone asked."""
+    plan, refused = plan_from_slack(services, click, file_id, choices)
     if plan is None:
-        click.answer(services, refused_message(problem), replace_original=True)
+        click.answer(services, refused_message(str(refused)), replace_original=True)
         return
     invited = apply_and_ask(services, click.team_id, plan)
     click.answer(services, _applied(plan, invited), replace_original=True)

@@ -41,7 +41,7 @@ from bot.report import not_met_yet, program_report, workspace_overview
 from bot.requests import matching_rules, parse_weights
 from bot.rounds import discard_round, preview_round, program_of_round
 from bot.services import Services
-from bot.sheet_imports import confirm_uploaded, preview_uploaded
+from bot.sheet_imports import confirm_uploaded, preview_uploaded, show_columns
 from bot.views.admin import (
     CHART_FILE,
     EXPORT_FILE,
@@ -68,12 +68,17 @@ from bot.views.imports import (
 )
 from bot.views.imports import (
     IMPORT_CANCEL,
+    IMPORT_COLUMNS,
+    IMPORT_COLUMNS_SUBMIT,
     IMPORT_CONFIRM,
     IMPORT_SUBMIT,
     cancelled_message,
+    columns_loading_modal,
     import_modal,
     no_file_error,
+    read_columns_form,
     read_import_form,
+    read_import_value,
 )
 from bot.views.programs import (
     NAME,
@@ -111,7 +116,7 @@ from bot.views.rounds import (
     waiting_for_partner_message,
     weights_message,
 )
-from handlers.actor import Actor, action_value, click_of, form_id, form_refused
+from handlers.actor import Actor, action_value, click_of, form_id, form_refused, raw_action_value
 from handlers.routing import Invocation, MentorCommand, Routes
 from storage.models import Pair, PairStatus, ProgramFormat
 
@@ -204,18 +209,43 @@ def preview_import(ack: Ack, body: dict[str, Any], view: dict[str, Any], context
         return
     ack()
     click = replace(click_of(body, context), value=program_id)
-    actor.after_ack(partial(click.answer, actor.services), None, preview_uploaded, click, file_id)
+    actor.after_ack(partial(click.answer, actor.services), None, preview_uploaded, click, file_id, {})
 
 
 def confirm_import(ack: Ack, body: dict[str, Any], respond: Respond, context: BoltContext, actor: Actor) -> None:
     ack()
-    program, _, file_id = str(body["actions"][0].get("value") or "").partition("|")
-    program_id = int(program) if program.isdigit() else 0
+    program_id, file_id, choices = read_import_value(raw_action_value(body))
     if not actor.manages(program_id):
         respond(replace_original=False, **not_admin_message("import").as_kwargs())
         return
     click = replace(click_of(body, context), value=program_id)
-    actor.after_ack(partial(click.answer, actor.services), None, confirm_uploaded, click, file_id)
+    actor.after_ack(partial(click.answer, actor.services), None, confirm_uploaded, click, file_id, choices)
+
+
+def change_columns(ack: Ack, body: dict[str, Any], respond: Respond, context: BoltContext, actor: Actor) -> None:
+    """Open the columns form at once (Slack's trigger lasts 3 s), saying the sheet is being read; a worker reads it
+    and puts the menus in."""
+    ack()
+    program_id, file_id, choices = read_import_value(raw_action_value(body))
+    if not actor.manages(program_id):
+        respond(replace_original=False, **not_admin_message("import").as_kwargs())
+        return
+    opened = actor.client.views_open(trigger_id=str(body.get("trigger_id") or ""), view=columns_loading_modal())
+    click = replace(click_of(body, context), value=program_id)
+    view_id = str(opened["view"]["id"])
+    actor.after_ack(partial(click.answer, actor.services), None, show_columns, click, file_id, choices, view_id)
+
+
+def preview_columns(ack: Ack, body: dict[str, Any], view: dict[str, Any], context: BoltContext, actor: Actor) -> None:
+    form, problems = read_columns_form(view)
+    if form_refused(ack, problems):
+        return
+    ack()
+    if not actor.manages(form.program_id):
+        actor.dm(not_admin_message("import"))
+        return
+    click = replace(click_of(body, context), value=form.program_id)
+    actor.after_ack(partial(click.answer, actor.services), None, preview_uploaded, click, form.file_id, form.choices)
 
 
 def cancel_import(ack: Ack, respond: Respond) -> None:
@@ -541,4 +571,6 @@ def register(app: Routes, command: MentorCommand) -> None:
     app.view(PROGRAM_SUBMIT)(create_submitted_program)
     app.view(IMPORT_SUBMIT)(preview_import)
     app.action(IMPORT_CONFIRM)(confirm_import)
+    app.action(IMPORT_COLUMNS)(change_columns)
+    app.view(IMPORT_COLUMNS_SUBMIT)(preview_columns)
     app.action(IMPORT_CANCEL)(cancel_import)

@@ -10,7 +10,7 @@ from __future__ import annotations
 import enum
 import re
 import zoneinfo
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import cache, partial
 from typing import Any
@@ -45,6 +45,8 @@ class Target(enum.StrEnum):
 
 
 IDENTIFYING = (Target.SLACK_ID, Target.EMAIL, Target.HANDLE, Target.NAME, Target.FIRST_NAME, Target.LAST_NAME)
+# Read from one header each: two columns of addresses or names could say two different people.
+ONE_HEADER = (*IDENTIFYING, Target.MANAGER_EMAIL)
 QUESTION_PREFIX = "question."
 MIN_CONFIDENCE = 0.6
 SAMPLE_ROWS = 200
@@ -54,6 +56,11 @@ _NEAR_MATCH = 90
 
 def question_target(question: Question) -> str:
     return QUESTION_PREFIX + question.key
+
+
+def targets_for(questions: Sequence[Question]) -> list[str]:
+    """Everything a column can be read as: the importer's own targets, then the program's questions."""
+    return [*Target, *(question_target(q) for q in questions)]
 
 
 # --- Reading one cell -------------------------------------------------------------------------------------------
@@ -511,6 +518,10 @@ _CLUES = (
 _PHRASING_CORES = {clue.target: tuple(_core(p) for p in clue.phrasings) for clue in _CLUES}
 
 
+# What an admin chose for the headers they were shown: each header's first column → its target ("" to ignore it).
+Choices = dict[int, str]
+
+
 @dataclass(frozen=True)
 class Mapping:
     """Target → the columns holding it (several when a form repeats a question per role section), how sure the
@@ -551,17 +562,36 @@ class Mapping:
         every = set(self.unmapped) | {c for cols in self.columns.values() for c in cols}
         return Mapping(kept, confidence, sorted(every - used), list(self.headers))
 
+    def choose(self, groups: Sequence[Sequence[int]], choices: Choices) -> Mapping:
+        """The mapping with each header the admin chose for (named by its first column, see `Choices`) read as
+        they chose, every column of it (confidence 1); the other headers as they were."""
+        chosen = {column: choices[group[0]] for group in groups if group[0] in choices for column in group}
+        touched = {t for t, cols in self.columns.items() if chosen.keys() & set(cols)} | set(chosen.values())
+        mapping = self
+        for target in sorted(touched - {""}):
+            kept = [c for c in self.columns.get(target, []) if c not in chosen]
+            mapping = mapping.assign(target, kept + [c for c, t in chosen.items() if t == target])
+        return mapping
+
+
+def header_groups(sheet: Sheet) -> list[list[int]]:
+    """The columns of each header, in the sheet's order: a header a form repeats (one block of questions per role
+    section) is one header of several columns."""
+    groups: dict[str, list[int]] = {}
+    for index, original in enumerate(sheet.original_headers or sheet.headers):
+        groups.setdefault(squash(original).casefold(), []).append(index)
+    return list(groups.values())
+
 
 def propose_mapping(sheet: Sheet, questions: Sequence[Question] = ()) -> Mapping:
     """Each set of same-named columns goes to the target its header and sample values point at most strongly,
     if that is at least MIN_CONFIDENCE; the rest stay unmapped for the admin."""
-    groups: dict[str, list[int]] = {}
-    for index, original in enumerate(sheet.original_headers or sheet.headers):
-        groups.setdefault(squash(original).casefold(), []).append(index)
+    originals = sheet.original_headers or sheet.headers
     sample = sheet.rows[:SAMPLE_ROWS]
     columns: dict[str, list[int]] = {}
     confidence: dict[str, float] = {}
-    for header, indexes in groups.items():
+    for indexes in header_groups(sheet):
+        header = squash(originals[indexes[0]]).casefold()
         values = [v for row in sample for c in indexes if (v := row[c].strip()) and not is_none_answer(v)]
         scores = _scores(header, values, questions)
         target, score = max(scores.items(), key=lambda item: item[1], default=("", 0.0))
@@ -620,3 +650,76 @@ def apply_remembered(headers: Sequence[str], remembered: dict[str, Any] | None) 
     used = {c for cols in columns.values() for c in cols}
     unmapped = [c for c in range(len(headers)) if c not in used]
     return Mapping(columns, {t: 1.0 for t in columns}, unmapped, list(headers))
+
+
+@dataclass(frozen=True)
+class HeaderRead:
+    """One header of a sheet with every column it labels, what they are read as ("" for nothing), how sure that
+    is (0–1), and a value from them to recognise the column by ("" when every cell is blank)."""
+
+    label: str
+    columns: list[int]
+    target: str
+    confidence: float
+    sample: str
+
+
+def headers_read(sheet: Sheet, mapping: Mapping) -> list[HeaderRead]:
+    """Each header of the sheet, in its order, as the mapping reads it."""
+    target_of = {column: target for target, columns in mapping.columns.items() for column in columns}
+    sample = sheet.rows[:SAMPLE_ROWS]
+    reads = []
+    for group in header_groups(sheet):
+        target = target_of.get(group[0], "")
+        value = next((v for row in sample for c in group if (v := squash(row[c])) and not is_none_answer(v)), "")
+        confidence = mapping.confidence.get(target, 1.0) if target else 0.0
+        reads.append(HeaderRead(sheet.headers[group[0]], list(group), target, confidence, value))
+    return reads
+
+
+def clashes(targets: Sequence[str]) -> dict[int, int]:
+    """Each position whose target is one a single header may hold (`ONE_HEADER`) and an earlier position already
+    holds → that earlier position."""
+    first: dict[str, int] = {}
+    found: dict[int, int] = {}
+    for position, target in enumerate(targets):
+        if target not in ONE_HEADER:
+            continue
+        if target in first:
+            found[position] = first[target]
+        else:
+            first[target] = position
+    return found
+
+
+def identifies(targets: Iterable[str]) -> bool:
+    """Some column says who each row is."""
+    return any(target in IDENTIFYING for target in targets)
+
+
+def target_named(name: str, questions: Sequence[Question]) -> str | None:
+    """The target an operator names: a target as stored ("topics_offered", "question.q1") or spelt with spaces
+    ("topics offered"), a question's key ("q1"), or "ignore" for none (""); None when it names nothing."""
+    word = "_".join(squash(name).casefold().replace("-", " ").split())
+    if word in ("ignore", "none", ""):
+        return ""
+    known = {target.casefold(): target for target in targets_for(questions)}
+    return known.get(word) or known.get(QUESTION_PREFIX + word)
+
+
+def choices_named(
+    headers: Sequence[HeaderRead], named: Sequence[tuple[str, str]], questions: Sequence[Question]
+) -> tuple[Choices, list[str]]:
+    """The choices an operator wrote as (header, target) pairs, headers matched without case; and each pair that
+    names no header or no target, as it was written."""
+    by_label = {squash(header.label).casefold(): header for header in headers}
+    choices: Choices = {}
+    unknown: list[str] = []
+    for label, name in named:
+        header = by_label.get(squash(label).casefold())
+        target = target_named(name, questions)
+        if header is None or target is None:
+            unknown.append(f"{label}={name}")
+        else:
+            choices[header.columns[0]] = target
+    return choices, unknown

@@ -60,6 +60,10 @@ class Became(TypedDict, total=False):
     answers: dict[str, str | list[str]]
 
 
+class Unidentified(SheetRefused):
+    """The sheet was read, but no column was found that says who a row is: the admin may say which one."""
+
+
 @dataclass(frozen=True)
 class RowOutcome:
     row_number: int
@@ -106,10 +110,10 @@ class _Findings:
 def build_preview(sheet: Sheet, mapping: Mapping, directory: Directory, questions: Sequence[Question] = ()) -> Preview:
     """Every row of the sheet read through the mapping and resolved against the directory.
 
-    Raises SheetRefused when no column says who a row is (email, Slack ID, handle or name).
+    Raises Unidentified when no column says who a row is (email, Slack ID, handle or name).
     """
     if not any(mapping.columns.get(target) for target in IDENTIFYING):
-        raise SheetRefused(
+        raise Unidentified(
             "No column says who each row is: the sheet needs an email, Slack ID, Slack handle or name column."
         )
     reads = [_read(row, mapping) for row in sheet.rows]
