@@ -31,6 +31,18 @@ SHEET = "\n".join(
 ).encode()
 
 
+def import_env(app: Running) -> dict[str, str]:
+    """The settings `mentorbot import` runs with against this app's database and fake Slack."""
+    return {
+        "SLACK_BOT_TOKEN": BOT_TOKEN,
+        "SLACK_SIGNING_SECRET": SIGNING_SECRET,
+        "SLACK_API_URL": app.slack.base_url.rstrip("/"),
+        "DATABASE_URL": app.services.settings.database_url,
+        "SCHEDULER": "off",
+        "PATH": os.environ.get("PATH", ""),
+    }
+
+
 def open_import_form(app: Running, program: str = "buddies") -> dict[str, Any]:
     before = len(app.slack.calls_to("views.open"))
     app.user.command("UADMIN", f"admin import {program}")
@@ -125,14 +137,7 @@ def test_mentorbot_import_previews_and_applies_from_the_command_line(app: Runnin
     create_program(app, "Buddies")
     sheet = tmp_path / "signup.csv"
     sheet.write_bytes(SHEET)
-    env = {
-        "SLACK_BOT_TOKEN": BOT_TOKEN,
-        "SLACK_SIGNING_SECRET": SIGNING_SECRET,
-        "SLACK_API_URL": app.slack.base_url.rstrip("/"),
-        "DATABASE_URL": app.services.settings.database_url,
-        "SCHEDULER": "off",
-        "PATH": os.environ.get("PATH", ""),
-    }
+    env = import_env(app)
     report = tmp_path / "report.csv"
     result = run_mentorbot(
         ["import", str(sheet), "--program", "buddies", "--yes", "--report", str(report)], env, tmp_path
@@ -215,14 +220,7 @@ def test_a_preferred_person_in_the_sheet_lifts_that_mentor_in_find_and_stays_pri
         f"{email_of('Noa')},Noa,Mentor,python,,2,\n"
         f"{email_of('Oli')},Oli,Mentee,,python,,Noa\n"
     )
-    env = {
-        "SLACK_BOT_TOKEN": BOT_TOKEN,
-        "SLACK_SIGNING_SECRET": SIGNING_SECRET,
-        "SLACK_API_URL": app.slack.base_url.rstrip("/"),
-        "DATABASE_URL": app.services.settings.database_url,
-        "SCHEDULER": "off",
-        "PATH": os.environ.get("PATH", ""),
-    }
+    env = import_env(app)
     result = run_mentorbot(["import", str(sheet), "--program", "buddies", "--yes"], env, tmp_path)
     assert result.returncode == 0, result.stderr
     with app.services.db.reading() as session:

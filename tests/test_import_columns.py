@@ -4,7 +4,6 @@
 from __future__ import annotations
 
 import json
-import os
 from pathlib import Path
 from typing import Any
 
@@ -15,9 +14,9 @@ from bot.imports.sheet import read_sheet
 from bot.views.blocks import MODAL_BLOCKS_LIMIT, OPTION_TEXT_LIMIT, PRIVATE_METADATA_LIMIT, VALUE_LIMIT
 from sandbox.fake_slack import Call, email_of
 from storage.models import Person, Program
-from tests.conftest import BOT_TOKEN, SIGNING_SECRET, Running, run_mentorbot
+from tests.conftest import Running, run_mentorbot
 from tests.steps import button_value, buttons
-from tests.test_import import SHEET, memberships, upload
+from tests.test_import import SHEET, import_env, memberships, upload
 from tests.test_import_sheet import FORMS_EXPORT
 from tests.test_import_sheet import OFFICE as FORMS_OFFICE
 from tests.test_programs import create_program
@@ -166,14 +165,7 @@ def test_mentorbot_import_reads_the_columns_as_the_operator_maps_them(app: Runni
     create_program(app, "Buddies")
     sheet = tmp_path / "signup.csv"
     sheet.write_bytes(SHEET)
-    env = {
-        "SLACK_BOT_TOKEN": BOT_TOKEN,
-        "SLACK_SIGNING_SECRET": SIGNING_SECRET,
-        "SLACK_API_URL": app.slack.base_url.rstrip("/"),
-        "DATABASE_URL": app.services.settings.database_url,
-        "SCHEDULER": "off",
-        "PATH": os.environ.get("PATH", ""),
-    }
+    env = import_env(app)
     command = ["import", str(sheet), "--program", "buddies", "--yes"]
 
     unknown = run_mentorbot([*command, "--map", "Office=email", "--map", "Full name=boss"], env, tmp_path)

@@ -6,16 +6,13 @@ from __future__ import annotations
 
 import random
 from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import replace
 from datetime import timedelta
-from typing import Any
 
 import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-from sqlalchemy import event
 from sqlalchemy.orm import Session
 
 from bot.candidates import MentorPools, available_mentors
@@ -31,6 +28,7 @@ from sandbox.fake_slack import Call, FakeSlack
 from storage.models import Cadence, LearningStyle, MeetingChannel, Person, Role
 from tests.conftest import START, Running, running_app
 from tests.steps import MENTEE_PROFILE, MENTOR_PROFILE, accept_request, find, join
+from tests.test_statement_counts import counted
 
 QUESTIONS = (
     Question("q1", "Office?", Kind.SINGLE, ("Berlin", "London", "Remote"), Rule.MUST_MATCH, 1.0),
@@ -165,20 +163,6 @@ def inline(settings: Settings, slack: FakeSlack, clock: FixedClock) -> Iterator[
     """The app with its heavy work on the serving threads, so finds use this process's mentor pools."""
     with running_app(replace(settings, workers=0), slack, clock) as running:
         yield running
-
-
-@contextmanager
-def counted(app: Running) -> Iterator[list[str]]:
-    statements: list[str] = []
-
-    def count(*args: Any) -> None:
-        statements.append(str(args[2]))
-
-    event.listen(app.services.db.engine, "before_cursor_execute", count)
-    try:
-        yield statements
-    finally:
-        event.remove(app.services.db.engine, "before_cursor_execute", count)
 
 
 def stored_mentor(session: Session, program_id: int, rng: random.Random, n: int) -> Person:
