@@ -15,6 +15,7 @@ from storage.models import (
     AgreementStatus,
     Cadence,
     FitCheck,
+    Goal,
     GoalEvent,
     Milestone,
     Pair,
@@ -22,7 +23,7 @@ from storage.models import (
     Person,
 )
 from tests.conftest import START, Running
-from tests.steps import button_value, paired, tick_at
+from tests.steps import button_value, paired, tick_at, wait_until_stored
 
 TERMS: dict[str, Any] = {
     "cadence": "biweekly",
@@ -162,6 +163,8 @@ def test_goal_with_milestones_progress_comments_and_completion(app: Running) -> 
         "goal card",
         lambda calls: any(c.args.get("channel") == GROUP and "Success looks like" in c.text() for c in calls),
     )
+    # The card's message is remembered just after it is posted: a click before that would post a second card.
+    wait_until_stored(app, lambda session: session.scalar(select(Goal.message_ts)) is not None)
     card = goal_card(app)
     assert "☐ outline ready (by 20 Dec)" in card.text() and "▱▱▱▱▱▱▱▱▱▱ 0%" in card.text()
     select_menu = next(
