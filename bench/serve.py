@@ -194,6 +194,19 @@ def serve_bare(port: int, api_url: str) -> None:
     waitress.serve(app, host="127.0.0.1", port=port, threads=THREADS, ident="mentorbot")
 
 
+def app_env(database_url: str, api_url: str, workers: int, root: str) -> dict[str, str]:
+    """The settings `mentorbot serve` runs with against the benchmark's database and fake Slack."""
+    return {
+        "DATABASE_URL": database_url,
+        "SLACK_BOT_TOKEN": TOKEN,
+        "SLACK_SIGNING_SECRET": SECRET,
+        "SLACK_API_URL": api_url,
+        "SCHEDULER": "off",
+        "MENTORBOT_WORKERS": str(workers),
+        "PYTHONPATH": root,
+    }
+
+
 def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
@@ -525,15 +538,7 @@ def main() -> None:
         upgrade(url)
         pending = seed(url, accepts_per_run * args.runs)
         real_port, bare_port = free_port(), free_port()
-        env = {
-            "DATABASE_URL": url,
-            "SLACK_BOT_TOKEN": TOKEN,
-            "SLACK_SIGNING_SECRET": SECRET,
-            "SLACK_API_URL": slack.base_url,
-            "SCHEDULER": "off",
-            "MENTORBOT_WORKERS": str(args.workers),
-            "PYTHONPATH": root,
-        }
+        env = app_env(url, slack.base_url, args.workers, root)
         # The working directory is the empty temporary folder, so no `.env` of a developer's is read.
         real_command = [sys.executable, "-m", "bot.cli", "serve", "--http", "--host", "127.0.0.1"]
         real_command += ["--port", str(real_port), "--threads", str(THREADS)]

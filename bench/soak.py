@@ -29,7 +29,7 @@ from pathlib import Path
 
 from sqlalchemy import select
 
-from bench.serve import FINDER_IDS, SECRET, THREADS, TOKEN, TOPICS, free_port, seed, server
+from bench.serve import FINDER_IDS, SECRET, THREADS, TOPICS, app_env, free_port, seed, server
 from bot.app import started_pool
 from sandbox.fake_slack import FakeSlack
 from sandbox.processes import process_tree
@@ -179,15 +179,7 @@ def main() -> None:
             mentor_ids = list(session.scalars(select(Person.id).where(Person.slack_user_id.like("UM%"))))
         db.dispose()
         port = free_port()
-        env = {
-            "DATABASE_URL": url,
-            "SLACK_BOT_TOKEN": TOKEN,
-            "SLACK_SIGNING_SECRET": SECRET,
-            "SLACK_API_URL": slack.base_url,
-            "SCHEDULER": "off",
-            "MENTORBOT_WORKERS": str(args.workers),
-            "PYTHONPATH": root,
-        }
+        env = app_env(url, slack.base_url, args.workers, root)
         serve = ["serve", "--http", "--host", "127.0.0.1", "--port", str(port), "--threads", str(THREADS)]
         command = [sys.executable, str(Path(__file__).resolve()), "--traced-serve", folder, *serve]
         with server(command, port, env, folder) as process:
