@@ -180,7 +180,8 @@ def discard_round(session: Session, team_id: str, round_id: int) -> None:
 
 
 def _proposed_pair_of(session: Session, team_id: str, user_id: str, pair_id: int) -> tuple[Pair, bool]:
-    pair = session.get(Pair, pair_id)
+    """The proposal, locked: both people may answer at once, and the second answer must see the first."""
+    pair = session.get(Pair, pair_id, with_for_update=True)
     if pair is None or pair.team_id != team_id:
         raise NotYours(f"{user_id} on pair {pair_id}")
     mentor = session.get_one(Person, pair.mentor_id)

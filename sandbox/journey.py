@@ -22,7 +22,7 @@ from handlers.http import BackgroundServer
 from sandbox.fake_slack import Call, FakeSlack, flatten_text
 from sandbox.forms import filled, option_value
 from sandbox.render import entered_as_text, label_of, readable, shown_value, wrapped
-from sandbox.screens import BOT_NAME, BUTTONS, MENUS, Screens, Seen
+from sandbox.screens import BOT_NAME, BUTTONS, MENUS, Posted, Screens, Seen
 from sandbox.slack_user import Origin, SlackUserAgent
 from scheduler.tick import run_tick
 from storage.migrate import upgrade
@@ -233,9 +233,10 @@ class Sandbox:
                     raise
                 time.sleep(0.05)
 
-    def click(self, user_id: str, label: str, expect: str = "") -> None:
-        """Click the button `label` (or with that action_id) on the latest message the person sees that has it."""
-        message, button = self.waiting(lambda: self.screens.control(user_id, label, BUTTONS))
+    def click(self, user_id: str, label: str, expect: str = "", on: Posted | None = None) -> None:
+        """Click the button `label` (or with that action_id) on the latest message the person sees that has it, or
+        on the message `on`."""
+        message, button = self.waiting(lambda: self.screens.control(user_id, label, BUTTONS, on))
         self.act(user_id, f"clicks [{label_of(button)}]")
         since = self.slack.mark()
         self.user.click(
@@ -518,11 +519,11 @@ def play(sandbox: Sandbox) -> JourneyOutcome:
         "proposals", lambda calls: sum("This round matched you" in c.text() for c in calls) >= 2 * proposed
     )
     s.show_new()
-    asked = [m.channel for m in s.screens.messages if "This round matched you" in flatten_text(m.content)]
-    s.say(f"\n👥 Everyone matched in the round says yes ({len(asked)} people).")
+    asked = [m for m in s.screens.messages if "This round matched you" in flatten_text(m.content)]
+    s.say(f"\n👥 Everyone matched in the round says yes ({len(asked)} proposals).")
     with s.muted():
-        for channel in asked:
-            s.click(s.screens.members[channel][0], "Yes, let's start")
+        for proposal in asked:
+            s.click(s.screens.members[proposal.channel][0], "Yes, let's start", on=proposal)
         s.slack.wait_until(
             "pairs started",
             lambda calls: sum("Meet your mentoring pair" in c.text() for c in calls) >= 1 + len(asked) // 2,

@@ -159,12 +159,15 @@ class Screens:
         members = self.members.get(message.channel)
         return members is None or user_id in members
 
-    def control(self, user_id: str, wanted: str, kinds: frozenset[str]) -> tuple[Posted, dict[str, Any]]:
+    def control(
+        self, user_id: str, wanted: str, kinds: frozenset[str], on: Posted | None = None
+    ) -> tuple[Posted, dict[str, Any]]:
         """The button (or menu) labelled `wanted`, or with that action_id, on the latest message the person sees
-        that has one."""
+        that has one (or on the message `on`)."""
         key = wanted.strip().casefold()
         labels: list[str] = []
-        for message in reversed(self.messages):
+        looked_at = [m for m in self.messages if on is None or (m.channel, m.ts) == (on.channel, on.ts)]
+        for message in reversed(looked_at):
             if not self.sees(user_id, message):
                 continue
             for element in _controls(message.content.get("blocks") or []):
