@@ -188,6 +188,7 @@ def clone_cohort(session: Session, team_id: str, program_id: int, name: str, cre
     clone.previous_id = source.id
     clone.format = source.format
     clone.group_size = source.group_size
+    clone.mentors_per_mentee = source.mentors_per_mentee
     clone.length_months = source.length_months
     clone.default_cadence = source.default_cadence
     clone.match_weights = dict(source.match_weights or {})

@@ -23,9 +23,21 @@ class Paused(MentorbotError):
 
 
 class AlreadyPaired(MentorbotError):
-    def __init__(self, partner_user_id: str) -> None:
-        super().__init__(partner_user_id)
-        self.partner_user_id = partner_user_id
+    """The mentee has every mentor they want (`partner_user_ids`); the program allows up to `limit` at once."""
+
+    def __init__(self, partner_user_ids: tuple[str, ...], limit: int = 1) -> None:
+        super().__init__(", ".join(partner_user_ids))
+        self.partner_user_ids = partner_user_ids
+        self.limit = limit
+
+
+class KindTaken(MentorbotError):
+    """The mentee already has a mentor of this kind, or did not ask for one."""
+
+    def __init__(self, kind: str, wanted: tuple[str, ...]) -> None:
+        super().__init__(kind)
+        self.kind = kind
+        self.wanted = wanted
 
 
 class OpenRequestExists(MentorbotError):

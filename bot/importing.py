@@ -105,7 +105,7 @@ class ImportPlan:
         return sum(1 for p in self.people if not p.new and not p.changed)
 
 
-def _values(became: Became, reports: set[str], existing: Person | None) -> dict[str, Any]:
+def _values(became: Became, reports: set[str], existing: Person | None, most_mentors: int) -> dict[str, Any]:
     """What the row means for the membership, with the sheet's silence kept as what is stored (or a default)."""
     role = Role(became["role"]) if "role" in became else (existing.role if existing else Role.MENTEE)
     values: dict[str, Any] = {"role": role}
@@ -115,6 +115,8 @@ def _values(became: Became, reports: set[str], existing: Person | None) -> dict[
         values["goals"] = list(became.get("topics_wanted", [])) if role.seeks_mentor else []
     if "capacity" in became or existing is None:
         values["capacity"] = int(became.get("capacity", 1)) if role.mentors else 0
+    if "mentors_wanted" in became and role.seeks_mentor:
+        values["mentors_wanted"] = min(int(became["mentors_wanted"]), max(1, most_mentors))
     for key in ("timezone", "department", "answers"):
         if key in became:
             values[key] = became[key]
@@ -150,7 +152,7 @@ def plan_import(
     for row in ready:
         user_id = row.became["user_id"]
         stored = existing.get(user_id)
-        values = _values(row.became, reports.get(user_id, set()), stored)
+        values = _values(row.became, reports.get(user_id, set()), stored, program.mentors_per_mentee)
         entry = directory.entry(user_id)
         people.append(
             PlannedPerson(

@@ -28,6 +28,8 @@ from bot.questions import Question, Rule
 _SENIORITY_BY_GAP = np.array([0.2, 1.0, 1.0, 0.6])
 _Trait = TypeVar("_Trait", bound=Hashable)
 BLOCK = 512
+# A program's question of mentor kinds (its key) and the kinds a mentee still wants: find shows only those.
+KindFilter = tuple[str, frozenset[str]]
 
 
 def _one_hot(sets: Sequence[frozenset[str]], vocabulary: dict[str, int]) -> csr_array:
@@ -282,8 +284,11 @@ class MentorPool:
         row: np.ndarray = self.scores_block([mentee], weights, topic)[0]
         return row
 
-    def allowed_mask(self, mentee: Candidate, history: History, topic: str | None = None) -> np.ndarray:
-        """`allowed()` for every mentor at once, narrowed to mentors offering `topic` when one is given."""
+    def allowed_mask(
+        self, mentee: Candidate, history: History, topic: str | None = None, kinds: KindFilter | None = None
+    ) -> np.ndarray:
+        """`allowed()` for every mentor at once, narrowed to mentors offering `topic` when one is given, and to
+        mentors of the kinds the mentee still wants (`kinds`: the question's key and those kinds)."""
         mask = self._usable.copy() if mentee.active else np.zeros(len(self.mentors), dtype=bool)
         mask[self._rows([mentee.person_id, *history.current, *history.declined, *history.earlier_cohort])] = False
         mask[[self._by_user[u] for u in mentee.do_not_match if u in self._by_user]] = False
@@ -296,11 +301,18 @@ class MentorPool:
             if column is not None:
                 offers[self._expertise_t[[column], :].indices] = True
             mask &= offers
+        if kinds is not None:
+            key, wanted = kinds
+            for row in np.flatnonzero(mask):
+                chosen = self.mentors[row].answer_map.get(key)
+                mask[row] = bool(chosen) and min(chosen or ()) in wanted
         return mask
 
-    def _candidates(self, mentee: Candidate, history: History, topic: str | None) -> tuple[np.ndarray, bool]:
+    def _candidates(
+        self, mentee: Candidate, history: History, topic: str | None, kinds: KindFilter | None = None
+    ) -> tuple[np.ndarray, bool]:
         """Allowed mentors; past partners only when nobody else is allowed (then `repeat` is True)."""
-        mask = self.allowed_mask(mentee, history, topic)
+        mask = self.allowed_mask(mentee, history, topic, kinds)
         past = np.zeros(len(self.mentors), dtype=bool)
         past[self._rows(history.past)] = True
         fresh = mask & ~past
@@ -313,13 +325,14 @@ class MentorPool:
         limit: int,
         weights: Mapping[str, float] = DEFAULT_WEIGHTS,
         topic: str | None = None,
+        kinds: KindFilter | None = None,
     ) -> Iterator[tuple[int, np.ndarray, np.ndarray, bool]]:
         """For each mentee (by position): its best `limit` mentor rows and scores, best first, and `repeat`."""
         for first in range(0, len(mentees), BLOCK):
             block = mentees[first : first + BLOCK]
             values = self.scores_block(block, weights, topic)
             for offset, mentee in enumerate(block):
-                mask, repeat = self._candidates(mentee, histories.get(mentee.person_id, History()), topic)
+                mask, repeat = self._candidates(mentee, histories.get(mentee.person_id, History()), topic, kinds)
                 rows = np.flatnonzero(mask)
                 row_values = values[offset, rows]
                 if rows.size > limit:
@@ -335,9 +348,11 @@ class MentorPool:
         weights: Mapping[str, float] = DEFAULT_WEIGHTS,
         topic: str | None = None,
         limit: int = 5,
+        kinds: KindFilter | None = None,
     ) -> list[Match]:
-        """The best mentors for `mentee`, best first, with reasons. Past partners only when nobody else fits."""
-        _, rows, _, repeat = next(self.top([mentee], {mentee.person_id: history}, limit, weights, topic))
+        """The best mentors for `mentee`, best first, with reasons. Past partners only when nobody else fits;
+        with `kinds`, only mentors of the kinds the mentee still wants."""
+        _, rows, _, repeat = next(self.top([mentee], {mentee.person_id: history}, limit, weights, topic, kinds))
         matches = [score(mentee, self.mentors[i], weights, topic, self.questions) for i in rows]
         return [Match(m.mentor, m.score, m.reasons, m.factors, repeat, m.missing) for m in matches]
 

@@ -118,15 +118,6 @@ def activate(session: Session, pair: Pair, now: datetime) -> None:
     touch(pair, now)
 
 
-_LIVE_PAIR_AS_MENTEE = (
-    select(Pair).where(Pair.mentee_id == bindparam("mentee_id"), Pair.status.in_(LIVE)).order_by(Pair.id).limit(1)
-)
-
-
-def live_pair_as_mentee(session: Session, mentee_id: int) -> Pair | None:
-    return session.scalars(_LIVE_PAIR_AS_MENTEE, {"mentee_id": mentee_id}).first()
-
-
 def view_of(session: Session, pair: Pair) -> PairView:
     mentor = session.get_one(Person, pair.mentor_id)
     mentee = session.get_one(Person, pair.mentee_id)

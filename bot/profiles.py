@@ -70,6 +70,9 @@ class Profile:
     details: ProfileInput
     program_id: int = 0
     answers: dict[str, object] = field(default_factory=dict)
+    # In a program with several mentors per mentee: how many they want, or one of each of these kinds.
+    mentors_wanted: int = 1
+    mentor_kinds_wanted: tuple[str, ...] = ()
 
     @property
     def active(self) -> bool:
@@ -134,6 +137,8 @@ def _to_profile(person: Person) -> Profile:
         status=person.status,
         program_id=person.program_id,
         answers=dict(person.answers or {}),
+        mentors_wanted=person.mentors_wanted,
+        mentor_kinds_wanted=tuple(person.mentor_kinds_wanted or ()),
         details=ProfileInput(
             role=person.role,
             expertise=list(person.expertise),
@@ -192,6 +197,7 @@ def save_profile(
     now: datetime,
     answers: dict[str, object] | None = None,
     needs_approval: bool = False,
+    mentors_wanted: tuple[int, list[str]] | None = None,
 ) -> tuple[Profile, bool]:
     """Store a validated membership of `program_id` and the profile it shares, reactivating a paused one (a new
     member of a program whose admins approve members waits, `needs_approval`). Returns the profile and whether
@@ -211,6 +217,8 @@ def save_profile(
         session.add(person)
     if answers is not None:
         person.answers = answers
+    if mentors_wanted is not None:
+        person.mentors_wanted, person.mentor_kinds_wanted = mentors_wanted
     person.role = form.role
     person.expertise = form.expertise if form.role.mentors else []
     person.goals = form.goals if form.role.seeks_mentor else []

@@ -37,6 +37,7 @@ MAX_LENGTH_MONTHS = 24
 # A mentoring group's mentees: at least two (fewer is a pair), at most seven, so that the mentor, the mentees
 # and the bot fit one Slack group DM (nine people at most).
 MIN_GROUP_SIZE, MAX_GROUP_SIZE, DEFAULT_GROUP_SIZE = 2, 7, 4
+MAX_MENTORS_PER_MENTEE = 3
 _NEW_PROGRAM = InsertOrIgnore(ProgramRow, ["team_id", "slug"])
 _SLUG = re.compile(r"[^a-z0-9]+")
 
@@ -133,6 +134,7 @@ class ProgramInput:
     dates: CohortDates = CohortDates()
     questions: list[Question] = field(default_factory=list)
     group_size: int | None = None  # group mentoring: most mentees in a group; None for the default
+    mentors_per_mentee: int = 1  # 1:1 mentoring: the most mentors one mentee may have at once
 
 
 @dataclass(frozen=True)
@@ -153,6 +155,7 @@ class ProgramView:
     closed: bool
     previous_id: int | None = None
     group_size: int = DEFAULT_GROUP_SIZE
+    mentors_per_mentee: int = 1
 
     @property
     def cohort(self) -> bool:
@@ -195,6 +198,7 @@ def view_of_program(program: ProgramRow) -> ProgramView:
         closed=program.closed_at is not None,
         previous_id=program.previous_id,
         group_size=program.group_size,
+        mentors_per_mentee=program.mentors_per_mentee,
     )
 
 
@@ -334,6 +338,9 @@ def validate_program(session: Session, team_id: str, form: ProgramInput, now: da
     problem = _group_size_error(form)
     if problem:
         errors["group_size"] = problem
+    problem = _mentors_per_mentee_error(form)
+    if problem:
+        errors["mentors_per_mentee"] = problem
     errors.update(_date_errors(form.dates, now))
     return errors
 
@@ -349,6 +356,15 @@ def _group_size_error(form: ProgramInput) -> str:
             f"A mentoring group has {MIN_GROUP_SIZE} to {MAX_GROUP_SIZE} mentees: fewer is a pair, and more would "
             "not fit one group DM with their mentor and Mentorbot."
         )
+    return ""
+
+
+def _mentors_per_mentee_error(form: ProgramInput) -> str:
+    template = TEMPLATES.get(form.template)
+    if not 1 <= form.mentors_per_mentee <= MAX_MENTORS_PER_MENTEE:
+        return f"A mentee may have 1 to {MAX_MENTORS_PER_MENTEE} mentors at once."
+    if form.mentors_per_mentee > 1 and template is not None and template.format is not ProgramFormat.ONE_TO_ONE:
+        return "Several mentors per mentee is for 1:1 mentoring: in groups and circles everyone already has several."
     return ""
 
 
@@ -397,6 +413,7 @@ def create_program(session: Session, team_id: str, form: ProgramInput, created_b
         request_expiry_hours=72,
         questions=[q.stored() for q in form.questions],
         group_size=form.group_size or DEFAULT_GROUP_SIZE,
+        mentors_per_mentee=form.mentors_per_mentee,
         signup_opens_at=dates.signup_opens_at,
         signup_closes_at=dates.signup_closes_at,
         matching_at=dates.matching_at,

@@ -12,7 +12,12 @@ from bot.outbox import enqueue
 from bot.pairs import PairView
 from bot.rounds import PublishedRound, confirm_pair, decline_pair, publish_round
 from bot.services import Services
-from bot.views.rounds import declined_for_partner_message, proposal_message, unmatched_message
+from bot.views.rounds import (
+    declined_for_partner_message,
+    fewer_mentors_message,
+    proposal_message,
+    unmatched_message,
+)
 
 
 def publish(services: Services, team_id: str, round_id: int, now: datetime) -> PublishedRound:
@@ -26,6 +31,9 @@ def publish(services: Services, team_id: str, round_id: int, now: datetime) -> P
         for person, reason in published.unmatched:
             key = f"round:{published.round_id}:unmatched:{person}"
             enqueue(session, team_id, key, unmatched_message(reason), now, user_id=person)
+        for person, got, reason in published.short:
+            key = f"round:{published.round_id}:short:{person}"
+            enqueue(session, team_id, key, fewer_mentors_message(got, reason), now, user_id=person)
     return published
 
 

@@ -3,13 +3,15 @@
 An admin writes one question per line: `Which office are you in? | Berlin, London, Remote | must match`.
 The parts are the question, its choices (or `text` for a short free answer), and how a choice question counts
 in matching: `same`, `different`, `overlap` or `must match`, optionally with a weight (`overlap 2`) and, for
-several answers, `multiple`.
+several answers, `multiple`. One single-choice question may instead be `kind`: its answer is the kind of mentor
+someone is (`What kind of mentor are you? | Peer, Senior | kind`), and in a program with several mentors per
+mentee, mentees ask for one mentor of each kind they pick.
 """
 
 from __future__ import annotations
 
 import enum
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -36,9 +38,16 @@ class Rule(enum.StrEnum):
     DIFFERENT = "different"
     OVERLAP = "overlap"
     MUST_MATCH = "must_match"
+    KIND = "kind"
 
 
-_RULE_WORDS = {"same": Rule.SAME, "different": Rule.DIFFERENT, "overlap": Rule.OVERLAP, "must match": Rule.MUST_MATCH}
+_RULE_WORDS = {
+    "same": Rule.SAME,
+    "different": Rule.DIFFERENT,
+    "overlap": Rule.OVERLAP,
+    "must match": Rule.MUST_MATCH,
+    "kind": Rule.KIND,
+}
 
 
 @dataclass(frozen=True)
@@ -52,8 +61,8 @@ class Question:
 
     @property
     def counts(self) -> bool:
-        """It counts in matching: a choice question with a rule."""
-        return self.rule is not Rule.NONE and self.kind is not Kind.TEXT
+        """It counts in matching: a choice question with a rule (a question of kinds says who fills which place)."""
+        return self.rule not in (Rule.NONE, Rule.KIND) and self.kind is not Kind.TEXT
 
     def stored(self) -> dict[str, Any]:
         return {
@@ -81,7 +90,7 @@ class Question:
         parts = [self.text, ", ".join(self.choices) if self.kind is not Kind.TEXT else "text"]
         if self.rule is not Rule.NONE:
             rule = "must match" if self.rule is Rule.MUST_MATCH else self.rule.value
-            parts.append(rule if self.weight == DEFAULT_WEIGHT else f"{rule} {self.weight:g}")
+            parts.append(rule if self.weight == DEFAULT_WEIGHT or self.rule is Rule.KIND else f"{rule} {self.weight:g}")
         if self.kind is Kind.MULTIPLE:
             parts.append("multiple")
         return " | ".join(parts)
@@ -94,7 +103,9 @@ def _rule_of(part: str) -> tuple[Rule, float] | str:
         weight = float(words.pop())
     rule = _RULE_WORDS.get(" ".join(words))
     if rule is None:
-        return f"“{part}” is not a rule: use same, different, overlap or must match."
+        return f"“{part}” is not a rule: use same, different, overlap, must match or kind."
+    if rule is Rule.KIND and weight != DEFAULT_WEIGHT:
+        return "a question of mentor kinds says who fills which place, so it takes no weight."
     if not 0 < weight <= MAX_WEIGHT:
         return f"A weight goes from more than 0 up to {MAX_WEIGHT:g}; “{part}” is outside that."
     return rule, weight
@@ -138,6 +149,8 @@ def _question(number: int, line: str) -> Question | str:
         rule, weight = parsed
     if len(rest) > 2:
         return "a question has at most three parts: question | choices | rule."
+    if rule is Rule.KIND and multiple:
+        return "a question of mentor kinds has one answer per person: remove `multiple`."
     return Question(f"q{number}", text, Kind.MULTIPLE if multiple else Kind.SINGLE, choices, rule, weight)
 
 
@@ -151,8 +164,15 @@ def parse_questions(raw: str) -> tuple[list[Question], str]:
         parsed = _question(number, line)
         if isinstance(parsed, str):
             return [], f"Line {number}: {parsed}"
+        if parsed.rule is Rule.KIND and kind_question(questions) is not None:
+            return [], f"Line {number}: a program has one question of mentor kinds; this is a second."
         questions.append(parsed)
     return questions, ""
+
+
+def kind_question(questions: Sequence[Question]) -> Question | None:
+    """The question whose answer is the kind of mentor someone is, if the program has one."""
+    return next((q for q in questions if q.rule is Rule.KIND), None)
 
 
 def answer_set(answer: object) -> frozenset[str]:

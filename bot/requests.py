@@ -14,6 +14,7 @@ from bot.candidates import MentorPools, available_mentors, candidate
 from bot.errors import (
     AlreadyPaired,
     InvalidRequest,
+    KindTaken,
     MentorUnavailable,
     NoCapacity,
     NotAMentee,
@@ -26,12 +27,24 @@ from bot.errors import (
 )
 from bot.matching import DEFAULT_WEIGHTS, Match, allowed, question_weight, score
 from bot.mentor_pool import MentorPool
-from bot.pairs import PairView, claim_slot, create_pair, histories, live_pair_as_mentee, several_programs, view_of
+from bot.pairs import LIVE, PairView, claim_slot, create_pair, histories, several_programs, view_of
 from bot.profiles import find_person
 from bot.programs import open_program_in, view_of_program
 from bot.questions import Question
+from bot.round_plan import Wanted
+from bot.several_mentors import fills, kinds_question, left_for, mentor_kind
 from bot.workspaces import installed
-from storage.models import Cadence, MatchRequest, PairSource, PairStatus, Person, PersonStatus, Program, RequestStatus
+from storage.models import (
+    Cadence,
+    MatchRequest,
+    Pair,
+    PairSource,
+    PairStatus,
+    Person,
+    PersonStatus,
+    Program,
+    RequestStatus,
+)
 
 MIN_REQUEST_WORDS = 3
 MAX_REQUEST_LENGTH = 1000
@@ -97,8 +110,25 @@ _OPEN_REQUEST_OF = select(MatchRequest).where(
 )
 
 
-def _seeker(session: Session, team_id: str, user_id: str, program_id: int | None) -> Person:
-    """The person looking for a mentor in the program, or the reason they can't look right now."""
+_LIVE_MENTORS_OF = (
+    select(Person.slack_user_id)
+    .join(Pair, Pair.mentor_id == Person.id)
+    .where(Pair.mentee_id == bindparam("mentee_id"), Pair.status.in_(LIVE))
+    .order_by(Pair.id)
+)
+
+
+@dataclass(frozen=True)
+class _Seeker:
+    person: Person
+    # Held here so that the session keeps it: later reads of the program in this request need no query.
+    program: Program
+    left: Wanted
+
+
+def _seeker(session: Session, team_id: str, user_id: str, program_id: int | None) -> _Seeker:
+    """The person looking for a mentor in the program and what they still want, or the reason they can't look
+    right now."""
     person = find_person(session, team_id, user_id, program_id)
     if person is None:
         raise NotJoined(user_id)
@@ -106,14 +136,16 @@ def _seeker(session: Session, team_id: str, user_id: str, program_id: int | None
         raise NotAMentee(user_id)
     if person.status is not PersonStatus.ACTIVE:
         raise Paused(user_id)
-    pair = live_pair_as_mentee(session, person.id)
-    if pair is not None:
-        raise AlreadyPaired(session.get_one(Person, pair.mentor_id).slack_user_id)
+    program = session.get_one(Program, person.program_id)
+    left = left_for(session, person, program)
+    if left.count == 0:
+        mentors = tuple(session.scalars(_LIVE_MENTORS_OF, {"mentee_id": person.id}))
+        raise AlreadyPaired(mentors, program.mentors_per_mentee)
     open_request = session.scalars(_OPEN_REQUEST_OF, {"mentee_id": person.id}).first()
     if open_request is not None:
         mentor = session.get_one(Person, open_request.mentor_id)
         raise OpenRequestExists(open_request.id, mentor.slack_user_id, open_request.expires_at)
-    return person
+    return _Seeker(person, program, left)
 
 
 @dataclass(frozen=True)
@@ -145,7 +177,8 @@ def find_mentors(
     program_id: int | None = None,
 ) -> list[Match]:
     """The best mentors with free capacity for this mentee in their program, narrowed to `topic` when given."""
-    mentee = _seeker(session, team_id, user_id, program_id)
+    seeker = _seeker(session, team_id, user_id, program_id)
+    mentee, left = seeker.person, seeker.left
     rules = matching_rules(session, mentee.program_id)
     history = histories(session, [mentee.id], rules.previous_cohort)[mentee.id]
     pool = (
@@ -153,7 +186,9 @@ def find_mentors(
         if pools
         else MentorPool(available_mentors(session, mentee.program_id), rules.questions)
     )
-    return pool.rank(candidate(mentee), history, rules.weights, topic or None, limit)
+    question = kinds_question(seeker.program)
+    kinds = (question.key, frozenset(left.kinds)) if question is not None and left.kinds else None
+    return pool.rank(candidate(mentee), history, rules.weights, topic or None, limit, kinds)
 
 
 def parse_weights(args: list[str]) -> tuple[dict[str, float], str]:
@@ -203,7 +238,9 @@ def create_request(
     mentor = session.get(Person, mentor_person_id)
     if mentor is None or mentor.team_id != team_id:
         raise MentorUnavailable(str(mentor_person_id))
-    mentee = _seeker(session, team_id, mentee_user_id, mentor.program_id)
+    seeker = _seeker(session, team_id, mentee_user_id, mentor.program_id)
+    mentee = seeker.person
+    _check_kind(session, mentor, seeker.left)
     rules = matching_rules(session, mentor.program_id)
     history = histories(session, [mentee.id], rules.previous_cohort)[mentee.id]
     mentor_candidate, mentee_candidate = candidate(mentor), candidate(mentee)
@@ -234,6 +271,17 @@ def create_request(
     )
     _insert_open(session, request)
     return request_view(session, request)
+
+
+def _kind_of(session: Session, mentor: Person) -> str:
+    return mentor_kind(mentor.answers or {}, kinds_question(session.get_one(Program, mentor.program_id)))
+
+
+def _check_kind(session: Session, mentor: Person, left: Wanted) -> None:
+    """`KindTaken` when the mentor's kind is not one the mentee still wants."""
+    kind = _kind_of(session, mentor)
+    if not fills(left, kind):
+        raise KindTaken(kind, left.kinds)
 
 
 def _insert_open(session: Session, request: MatchRequest) -> None:
@@ -280,11 +328,11 @@ def accept(
     """Accept a request: claim a slot and create the pair in this one transaction."""
     request = _mentors_open_request(session, team_id, mentor_user_id, request_id)
     mentee = session.get_one(Person, request.mentee_id)
-    if live_pair_as_mentee(session, mentee.id) is not None:
+    mentor = session.get_one(Person, request.mentor_id)
+    if not fills(left_for(session, mentee, session.get_one(Program, mentee.program_id)), _kind_of(session, mentor)):
         raise RequestClosed("paired")
     if not claim_slot(session, request.mentor_id):
         raise NoCapacity(mentor_user_id)
-    mentor = session.get_one(Person, request.mentor_id)
     session.refresh(mentor)
     pair = create_pair(
         session, mentor, mentee, PairStatus.ACTIVE, PairSource.REQUEST, request.score, list(request.reasons), now

@@ -1,13 +1,15 @@
-"""A program-wide round (pure): the exact optimum over every allowed pair under capacities and hard rules,
-proven by its LP duals, with the true reason for everyone left unmatched."""
+"""A program-wide round (pure): the exact optimum over every allowed pair under capacities and hard rules, for
+one mentor per mentee or several (a number, or one of each kind), proven by its LP duals, with the true reason
+for everyone left unmatched or given fewer mentors than they want."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, replace
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field, replace
 from enum import StrEnum
 
 import numpy as np
+from scipy.optimize import linprog
 from scipy.sparse import csr_array
 from scipy.sparse.csgraph import min_weight_full_bipartite_matching
 
@@ -17,13 +19,23 @@ from bot.questions import Question
 
 
 @dataclass(frozen=True)
+class Wanted:
+    """How many more mentors a mentee wants from this round."""
+
+    count: int = 1
+    # When not empty: one more mentor of each of these kinds (and `count` is ignored).
+    kinds: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
 class Assignment:
     mentee: Candidate
     match: Match
 
 
 class Unmatched(StrEnum):
-    """Why a round left a mentee without a mentor, each checked against the round's final assignment."""
+    """Why a round left a mentee without a mentor (or without some of the mentors they want), each checked
+    against the round's final assignment."""
 
     PAUSED = "they are paused"
     NO_FREE_SLOTS = "no mentor is taking mentees right now: every one is full or paused"
@@ -37,6 +49,14 @@ class Unmatched(StrEnum):
         "fit; the past partners who still have a slot are only matched when no new mentor fits"
     )
     NO_FIT = "the mentors who may be matched with them and still have a slot fit them 0% under the program's weights"
+    NO_FREE_SLOTS_OF_KIND = (
+        "no mentor of the kind they asked for is taking mentees right now: every one is full or paused"
+    )
+    NOT_ALLOWED_OF_KIND = (
+        "no mentor of the kind they asked for with a free slot is allowed for them (themselves, a do-not-match, "
+        "a current partner or a mentor who declined them)"
+    )
+    ALREADY_THEIRS = "every mentor who may be matched with them is already their mentor from this round"
 
 
 @dataclass(frozen=True)
@@ -45,6 +65,8 @@ class Round:
     unmatched: list[tuple[Candidate, Unmatched]]
     # The duals' proof: no assignment under the capacities and hard rules can total more than this.
     bound: float = 0.0
+    # Mentees who got some mentors but fewer than they want: how many they got, and why not the rest.
+    short: list[tuple[Candidate, int, Unmatched]] = field(default_factory=list)
 
     @property
     def total_score(self) -> float:
@@ -63,6 +85,9 @@ _FIRST_PER_MENTEE = 3  # a mentee's best mentors in the first restricted problem
 _PER_SLOT = 3  # at each pricing, a mentor's best mentees with a positive reduced cost, per free slot…
 _ADDED_PER_MENTEE = 6  # …and every mentee's best arcs by reduced cost…
 _NEAR_TIGHT = 300  # …among those at most this far below tight (in score units)
+# For several mentors per mentee: at each pricing, a want's best arcs with a positive reduced cost, per mentor it
+# wants (and, as above, `_PER_SLOT` per mentor's free slot).
+_ADDED_PER_WANT = 3
 
 
 def plan_round(
@@ -71,12 +96,20 @@ def plan_round(
     histories: Mapping[int, History],
     weights: Mapping[str, float] = DEFAULT_WEIGHTS,
     questions: Sequence[Question] = (),
+    *,
+    wants: Mapping[int, Wanted] = {},
+    kind_question: str = "",
 ) -> Round:
     """Assign mentees to mentors with the largest total score any assignment can reach under mentor capacities
     and the hard rules (past partners only for a mentee nobody new may be matched with).
 
-    Every pair is considered (see `_optimal_assignment`), and `Round.bound` is the dual proof of optimality.
+    Each mentee gets at most what they want (`wants`, by person; one mentor when missing), never the same mentor
+    twice; a mentor's kind is their alphabetically first answer to `kind_question` ("" for none: they fill only
+    a want of any kind), and a want of a kind only takes mentors of that kind.
+    Every pair is considered, and `Round.bound` is the dual proof of optimality.
     """
+    _check_wants(wants.values(), kind_question)
+    asked = [wants.get(m.person_id, Wanted()) for m in mentees]
     if not mentees:
         return Round([], [])
     pool = MentorPool(mentors, questions)
@@ -84,37 +117,133 @@ def plan_round(
     if not slots.any():
         return Round([], [(m, _no_slots_reason(m)) for m in mentees])
     fits = _fit_units(pool, mentees, histories, weights)
-    mentor_of, bound = _optimal_assignment(fits, slots)
-    room = slots - np.bincount(mentor_of[mentor_of >= 0], minlength=len(mentors))
+    want_rows = _WantRows(mentors, kind_question, asked)
+    if all(want == Wanted() for want in asked):
+        mentor_of, bound = _optimal_assignment(fits, slots)
+        rows = np.flatnonzero(mentor_of >= 0)
+        arcs = rows * len(mentors) + mentor_of[rows]
+    else:
+        arcs, bound = _optimal_b_matching(fits, slots, want_rows)
+    return _round(pool, mentees, asked, histories, weights, fits, slots, want_rows, arcs, bound)
+
+
+def _check_wants(wants: Iterable[Wanted], kind_question: str) -> None:
+    """Refuse wants the round cannot mean: kinds with no question of kinds, a kind twice or unnamed, no mentor."""
+    for want in wants:
+        if want.kinds and not kind_question:
+            raise ValueError("a mentee asks for mentors by kind, but the round has no question of kinds")
+        if any(not kind for kind in want.kinds) or len(set(want.kinds)) < len(want.kinds):
+            raise ValueError(f"the kinds a mentee wants must be named and different: {want.kinds}")
+        if not want.kinds and want.count < 1:
+            raise ValueError(f"a mentee in a round wants at least one mentor, not {want.count}")
+
+
+class _WantRows:
+    """Mentor kinds as numbers, and each mentee's wants as rows of the round's problem: a mentee who wants a
+    number of mentors has one row (any kind), one who wants kinds has a row per kind (demand 1 each)."""
+
+    def __init__(self, mentors: Sequence[Candidate], kind_question: str, asked: Sequence[Wanted]) -> None:
+        named = [min(m.answer_map.get(kind_question, ()), default="") if kind_question else "" for m in mentors]
+        vocabulary = sorted({k for k in named if k} | {k for want in asked for k in want.kinds})
+        code = {kind: c for c, kind in enumerate(vocabulary)}
+        # A mentor without a kind gets the last column, which only a mentee's any-kind row covers.
+        self.kind_of_mentor = np.array([code.get(k, len(vocabulary)) for k in named], dtype=np.int64)
+        self.code = code
+        # The want row each mentee's arcs to a mentor of each kind go to (-1: none).
+        self.row_for = np.full((len(asked), len(vocabulary) + 1), -1, dtype=np.int64)
+        demand: list[int] = []
+        for mentee, want in enumerate(asked):
+            if want.kinds:
+                self.row_for[mentee, [code[k] for k in want.kinds]] = len(demand) + np.arange(len(want.kinds))
+                demand += [1] * len(want.kinds)
+            else:
+                self.row_for[mentee] = len(demand)
+                demand.append(want.count)
+        self.demand = np.array(demand, dtype=np.int64)
+
+    def of_arcs(self, mentee: np.ndarray, mentor: np.ndarray) -> np.ndarray:
+        """The want row of each arc (mentee row, mentor row): -1 where the mentor fills none of the mentee's wants."""
+        rows: np.ndarray = self.row_for[mentee, self.kind_of_mentor[mentor]]
+        return rows
+
+    def could_fill(self, want: Wanted, theirs: np.ndarray) -> np.ndarray:
+        """The mentors who could fill what is left of `want` once the mentee has the mentors `theirs`."""
+        if not want.kinds:
+            return np.ones(len(self.kind_of_mentor), dtype=bool)
+        left = {self.code[k] for k in want.kinds} - set(self.kind_of_mentor[theirs].tolist())
+        return np.isin(self.kind_of_mentor, list(left))
+
+
+def _round(
+    pool: MentorPool,
+    mentees: Sequence[Candidate],
+    asked: Sequence[Wanted],
+    histories: Mapping[int, History],
+    weights: Mapping[str, float],
+    fits: np.ndarray,
+    slots: np.ndarray,
+    want_rows: _WantRows,
+    arcs: np.ndarray,
+    bound: int,
+) -> Round:
+    """The round's assignments (each mentee's best first), and why those who got fewer than they want did."""
+    n, m = fits.shape
+    mentee_of, mentor_of = np.divmod(arcs, m)
+    best_first = np.lexsort((mentor_of, -fits[mentee_of, mentor_of], mentee_of))
+    room = slots - np.bincount(mentor_of, minlength=m)
+    starts = np.searchsorted(mentee_of[best_first], np.arange(n + 1)).tolist()
+    mentor_rows = mentor_of[best_first].tolist()
     assignments: list[Assignment] = []
     unmatched: list[tuple[Candidate, Unmatched]] = []
+    short: list[tuple[Candidate, int, Unmatched]] = []
     for row, mentee in enumerate(mentees):
         history = histories.get(mentee.person_id, History())
-        if mentor_of[row] >= 0:
-            mentor = mentors[int(mentor_of[row])]
-            match = replace(
-                score(mentee, mentor, weights, None, pool.questions), repeat=mentor.person_id in history.past
-            )
-            assignments.append(Assignment(mentee, match))
-        else:
-            unmatched.append((mentee, _unmatched_reason(pool, mentee, history, fits[row], room)))
-    return Round(assignments, unmatched, bound / SCORE_UNITS)
+        theirs = mentor_rows[starts[row] : starts[row + 1]]
+        for column in theirs:
+            mentor = pool.mentors[column]
+            match = score(mentee, mentor, weights, None, pool.questions)
+            assignments.append(Assignment(mentee, replace(match, repeat=mentor.person_id in history.past)))
+        want = asked[row]
+        if len(theirs) < (len(want.kinds) or want.count):
+            taken = np.array(theirs, dtype=np.int64)
+            reason = _unfilled_reason(pool, mentee, history, fits[row], room, want_rows.could_fill(want, taken), taken)
+            if len(theirs):
+                short.append((mentee, len(theirs), reason))
+            else:
+                unmatched.append((mentee, reason))
+    return Round(assignments, unmatched, bound / SCORE_UNITS, short)
 
 
 def _no_slots_reason(mentee: Candidate) -> Unmatched:
     return Unmatched.NO_FREE_SLOTS if mentee.active else Unmatched.PAUSED
 
 
-def _unmatched_reason(
-    pool: MentorPool, mentee: Candidate, history: History, fits: np.ndarray, room: np.ndarray
+def _unfilled_reason(
+    pool: MentorPool,
+    mentee: Candidate,
+    history: History,
+    fits: np.ndarray,
+    room: np.ndarray,
+    could_fill: np.ndarray,
+    theirs: np.ndarray,
 ) -> Unmatched:
-    """The true reason, read off the final assignment: what the hard rules allow them and who still has room."""
-    allowed = fits >= 0
-    if not allowed.any():
-        return Unmatched.NOT_ALLOWED if mentee.active else Unmatched.PAUSED
-    if (allowed & (room > 0)).any():
+    """The true reason, read off the final assignment, judged over the mentors who could fill what the mentee
+    still wants (of a kind they asked for, and not theirs already): what the hard rules allow and who has room."""
+    if not mentee.active:
+        return Unmatched.PAUSED
+    if not (pool._usable & could_fill).any():
+        return Unmatched.NO_FREE_SLOTS_OF_KIND if pool._usable.any() else Unmatched.NO_FREE_SLOTS
+    hard_rules = pool.allowed_mask(mentee, history)
+    if not (hard_rules & could_fill).any():
+        return Unmatched.NOT_ALLOWED_OF_KIND if hard_rules.any() else Unmatched.NOT_ALLOWED
+    others = could_fill.copy()
+    others[theirs] = False
+    if not (hard_rules & others).any():
+        return Unmatched.ALREADY_THEIRS
+    open_to_them = others & (room > 0)
+    if ((fits >= 0) & open_to_them).any():
         return Unmatched.NO_FIT  # by optimality those pairs score 0, or the round would have made them
-    if (pool.allowed_mask(mentee, history) & (room > 0)).any():
+    if (hard_rules & open_to_them).any():
         return Unmatched.ONLY_PAST_PARTNERS_FREE
     return Unmatched.FILLED
 
@@ -306,3 +435,142 @@ def _improving_arcs(fits: np.ndarray, slots: np.ndarray, mentee_duals: np.ndarra
     if improvable.size == 0:
         return improvable
     return np.union1d(np.concatenate(arcs), improvable)
+
+
+def _optimal_b_matching(fits: np.ndarray, slots: np.ndarray, want_rows: _WantRows) -> tuple[np.ndarray, int]:
+    """Arc keys (mentee × mentors + mentor) of an assignment of the largest total fit where each want gets at most
+    its demand, each mentor at most its free slots and each pair at most once, and its proof.
+
+    That is a flow (its constraint matrix is a network's, totally unimodular), so the LP's vertices are integral.
+    Column generation: solve the LP on a few arcs at a vertex (HiGHS' dual simplex); take the duals (u per want,
+    v per mentor) the flow's shortest paths give that solution (`_want_and_slot_prices`); price every allowed pair
+    (reduced cost fit − u − v); add the improving ones and repeat. When none prices out, Σ demand·u + Σ slots·v
+    plus every pair's max(0, fit − u − v) bounds any assignment (weak duality) and equals the total. Arcs only
+    grow, so this ends.
+    """
+    n, m = fits.shape
+    in_problem = np.zeros(n * m, dtype=bool)
+    arcs, taken = np.zeros(0, dtype=np.int64), np.zeros(0, dtype=bool)
+    want_duals, slot_prices = np.zeros(len(want_rows.demand), dtype=np.int64), np.zeros(m, dtype=np.int64)
+    while (added := _priced_arcs(fits, slots, want_rows, want_duals, slot_prices, in_problem)).size:
+        in_problem[added] = True
+        arcs = np.flatnonzero(in_problem)
+        taken = _solve_restricted(fits, slots, want_rows, arcs)
+        want_duals, slot_prices = _want_and_slot_prices(fits, slots, want_rows, arcs, taken)
+    mentee, mentor = np.divmod(arcs, m)
+    above = fits[mentee, mentor] - want_duals[want_rows.of_arcs(mentee, mentor)] - slot_prices[mentor]
+    bound = int(want_rows.demand @ want_duals + slots @ slot_prices + np.maximum(above, 0).sum())
+    chosen = arcs[taken]
+    if (slot_prices < 0).any() or bound != int(fits.reshape(-1)[chosen].sum()):
+        raise RuntimeError("the duals do not prove the round optimal")
+    return chosen, bound
+
+
+def _want_and_slot_prices(
+    fits: np.ndarray, slots: np.ndarray, want_rows: _WantRows, arcs: np.ndarray, taken: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Duals of an assignment optimal on `arcs` (`taken`: the arcs it uses), each mentor's v as high as they go:
+    the least total fit lost to free one of its slots, by dropping one of its mentees' arcs or moving that want
+    along `arcs` to another mentor and freeing a slot there (Bellman-Ford over mentors; 0 for a mentor with room);
+    each want's u, the most it gains from one more mentor at those prices. High slot prices leave the mentees who
+    lost out with nothing to gain from those mentors, so few pairs price out next (an LP's own duals, at some
+    vertex of a degenerate dual, can price thousands of tied mentees out at each round)."""
+    m = fits.shape[1]
+    mentee, mentor = np.divmod(arcs, m)
+    want = want_rows.of_arcs(mentee, mentor)
+    fit = fits[mentee, mentor].astype(np.int64)
+    full = np.bincount(mentor[taken], minlength=m) >= slots
+    dropped = np.full(m, SCORE_UNITS, dtype=np.int64)
+    np.minimum.at(dropped, mentor[taken], fit[taken])
+    prices = np.where(full & (slots > 0), dropped, 0)
+    free = ~taken
+    for _ in range(m + 1):
+        gains = np.zeros(len(want_rows.demand), dtype=np.int64)
+        np.maximum.at(gains, want[free], fit[free] - prices[mentor[free]])
+        moved = np.full(m, SCORE_UNITS, dtype=np.int64)
+        np.minimum.at(moved, mentor[taken], fit[taken] - gains[want[taken]])
+        lowered = np.where(full & (slots > 0), np.minimum(prices, moved), 0)
+        if np.array_equal(lowered, prices):
+            return gains, prices
+        prices = lowered
+    raise RuntimeError("a negative cycle: the restricted assignment was not optimal")
+
+
+def _priced_arcs(
+    fits: np.ndarray,
+    slots: np.ndarray,
+    want_rows: _WantRows,
+    want_duals: np.ndarray,
+    slot_prices: np.ndarray,
+    in_problem: np.ndarray,
+) -> np.ndarray:
+    """Every allowed pair outside the restricted problem priced with the duals (reduced cost fit − u − v). Empty
+    when none is positive; otherwise the improving arcs that join: each want's best (`_ADDED_PER_WANT` per mentor
+    it wants) and each mentor's best (`_PER_SLOT` per free slot), the latter gathered block by block."""
+    n, m = fits.shape
+    # A pair whose mentor fills none of the mentee's wants is "row -1": priced above any fit, so never improving.
+    # Duals stay within 0..SCORE_UNITS + 1, so fit − u − v fits int16 even for a forbidden pair (and is faster).
+    duals = np.append(want_duals, SCORE_UNITS + 1).astype(np.int16)
+    prices = slot_prices.astype(np.int16)
+    per_mentor = _PER_SLOT * slots
+    joining, keys, values = [np.zeros(0, dtype=np.int64)], [np.zeros(0, dtype=np.int64)], [np.zeros(0, dtype=np.int64)]
+    for first in range(0, n, BLOCK):
+        rows = want_rows.row_for[first : first + BLOCK][:, want_rows.kind_of_mentor]
+        reduced = fits[first : first + BLOCK] - prices - duals[rows]
+        improving = (reduced > 0) & ~in_problem[first * m : (first + len(rows)) * m].reshape(reduced.shape)
+        down, mentor = np.nonzero(improving)
+        mentee, value, want = first + down, reduced[down, mentor], rows[down, mentor]
+        key = mentee * m + mentor
+        # Ties go round: different mentees first reach different mentors and the other way round, so that when
+        # many mentees are alike each pricing reaches many mentors rather than all the same few.
+        to_mentee = (mentor - mentee * max(1, m // n)) % m
+        joining.append(key[_best_in_groups(want, value, to_mentee, _ADDED_PER_WANT * want_rows.demand[want])])
+        best = _best_in_groups(mentor, value, (mentee - mentor * max(1, n // m)) % n, per_mentor[mentor])
+        keys.append(key[best])
+        values.append(value[best])
+    key, value = np.concatenate(keys), np.concatenate(values)
+    mentee, mentor = np.divmod(key, m)
+    joining.append(key[_best_in_groups(mentor, value, (mentee - mentor * max(1, n // m)) % n, per_mentor[mentor])])
+    return np.concatenate(joining)
+
+
+def _best_in_groups(groups: np.ndarray, values: np.ndarray, ties: np.ndarray, keep: np.ndarray) -> np.ndarray:
+    """Where each entry ranks among the `keep` largest values of its group (among equal values, lower `ties`).
+
+    `values` are reduced costs in 1..SCORE_UNITS and (group, tie) tells entries apart, so one int64 key sorts them
+    (several times faster than a lexsort of the three)."""
+    span = int(ties.max(initial=0)) + 1
+    order = np.argsort((groups * SCORE_UNITS + (SCORE_UNITS - values)) * span + ties)
+    ordered = groups[order]
+    starts = np.flatnonzero(np.r_[True, ordered[1:] != ordered[:-1]])
+    rank = np.arange(len(order)) - np.repeat(starts, np.diff(np.r_[starts, len(order)]))
+    best = np.zeros(len(order), dtype=bool)
+    best[order] = rank < keep[order]
+    return best
+
+
+def _solve_restricted(fits: np.ndarray, slots: np.ndarray, want_rows: _WantRows, arcs: np.ndarray) -> np.ndarray:
+    """The LP on `arcs` alone (each arc 0..1, a row per want with its demand and per mentor with its free slots),
+    solved at a vertex: where it takes each arc."""
+    m = fits.shape[1]
+    mentee, mentor = np.divmod(arcs, m)
+    want = want_rows.of_arcs(mentee, mentor)
+    wants = len(want_rows.demand)
+    columns = np.tile(np.arange(len(arcs)), 2)
+    matrix = csr_array(
+        (np.ones(2 * len(arcs)), (np.concatenate([want, wants + mentor]), columns)), shape=(wants + m, len(arcs))
+    )
+    result = linprog(
+        -fits[mentee, mentor].astype(np.float64),
+        A_ub=matrix,
+        b_ub=np.concatenate([want_rows.demand, slots]),
+        bounds=(0, 1),
+        method="highs-ds",
+    )
+    if result.status != 0:
+        raise RuntimeError(f"the round's restricted problem was not solved: {result.message}")
+    x = np.asarray(result.x)
+    if np.abs(x - np.rint(x)).max(initial=0.0) > 1e-6:
+        raise RuntimeError("the round's restricted problem stopped off a vertex")
+    taken: np.ndarray = x > 0.5
+    return taken

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 
 from sqlalchemy import select
@@ -10,10 +10,11 @@ from sqlalchemy.orm import Session
 
 from bot.candidates import available_mentors, candidate
 from bot.errors import NotYours, RequestClosed
-from bot.pairs import PairView, activate, claim_slot, create_pair, histories, live_pair_as_mentee, release_slot, view_of
+from bot.pairs import LIVE, PairView, activate, claim_slot, create_pair, histories, release_slot, view_of
 from bot.programs import open_program_in
 from bot.requests import matching_rules
-from bot.round_plan import plan_round
+from bot.round_plan import Wanted, plan_round
+from bot.several_mentors import fills, kinds_question, left_for, mentor_kind, partners_kinds, still_wanted, wanted_by
 from storage.models import (
     MatchRequest,
     MatchRound,
@@ -44,6 +45,8 @@ class RoundPreview:
     pairs: list[ProposedPair]
     unmatched: list[tuple[str, str]]
     program: str = ""
+    # Mentees who got some of the mentors they want but not all: (user, how many they got, why not the rest).
+    short: list[tuple[str, int, str]] = field(default_factory=list)
 
     @property
     def average_score(self) -> float:
@@ -56,38 +59,43 @@ class PublishedRound:
     pairs: list[PairView]
     skipped: int
     unmatched: list[tuple[str, str]]
+    short: list[tuple[str, int, str]] = field(default_factory=list)
 
 
-def waiting_mentees(session: Session, program_id: int) -> list[Person]:
-    """Active people seeking a mentor, with no live pair and no open request."""
-    busy = select(Pair.mentee_id).where(Pair.status.in_((PairStatus.PROPOSED, PairStatus.ACTIVE)))
+def waiting_mentees(session: Session, program: Program) -> dict[Person, Wanted]:
+    """Active people seeking a mentor who want one more (or several: see `bot.several_mentors`) and have no open
+    request, with what they still want."""
     asking = select(MatchRequest.mentee_id).where(MatchRequest.status == RequestStatus.OPEN)
-    return list(
-        session.scalars(
-            select(Person)
-            .where(
-                Person.program_id == program_id,
-                Person.role.in_((Role.MENTEE, Role.BOTH)),
-                Person.status == PersonStatus.ACTIVE,
-                Person.id.not_in(busy),
-                Person.id.not_in(asking),
-            )
-            .order_by(Person.id)
-        )
+    query = select(Person).where(
+        Person.program_id == program.id,
+        Person.role.in_((Role.MENTEE, Role.BOTH)),
+        Person.status == PersonStatus.ACTIVE,
+        Person.id.not_in(asking),
     )
+    if program.mentors_per_mentee <= 1:
+        busy = select(Pair.mentee_id).where(Pair.status.in_((PairStatus.PROPOSED, PairStatus.ACTIVE)))
+        query = query.where(Person.id.not_in(busy))
+    people = list(session.scalars(query.order_by(Person.id)))
+    partners = partners_kinds(session, program, [p.id for p in people])
+    left = {p: still_wanted(wanted_by(p, program), partners[p.id]) for p in people}
+    return {p: wanted for p, wanted in left.items() if wanted.count > 0}
 
 
 def preview_round(session: Session, team_id: str, program_id: int, admin_user_id: str, now: datetime) -> RoundPreview:
     program = open_program_in(session, team_id, program_id)
-    mentees = waiting_mentees(session, program.id)
+    waiting = waiting_mentees(session, program)
+    mentees = list(waiting)
     mentors = available_mentors(session, program.id)
     rules = matching_rules(session, program.id)
+    question = kinds_question(program)
     planned = plan_round(
         [candidate(p) for p in mentees],
         mentors,
         histories(session, [p.id for p in mentees], rules.previous_cohort),
         rules.weights,
         rules.questions,
+        wants={p.id: wanted for p, wanted in waiting.items()},
+        kind_question=question.key if question is not None else "",
     )
     draft = MatchRound(
         team_id=team_id,
@@ -103,7 +111,8 @@ def preview_round(session: Session, team_id: str, program_id: int, admin_user_id
             }
             for a in planned.assignments
         ],
-        unmatched=[{"mentee_id": m.person_id, "reason": reason} for m, reason in planned.unmatched],
+        unmatched=[{"mentee_id": m.person_id, "reason": reason} for m, reason in planned.unmatched]
+        + [{"mentee_id": m.person_id, "reason": reason, "got": got} for m, got, reason in planned.short],
         created_at=now,
     )
     session.add(draft)
@@ -116,6 +125,7 @@ def preview_round(session: Session, team_id: str, program_id: int, admin_user_id
         ],
         unmatched=[(m.user_id, reason) for m, reason in planned.unmatched],
         program=program.name,
+        short=[(m.user_id, got, reason) for m, got, reason in planned.short],
     )
 
 
@@ -150,7 +160,7 @@ def publish_round(session: Session, team_id: str, round_id: int, now: datetime) 
             mentee is None
             or mentor is None
             or mentee.status is not PersonStatus.ACTIVE
-            or live_pair_as_mentee(session, mentee.id) is not None
+            or not _still_fills(session, mentee, mentor)
             or not claim_slot(session, mentor.id)
         ):
             skipped += 1
@@ -167,12 +177,27 @@ def publish_round(session: Session, team_id: str, round_id: int, now: datetime) 
             round_id=draft.id,
         )
         created.append(view_of(session, pair))
-    unmatched = []
+    unmatched: list[tuple[str, str]] = []
+    short: list[tuple[str, int, str]] = []
     for item in draft.unmatched:
         mentee = session.get(Person, item["mentee_id"])
-        if mentee is not None:
+        if mentee is None:
+            continue
+        if "got" in item:
+            short.append((mentee.slack_user_id, int(item["got"]), str(item["reason"])))
+        else:
             unmatched.append((mentee.slack_user_id, str(item["reason"])))
-    return PublishedRound(round_id=draft.id, pairs=created, skipped=skipped, unmatched=unmatched)
+    return PublishedRound(round_id=draft.id, pairs=created, skipped=skipped, unmatched=unmatched, short=short)
+
+
+def _still_fills(session: Session, mentee: Person, mentor: Person) -> bool:
+    """The mentor still fills a place the mentee wants (nobody took it since the preview) and is not a partner."""
+    program = session.get_one(Program, mentee.program_id)
+    partners = session.scalars(select(Pair.mentor_id).where(Pair.mentee_id == mentee.id, Pair.status.in_(LIVE))).all()
+    question = kinds_question(program)
+    return mentor.id not in partners and fills(
+        left_for(session, mentee, program), mentor_kind(mentor.answers or {}, question)
+    )
 
 
 def discard_round(session: Session, team_id: str, round_id: int) -> None:

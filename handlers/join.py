@@ -51,6 +51,7 @@ from bot.views.join import (
     JOIN_SUBMIT,
     MEMBER_APPROVE,
     MEMBER_DECLINE,
+    MENTORS_WANTED,
     PROGRAM_GONE,
     ROLE,
     account_refused,
@@ -65,6 +66,7 @@ from bot.views.join import (
     nothing_open_message,
     profile_modal,
     read_answers,
+    read_mentors_wanted,
     read_profile_form,
     saved_message,
     waiting_for_approval_message,
@@ -167,7 +169,9 @@ def save_submitted_profile(ack: Ack, view: dict[str, Any], actor: Actor) -> None
         ack(response_action="errors", errors={ROLE: PROGRAM_GONE})
         return
     answers = read_answers(state, program.questions)
-    if form_refused(ack, {**validate_profile(form), **answer_errors(validate_answers(program.questions, answers))}):
+    count, kinds, too_many = read_mentors_wanted(state, program)
+    problems = {**validate_profile(form), **answer_errors(validate_answers(program.questions, answers))}
+    if form_refused(ack, {**problems, **({MENTORS_WANTED: too_many} if too_many else {})}):
         return
     if not programs.may_join(program, actor.now()):
         ack(response_action="errors", errors={ROLE: cannot_join_message(program, actor.now()).text})
@@ -180,7 +184,7 @@ def save_submitted_profile(ack: Ack, view: dict[str, Any], actor: Actor) -> None
     approval = program.enrolment is Enrolment.APPROVAL and program.id not in programs.mine
     with actor.unit_of_work() as session:
         profile, created = save_profile(
-            session, actor.team_id, actor.user_id, program.id, form, actor.now(), answers, approval
+            session, actor.team_id, actor.user_id, program.id, form, actor.now(), answers, approval, (count, kinds)
         )
         profile = update_identity(
             session, actor.team_id, actor.user_id, slack_user.display_name, slack_user.timezone, program.id

@@ -19,6 +19,7 @@ from rapidfuzz import fuzz, process, utils
 
 from bot.imports.sheet import Sheet
 from bot.profiles import MAX_CAPACITY, MAX_TAG_LENGTH
+from bot.programs import MAX_MENTORS_PER_MENTEE
 from bot.questions import MAX_TEXT_ANSWER, Kind, Question
 from bot.text import cut, parse_mention, squash
 from storage.vocabulary import Role
@@ -37,6 +38,7 @@ class Target(enum.StrEnum):
     TOPICS_OFFERED = "topics_offered"
     TOPICS_WANTED = "topics_wanted"
     CAPACITY = "capacity"
+    MENTORS_WANTED = "mentors_wanted"
     TIMEZONE = "timezone"
     DEPARTMENT = "department"
     MANAGER_EMAIL = "manager_email"
@@ -152,6 +154,15 @@ def parse_capacity(text: str) -> tuple[int | None, str]:
 
     Of a range ("1-2", "2 or 3") the lower number is kept: a mentor is never given more than they offered.
     """
+    return _count(text, MAX_CAPACITY, "mentees is more than the {most} a mentor may take")
+
+
+def parse_mentors_wanted(text: str) -> tuple[int | None, str]:
+    """How many mentors a mentee would like, read like a capacity (the lower number of a range)."""
+    return _count(text, MAX_MENTORS_PER_MENTEE, "mentors is more than the {most} a mentee may have")
+
+
+def _count(text: str, most: int, too_many: str) -> tuple[int | None, str]:
     clean = squash(text).casefold()
     if is_none_answer(clean):
         return None, ""
@@ -162,8 +173,8 @@ def parse_capacity(text: str) -> tuple[int | None, str]:
     lowest = min(numbers)
     if not float(lowest).is_integer():
         return None, f"“{cut(squash(text), 40)}” is not a whole number"
-    if lowest > MAX_CAPACITY:
-        return None, f"{lowest:g} mentees is more than the {MAX_CAPACITY} a mentor may take"
+    if lowest > most:
+        return None, f"{lowest:g} " + too_many.format(most=most)
     return int(lowest), ""
 
 
@@ -408,6 +419,11 @@ def _is_capacity(value: str) -> bool:
     return number is not None and not problem
 
 
+def _is_mentor_count(value: str) -> bool:
+    number, problem = parse_mentors_wanted(value)
+    return number is not None and not problem
+
+
 def _is_name(value: str) -> bool:
     return "@" not in value and not any(c.isdigit() for c in value) and 0 < len(value.split()) <= 4
 
@@ -489,6 +505,12 @@ _CLUES = (
         r"how many (?:mentees|people|persons?)|capacity|(?:max(?:imum)?|number of) (?:mentees|people)",
         ("how many mentees can you take on", "capacity", "max mentees", "number of mentees"),
         evidence=_is_capacity,
+    ),
+    _Clue(
+        Target.MENTORS_WANTED,
+        r"how many mentors|number of mentors|mentors? (?:do you|would you) (?:want|like)|more than one mentor",
+        ("how many mentors would you like", "number of mentors", "mentors wanted"),
+        evidence=_is_mentor_count,
     ),
     _Clue(
         Target.TIMEZONE,

@@ -21,6 +21,7 @@ from bot.imports.mapping import (
     merged_value,
     parse_answer,
     parse_capacity,
+    parse_mentors_wanted,
     parse_role,
     parse_timezone,
     parse_topics,
@@ -52,6 +53,7 @@ class Became(TypedDict, total=False):
     topics_offered: list[str]
     topics_wanted: list[str]
     capacity: int
+    mentors_wanted: int
     timezone: str
     department: str
     manager_user_id: str
@@ -226,6 +228,8 @@ def _role_and_topics(read: dict[str, str], became: Became, findings: _Findings) 
         findings.notes.append(f"role taken from the topics given: {role.value}")
     if role.mentors:
         _capacity(read, became, findings)
+    if role.seeks_mentor and Target.MENTORS_WANTED in read:
+        _mentors_wanted(read, became, findings)
 
 
 def _at_most_tags(topics: list[str], findings: _Findings) -> list[str]:
@@ -251,6 +255,14 @@ def _capacity(read: dict[str, str], became: Became, findings: _Findings) -> None
         findings.attention.append("capacity 0: a mentor takes at least 1 mentee")
     else:
         became["capacity"] = capacity
+
+
+def _mentors_wanted(read: dict[str, str], became: Became, findings: _Findings) -> None:
+    count, problem = parse_mentors_wanted(read.get(Target.MENTORS_WANTED, ""))
+    if problem:
+        findings.attention.append(f"mentors wanted: {problem}")
+    elif count is not None and count >= 1:
+        became["mentors_wanted"] = count
 
 
 def _timezone(read: dict[str, str], became: Became, findings: _Findings) -> None:

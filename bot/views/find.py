@@ -10,6 +10,7 @@ from typing import Any
 from bot.errors import (
     AlreadyPaired,
     InvalidInput,
+    KindTaken,
     MentorbotError,
     MentorUnavailable,
     NoCapacity,
@@ -341,7 +342,7 @@ def closed_request_message(status: str) -> Message:
         "declined": "already declined",
         "expired": "closed because it expired",
         "withdrawn": "withdrawn by the mentee",
-        "paired": "closed: they've paired with another mentor",
+        "paired": "closed: they've found the mentor they were looking for",
         "active": "already confirmed by you both",
         "ended": "already ended",
         "published": "already published",
@@ -374,11 +375,7 @@ def blocked_message(error: MentorbotError) -> Message:
         text = "You're paused at the moment. Come back first, then I'll show you mentors who fit."
         return Message(text=text, blocks=[section(text), actions(button("Come back", JOIN_OPEN, style="primary"))])
     if isinstance(error, AlreadyPaired):
-        text = (
-            f"You're already paired with <@{error.partner_user_id}>. One mentor at a time helps you both focus. "
-            "If it isn't working out, a program admin can help you end the pair without blame."
-        )
-        return said(text)
+        return already_paired_message(error)
     if isinstance(error, OpenRequestExists):
         text = (
             f"Your request to <@{error.mentor_user_id}> is waiting for an answer until "
@@ -391,6 +388,34 @@ def blocked_message(error: MentorbotError) -> Message:
         )
     text = "Join the program first: it takes two minutes, then I'll show you mentors who fit."
     return Message(text=text, blocks=[section(text), actions(button("Join the program", JOIN_OPEN, style="primary"))])
+
+
+def already_paired_message(error: AlreadyPaired) -> Message:
+    partners = " and ".join(f"<@{u}>" for u in error.partner_user_ids)
+    if len(error.partner_user_ids) > 1:
+        text = (
+            f"You have all the mentors you asked for: {partners}. Give each of them your time; if one pair "
+            "isn't working out, a program admin can help you end it without blame."
+        )
+        return said(text)
+    if error.limit > 1:
+        text = (
+            f"You're paired with {partners}, the one mentor you asked for. This program allows up to "
+            f"{error.limit}: to look for another, say so in your profile, then run `/mentor find` again."
+        )
+        return Message(text=text, blocks=[section(text), actions(button("Edit profile", JOIN_OPEN))])
+    text = (
+        f"You're already paired with {partners}. One mentor at a time helps you both focus. "
+        "If it isn't working out, a program admin can help you end the pair without blame."
+    )
+    return said(text)
+
+
+def kind_taken_text(error: KindTaken) -> str:
+    kind = f"a {error.kind} mentor" if error.kind else "this mentor"
+    still = " or ".join(error.wanted)
+    left = f"You're still looking for: {still}." if still else ""
+    return f"You already have {kind}, or didn't ask for one. {left} Run /mentor find to see the mentors who fit."
 
 
 def blocked_reason(error: MentorbotError) -> str:
@@ -406,7 +431,10 @@ def blocked_reason(error: MentorbotError) -> str:
     if isinstance(error, OpenRequestExists):
         return "You already have a request waiting for an answer. Withdraw it first if you'd like to ask someone else."
     if isinstance(error, AlreadyPaired):
-        return "You're already paired with a mentor, so this request can't be sent."
+        many = "all the mentors you asked for" if len(error.partner_user_ids) > 1 else "a mentor"
+        return f"You already have {many}, so this request can't be sent."
+    if isinstance(error, KindTaken):
+        return kind_taken_text(error)
     if isinstance(error, Paused):
         return "You're paused at the moment. Run /mentor join to come back first."
     if isinstance(error, ProgramClosed):

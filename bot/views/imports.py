@@ -69,6 +69,7 @@ TARGET_NAMES: dict[str, str] = {
     Target.TOPICS_OFFERED: "topics offered",
     Target.TOPICS_WANTED: "topics wanted",
     Target.CAPACITY: "capacity",
+    Target.MENTORS_WANTED: "mentors wanted",
     Target.TIMEZONE: "time zone or location",
     Target.DEPARTMENT: "department",
     Target.MANAGER_EMAIL: "manager's email",
@@ -314,6 +315,8 @@ def invitation_message(program: ProgramView, person_id: int, values: dict[str, A
     topics = values.get("expertise") or values.get("goals") or []
     about = f"\n*Topics:* {escape(', '.join(topics))}" if topics else ""
     capacity = f"\n*Mentees at once:* {values['capacity']}" if values.get("capacity") else ""
+    if int(values.get("mentors_wanted") or 1) > 1:
+        capacity += f"\n*Mentors you'd like:* {values['mentors_wanted']}"
     preferred = values.get("preferred") or []
     if preferred:
         capacity += "\n*You'd like to be matched with:* " + ", ".join(f"<@{user}>" for user in preferred)

@@ -7,7 +7,7 @@ from typing import Any, TypeVar
 
 from bot.profiles import SENIORITY_LEVELS, Profile, ProfileInput, parse_tags
 from bot.programs import ProgramView
-from bot.questions import MAX_TEXT_ANSWER, Kind, Question, answer_set
+from bot.questions import MAX_TEXT_ANSWER, Kind, Question, answer_set, kind_question
 from bot.text import escape, squash
 from bot.views.blocks import (
     Block,
@@ -156,6 +156,7 @@ def _about_me(d: ProfileInput | None) -> list[Block]:
 
 
 QUESTION_BLOCK = "q:"
+MENTORS_WANTED = "mentors_wanted"
 PROGRAM_GONE = "This program has closed, so nothing was saved. `/mentor join` shows the programs open now."
 
 
@@ -171,6 +172,44 @@ def _question_block(question: Question, answer: object) -> Block:
     return input_block(block_id, question.text, static_select(FIELD, choices, chosen))
 
 
+def _mentors_wanted_block(program: ProgramView, profile: Profile | None) -> Block:
+    """How many mentors a mentee would like (or one of each kind), in a program that allows several."""
+    limit = program.mentors_per_mentee
+    question = kind_question(program.questions)
+    if question is not None:
+        picked = list(profile.mentor_kinds_wanted) if profile else []
+        return input_block(
+            MENTORS_WANTED,
+            "The mentors I'd like",
+            multi_select(FIELD, [(c, c) for c in question.choices], picked),
+            optional=True,
+            hint=f"Mentees: one mentor of each kind you pick, up to {limit}. Leave empty for one of any kind.",
+        )
+    count = str(profile.mentors_wanted) if profile else "1"
+    return input_block(
+        MENTORS_WANTED,
+        "How many mentors I'd like",
+        static_select(FIELD, [(str(n), str(n)) for n in range(1, limit + 1)], count),
+        optional=True,
+        hint=f"Mentees only. This program allows up to {limit} at once, each its own pair.",
+    )
+
+
+def read_mentors_wanted(state: dict[str, Any], program: ProgramView) -> tuple[int, list[str], str]:
+    """The submitted number of mentors wanted and kinds picked, and what is wrong with them ("" when fine)."""
+    limit = max(1, program.mentors_per_mentee)
+    if limit == 1:
+        return 1, [], ""
+    value = _value(state, MENTORS_WANTED)
+    if kind_question(program.questions) is not None:
+        kinds = [str(o.get("value")) for o in value.get("selected_options") or [] if isinstance(o, dict)]
+        if len(kinds) > limit:
+            return 1, [], f"Pick up to {limit} kinds: this program allows {limit} mentors at once."
+        return max(1, len(kinds)), kinds, ""
+    count = _int(_selected(state, MENTORS_WANTED)) or 1
+    return min(max(1, count), limit), [], ""
+
+
 def profile_modal(profile: Profile | None, program: ProgramView | None = None, joined: bool = False) -> Block:
     """The profile form for one program: the shared profile, then that program's questions. `joined`: they are
     already a member of this program (the form edits it)."""
@@ -183,6 +222,8 @@ def profile_modal(profile: Profile | None, program: ProgramView | None = None, j
     in_circles = program is not None and program.format is ProgramFormat.CIRCLE
     blocks = [*about, intro, *_role_and_topics(d, in_circles), *_rhythm_and_style(d), *_about_me(d)]
     answers = profile.answers if profile and joined else {}
+    if program and program.mentors_per_mentee > 1:
+        blocks.append(_mentors_wanted_block(program, profile if joined else None))
     if program and program.questions:
         blocks.append(section(f"*{escape(program.name)} asks*"))
         blocks += [_question_block(q, answers.get(q.key)) for q in program.questions]
@@ -295,6 +336,10 @@ def profile_fields(profile: Profile) -> Block:
         items.append(f"*Mentee slots*\n{d.capacity}")
     if d.role and d.role.seeks_mentor:
         items.append(f"*Wants to grow in*\n{escape(', '.join(d.goals))}")
+        if profile.mentor_kinds_wanted:
+            items.append(f"*Mentors wanted*\nOne {escape(', one '.join(profile.mentor_kinds_wanted))}")
+        elif profile.mentors_wanted > 1:
+            items.append(f"*Mentors wanted*\n{profile.mentors_wanted}")
     items.append(
         f"*Working hours*\n{_clock(d.work_start_minute)}–{_clock(d.work_end_minute)} ({escape(profile.timezone)})"
     )

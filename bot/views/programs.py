@@ -5,7 +5,15 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, time
 from typing import Any
 
-from bot.programs import MAX_GROUP_SIZE, MIN_GROUP_SIZE, TEMPLATES, CohortDates, ProgramInput, ProgramView
+from bot.programs import (
+    MAX_GROUP_SIZE,
+    MAX_MENTORS_PER_MENTEE,
+    MIN_GROUP_SIZE,
+    TEMPLATES,
+    CohortDates,
+    ProgramInput,
+    ProgramView,
+)
 from bot.questions import Question, parse_questions
 from bot.text import escape
 from bot.views.blocks import (
@@ -31,7 +39,7 @@ from storage.vocabulary import Enrolment
 
 PROGRAM_SUBMIT = "program.submit"
 FIELD = "value"
-TEMPLATE, NAME, PURPOSE, ENROLMENT, ADMINS, CHANNEL, QUESTIONS, GROUP_SIZE = (
+TEMPLATE, NAME, PURPOSE, ENROLMENT, ADMINS, CHANNEL, QUESTIONS, GROUP_SIZE, MENTORS_PER_MENTEE = (
     "template",
     "name",
     "purpose",
@@ -40,6 +48,7 @@ TEMPLATE, NAME, PURPOSE, ENROLMENT, ADMINS, CHANNEL, QUESTIONS, GROUP_SIZE = (
     "channel",
     "questions",
     "group_size",
+    "mentors_per_mentee",
 )
 SIGNUP_OPENS, SIGNUP_CLOSES, MATCHING, STARTS, ENDS = "signup_opens", "signup_closes", "matching", "starts", "ends"
 # Cohort days are kept as 09:00 UTC on the day picked: sign-up opens and pairs start in everyone's morning or
@@ -53,8 +62,10 @@ ENROLMENT_LABELS = {
 }
 QUESTIONS_HINT = (
     "Optional, up to 8, one per line: question | choices | rule. Rules: same, different, overlap, must match "
-    "(a hard rule), with an optional weight up to 5. E.g. Which office? | Berlin, London, Remote | must match"
+    "(a hard rule), with an optional weight up to 5; or kind, for the kind of mentor someone is. "
+    "E.g. Which office? | Berlin, London, Remote | must match"
 )
+MENTOR_COUNT_LABELS = {n: f"Up to {n} mentors" if n > 1 else "1 mentor" for n in range(1, MAX_MENTORS_PER_MENTEE + 1)}
 
 
 def new_program_modal() -> Block:
@@ -93,6 +104,14 @@ def new_program_modal() -> Block:
             hint=f"{MIN_GROUP_SIZE} to {MAX_GROUP_SIZE}, so a group and its mentor fit one group DM; 4 if left empty.",
         ),
         input_block(
+            MENTORS_PER_MENTEE,
+            "Mentors per mentee (1:1 mentoring)",
+            static_select(FIELD, [(str(n), label) for n, label in MENTOR_COUNT_LABELS.items()], "1"),
+            optional=True,
+            hint="Each mentee says how many they want. With a question of mentor kinds "
+            "(e.g. What kind of mentor are you? | Peer, Senior | kind), they pick one of each kind instead.",
+        ),
+        input_block(
             QUESTIONS, "Sign-up questions", text_input(FIELD, multiline=True), optional=True, hint=QUESTIONS_HINT
         ),
         section("*Cohort dates* (optional: leave empty for a program that runs all year)"),
@@ -128,6 +147,7 @@ def read_program_form(state: dict[str, Any]) -> tuple[ProgramInput, dict[str, st
     enrolment = Enrolment(selected) if selected in set(Enrolment) else Enrolment.OPEN
     template = (_value(state, TEMPLATE).get("selected_option") or {}).get("value")
     size = str(_value(state, GROUP_SIZE).get("value") or "").strip()
+    mentors = str((_value(state, MENTORS_PER_MENTEE).get("selected_option") or {}).get("value") or "1")
     form = ProgramInput(
         template=str(template or ""),
         name=str(_value(state, NAME).get("value") or ""),
@@ -144,6 +164,7 @@ def read_program_form(state: dict[str, Any]) -> tuple[ProgramInput, dict[str, st
         ),
         questions=questions,
         group_size=int(size) if size.isdigit() else None,
+        mentors_per_mentee=int(mentors) if mentors.isdigit() else 1,
     )
     problems = {QUESTIONS: problem} if problem else {}
     if size and not size.isdigit():
@@ -171,14 +192,20 @@ def _dates_line(program: ProgramView) -> str:
 
 
 def _question_line(question: Question) -> str:
-    rule = {"": "", "same": "same answer", "different": "different answers", "overlap": "shared answers"}.get(
-        question.rule.value, "must match"
-    )
+    rule = {
+        "": "",
+        "same": "same answer",
+        "different": "different answers",
+        "overlap": "shared answers",
+        "kind": "the kind of mentor",
+    }.get(question.rule.value, "must match")
     return f"• {escape(question.text)}" + (f" _({rule})_" if rule else "")
 
 
 def created_message(program: ProgramView) -> Message:
     size = f", up to {program.group_size} mentees a group" if program.format == "group" else ""
+    if program.format == "one_to_one" and program.mentors_per_mentee > 1:
+        size = f", up to {program.mentors_per_mentee} mentors a mentee"
     lines = [
         f"*{escape(program.name)}* is ready ({FORMAT_LABELS[program.format]}{size}). "
         f"People join with `/mentor join {program.slug}`.",

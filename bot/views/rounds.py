@@ -34,6 +34,12 @@ def preview_message(preview: RoundPreview) -> Message:
     if preview.unmatched:
         rows = [f"• <@{user}>: {escape(reason)}" for user, reason in preview.unmatched[:PREVIEW_ROWS]]
         blocks += [divider(), section("*Left unmatched*\n" + "\n".join(rows))]
+    if preview.short:
+        rows = [
+            f"• <@{user}> gets {got} of the mentors they want: {escape(reason)}"
+            for user, got, reason in preview.short[:PREVIEW_ROWS]
+        ]
+        blocks += [divider(), section("*Fewer mentors than they want*\n" + "\n".join(rows))]
     if not preview.pairs:
         blocks.append(section("Nobody can be matched right now, so there is nothing to publish."))
         return Message(text=summary, blocks=blocks)
@@ -53,6 +59,10 @@ def published_message(published: PublishedRound) -> Message:
         f"Round published: {len(published.pairs)} pairs asked to confirm, "
         f"{unmatched} {'person' if unmatched == 1 else 'people'} told they weren't matched this time."
     )
+    if published.short:
+        short = len(published.short)
+        who = "mentee was" if short == 1 else "mentees were"
+        text += f" {short} {who} told why they got fewer mentors than they want."
     if published.skipped:
         text += f" {published.skipped} proposals were skipped because someone paired or paused since the preview."
     return said(text)
@@ -97,6 +107,14 @@ YOUR_REASON: Mapping[str, str] = {
         "everyone; a past partner is only matched again when no new mentor fits"
     ),
     Unmatched.NO_FIT: "the mentors who still have a slot don't fit you at all under the program's weights",
+    Unmatched.NO_FREE_SLOTS_OF_KIND: (
+        "no mentor of the kind you asked for is taking mentees right now: every one is full or paused"
+    ),
+    Unmatched.NOT_ALLOWED_OF_KIND: (
+        "none of the mentors of the kind you asked for with a free slot can be matched with you (a do-not-match, "
+        "a current partner or a mentor who declined)"
+    ),
+    Unmatched.ALREADY_THEIRS: "every mentor you can be matched with is already one of your mentors from this round",
 }
 
 
@@ -104,6 +122,16 @@ def unmatched_message(reason: str) -> Message:
     text = (
         f"This matching round didn't find you a mentor: {escape(YOUR_REASON.get(reason, reason))}. You stay in the "
         "pool for the next round, and `/mentor find` shows anyone who frees up in the meantime."
+    )
+    return said(text)
+
+
+def fewer_mentors_message(got: int, reason: str) -> Message:
+    mentors = "a mentor" if got == 1 else f"{got} mentors"
+    text = (
+        f"This matching round found you {mentors}, fewer than you asked for. For the rest: "
+        f"{escape(YOUR_REASON.get(reason, reason))}. You stay in the pool for the next round, and `/mentor find` "
+        "shows anyone who frees up in the meantime."
     )
     return said(text)
 

@@ -123,6 +123,10 @@ class Person(Base):
     preferred: Mapped[list[str]] = mapped_column(default=list, server_default="[]")
     # Answers to the program's questions, by question key: private to the person and the program's admins.
     answers: Mapped[dict[str, Any]] = mapped_column(default=dict, server_default="{}")
+    # In a program that allows several mentors per mentee: how many they want, or (when the program has a
+    # question of mentor kinds) one of each of these kinds.
+    mentors_wanted: Mapped[int] = mapped_column(Integer, default=1, server_default="1")
+    mentor_kinds_wanted: Mapped[list[str]] = mapped_column(default=list, server_default="[]")
     status: Mapped[PersonStatus] = mapped_column(enum_column(PersonStatus), default=PersonStatus.ACTIVE)
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
