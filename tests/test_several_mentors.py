@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from sandbox.fake_slack import Call, email_of
 from storage.models import MatchRequest, Pair, PairStatus, Person
@@ -129,7 +129,7 @@ def test_a_round_gives_each_mentee_one_mentor_of_each_kind_they_picked_and_says_
     app.slack.wait_until(
         "the short mentee told",
         lambda calls: any(
-            c.args.get("channel") == f"D{short}" and "fewer than you asked for" in c.text() for c in calls
+            c.args.get("channel") == f"D{short}" and "not yet all you asked for" in c.text() for c in calls
         ),
     )
 
@@ -178,3 +178,30 @@ def test_a_sheet_says_how_many_mentors_each_mentee_wants_within_the_programs_lim
     assert wanted == {"UMIA": 2, "UNOA": 1}, "Oli's row needs attention, so it is not stored"
     calls = app.slack.wait_until("Mia's consent DM", lambda calls: any(c.args.get("channel") == "DUMIA" for c in calls))
     assert "*Mentors you'd like:* 2" in next(c for c in calls if c.args.get("channel") == "DUMIA").text()
+
+
+def test_a_request_from_an_old_list_for_a_kind_already_filled_is_refused_in_the_form(app: Running) -> None:
+    create_program(app, "Duo", mentors_per_mentee="2", questions=KINDS)
+    join_program(app, "UBEN", "duo", mentor(), q1="Senior")
+    join_program(app, "UDAN", "duo", mentor(), q1="Senior")
+    join_program(app, "UFAY", "duo", mentor(), q1="Peer")
+    join_program(app, "UANA", "duo", {**MENTEE_PROFILE, "mentors_wanted": picks("Peer", "Senior")}, q1="Peer")
+    before = find_in(app, "UANA")
+    assert set(listed(before)) == {"UBEN", "UDAN", "UFAY"}
+    ask_and_accept(app, "UANA", "UBEN")
+    assert listed(find_in(app, "UANA")) == ["UFAY"], "only the kind still missing"
+
+    # Dan's Request button on the list from before Ben accepted: the form says why not, and nothing is sent.
+    value = next(
+        b["accessory"]["value"]
+        for b in before.args["blocks"]
+        if (b.get("accessory") or {}).get("action_id") == "find.request" and "<@UDAN>" in b["text"]["text"]
+    )
+    opened = len(app.slack.calls_to("views.open"))
+    app.user.click("UANA", "find.request", value=value)
+    view = app.slack.wait_for("views.open", opened + 1)[-1].args["view"]
+    reply = app.user.submit("UANA", view, {"message": ASK, "cadence": "biweekly"})
+    error = str(reply.json()["errors"]["message"])
+    assert "This is a Senior mentor, and you're now looking for: Peer" in error
+    with app.services.db.reading() as session:
+        assert session.scalar(select(func.count()).select_from(MatchRequest)) == 1

@@ -412,10 +412,9 @@ def already_paired_message(error: AlreadyPaired) -> Message:
 
 
 def kind_taken_text(error: KindTaken) -> str:
-    kind = f"a {error.kind} mentor" if error.kind else "this mentor"
-    still = " or ".join(error.wanted)
-    left = f"You're still looking for: {still}." if still else ""
-    return f"You already have {kind}, or didn't ask for one. {left} Run /mentor find to see the mentors who fit."
+    mentor = f"a {error.kind} mentor" if error.kind else "a mentor without a kind"
+    still = " or ".join(error.wanted) or "no more mentors"
+    return f"This is {mentor}, and you're now looking for: {still}. Close this and run /mentor find to see who fits."
 
 
 def blocked_reason(error: MentorbotError) -> str:

@@ -127,9 +127,9 @@ def unmatched_message(reason: str) -> Message:
 
 
 def fewer_mentors_message(got: int, reason: str) -> Message:
-    mentors = "a mentor" if got == 1 else f"{got} mentors"
+    mentors = "one mentor" if got == 1 else f"{got} mentors"
     text = (
-        f"This matching round found you {mentors}, fewer than you asked for. For the rest: "
+        f"This matching round found you {mentors}, not yet all you asked for. For the rest: "
         f"{escape(YOUR_REASON.get(reason, reason))}. You stay in the pool for the next round, and `/mentor find` "
         "shows anyone who frees up in the meantime."
     )
