@@ -182,13 +182,13 @@ def clone_cohort(session: Session, team_id: str, program_id: int, name: str, cre
             moved(source.ends_at),
         ),
         questions=view.questions,
+        mentors_per_mentee=source.mentors_per_mentee,
     )
     created = create_program(session, team_id, form, created_by, now)
     clone = session.get_one(Program, created.id)
     clone.previous_id = source.id
     clone.format = source.format
     clone.group_size = source.group_size
-    clone.mentors_per_mentee = source.mentors_per_mentee
     clone.length_months = source.length_months
     clone.default_cadence = source.default_cadence
     clone.match_weights = dict(source.match_weights or {})

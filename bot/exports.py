@@ -287,6 +287,8 @@ def my_data(session: Session, team_id: str, user_id: str) -> dict[str, Any]:
                 "goals": p.goals,
                 "capacity": p.capacity,
                 "answers": p.answers,
+                "mentors_wanted": p.mentors_wanted,
+                "mentor_kinds_wanted": p.mentor_kinds_wanted,
                 "status": p.status,
                 "joined": _stamp(p.created_at),
             }

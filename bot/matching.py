@@ -14,7 +14,7 @@ from datetime import date, datetime, time
 from functools import lru_cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from bot.questions import Question, compare_answers
+from bot.questions import Question, compare_answers, kind_answer
 
 DEFAULT_WEIGHTS: Mapping[str, float] = {
     "topics": 0.40,
@@ -95,6 +95,10 @@ class Candidate:
     @property
     def answer_map(self) -> dict[str, frozenset[str]]:
         return dict(self.answers)
+
+    def kind(self, question_key: str) -> str:
+        """The kind of mentor they are, by the program's question of kinds ("" for none, or no such question)."""
+        return kind_answer(self.answer_map.get(question_key, ())) if question_key else ""
 
 
 @dataclass(frozen=True)

@@ -304,8 +304,7 @@ class MentorPool:
         if kinds is not None:
             key, wanted = kinds
             for row in np.flatnonzero(mask):
-                chosen = self.mentors[row].answer_map.get(key)
-                mask[row] = bool(chosen) and min(chosen or ()) in wanted
+                mask[row] = self.mentors[row].kind(key) in wanted
         return mask
 
     def _candidates(

@@ -85,6 +85,7 @@ def _forget_membership(session: Session, person: Person, now: datetime) -> list[
     person.expertise, person.goals, person.languages, person.do_not_match = [], [], [], []
     person.department = ""
     person.answers = {}
+    person.mentors_wanted, person.mentor_kinds_wanted = 1, []
     person.capacity = 0
     person.status = PersonStatus.PAUSED
     person.updated_at = now

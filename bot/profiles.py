@@ -14,6 +14,7 @@ from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from bot.errors import InvalidProfile, MembershipClosed, NotJoined
+from bot.round_plan import Wanted
 from bot.text import squash
 from storage.models import Cadence, LearningStyle, MeetingChannel, Person, PersonStatus, Role
 
@@ -197,7 +198,7 @@ def save_profile(
     now: datetime,
     answers: dict[str, object] | None = None,
     needs_approval: bool = False,
-    mentors_wanted: tuple[int, list[str]] | None = None,
+    mentors_wanted: Wanted | None = None,
 ) -> tuple[Profile, bool]:
     """Store a validated membership of `program_id` and the profile it shares, reactivating a paused one (a new
     member of a program whose admins approve members waits, `needs_approval`). Returns the profile and whether
@@ -218,7 +219,7 @@ def save_profile(
     if answers is not None:
         person.answers = answers
     if mentors_wanted is not None:
-        person.mentors_wanted, person.mentor_kinds_wanted = mentors_wanted
+        person.mentors_wanted, person.mentor_kinds_wanted = mentors_wanted.count, list(mentors_wanted.kinds)
     person.role = form.role
     person.expertise = form.expertise if form.role.mentors else []
     person.goals = form.goals if form.role.seeks_mentor else []

@@ -13,7 +13,7 @@ from sqlalchemy.orm import Session
 
 from bot.errors import InvalidInput, NotYours, ProgramClosed, ProgramInUse
 from bot.pairs import end_pair
-from bot.questions import Question
+from bot.questions import Question, kind_question
 from bot.text import squash
 from storage.dialects import InsertOrIgnore
 from storage.models import (
@@ -341,6 +341,11 @@ def validate_program(session: Session, team_id: str, form: ProgramInput, now: da
     problem = _mentors_per_mentee_error(form)
     if problem:
         errors["mentors_per_mentee"] = problem
+    if form.mentors_per_mentee == 1 and kind_question(form.questions) is not None:
+        errors["questions"] = (
+            "A question of mentor kinds is for a program with several mentors per mentee: set Mentors per mentee "
+            "to 2 or 3, or give the question another rule."
+        )
     errors.update(_date_errors(form.dates, now))
     return errors
 

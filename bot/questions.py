@@ -11,7 +11,7 @@ mentee, mentees ask for one mentor of each kind they pick.
 from __future__ import annotations
 
 import enum
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -170,6 +170,11 @@ def parse_questions(raw: str) -> tuple[list[Question], str]:
     return questions, ""
 
 
+def kind_answer(chosen: Iterable[str]) -> str:
+    """The kind of mentor an answer to the question of kinds says: its one choice ("" for none)."""
+    return min(chosen, default="")
+
+
 def kind_question(questions: Sequence[Question]) -> Question | None:
     """The question whose answer is the kind of mentor someone is, if the program has one."""
     return next((q for q in questions if q.rule is Rule.KIND), None)
@@ -249,8 +254,9 @@ def compare_answers(
     return AnswersFit(points, weight, blocked, tuple(reasons), tuple(missing))
 
 
-def validate_answers(questions: list[Question], answers: Mapping[str, object]) -> dict[str, str]:
-    """Question key → what to change (every question is asked; a choice must be one offered)."""
+def validate_answers(questions: list[Question], answers: Mapping[str, object], mentors: bool = True) -> dict[str, str]:
+    """Question key → what to change (every question is asked, the question of mentor kinds only of `mentors`; a
+    choice must be one offered)."""
     errors: dict[str, str] = {}
     for question in questions:
         given = answers.get(question.key)
@@ -259,8 +265,14 @@ def validate_answers(questions: list[Question], answers: Mapping[str, object]) -
                 errors[question.key] = f"Keep it under {MAX_TEXT_ANSWER} characters."
             continue
         chosen = answer_set(given)
+        if not chosen and question.rule is Rule.KIND and not mentors:
+            continue
         if not chosen:
-            errors[question.key] = "Pick an answer; it helps us match you well."
+            errors[question.key] = (
+                "Mentors: pick the kind of mentor you are."
+                if question.rule is Rule.KIND
+                else "Pick an answer; it helps us match you well."
+            )
         elif not chosen <= set(question.choices):
             errors[question.key] = "Pick one of the answers offered."
     return errors

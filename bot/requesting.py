@@ -18,7 +18,15 @@ from bot.errors import MentorbotError, NoCapacity, NotYours, RequestClosed
 from bot.finding import find_answer
 from bot.home import refresh_home
 from bot.profiles import Profile, get_profile
-from bot.requests import RequestView, accept, create_request, find_mentors, remember_mentor_message, withdraw
+from bot.requests import (
+    RequestView,
+    accept,
+    close_filled,
+    create_request,
+    find_mentors,
+    remember_mentor_message,
+    withdraw,
+)
 from bot.services import Services
 from bot.slack import edit, respond_at
 from bot.views.blocks import Message
@@ -94,6 +102,9 @@ def accept_clicked(services: Services, click: Click) -> None:
         )
         return
     except RequestClosed as closed:
+        if closed.status == "paired":
+            with services.db.unit_of_work() as session:
+                close_filled(session, click.team_id, click.user_id, click.value, services.clock.now())
         click.answer(services, closed_request_message(closed.status), replace_original=True)
         return
     except NotYours:

@@ -27,17 +27,16 @@ from bot.errors import (
 )
 from bot.matching import DEFAULT_WEIGHTS, Match, allowed, question_weight, score
 from bot.mentor_pool import MentorPool
-from bot.pairs import LIVE, PairView, claim_slot, create_pair, histories, several_programs, view_of
+from bot.pairs import PairView, claim_slot, create_pair, histories, several_programs, view_of
 from bot.profiles import find_person
 from bot.programs import open_program_in, view_of_program
 from bot.questions import Question
 from bot.round_plan import Wanted
-from bot.several_mentors import fills, kinds_question, left_for, mentor_kind
+from bot.several_mentors import fills, kinds_question, left_after, live_partners, may_add, mentor_kind, wanted_by
 from bot.workspaces import installed
 from storage.models import (
     Cadence,
     MatchRequest,
-    Pair,
     PairSource,
     PairStatus,
     Person,
@@ -110,14 +109,6 @@ _OPEN_REQUEST_OF = select(MatchRequest).where(
 )
 
 
-_LIVE_MENTORS_OF = (
-    select(Person.slack_user_id)
-    .join(Pair, Pair.mentor_id == Person.id)
-    .where(Pair.mentee_id == bindparam("mentee_id"), Pair.status.in_(LIVE))
-    .order_by(Pair.id)
-)
-
-
 @dataclass(frozen=True)
 class _Seeker:
     person: Person
@@ -137,10 +128,10 @@ def _seeker(session: Session, team_id: str, user_id: str, program_id: int | None
     if person.status is not PersonStatus.ACTIVE:
         raise Paused(user_id)
     program = session.get_one(Program, person.program_id)
-    left = left_for(session, person, program)
+    partners = live_partners(session, program, [person.id])[person.id]
+    left = left_after(wanted_by(person, program), partners)
     if left.count == 0:
-        mentors = tuple(session.scalars(_LIVE_MENTORS_OF, {"mentee_id": person.id}))
-        raise AlreadyPaired(mentors, program.mentors_per_mentee)
+        raise AlreadyPaired(tuple(p.user_id for p in partners), program.mentors_per_mentee)
     open_request = session.scalars(_OPEN_REQUEST_OF, {"mentee_id": person.id}).first()
     if open_request is not None:
         mentor = session.get_one(Person, open_request.mentor_id)
@@ -329,7 +320,7 @@ def accept(
     request = _mentors_open_request(session, team_id, mentor_user_id, request_id)
     mentee = session.get_one(Person, request.mentee_id)
     mentor = session.get_one(Person, request.mentor_id)
-    if not fills(left_for(session, mentee, session.get_one(Program, mentee.program_id)), _kind_of(session, mentor)):
+    if not may_add(session, mentee, mentor):
         raise RequestClosed("paired")
     if not claim_slot(session, request.mentor_id):
         raise NoCapacity(mentor_user_id)
@@ -342,6 +333,19 @@ def accept(
     request.remind_at = None
     request.pair_id = pair.id
     return request_view(session, request), view_of(session, pair)
+
+
+def close_filled(session: Session, team_id: str, mentor_user_id: str, request_id: int, now: datetime) -> None:
+    """Close a request whose mentee no longer has a place for this mentor (they found the mentors they asked for,
+    or asked for fewer): no reminder or expiry follows, and it doesn't count against the mentor. One answered in
+    the meantime stays as it is."""
+    request = session.get(MatchRequest, request_id)
+    if request is None or request.status is not RequestStatus.OPEN:
+        return
+    _mentors_open_request(session, team_id, mentor_user_id, request_id)
+    request.status = RequestStatus.WITHDRAWN
+    request.responded_at = now
+    request.remind_at = None
 
 
 def decline(

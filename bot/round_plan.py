@@ -97,7 +97,7 @@ def plan_round(
     weights: Mapping[str, float] = DEFAULT_WEIGHTS,
     questions: Sequence[Question] = (),
     *,
-    wants: Mapping[int, Wanted] = {},
+    wants: Mapping[int, Wanted] | None = None,
     kind_question: str = "",
 ) -> Round:
     """Assign mentees to mentors with the largest total score any assignment can reach under mentor capacities
@@ -108,8 +108,9 @@ def plan_round(
     a want of any kind), and a want of a kind only takes mentors of that kind.
     Every pair is considered, and `Round.bound` is the dual proof of optimality.
     """
-    _check_wants(wants.values(), kind_question)
-    asked = [wants.get(m.person_id, Wanted()) for m in mentees]
+    wanted = wants or {}
+    _check_wants(wanted.values(), kind_question)
+    asked = [wanted.get(m.person_id, Wanted()) for m in mentees]
     if not mentees:
         return Round([], [])
     pool = MentorPool(mentors, questions)
@@ -143,7 +144,7 @@ class _WantRows:
     number of mentors has one row (any kind), one who wants kinds has a row per kind (demand 1 each)."""
 
     def __init__(self, mentors: Sequence[Candidate], kind_question: str, asked: Sequence[Wanted]) -> None:
-        named = [min(m.answer_map.get(kind_question, ()), default="") if kind_question else "" for m in mentors]
+        named = [m.kind(kind_question) for m in mentors]
         vocabulary = sorted({k for k in named if k} | {k for want in asked for k in want.kinds})
         code = {kind: c for c, kind in enumerate(vocabulary)}
         # A mentor without a kind gets the last column, which only a mentee's any-kind row covers.

@@ -10,11 +10,11 @@ from sqlalchemy.orm import Session
 
 from bot.candidates import available_mentors, candidate
 from bot.errors import NotYours, RequestClosed
-from bot.pairs import LIVE, PairView, activate, claim_slot, create_pair, histories, release_slot, view_of
+from bot.pairs import PairView, activate, claim_slot, create_pair, histories, release_slot, view_of
 from bot.programs import open_program_in
 from bot.requests import matching_rules
 from bot.round_plan import Wanted, plan_round
-from bot.several_mentors import fills, kinds_question, left_for, mentor_kind, partners_kinds, still_wanted, wanted_by
+from bot.several_mentors import kinds_question, left_after, live_partners, may_add, wanted_by
 from storage.models import (
     MatchRequest,
     MatchRound,
@@ -76,8 +76,8 @@ def waiting_mentees(session: Session, program: Program) -> dict[Person, Wanted]:
         busy = select(Pair.mentee_id).where(Pair.status.in_((PairStatus.PROPOSED, PairStatus.ACTIVE)))
         query = query.where(Person.id.not_in(busy))
     people = list(session.scalars(query.order_by(Person.id)))
-    partners = partners_kinds(session, program, [p.id for p in people])
-    left = {p: still_wanted(wanted_by(p, program), partners[p.id]) for p in people}
+    partners = live_partners(session, program, [p.id for p in people])
+    left = {p: left_after(wanted_by(p, program), partners[p.id]) for p in people}
     return {p: wanted for p, wanted in left.items() if wanted.count > 0}
 
 
@@ -152,6 +152,7 @@ def publish_round(session: Session, team_id: str, round_id: int, now: datetime) 
     draft.status = RoundStatus.PUBLISHED
     draft.published_at = now
     created: list[PairView] = []
+    made: dict[int, int] = {}
     skipped = 0
     for proposal in draft.proposals:
         mentee = session.get(Person, proposal["mentee_id"])
@@ -160,7 +161,7 @@ def publish_round(session: Session, team_id: str, round_id: int, now: datetime) 
             mentee is None
             or mentor is None
             or mentee.status is not PersonStatus.ACTIVE
-            or not _still_fills(session, mentee, mentor)
+            or not may_add(session, mentee, mentor)
             or not claim_slot(session, mentor.id)
         ):
             skipped += 1
@@ -177,27 +178,20 @@ def publish_round(session: Session, team_id: str, round_id: int, now: datetime) 
             round_id=draft.id,
         )
         created.append(view_of(session, pair))
+        made[mentee.id] = made.get(mentee.id, 0) + 1
     unmatched: list[tuple[str, str]] = []
     short: list[tuple[str, int, str]] = []
     for item in draft.unmatched:
         mentee = session.get(Person, item["mentee_id"])
         if mentee is None:
             continue
-        if "got" in item:
-            short.append((mentee.slack_user_id, int(item["got"]), str(item["reason"])))
+        # A mentee the preview gave some mentors ("got") hears how many this publish really made for them.
+        got = made.get(mentee.id, 0) if "got" in item else 0
+        if got:
+            short.append((mentee.slack_user_id, got, str(item["reason"])))
         else:
             unmatched.append((mentee.slack_user_id, str(item["reason"])))
     return PublishedRound(round_id=draft.id, pairs=created, skipped=skipped, unmatched=unmatched, short=short)
-
-
-def _still_fills(session: Session, mentee: Person, mentor: Person) -> bool:
-    """The mentor still fills a place the mentee wants (nobody took it since the preview) and is not a partner."""
-    program = session.get_one(Program, mentee.program_id)
-    partners = session.scalars(select(Pair.mentor_id).where(Pair.mentee_id == mentee.id, Pair.status.in_(LIVE))).all()
-    question = kinds_question(program)
-    return mentor.id not in partners and fills(
-        left_for(session, mentee, program), mentor_kind(mentor.answers or {}, question)
-    )
 
 
 def discard_round(session: Session, team_id: str, round_id: int) -> None:

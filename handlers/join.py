@@ -51,7 +51,6 @@ from bot.views.join import (
     JOIN_SUBMIT,
     MEMBER_APPROVE,
     MEMBER_DECLINE,
-    MENTORS_WANTED,
     PROGRAM_GONE,
     ROLE,
     account_refused,
@@ -169,9 +168,10 @@ def save_submitted_profile(ack: Ack, view: dict[str, Any], actor: Actor) -> None
         ack(response_action="errors", errors={ROLE: PROGRAM_GONE})
         return
     answers = read_answers(state, program.questions)
-    count, kinds, too_many = read_mentors_wanted(state, program)
-    problems = {**validate_profile(form), **answer_errors(validate_answers(program.questions, answers))}
-    if form_refused(ack, {**problems, **({MENTORS_WANTED: too_many} if too_many else {})}):
+    mentors_wanted, too_many = read_mentors_wanted(state, program)
+    mentors = form.role is not None and form.role.mentors
+    answered = answer_errors(validate_answers(program.questions, answers, mentors))
+    if form_refused(ack, {**validate_profile(form), **answered, **too_many}):
         return
     if not programs.may_join(program, actor.now()):
         ack(response_action="errors", errors={ROLE: cannot_join_message(program, actor.now()).text})
@@ -184,7 +184,7 @@ def save_submitted_profile(ack: Ack, view: dict[str, Any], actor: Actor) -> None
     approval = program.enrolment is Enrolment.APPROVAL and program.id not in programs.mine
     with actor.unit_of_work() as session:
         profile, created = save_profile(
-            session, actor.team_id, actor.user_id, program.id, form, actor.now(), answers, approval, (count, kinds)
+            session, actor.team_id, actor.user_id, program.id, form, actor.now(), answers, approval, mentors_wanted
         )
         profile = update_identity(
             session, actor.team_id, actor.user_id, slack_user.display_name, slack_user.timezone, program.id

@@ -51,6 +51,14 @@ def ask_and_accept(app: Running, mentee: str, mentor: str, earlier_requests: int
     app.slack.wait_for("chat.update", since=mark)
 
 
+def publish(app: Running, preview: Call) -> str:
+    """The admin publishes the round previewed; returns what they are told."""
+    mark = app.slack.mark()
+    value = button_value(preview, "admin.round_publish")
+    app.user.click("UADMIN", "admin.round_publish", value=value, channel="DUADMIN")
+    return app.slack.wait_for("response_url", since=mark)[-1].text()
+
+
 def live_mentors(app: Running, mentee: str) -> set[str]:
     with app.services.db.reading() as session:
         mentee_id = session.scalars(select(Person.id).where(Person.slack_user_id == mentee)).all()
@@ -115,11 +123,7 @@ def test_a_round_gives_each_mentee_one_mentor_of_each_kind_they_picked_and_says_
     text = preview.text()
     # Two Seniors and one Peer for two mentees who each want one of each: three pairs, and one mentee short a Peer.
     assert "3 pairs" in text and "Fewer mentors than they want" in text
-    mark = app.slack.mark()
-    app.user.click(
-        "UADMIN", "admin.round_publish", value=button_value(preview, "admin.round_publish"), channel="DUADMIN"
-    )
-    assert "told why they got fewer mentors than they want" in app.slack.wait_for("response_url", since=mark)[-1].text()
+    assert "told why they got fewer mentors than they want" in publish(app, preview)
 
     got = {who: live_mentors(app, who) for who in ("UANA", "UCAT")}
     assert sorted(len(m) for m in got.values()) == [1, 2]
@@ -202,6 +206,48 @@ def test_a_request_from_an_old_list_for_a_kind_already_filled_is_refused_in_the_
     view = app.slack.wait_for("views.open", opened + 1)[-1].args["view"]
     reply = app.user.submit("UANA", view, {"message": ASK, "cadence": "biweekly"})
     error = str(reply.json()["errors"]["message"])
-    assert "This is a Senior mentor, and you're now looking for: Peer" in error
+    assert "This mentor's kind is Senior, and you're now looking for: Peer" in error
     with app.services.db.reading() as session:
         assert session.scalar(select(func.count()).select_from(MatchRequest)) == 1
+
+
+def test_a_mentor_both_requested_and_proposed_by_a_round_becomes_one_pair_and_the_request_closes(
+    app: Running,
+) -> None:
+    create_program(app, "Duo", mentors_per_mentee="2")
+    join_program(app, "UBEN", "duo", mentor(capacity="2"))
+    join_program(app, "UANA", "duo", {**MENTEE_PROFILE, "mentors_wanted": "2"})
+    # The admin previews a round that proposes Ben to Ana; meanwhile Ana asks Ben herself.
+    mark = app.slack.mark()
+    app.user.command("UADMIN", "admin match duo")
+    preview = app.slack.wait_for("response_url", since=mark)[-1]
+    assert "1 pairs" in preview.text()
+    results = find_in(app, "UANA")
+    value = next(
+        b["accessory"]["value"]
+        for b in results.args["blocks"]
+        if (b.get("accessory") or {}).get("action_id") == "find.request"
+    )
+    opened = len(app.slack.calls_to("views.open"))
+    app.user.click("UANA", "find.request", value=value)
+    view = app.slack.wait_for("views.open", opened + 1)[-1].args["view"]
+    assert app.user.submit("UANA", view, {"message": ASK, "cadence": "biweekly"}).body == ""
+    request_id = int(button_value(mentor_request_dm(app, "UBEN"), "find.accept"))
+    wait_until_stored(app, lambda session: session.get_one(MatchRequest, request_id).mentor_message_ts is not None)
+
+    assert "Round published: 1 pairs" in publish(app, preview)
+    mark = app.slack.mark()
+    app.user.click("UBEN", "find.accept", value=str(request_id), channel="DUBEN")
+    answer = app.slack.wait_for("response_url", since=mark)[-1].text()
+    assert "found the mentor they were looking for" in answer
+    with app.services.db.reading() as session:
+        assert session.scalar(select(func.count()).select_from(Pair)) == 1, "never the same two people twice"
+        closed = session.get_one(MatchRequest, request_id)
+        assert (closed.status, closed.remind_at) == ("withdrawn", None), "no reminder or expiry follows"
+        assert session.scalars(select(Person.active_mentees).where(Person.slack_user_id == "UBEN")).one() == 1
+
+
+def test_a_question_of_mentor_kinds_needs_several_mentors_per_mentee(app: Running) -> None:
+    form = {"template": "buddy", "name": "Duo", "questions": KINDS}
+    reply = app.user.submit("UADMIN", open_new_program_form(app), form)
+    assert "for a program with several mentors per mentee" in str(reply.json()["errors"]["questions"])

@@ -93,8 +93,10 @@ def test_an_accept_costs_a_fixed_number_of_statements(inline: Running) -> None:
     # Each unit of work the accept runs in also asks once whether the workspace has several programs (so its
     # messages can say which one they are about), and the intro offers first-meeting times (the pair's people,
     # their agreement, the stored offer).
-    # Each App Home it redraws also asks once for the person's groups and circles.
-    assert len(statements) <= 53, len(statements)
+    # Each App Home it redraws also asks once for the person's groups and circles; and the accept locks the
+    # mentee's row and reads their program, so that a round publishing at the same moment can't give them one
+    # mentor too many.
+    assert len(statements) <= 55, len(statements)
 
 
 def test_a_tick_costs_the_same_statements_for_each_due_pair(inline: Running) -> None:

@@ -412,9 +412,9 @@ def already_paired_message(error: AlreadyPaired) -> Message:
 
 
 def kind_taken_text(error: KindTaken) -> str:
-    mentor = f"a {error.kind} mentor" if error.kind else "a mentor without a kind"
+    mentor = f"This mentor's kind is {error.kind}" if error.kind else "This mentor has no kind"
     still = " or ".join(error.wanted) or "no more mentors"
-    return f"This is {mentor}, and you're now looking for: {still}. Close this and run /mentor find to see who fits."
+    return f"{mentor}, and you're now looking for: {still}. Close this and run /mentor find to see who fits."
 
 
 def blocked_reason(error: MentorbotError) -> str:

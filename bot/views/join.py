@@ -7,7 +7,8 @@ from typing import Any, TypeVar
 
 from bot.profiles import SENIORITY_LEVELS, Profile, ProfileInput, parse_tags
 from bot.programs import ProgramView
-from bot.questions import MAX_TEXT_ANSWER, Kind, Question, answer_set, kind_question
+from bot.questions import MAX_TEXT_ANSWER, Kind, Question, Rule, answer_set, kind_question
+from bot.round_plan import Wanted
 from bot.text import escape, squash
 from bot.views.blocks import (
     Block,
@@ -160,8 +161,15 @@ MENTORS_WANTED = "mentors_wanted"
 PROGRAM_GONE = "This program has closed, so nothing was saved. `/mentor join` shows the programs open now."
 
 
+KIND_HINT = "Mentors: the kind you are; mentees see it when they choose. Mentees may leave it empty."
+
+
 def _question_block(question: Question, answer: object) -> Block:
     block_id = QUESTION_BLOCK + question.key
+    if question.rule is Rule.KIND:
+        chosen_kind = next(iter(answer_set(answer)), None)
+        select = static_select(FIELD, [(c, c) for c in question.choices], chosen_kind)
+        return input_block(block_id, question.text, select, optional=True, hint=KIND_HINT)
     if question.kind is Kind.TEXT:
         initial = answer if isinstance(answer, str) else ""
         return input_block(block_id, question.text, text_input(FIELD, initial, max_length=MAX_TEXT_ANSWER))
@@ -181,7 +189,7 @@ def _mentors_wanted_block(program: ProgramView, profile: Profile | None) -> Bloc
         return input_block(
             MENTORS_WANTED,
             "The mentors I'd like",
-            multi_select(FIELD, [(c, c) for c in question.choices], picked),
+            {**multi_select(FIELD, [(c, c) for c in question.choices], picked), "max_selected_items": limit},
             optional=True,
             hint=f"Mentees: one mentor of each kind you pick, up to {limit}. Leave empty for one of any kind.",
         )
@@ -195,19 +203,19 @@ def _mentors_wanted_block(program: ProgramView, profile: Profile | None) -> Bloc
     )
 
 
-def read_mentors_wanted(state: dict[str, Any], program: ProgramView) -> tuple[int, list[str], str]:
-    """The submitted number of mentors wanted and kinds picked, and what is wrong with them ("" when fine)."""
+def read_mentors_wanted(state: dict[str, Any], program: ProgramView) -> tuple[Wanted, dict[str, str]]:
+    """The submitted number of mentors wanted or kinds picked, and what is wrong with them by block."""
     limit = max(1, program.mentors_per_mentee)
     if limit == 1:
-        return 1, [], ""
+        return Wanted(), {}
     value = _value(state, MENTORS_WANTED)
     if kind_question(program.questions) is not None:
-        kinds = [str(o.get("value")) for o in value.get("selected_options") or [] if isinstance(o, dict)]
+        kinds = tuple(str(o.get("value")) for o in value.get("selected_options") or [] if isinstance(o, dict))
         if len(kinds) > limit:
-            return 1, [], f"Pick up to {limit} kinds: this program allows {limit} mentors at once."
-        return max(1, len(kinds)), kinds, ""
+            return Wanted(), {MENTORS_WANTED: f"Pick up to {limit} kinds: this program allows {limit} mentors at once."}
+        return Wanted(max(1, len(kinds)), kinds), {}
     count = _int(_selected(state, MENTORS_WANTED)) or 1
-    return min(max(1, count), limit), [], ""
+    return Wanted(min(max(1, count), limit)), {}
 
 
 def profile_modal(profile: Profile | None, program: ProgramView | None = None, joined: bool = False) -> Block:
@@ -229,8 +237,9 @@ def profile_modal(profile: Profile | None, program: ProgramView | None = None, j
         blocks += [_question_block(q, answers.get(q.key)) for q in program.questions]
         blocks.append(
             context(
-                "Your answers are seen only by you and this program's admins. A match may mention an answer you "
-                "share with someone (e.g. “both Berlin”), never one you don't."
+                "Your answers are seen only by you and this program's admins."
+                + (" Mentees also see a mentor's kind." if kind_question(program.questions) else "")
+                + " A match may mention an answer you share with someone (e.g. “both Berlin”), never one you don't."
             )
         )
     name = program.name if program else "the program"
@@ -336,10 +345,6 @@ def profile_fields(profile: Profile) -> Block:
         items.append(f"*Mentee slots*\n{d.capacity}")
     if d.role and d.role.seeks_mentor:
         items.append(f"*Wants to grow in*\n{escape(', '.join(d.goals))}")
-        if profile.mentor_kinds_wanted:
-            items.append(f"*Mentors wanted*\nOne {escape(', one '.join(profile.mentor_kinds_wanted))}")
-        elif profile.mentors_wanted > 1:
-            items.append(f"*Mentors wanted*\n{profile.mentors_wanted}")
     items.append(
         f"*Working hours*\n{_clock(d.work_start_minute)}–{_clock(d.work_end_minute)} ({escape(profile.timezone)})"
     )
