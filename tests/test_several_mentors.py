@@ -85,6 +85,7 @@ def test_a_mentee_who_wants_two_mentors_finds_and_gets_a_second_and_then_is_told
     join_program(app, "UDAN", "duo", mentor())
     form = join_program(app, "UANA", "duo", {**MENTEE_PROFILE, "mentors_wanted": "2"})
     assert "How many mentors I'd like" in str(form["blocks"]) and "up to 2 at once" in str(form["blocks"])
+    assert "You asked for 2 mentors: each becomes its own pair." in app.slack.messages_to("DUANA")[-1].text()
     join_program(app, "UCAT", "duo", MENTEE_PROFILE)
 
     ask_and_accept(app, "UANA", "UBEN")

@@ -355,6 +355,16 @@ def profile_fields(profile: Profile) -> Block:
     return fields(*items)
 
 
+def _mentors_asked(profile: Profile) -> str:
+    """What the mentee asked for, said back to them only (mentors never see it)."""
+    if profile.mentor_kinds_wanted:
+        kinds = " and one ".join(escape(k) for k in profile.mentor_kinds_wanted)
+        return f" You asked for one {kinds} mentor: each becomes its own pair."
+    if profile.mentors_wanted > 1:
+        return f" You asked for {profile.mentors_wanted} mentors: each becomes its own pair."
+    return ""
+
+
 def saved_message(
     profile: Profile, created: bool, program: str = "", program_format: ProgramFormat = ProgramFormat.ONE_TO_ONE
 ) -> Message:
@@ -368,7 +378,7 @@ def saved_message(
     elif program_format is ProgramFormat.GROUP and d.role and d.role.seeks_mentor:
         next_step = "Next: run `/mentor find` to see mentoring groups with room, or wait for the next round."
     elif d.role and d.role.seeks_mentor:
-        next_step = "Next: run `/mentor find` to see mentors who fit your goals."
+        next_step = "Next: run `/mentor find` to see mentors who fit your goals." + _mentors_asked(profile)
     else:
         next_step = "Next: mentees who fit will send you a request here; you choose whether to accept."
     return Message(
