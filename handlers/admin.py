@@ -74,6 +74,7 @@ from bot.views.imports import (
     IMPORT_SUBMIT,
     cancelled_message,
     columns_loading_modal,
+    columns_notice_modal,
     import_modal,
     no_file_error,
     read_columns_form,
@@ -233,7 +234,13 @@ def change_columns(ack: Ack, body: dict[str, Any], respond: Respond, context: Bo
     opened = actor.client.views_open(trigger_id=str(body.get("trigger_id") or ""), view=columns_loading_modal())
     click = replace(click_of(body, context), value=program_id)
     view_id = str(opened["view"]["id"])
-    actor.after_ack(partial(click.answer, actor.services), None, show_columns, click, file_id, choices, view_id)
+    tell = partial(notice_in_modal, actor, view_id)
+    actor.after_ack(tell, None, show_columns, click, file_id, choices, view_id)
+
+
+def notice_in_modal(actor: Actor, view_id: str, message: Message) -> None:
+    """Put `message` where the columns form would have come (when the workers are too busy to read the sheet)."""
+    actor.client.views_update(view_id=view_id, view=columns_notice_modal(message))
 
 
 def preview_columns(ack: Ack, body: dict[str, Any], view: dict[str, Any], context: BoltContext, actor: Actor) -> None:

@@ -3,6 +3,7 @@ nothing of what they asked for is lost or done by half."""
 
 from __future__ import annotations
 
+import json
 import time
 from collections.abc import Iterator
 from dataclasses import replace
@@ -18,6 +19,8 @@ from sandbox.fake_slack import FakeSlack
 from storage.models import MatchRequest, Pair, RequestStatus
 from tests.conftest import Running, running_app
 from tests.steps import MENTEE_PROFILE, MENTOR_PROFILE, button_value, find, join, mentor_request_dm, request_mentor
+from tests.test_import import SHEET, upload
+from tests.test_programs import create_program
 
 BUSY = "I'm busy with a lot of requests right now"
 
@@ -99,3 +102,18 @@ def test_a_full_queue_says_busy_at_once_and_loses_nothing(small_queue: Running, 
     app.user.click("UBEN", "find.accept", value=button_value(request, "find.accept"), channel="DUBEN")
     assert "accepted <@UANA>" in app.slack.wait_for("response_url", since=mark)[-1].text()
     assert pairs_and_open_requests(app) == (1, 0), "the same click, tried again, pairs them"
+
+
+def test_changing_the_columns_while_the_workers_are_full_says_so_in_the_modal(
+    small_queue: Running, tmp_path: Path
+) -> None:
+    app = small_queue
+    create_program(app, "Buddies")
+    preview = upload(app, SHEET)
+    released = fill_the_queue(app, tmp_path)
+    mark = app.slack.mark()
+    app.user.click("UADMIN", "import.columns", button_value(preview, "import.columns"), channel="DUADMIN")
+    notice = app.slack.wait_for("views.update", since=mark)[-1].args["view"]
+    assert BUSY in json.dumps(notice) and "Reading your sheet" not in json.dumps(notice)
+    assert notice["close"]["text"] == "Close" and "submit" not in notice
+    released.write_text("go")

@@ -196,6 +196,11 @@ def columns_loading_modal() -> Block:
     return modal("Change the columns", IMPORT_COLUMNS_SUBMIT, [section("Reading your sheet's columns…")])
 
 
+def columns_notice_modal(message: Message) -> Block:
+    """The columns form's place taken by a notice (the workers were too busy to read the sheet)."""
+    return modal("Change the columns", IMPORT_COLUMNS_SUBMIT, [section(message.text)], close="Close")
+
+
 def columns_refused_modal(reason: str) -> Block:
     text = f"I couldn't read that sheet again: {escape(reason)} Upload it with `/mentor admin import`."
     return modal("Change the columns", IMPORT_COLUMNS_SUBMIT, [section(text)], close="Close")
