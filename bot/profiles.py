@@ -254,17 +254,25 @@ def share_profile(session: Session, person: Person, now: datetime) -> None:
 
 
 def update_identity(
-    session: Session, team_id: str, user_id: str, display_name: str, timezone: str, program_id: int | None = None
+    session: Session,
+    team_id: str,
+    user_id: str,
+    display_name: str,
+    timezone: str,
+    now: datetime,
+    program_id: int | None = None,
 ) -> Profile:
-    """Keep what Slack knows about the person (name, time zone) with each of their memberships."""
+    """Keep what Slack knows about the person (name, time zone) with each of their memberships; a change touches
+    `updated_at`, so the cached mentor pools see it."""
     people = memberships(session, team_id, user_id)
     if not people:
         raise NotJoined(user_id)
     for person in people:
-        if display_name:
-            person.display_name = display_name[:120]
-        if timezone:
-            person.timezone = timezone
+        name = display_name[:120] if display_name else person.display_name
+        zone = timezone or person.timezone
+        if (name, zone) != (person.display_name, person.timezone):
+            person.display_name, person.timezone = name, zone
+            person.updated_at = now
     chosen = [p for p in people if p.program_id == program_id] or people
     return _to_profile(chosen[0])
 

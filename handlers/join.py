@@ -187,7 +187,7 @@ def save_submitted_profile(ack: Ack, view: dict[str, Any], actor: Actor) -> None
             session, actor.team_id, actor.user_id, program.id, form, actor.now(), answers, approval, mentors_wanted
         )
         profile = update_identity(
-            session, actor.team_id, actor.user_id, slack_user.display_name, slack_user.timezone, program.id
+            session, actor.team_id, actor.user_id, slack_user.display_name, slack_user.timezone, actor.now(), program.id
         )
         person = find_person(session, actor.team_id, actor.user_id, program.id)
         if person is not None:
