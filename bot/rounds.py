@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 
 from sqlalchemy import select
@@ -14,7 +14,7 @@ from bot.pairs import PairView, activate, claim_slot, create_pair, histories, re
 from bot.programs import open_program_in
 from bot.requests import matching_rules
 from bot.round_plan import Wanted, plan_round
-from bot.several_mentors import kinds_question, left_after, live_partners, may_add, wanted_by
+from bot.several_mentors import Partner, kinds_question, left_after, live_partners, may_add, mentor_kind, wanted_by
 from storage.models import (
     MatchRequest,
     MatchRound,
@@ -62,39 +62,62 @@ class PublishedRound:
     short: list[tuple[str, int, str]] = field(default_factory=list)
 
 
-def waiting_mentees(session: Session, program: Program) -> dict[Person, Wanted]:
-    """Active people seeking a mentor who want one more (or several: see `bot.several_mentors`) and have no open
-    request, with what they still want."""
-    asking = select(MatchRequest.mentee_id).where(MatchRequest.status == RequestStatus.OPEN)
+@dataclass(frozen=True)
+class Waiting:
+    """Who a round may find mentors for, with what each still wants, and the mentor each has an open request to
+    (in a program with several mentors per mentee, that request keeps its place and its mentor out of the round)."""
+
+    wanted: dict[Person, Wanted]
+    asked: dict[int, int]
+
+
+def waiting_mentees(session: Session, program: Program) -> Waiting:
+    """Active people seeking a mentor who want one more (or several: see `bot.several_mentors`). With one mentor
+    each, someone with a live pair or an open request is not waiting."""
     query = select(Person).where(
         Person.program_id == program.id,
         Person.role.in_((Role.MENTEE, Role.BOTH)),
         Person.status == PersonStatus.ACTIVE,
-        Person.id.not_in(asking),
     )
+    requests = session.execute(
+        select(MatchRequest.mentee_id, MatchRequest.mentor_id).where(
+            MatchRequest.program_id == program.id, MatchRequest.status == RequestStatus.OPEN
+        )
+    )
+    asked = {mentee_id: mentor_id for mentee_id, mentor_id in requests}
     if program.mentors_per_mentee <= 1:
         busy = select(Pair.mentee_id).where(Pair.status.in_((PairStatus.PROPOSED, PairStatus.ACTIVE)))
-        query = query.where(Person.id.not_in(busy))
+        query = query.where(Person.id.not_in(busy), Person.id.not_in(list(asked)))
     people = list(session.scalars(query.order_by(Person.id)))
     partners = live_partners(session, program, [p.id for p in people])
+    question = kinds_question(program)
+    for mentee_id, mentor_id in asked.items():
+        if mentee_id in partners:
+            mentor = session.get_one(Person, mentor_id)
+            kind = mentor_kind(mentor.answers or {}, question)
+            partners[mentee_id].append(Partner(mentor.id, mentor.slack_user_id, kind))
     left = {p: left_after(wanted_by(p, program), partners[p.id]) for p in people}
-    return {p: wanted for p, wanted in left.items() if wanted.count > 0}
+    return Waiting({p: wanted for p, wanted in left.items() if wanted.count > 0}, asked)
 
 
 def preview_round(session: Session, team_id: str, program_id: int, admin_user_id: str, now: datetime) -> RoundPreview:
     program = open_program_in(session, team_id, program_id)
     waiting = waiting_mentees(session, program)
-    mentees = list(waiting)
+    mentees = list(waiting.wanted)
     mentors = available_mentors(session, program.id)
     rules = matching_rules(session, program.id)
     question = kinds_question(program)
+    known = histories(session, [p.id for p in mentees], rules.previous_cohort)
+    for mentee_id, mentor_id in waiting.asked.items():
+        if mentee_id in known:
+            known[mentee_id] = replace(known[mentee_id], current=known[mentee_id].current | {mentor_id})
     planned = plan_round(
         [candidate(p) for p in mentees],
         mentors,
-        histories(session, [p.id for p in mentees], rules.previous_cohort),
+        known,
         rules.weights,
         rules.questions,
-        wants={p.id: wanted for p, wanted in waiting.items()},
+        wants={p.id: wanted for p, wanted in waiting.wanted.items()},
         kind_question=question.key if question is not None else "",
     )
     draft = MatchRound(

@@ -252,3 +252,26 @@ def test_a_question_of_mentor_kinds_needs_several_mentors_per_mentee(app: Runnin
     form = {"template": "buddy", "name": "Duo", "questions": KINDS}
     reply = app.user.submit("UADMIN", open_new_program_form(app), form)
     assert "for a program with several mentors per mentee" in str(reply.json()["errors"]["questions"])
+
+
+def test_a_round_fills_the_places_left_beside_an_open_request_and_never_proposes_its_mentor(app: Running) -> None:
+    create_program(app, "Duo", mentors_per_mentee="2")
+    join_program(app, "UBEN", "duo", mentor())
+    join_program(app, "UDAN", "duo", mentor())
+    join_program(app, "UANA", "duo", {**MENTEE_PROFILE, "mentors_wanted": "2"})
+    results = find_in(app, "UANA")
+    value = next(
+        b["accessory"]["value"]
+        for b in results.args["blocks"]
+        if (b.get("accessory") or {}).get("action_id") == "find.request" and "<@UBEN>" in b["text"]["text"]
+    )
+    opened = len(app.slack.calls_to("views.open"))
+    app.user.click("UANA", "find.request", value=value)
+    view = app.slack.wait_for("views.open", opened + 1)[-1].args["view"]
+    assert app.user.submit("UANA", view, {"message": ASK, "cadence": "biweekly"}).body == ""
+    mentor_request_dm(app, "UBEN")
+
+    mark = app.slack.mark()
+    app.user.command("UADMIN", "admin match duo")
+    preview = app.slack.wait_for("response_url", since=mark)[-1]
+    assert "1 pairs" in preview.text() and "<@UANA> ← <@UDAN>" in preview.text(), "Ben is kept for her request"
