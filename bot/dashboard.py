@@ -15,6 +15,7 @@ from bot.pairs import PairView, view_of
 from bot.profiles import Profile, get_profile, memberships
 from bot.programs import ProgramView, programs_of, view_of_program
 from bot.requests import RequestView, request_view
+from bot.several_mentors import wanted_by
 from storage.models import AgreementStatus, MatchRequest, Pair, PairStatus, PersonStatus, RequestStatus, Role
 
 
@@ -50,11 +51,14 @@ class Dashboard:
     # Programs open for sign-up that the person has not joined (several programs only: with one, Join says it).
     joinable: list[ProgramView] = field(default_factory=list)
     groups: list[GroupView] = field(default_factory=list)
+    # Programs where they have some of the mentors they asked for, not all: (program, how many, how many wanted).
+    more_mentors: list[tuple[ProgramView, int, int]] = field(default_factory=list)
 
 
 def dashboard(session: Session, team_id: str, user_id: str, now: datetime | None = None) -> Dashboard:
     people = memberships(session, team_id, user_id)
-    programs = {p.id: view_of_program(p) for p in programs_of(session, team_id, include_closed=True)}
+    rows = {p.id: p for p in programs_of(session, team_id, include_closed=True)}
+    programs = {i: view_of_program(p) for i, p in rows.items()}
     joined = {person.program_id for person in people}
     joinable = [
         p for p in programs.values() if p.id not in joined and (now is None or p.signup_open(now)) and not p.closed
@@ -95,4 +99,14 @@ def dashboard(session: Session, team_id: str, user_id: str, now: datetime | None
     for request in open_requests:
         (to_me if request.mentor_id in mine else from_me).append(request_view(session, request))
     groups = groups_of(session, team_id, user_id)
-    return Dashboard(profile, summaries, to_me, from_me, member_of, joinable, groups)
+    asking = {r.program_id for r in from_me}
+    more = []
+    for person in people:
+        program = rows.get(person.program_id)
+        if program is None or program.mentors_per_mentee <= 1 or program.id in asking or not person.role.seeks_mentor:
+            continue
+        have = sum(1 for s in summaries if s.pair.program_id == program.id and not s.is_mentor)
+        wanted = wanted_by(person, program).count
+        if 0 < have < wanted:
+            more.append((programs[program.id], have, wanted))
+    return Dashboard(profile, summaries, to_me, from_me, member_of, joinable, groups, more)

@@ -3,6 +3,8 @@ each kind they pick), honoured by `/mentor find`, requests, accepts and admin ro
 
 from __future__ import annotations
 
+import json
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -59,6 +61,11 @@ def publish(app: Running, preview: Call) -> str:
     return app.slack.wait_for("response_url", since=mark)[-1].text()
 
 
+def home_says(user: str, words: str, calls: list[Call]) -> bool:
+    homes = [c for c in calls if c.method == "views.publish" and c.args.get("user_id") == user]
+    return bool(homes) and words in json.dumps(homes[-1].args["view"])
+
+
 def live_mentors(app: Running, mentee: str) -> set[str]:
     with app.services.db.reading() as session:
         mentee_id = session.scalars(select(Person.id).where(Person.slack_user_id == mentee)).all()
@@ -89,6 +96,7 @@ def test_a_mentee_who_wants_two_mentors_finds_and_gets_a_second_and_then_is_told
     join_program(app, "UCAT", "duo", MENTEE_PROFILE)
 
     ask_and_accept(app, "UANA", "UBEN")
+    app.slack.wait_until("App Home: look for the next mentor", partial(home_says, "UANA", "1 of the 2"))
     second = find_in(app, "UANA")
     assert listed(second) == ["UDAN"], "a current mentor is not offered again, the other one is"
     ask_and_accept(app, "UANA", "UDAN")

@@ -131,6 +131,14 @@ def dashboard_blocks(board: Dashboard) -> list[Block]:
     details = board.profile.details
     if not board.pairs and not board.requests_from_me and details.role and details.role.seeks_mentor:
         blocks.append(section("Looking for a mentor? Run `/mentor find` to see who fits you best."))
+    for program, have, wanted in board.more_mentors:
+        name = f" in *{escape(program.name)}*" if several else ""
+        blocks.append(
+            section(
+                f"You have {have} of the {wanted} mentors you asked for{name}. Run `/mentor find {program.slug}` "
+                "to look for the next one."
+            )
+        )
     if several:
         blocks.append(section(_memberships_text(board)))
     blocks += [section("*Your profile*"), profile_fields(board.profile), actions(button("Edit profile", JOIN_OPEN))]
