@@ -37,10 +37,10 @@ def find_answer(services: Services, team_id: str, user_id: str, words: str, prog
             if len(topic) > MAX_TOPIC:
                 return topic_too_long_message(len(topic), MAX_TOPIC)
             chosen = choice.program.id if choice.program is not None else None
-            matches = find_mentors(session, team_id, user_id, topic, services.mentor_pools, program_id=chosen)
+            found = find_mentors(session, team_id, user_id, topic, services.mentor_pools, program_id=chosen)
             in_groups = choice.program if choice.program and choice.program.format is ProgramFormat.GROUP else None
             groups = groups_with_room(session, team_id, user_id, in_groups, topic) if in_groups else None
     except MentorbotError as error:
         return blocked_message(error)
     program = choice.program.name if choice.program is not None and len(joined) > 1 else ""
-    return results_message(matches, topic, program, groups)
+    return results_message(found.matches, topic, program, groups, found.kinds)

@@ -123,8 +123,13 @@ def tell_declined(services: Services, client: WebClient, request: RequestView) -
     try:
         with services.db.reading() as session:
             suggestions = find_mentors(
-                session, request.team_id, request.mentee_user_id, request.topic, services.mentor_pools
-            )
+                session,
+                request.team_id,
+                request.mentee_user_id,
+                request.topic,
+                services.mentor_pools,
+                program_id=request.program_id,
+            ).matches
     except MentorbotError:
         suggestions = []
     send_dm(services.db, client, request.team_id, request.mentee_user_id, declined_for_mentee(request, suggestions))

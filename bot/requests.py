@@ -158,6 +158,13 @@ def matching_rules(session: Session, program_id: int) -> MatchingRules:
     return MatchingRules(weights, questions, program.previous_id)
 
 
+@dataclass(frozen=True)
+class Found:
+    matches: list[Match]
+    # The kinds of mentor the mentee still wants (empty: any); the matches are all of these kinds.
+    kinds: tuple[str, ...] = ()
+
+
 def find_mentors(
     session: Session,
     team_id: str,
@@ -166,8 +173,9 @@ def find_mentors(
     pools: MentorPools | None = None,
     limit: int = 3,
     program_id: int | None = None,
-) -> list[Match]:
-    """The best mentors with free capacity for this mentee in their program, narrowed to `topic` when given."""
+) -> Found:
+    """The best mentors with free capacity for this mentee in their program, narrowed to `topic` when given, and
+    to the kinds of mentor they still want."""
     seeker = _seeker(session, team_id, user_id, program_id)
     mentee, left = seeker.person, seeker.left
     rules = matching_rules(session, mentee.program_id)
@@ -179,7 +187,7 @@ def find_mentors(
     )
     question = kinds_question(seeker.program)
     kinds = (question.key, frozenset(left.kinds)) if question is not None and left.kinds else None
-    return pool.rank(candidate(mentee), history, rules.weights, topic or None, limit, kinds)
+    return Found(pool.rank(candidate(mentee), history, rules.weights, topic or None, limit, kinds), left.kinds)
 
 
 def parse_weights(args: list[str]) -> tuple[dict[str, float], str]:

@@ -147,7 +147,8 @@ def test_a_round_gives_each_mentee_one_mentor_of_each_kind_they_picked_and_says_
     )
 
     # The short mentee's find offers only the kind still missing: a Peer, and Fay is full, so nobody.
-    assert "UFAY" not in listed(find_in(app, short))
+    nobody = find_in(app, short)
+    assert listed(nobody) == [] and "No Peer mentor with a free slot fits you" in nobody.text()
 
 
 def test_the_settings_are_checked_in_the_forms(app: Running) -> None:
@@ -202,7 +203,8 @@ def test_a_request_from_an_old_list_for_a_kind_already_filled_is_refused_in_the_
     before = find_in(app, "UANA")
     assert set(listed(before)) == {"UBEN", "UDAN", "UFAY"}
     ask_and_accept(app, "UANA", "UBEN")
-    assert listed(find_in(app, "UANA")) == ["UFAY"], "only the kind still missing"
+    peers = find_in(app, "UANA")
+    assert listed(peers) == ["UFAY"] and "the Peer mentors who fit you best" in peers.text(), "the kind still missing"
 
     # Dan's Request button on the list from before Ben accepted: the form says why not, and nothing is sent.
     value = next(

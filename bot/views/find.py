@@ -125,13 +125,20 @@ def read_find_in(value: str) -> tuple[int, str]:
 
 
 def results_message(
-    matches: Sequence[Match], topic: str, program: str = "", groups: Sequence[OpenGroup] | None = None
+    matches: Sequence[Match],
+    topic: str,
+    program: str = "",
+    groups: Sequence[OpenGroup] | None = None,
+    kinds: Sequence[str] = (),
 ) -> Message:
-    """The ranked mentors; in a group-mentoring program (`groups` given) also the groups with a free place."""
+    """The ranked mentors; in a group-mentoring program (`groups` given) also the groups with a free place; when
+    the mentee still wants mentors of some `kinds`, only those, and it says so."""
     about = f" for *{escape(cut(topic, 80))}*" if topic else ""
     about += f" in *{escape(program)}*" if program else ""
+    kind = " or ".join(escape(k) for k in kinds)
     if not matches and not groups:
-        nobody = "No mentor with a free slot" if groups is None else "No mentor or mentoring group with room"
+        mentor = f"{kind} mentor" if kind else "mentor"
+        nobody = f"No {mentor} with a free slot" if groups is None else "No mentor or mentoring group with room"
         text = (
             f"{nobody} fits you{about} right now. "
             "Try again in a few days, try a broader topic, or ask a program admin about the next matching round."
@@ -144,6 +151,11 @@ def results_message(
         )
     elif groups:
         intro = f"Here are the mentoring groups with room that fit you best{about}. Joining one takes a click."
+    elif kind:
+        intro = (
+            f"Here are the {kind} mentors who fit you best{about}, the kind you still want. Pick one and tell them "
+            "what you hope to learn."
+        )
     else:
         intro = f"Here are the mentors who fit you best{about}. Pick one and tell them what you hope to learn."
     blocks: list[Block] = [section(intro)]
