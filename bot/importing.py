@@ -105,7 +105,7 @@ class ImportPlan:
         return sum(1 for p in self.people if not p.new and not p.changed)
 
 
-def _values(became: Became, reports: set[str], existing: Person | None, most_mentors: int) -> dict[str, Any]:
+def _values(became: Became, reports: set[str], existing: Person | None) -> dict[str, Any]:
     """What the row means for the membership, with the sheet's silence kept as what is stored (or a default)."""
     role = Role(became["role"]) if "role" in became else (existing.role if existing else Role.MENTEE)
     values: dict[str, Any] = {"role": role}
@@ -116,7 +116,7 @@ def _values(became: Became, reports: set[str], existing: Person | None, most_men
     if "capacity" in became or existing is None:
         values["capacity"] = int(became.get("capacity", 1)) if role.mentors else 0
     if "mentors_wanted" in became and role.seeks_mentor:
-        values["mentors_wanted"] = min(int(became["mentors_wanted"]), max(1, most_mentors))
+        values["mentors_wanted"] = int(became["mentors_wanted"])
     for key in ("timezone", "department", "answers"):
         if key in became:
             values[key] = became[key]
@@ -140,7 +140,7 @@ def plan_import(
     """Map (as the program remembers, else as proposed, with the admin's choices on top) and look up the sheet for
     this program (`SheetRefused` when no column says who a row is); stores nothing."""
     program, columns = sheet_columns(session, team_id, program_id, sheet, choices)
-    preview = build_preview(sheet, columns.mapping, directory, program.questions)
+    preview = build_preview(sheet, columns.mapping, directory, program.questions, program.mentors_per_mentee)
     ready = [row for row in preview.rows if row.status is Status.READY]
     managers = {row.became["user_id"]: row.became.get("manager_user_id", "") for row in ready}
     reports: dict[str, set[str]] = {}
@@ -152,7 +152,7 @@ def plan_import(
     for row in ready:
         user_id = row.became["user_id"]
         stored = existing.get(user_id)
-        values = _values(row.became, reports.get(user_id, set()), stored, program.mentors_per_mentee)
+        values = _values(row.became, reports.get(user_id, set()), stored)
         entry = directory.entry(user_id)
         people.append(
             PlannedPerson(

@@ -10,11 +10,15 @@ from typing import Any
 
 from sqlalchemy import func, select
 
+from bot.imports.mapping import propose_mapping
+from bot.imports.preview import build_preview
+from bot.imports.sheet import read_sheet
 from sandbox.fake_slack import Call, email_of
 from storage.models import MatchRequest, Pair, PairStatus, Person
 from tests.conftest import Running, run_mentorbot
 from tests.steps import MENTEE_PROFILE, MENTOR_PROFILE, button_value, buttons, mentor_request_dm, wait_until_stored
 from tests.test_import import import_env
+from tests.test_import_sheet import WORKSPACE
 from tests.test_programs import create_program, join_program, open_new_program_form
 
 KINDS = "What kind of mentor are you? | Peer, Senior | kind"
@@ -174,7 +178,7 @@ def test_the_settings_are_checked_in_the_forms(app: Running) -> None:
 def test_a_sheet_says_how_many_mentors_each_mentee_wants_within_the_programs_limit(
     app: Running, tmp_path: Path
 ) -> None:
-    for user, name in (("UMIA", "Mia"), ("UNOA", "Noa"), ("UOLI", "Oli")):
+    for user, name in (("UMIA", "Mia"), ("UNOA", "Noa"), ("UOLI", "Oli"), ("UPIA", "Pia")):
         app.slack.add_user(user, name, "Europe/Paris")
     create_program(app, "Duo", mentors_per_mentee="2")
     sheet = tmp_path / "duo.csv"
@@ -183,13 +187,14 @@ def test_a_sheet_says_how_many_mentors_each_mentee_wants_within_the_programs_lim
         f"{email_of('Mia')},Mia,Mentee,python,2\n"
         f"{email_of('Noa')},Noa,Mentee,python,one\n"
         f"{email_of('Oli')},Oli,Mentee,python,lots\n"
+        f"{email_of('Pia')},Pia,Mentee,python,3\n"
     )
     result = run_mentorbot(["import", str(sheet), "--program", "duo", "--yes"], import_env(app), tmp_path)
     assert result.returncode == 0, result.stderr
     assert "mentors wanted: “lots” is not a number" in result.stdout
     with app.services.db.reading() as session:
         wanted = dict(session.execute(select(Person.slack_user_id, Person.mentors_wanted)).all())
-    assert wanted == {"UMIA": 2, "UNOA": 1}, "Oli's row needs attention, so it is not stored"
+    assert wanted == {"UMIA": 2, "UNOA": 1, "UPIA": 2}, "Oli's row needs attention; Pia gets the program's most"
     calls = app.slack.wait_until("Mia's consent DM", lambda calls: any(c.args.get("channel") == "DUMIA" for c in calls))
     assert "*Mentors you'd like:* 2" in next(c for c in calls if c.args.get("channel") == "DUMIA").text()
 
@@ -285,3 +290,11 @@ def test_a_round_fills_the_places_left_beside_an_open_request_and_never_proposes
     app.user.command("UADMIN", "admin match duo")
     preview = app.slack.wait_for("response_url", since=mark)[-1]
     assert "1 pairs" in preview.text() and "<@UANA> ← <@UDAN>" in preview.text(), "Ben is kept for her request"
+
+
+def test_a_sheet_asking_for_more_mentors_than_the_program_allows_is_told_in_the_preview() -> None:
+    sheet = read_sheet(b"Email,Role,How many mentors would you like?\nana.silva@example.com,Mentee,3\n")
+    preview = build_preview(sheet, propose_mapping(sheet), WORKSPACE, most_mentors=2)
+    ana = preview.rows[0]
+    assert ana.became["mentors_wanted"] == 2
+    assert ana.reasons == ["asked for 3 mentors; this program gives each mentee up to 2"]

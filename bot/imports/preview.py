@@ -30,6 +30,7 @@ from bot.imports.mapping import (
 )
 from bot.imports.sheet import Sheet, SheetRefused
 from bot.profiles import MAX_DEPARTMENT, MAX_TAGS
+from bot.programs import MAX_MENTORS_PER_MENTEE
 from bot.questions import Question
 from bot.text import cut, escape, squash
 from storage.vocabulary import Role
@@ -109,8 +110,15 @@ class _Findings:
         return [*self.refused, *self.attention, *self.notes]
 
 
-def build_preview(sheet: Sheet, mapping: Mapping, directory: Directory, questions: Sequence[Question] = ()) -> Preview:
-    """Every row of the sheet read through the mapping and resolved against the directory.
+def build_preview(
+    sheet: Sheet,
+    mapping: Mapping,
+    directory: Directory,
+    questions: Sequence[Question] = (),
+    most_mentors: int = MAX_MENTORS_PER_MENTEE,
+) -> Preview:
+    """Every row of the sheet read through the mapping and resolved against the directory (`most_mentors`: the
+    program's limit of mentors per mentee).
 
     Raises Unidentified when no column says who a row is (email, Slack ID, handle or name).
     """
@@ -127,7 +135,7 @@ def build_preview(sheet: Sheet, mapping: Mapping, directory: Directory, question
     first_row: dict[str, int] = {}
     outcomes: list[RowOutcome] = []
     for number, read, person, mentions in zip(sheet.source_rows, reads, people, mention_results, strict=True):
-        outcome = _outcome(number, read, person, mentions, asked, directory)
+        outcome = _outcome(number, read, person, mentions, asked, directory, most_mentors)
         user_id = outcome.became.get("user_id")
         if user_id and user_id in first_row:
             outcome = _duplicate(outcome, first_row[user_id])
@@ -181,6 +189,7 @@ def _outcome(
     mentions: list[_Mention],
     questions: Sequence[Question],
     directory: Directory,
+    most_mentors: int,
 ) -> RowOutcome:
     findings = _Findings()
     became: Became = {}
@@ -192,7 +201,7 @@ def _outcome(
         became["user_id"] = person.user_id
         if person.how is How.NAME and person.confidence < 1:
             findings.notes.append(_accepted(_identity(read).name, person, directory))
-    _role_and_topics(read, became, findings)
+    _role_and_topics(read, became, findings, most_mentors)
     _timezone(read, became, findings)
     _department(read, became, findings)
     _people(read, became, findings, mentions, directory)
@@ -207,7 +216,7 @@ def _accepted(said: str, found: Resolution, directory: Directory) -> str:
     return f"{squash(said)} → {label}, {round(found.confidence * 100)} %"
 
 
-def _role_and_topics(read: dict[str, str], became: Became, findings: _Findings) -> None:
+def _role_and_topics(read: dict[str, str], became: Became, findings: _Findings, most_mentors: int) -> None:
     offered = parse_topics(read.get(Target.TOPICS_OFFERED, ""))
     wanted = parse_topics(read.get(Target.TOPICS_WANTED, ""))
     if Target.TOPICS_OFFERED in read:
@@ -229,7 +238,7 @@ def _role_and_topics(read: dict[str, str], became: Became, findings: _Findings) 
     if role.mentors:
         _capacity(read, became, findings)
     if role.seeks_mentor and Target.MENTORS_WANTED in read:
-        _mentors_wanted(read, became, findings)
+        _mentors_wanted(read, became, findings, most_mentors)
 
 
 def _at_most_tags(topics: list[str], findings: _Findings) -> list[str]:
@@ -257,10 +266,13 @@ def _capacity(read: dict[str, str], became: Became, findings: _Findings) -> None
         became["capacity"] = capacity
 
 
-def _mentors_wanted(read: dict[str, str], became: Became, findings: _Findings) -> None:
+def _mentors_wanted(read: dict[str, str], became: Became, findings: _Findings, most: int) -> None:
     count, problem = parse_mentors_wanted(read.get(Target.MENTORS_WANTED, ""))
     if problem:
         findings.attention.append(f"mentors wanted: {problem}")
+    elif count is not None and count > most:
+        became["mentors_wanted"] = most
+        findings.notes.append(f"asked for {count} mentors; this program gives each mentee up to {most}")
     elif count is not None and count >= 1:
         became["mentors_wanted"] = count
 
