@@ -13,9 +13,9 @@ from sqlalchemy import func, select
 from bot.imports.mapping import propose_mapping
 from bot.imports.sheet import read_sheet
 from sandbox.fake_slack import Call, email_of
-from storage.models import DirectoryMember, Person, Program
+from storage.models import DirectoryMember, Person, PersonStatus, Program
 from tests.conftest import BOT_TOKEN, SIGNING_SECRET, Running, run_mentorbot
-from tests.steps import button_value, buttons
+from tests.steps import button_value, buttons, wait_until_stored
 from tests.test_programs import create_program
 
 SHEET = "\n".join(
@@ -236,6 +236,13 @@ def test_a_preferred_person_in_the_sheet_lifts_that_mentor_in_find_and_stays_pri
         message = next(c for c in asked if _is_consent(c, user))
         value = button_value(message, "import.invitation_confirm")
         app.user.click(user, "import.invitation_confirm", value=value, channel=f"D{user}")
+    # Each confirmation is a worker's job: find once all three are stored, as a person would after the answers.
+    wait_until_stored(
+        app,
+        lambda session: (
+            session.scalar(select(func.count()).select_from(Person).where(Person.status == PersonStatus.ACTIVE)) == 3
+        ),
+    )
     mark = app.slack.mark()
     app.user.command("UOLI", "find python")
     ranked = app.slack.wait_for("response_url", since=mark)[-1].text()
