@@ -55,8 +55,8 @@ class Busy(Exception):
 
 
 def _work(settings: Settings, level: int, server_pid: int, jobs: Queue[Parcel], ready: Event) -> None:
-    """A worker process: run jobs from `jobs`, in order, until told to stop."""
-    from bot.clock import FixedClock, SystemClock
+    """A worker process: run jobs from `jobs` on `worker_threads` threads, until each is told to stop."""
+    from bot.clock import SystemClock
     from bot.heap import freeze_startup_heap
     from bot.services import Services
     from storage.db import Database
@@ -66,14 +66,29 @@ def _work(settings: Settings, level: int, server_pid: int, jobs: Queue[Parcel], 
     logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s[worker]: %(message)s")
     services = Services(settings=settings, db=Database(settings.database_url), clock=SystemClock())
     freeze_startup_heap()
+    runners = [
+        threading.Thread(target=_run_jobs, args=(services, jobs), name=f"mentorbot-job-{number}")
+        for number in range(settings.worker_threads)
+    ]
+    for runner in runners:
+        runner.start()
     ready.set()
+    for runner in runners:
+        runner.join()
+    services.db.dispose()
+
+
+def _run_jobs(services: Services, jobs: Queue[Parcel]) -> None:
+    """One of a worker's job threads: a job that waits (on Slack's pace for new conversations, say) holds up only
+    its own thread, not the finds queued behind it."""
+    from bot.clock import FixedClock
+
     while (parcel := jobs.get()) is not None:
         job, at, args = parcel
         try:
             job(replace(services, clock=FixedClock(at)), *args)
         except Exception:
             log.exception("work after an ack failed")
-    services.db.dispose()
 
 
 def _exit_after(server_pid: int) -> None:
@@ -167,7 +182,7 @@ class Offload:
                 return
             deadline = time.monotonic() + STOP_TIMEOUT_SECONDS
             try:
-                for _ in self._workers:
+                for _ in range(len(self._workers) * self._services.settings.worker_threads):
                     # A full queue has room again as soon as a worker takes its next job.
                     self._jobs.put(None, timeout=max(0.0, deadline - time.monotonic()))
             except queue.Full:

@@ -111,9 +111,11 @@ def accept_clicked(services: Services, click: Click) -> None:
         log.warning("refused: %s tried to accept request %s", click.user_id, click.value)
         click.answer(services, request_not_yours())
         return
+    # The mentor hears at once that the pair is made (it is stored); opening their group DM waits for Slack's
+    # pace for new conversations (about 50 a minute per workspace), which a busy hour can reach.
+    click.answer(services, mentor_accepted_update(request), replace_original=True)
     client = click.client(settings)
     start_conversation(services, client, click.team_id, pair)
-    click.answer(services, mentor_accepted_update(request), replace_original=True)
     update_mentor_message(client, request, mentor_accepted_update(request), click.message_ts)
 
 

@@ -49,6 +49,8 @@ class Settings:
     tick_seconds: int = 60
     # Processes that rank mentors after `/mentor find` is acknowledged; 0 ranks on the serving threads.
     workers: int = 1
+    # Jobs each worker runs at once: one waiting on Slack (its pace for new conversations) holds up no other.
+    worker_threads: int = 4
     # Jobs that may wait for the workers at once; beyond it, people are told the bot is busy instead of waiting.
     queue_limit: int = DEFAULT_QUEUE_LIMIT
     # Calendars people may connect (off unless a provider's client is set), and where their OAuth comes back to.
@@ -150,6 +152,7 @@ def load_settings(environ: Mapping[str, str] | None = None, env_file: Path | Non
         scheduler_enabled=get("SCHEDULER", "on").lower() not in {"off", "0", "false", "no"},
         tick_seconds=int(_positive_float("MENTORBOT_TICK_SECONDS", get("MENTORBOT_TICK_SECONDS", "60"))),
         workers=_count("MENTORBOT_WORKERS", get("MENTORBOT_WORKERS", "1")),
+        worker_threads=_positive_count("MENTORBOT_WORKER_THREADS", get("MENTORBOT_WORKER_THREADS", "4")),
         queue_limit=_positive_count("MENTORBOT_QUEUE_LIMIT", get("MENTORBOT_QUEUE_LIMIT", str(DEFAULT_QUEUE_LIMIT))),
         public_url=public_url,
         google_client_id=google[0],

@@ -9,13 +9,14 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.installations import Tokens
 from sandbox.fake_slack import Call
 from sandbox.slack_user import Reply
 from scheduler.tick import TickReport, run_tick
-from storage.models import MatchRequest
+from storage.models import Goal, MatchRequest
 from tests.conftest import BOT_TOKEN, MENTORBOT, Running
 
 MENTOR_PROFILE: dict[str, Any] = {
@@ -133,7 +134,7 @@ def accept_request(app: Running, mentor: str, mentee: str) -> Call:
     dm = mentor_request_dm(app, mentor, earlier + 1)
     request_id = int(button_value(dm, "find.accept"))
     # This request's own message, not an earlier pair's: the accept edits it only once it is stored.
-    wait_until_stored(app, lambda session: session.get_one(MatchRequest, request_id).mentor_message_ts is not None)
+    request_message_stored(app, request_id)
     mark = app.slack.mark()
     app.user.click(mentor, "find.accept", value=str(request_id), channel=f"D{mentor}")
     channel = "G" + "".join(u[-3:] for u in sorted([mentor, mentee]))
@@ -159,6 +160,27 @@ def wait_until_stored(app: Running, stored: Callable[[Session], bool], timeout: 
                 return
         assert time.monotonic() < deadline, "timed out waiting for the database"
         time.sleep(0.02)
+
+
+def request_message_stored(app: Running, request_id: int) -> None:
+    """Wait until the request's DM to its mentor is remembered: the withdraw, accept or decline edits it only then."""
+    wait_until_stored(app, lambda session: session.get_one(MatchRequest, request_id).mentor_message_ts is not None)
+
+
+def goal_card_stored(app: Running) -> None:
+    """Wait until the goal card's message is remembered: an edit or milestone before it would post a second card."""
+    wait_until_stored(app, lambda session: session.scalar(select(Goal.message_ts)) is not None)
+
+
+def agreement_settled(app: Running, since: int) -> None:
+    """Wait until a confirmed agreement's work is done: posted in the pair's DM, times of the agreed length offered
+    when none was picked, and both App Homes redrawn (the last step)."""
+
+    def settled(calls: list[Call]) -> bool:
+        posted = [i for i, c in enumerate(calls[since:], since) if "working agreement is set" in c.text()]
+        return bool(posted) and sum(c.method == "views.publish" for c in calls[posted[0] :]) >= 2
+
+    app.slack.wait_until("agreement settled", settled)
 
 
 def tick_at(app: Running, when: datetime) -> TickReport:

@@ -19,7 +19,7 @@ from bot.views.closing import PAIR_END_OPEN
 from sandbox.fake_slack import Call, FakeSlack
 from storage.models import Evaluation, HelpRequest, Pair, PairStatus, Person, PersonStatus, Shoutout
 from tests.conftest import START, Running, running_app
-from tests.steps import button_value, home_stopped_offering, paired, tick_at
+from tests.steps import button_value, goal_card_stored, home_stopped_offering, paired, tick_at
 
 GROUP = "GANABEN"
 CHANNEL = "CPROGRAM"
@@ -57,6 +57,7 @@ def finish_milestone(app: Running, pair_id: int) -> None:
     app.user.submit("UANA", view, GOAL)
     card = app.slack.wait_until("card", lambda calls: any("Success looks like" in c.text() for c in calls))
     card_call = [c for c in card if "Success looks like" in c.text()][-1]
+    goal_card_stored(app)
     menu = next(
         e
         for b in card_call.args["blocks"]

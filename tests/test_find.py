@@ -17,6 +17,7 @@ from tests.steps import (
     join,
     mentor_request_dm,
     request_mentor,
+    request_message_stored,
     wait_until_stored,
 )
 
@@ -93,7 +94,7 @@ def test_thin_request_is_refused_inline(app: Running) -> None:
 def test_one_open_request_at_a_time_and_withdraw(app: Running) -> None:
     program(app)
     request_mentor(app, "UANA", "UBEN", REQUEST)
-    mentor_request_dm(app, "UBEN")
+    request_message_stored(app, int(button_value(mentor_request_dm(app, "UBEN"), "find.accept")))
     waiting = find(app, "UANA")
     assert "Your request to <@UBEN> is waiting for an answer" in waiting.text()
     app.user.click("UANA", "find.withdraw", value=button_value(waiting, "find.withdraw"))

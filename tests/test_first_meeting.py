@@ -17,7 +17,7 @@ from bot.report import funnel_of, program_report
 from sandbox.fake_slack import Call, FakeSlack
 from storage.models import Meeting, MeetingStatus, Pair, Person
 from tests.conftest import START, Running
-from tests.steps import button_value, buttons, paired, tick_at, wait_until_stored
+from tests.steps import agreement_settled, button_value, buttons, paired, tick_at, wait_until_stored
 
 GROUP = "GANABEN"
 
@@ -314,8 +314,10 @@ def test_the_agreements_video_link_goes_into_the_invite_and_a_bad_one_is_refused
     link = "https://meet.example.com/ana-ben"
     assert app.user.submit("UANA", view, {**TERMS, "video_link": link}).body == ""
     proposal = proposal_to(app, "UBEN")
+    mark = app.slack.mark()
     app.user.click("UBEN", "agreement.confirm", value=button_value(proposal, "agreement.confirm"))
-    app.slack.wait_until("agreement", lambda _: any("working agreement is set" in c.text() for c in app.slack.calls))
-    picked(app, "UANA", pick_buttons(offer_in(app, GROUP).args)[0])
+    agreement_settled(app, mark)
+    latest = [c for c in app.slack.messages_to(GROUP) if _is_offer(c)][-1]
+    picked(app, "UANA", pick_buttons(latest.args)[0])
     event = latest_invite(app)
     assert str(event.get("URL")) == link or link in str(event.get("LOCATION"))

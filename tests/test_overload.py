@@ -46,8 +46,8 @@ def wait_for_file(path: Path) -> None:
 
 @pytest.fixture
 def small_queue(settings: Settings, slack: FakeSlack, clock: FixedClock) -> Iterator[Running]:
-    """The app with one worker and room for one waiting job."""
-    with running_app(replace(settings, workers=1, queue_limit=1), slack, clock) as running:
+    """The app with one worker running one job at a time, and room for one waiting job."""
+    with running_app(replace(settings, workers=1, worker_threads=1, queue_limit=1), slack, clock) as running:
         yield running
 
 
@@ -117,3 +117,19 @@ def test_changing_the_columns_while_the_workers_are_full_says_so_in_the_modal(
     assert BUSY in json.dumps(notice) and "Reading your sheet" not in json.dumps(notice)
     assert notice["close"]["text"] == "Close" and "submit" not in notice
     released.write_text("go")
+
+
+def test_a_job_that_waits_on_slack_holds_up_no_find(
+    settings: Settings, slack: FakeSlack, clock: FixedClock, tmp_path: Path
+) -> None:
+    with running_app(replace(settings, workers=1, worker_threads=2), slack, clock) as app:
+        join(app, "UBEN", MENTOR_PROFILE)
+        join(app, "UANA", MENTEE_PROFILE)
+        offload = app.services.offload
+        assert offload is not None
+        started, released = tmp_path / "started", tmp_path / "released"
+        offload.submit(hold_the_worker, str(started), str(released))
+        wait_for_file(started)
+        answer = find(app, "UANA")
+        assert "<@UBEN>" in answer.text() and not started.with_name("released").exists(), "answered while held"
+        released.write_text("go")

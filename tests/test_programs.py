@@ -13,7 +13,7 @@ from sqlalchemy import select
 from sandbox.fake_slack import Call
 from storage.models import CohortStage, Pair, PairStatus, Person, Program
 from tests.conftest import START, Running
-from tests.steps import MENTEE_PROFILE, MENTOR_PROFILE, button_value, buttons, tick_at
+from tests.steps import MENTEE_PROFILE, MENTOR_PROFILE, button_value, buttons, tick_at, wait_until_stored
 
 BUDDIES_QUESTIONS = "\n".join(
     [
@@ -120,7 +120,7 @@ def test_a_person_in_two_programs_is_matched_within_each_and_a_must_match_questi
 
     # The profile is one profile: a new time zone from Slack reaches both memberships.
     app.user.event({"type": "user_change", "user": {"id": "UANA", "tz": "Asia/Tokyo"}})
-    app.slack.wait_until("time zone followed", lambda _: _zones(app, "UANA") == {"Asia/Tokyo"})
+    wait_until_stored(app, lambda _: _zones(app, "UANA") == {"Asia/Tokyo"})
 
 
 def _zones(app: Running, user_id: str) -> set[str]:

@@ -15,7 +15,6 @@ from storage.models import (
     AgreementStatus,
     Cadence,
     FitCheck,
-    Goal,
     GoalEvent,
     Milestone,
     Pair,
@@ -23,7 +22,7 @@ from storage.models import (
     Person,
 )
 from tests.conftest import START, Running
-from tests.steps import button_value, paired, tick_at, wait_until_stored
+from tests.steps import agreement_settled, button_value, goal_card_stored, paired, tick_at
 
 TERMS: dict[str, Any] = {
     "cadence": "biweekly",
@@ -67,11 +66,9 @@ def agreed(app: Running, pair_id: int) -> None:
     view = open_modal(app, "UANA", "agreement.open", str(pair_id))
     assert app.user.submit("UANA", view, TERMS).body == ""
     proposal = proposal_to(app, "UBEN")
+    mark = app.slack.mark()
     app.user.click("UBEN", "agreement.confirm", value=button_value(proposal, "agreement.confirm"))
-    app.slack.wait_until(
-        "agreement posted",
-        lambda calls: any(c.args.get("channel") == GROUP and "working agreement is set" in c.text() for c in calls),
-    )
+    agreement_settled(app, mark)
 
 
 def pair_row(app: Running) -> Pair:
@@ -164,7 +161,7 @@ def test_goal_with_milestones_progress_comments_and_completion(app: Running) -> 
         lambda calls: any(c.args.get("channel") == GROUP and "Success looks like" in c.text() for c in calls),
     )
     # The card's message is remembered just after it is posted: a click before that would post a second card.
-    wait_until_stored(app, lambda session: session.scalar(select(Goal.message_ts)) is not None)
+    goal_card_stored(app)
     card = goal_card(app)
     assert "☐ outline ready (by 20 Dec)" in card.text() and "▱▱▱▱▱▱▱▱▱▱ 0%" in card.text()
     select_menu = next(
@@ -215,6 +212,7 @@ def test_editing_a_goal_keeps_its_history(app: Running) -> None:
     view = open_modal(app, "UANA", "goal.open", str(pair_id))
     app.user.submit("UANA", view, GOAL)
     app.slack.wait_until("goal card", lambda calls: any("Success looks like" in c.text() for c in calls))
+    goal_card_stored(app)
     edit = open_modal(app, "UANA", "goal.edit", button_value(goal_card(app), "goal.edit"))
     assert {b.get("block_id"): b for b in edit["blocks"]}["title"]["element"]["initial_value"] == GOAL["title"]
     mark = app.slack.mark()

@@ -42,6 +42,8 @@ def requested(app: Running) -> None:
     join(app, "UANA", MENTEE_PROFILE)
     request_mentor(app, "UANA", "UBEN", REQUEST)
     mentor_request_dm(app, "UBEN")
+    # The request's last DM, to the mentee: sent only after everything else is stored.
+    app.slack.wait_until("the mentee told", lambda _: dms(app, "UANA", "Your request is on its way") == 1)
 
 
 def dms(app: Running, user: str, phrase: str) -> int:

@@ -15,6 +15,7 @@ from sandbox.fake_slack import Call
 from storage.models import CheckIn, CheckInStatus, Evaluation, Meeting, OutboxMessage, Pair, PairStatus, Person
 from tests.conftest import START, Running
 from tests.steps import (
+    agreement_settled,
     button_value,
     buttons,
     home_stopped_offering,
@@ -50,8 +51,9 @@ def agreed_pair(app: Running) -> int:
         ),
     )
     dm = [c for c in proposal if c.args.get("channel") == "DUBEN" and "proposed your" in c.text()][-1]
+    mark = app.slack.mark()
     app.user.click("UBEN", "agreement.confirm", value=button_value(dm, "agreement.confirm"))
-    app.slack.wait_until("agreement set", lambda calls: any("working agreement is set" in c.text() for c in calls))
+    agreement_settled(app, mark)
     return pair_id
 
 

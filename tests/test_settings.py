@@ -16,6 +16,8 @@ def test_defaults_use_a_sqlite_file_and_slacks_own_api() -> None:
     assert settings.workers == 1
     assert load_settings({"MENTORBOT_WORKERS": "0"}, env_file=None).workers == 0
     assert settings.queue_limit == 100
+    assert settings.worker_threads == 4
+    assert load_settings({"MENTORBOT_WORKER_THREADS": "1"}, env_file=None).worker_threads == 1
     assert load_settings({"MENTORBOT_QUEUE_LIMIT": "20"}, env_file=None).queue_limit == 20
 
 
@@ -53,6 +55,7 @@ def test_postgres_urls_are_pinned_to_psycopg() -> None:
         ("MENTORBOT_WORKERS", "-1", "whole number"),
         ("MENTORBOT_WORKERS", "two", "whole number"),
         ("MENTORBOT_QUEUE_LIMIT", "0", "1 or more"),
+        ("MENTORBOT_WORKER_THREADS", "0", "1 or more"),
     ],
 )
 def test_bad_values_fail_with_a_clear_message(name: str, value: str, message: str) -> None:

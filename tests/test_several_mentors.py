@@ -16,7 +16,14 @@ from bot.imports.sheet import read_sheet
 from sandbox.fake_slack import Call, email_of
 from storage.models import MatchRequest, Pair, PairStatus, Person
 from tests.conftest import Running, run_mentorbot
-from tests.steps import MENTEE_PROFILE, MENTOR_PROFILE, button_value, buttons, mentor_request_dm, wait_until_stored
+from tests.steps import (
+    MENTEE_PROFILE,
+    MENTOR_PROFILE,
+    button_value,
+    buttons,
+    mentor_request_dm,
+    request_message_stored,
+)
 from tests.test_import import import_env
 from tests.test_import_sheet import WORKSPACE
 from tests.test_programs import create_program, join_program, open_new_program_form
@@ -51,7 +58,7 @@ def ask_and_accept(app: Running, mentee: str, mentor: str, earlier_requests: int
     reply = app.user.submit(mentee, view, {"message": ASK, "cadence": "biweekly"})
     assert reply.status == 200 and reply.body == "", reply.body
     request_id = int(button_value(mentor_request_dm(app, mentor, earlier_requests + 1), "find.accept"))
-    wait_until_stored(app, lambda session: session.get_one(MatchRequest, request_id).mentor_message_ts is not None)
+    request_message_stored(app, request_id)
     mark = app.slack.mark()
     app.user.click(mentor, "find.accept", value=str(request_id), channel=f"D{mentor}")
     app.slack.wait_for("chat.update", since=mark)
@@ -249,7 +256,7 @@ def test_a_mentor_both_requested_and_proposed_by_a_round_becomes_one_pair_and_th
     view = app.slack.wait_for("views.open", opened + 1)[-1].args["view"]
     assert app.user.submit("UANA", view, {"message": ASK, "cadence": "biweekly"}).body == ""
     request_id = int(button_value(mentor_request_dm(app, "UBEN"), "find.accept"))
-    wait_until_stored(app, lambda session: session.get_one(MatchRequest, request_id).mentor_message_ts is not None)
+    request_message_stored(app, request_id)
 
     assert "Round published: 1 pairs" in publish(app, preview)
     mark = app.slack.mark()

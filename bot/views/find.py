@@ -261,7 +261,10 @@ def request_sent_message(request: RequestView) -> Message:
 
 
 def mentor_accepted_update(request: RequestView) -> Message:
-    text = f"You accepted <@{request.mentee_user_id}>. I've started a group DM so you two can say hello."
+    text = (
+        f"You accepted <@{request.mentee_user_id}>. I'm opening a group DM for you two, with a first agenda and "
+        "times you can both make."
+    )
     return said(text)
 
 
