@@ -128,11 +128,9 @@ def true_reason(mentee: Candidate, mentors: Sequence[Candidate], history: Histor
     return Unmatched.FILLED
 
 
-def check_round(planned: Round, cohort: Cohort) -> None:
-    """Optimal (against the independent solver, and by its own dual bound), within every rule, and truthful."""
-    mentees, mentors, histories = cohort.mentees, cohort.mentors, cohort.histories
-    assert abs(planned.total_score - exact_total(cohort)) < 1e-6
-    assert abs(planned.bound - planned.total_score) < 1e-6
+def within_the_rules(planned: Round, mentors: Sequence[Candidate], histories: Mapping[int, History]) -> Counter[int]:
+    """No mentor over their free slots, every pair allowed by the reference rules, and repeats marked; returns each
+    mentor's slots left."""
     load = Counter(a.match.mentor.person_id for a in planned.assignments)
     room = Counter({m.person_id: m.free_slots - load[m.person_id] for m in mentors})
     assert all(room[m.person_id] >= 0 for m in mentors if m.person_id in load)
@@ -141,6 +139,15 @@ def check_round(planned: Round, cohort: Cohort) -> None:
         history = histories.get(assignment.mentee.person_id, History())
         assert may_match(assignment.mentee, mentors, history)[by_id[assignment.match.mentor.person_id]]
         assert assignment.match.repeat == (assignment.match.mentor.person_id in history.past)
+    return room
+
+
+def check_round(planned: Round, cohort: Cohort) -> None:
+    """Optimal (against the independent solver, and by its own dual bound), within every rule, and truthful."""
+    mentees, mentors, histories = cohort.mentees, cohort.mentors, cohort.histories
+    assert abs(planned.total_score - exact_total(cohort)) < 1e-6
+    assert abs(planned.bound - planned.total_score) < 1e-6
+    room = within_the_rules(planned, mentors, histories)
     everyone = [*(a.mentee for a in planned.assignments), *(m for m, _ in planned.unmatched)]
     assert sorted(m.person_id for m in everyone) == sorted(m.person_id for m in mentees)
     for mentee, reason in planned.unmatched:

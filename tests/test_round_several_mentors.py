@@ -21,7 +21,7 @@ from scipy.optimize import Bounds, LinearConstraint, milp
 from bot import round_plan
 from bot.matching import DEFAULT_WEIGHTS, Candidate, History, allowed, score, topic_set
 from bot.round_plan import Round, Unmatched, Wanted, plan_round
-from tests.test_round_exactness import FAMILIES, Cohort, cohorts, may_match, medium_cohort
+from tests.test_round_exactness import FAMILIES, Cohort, cohorts, may_match, medium_cohort, within_the_rules
 
 KIND = "kind"
 # "expert" is wanted now and then though no mentor is one; a mentor answering both peer and senior is a peer.
@@ -142,15 +142,8 @@ def check_round(planned: Round, case: Wanting) -> None:
     assert abs(planned.bound - planned.total_score) < 1e-6
     pairs = [(a.mentee.person_id, a.match.mentor.person_id) for a in planned.assignments]
     assert len(set(pairs)) == len(pairs), "nobody gets the same mentor twice"
-    load = Counter(mentor for _, mentor in pairs)
-    room = Counter({m.person_id: m.free_slots - load[m.person_id] for m in mentors})
-    assert all(room[m.person_id] >= 0 for m in mentors if m.person_id in load)
-    by_id = {m.person_id: j for j, m in enumerate(mentors)}
-    for assignment in planned.assignments:
-        history = histories.get(assignment.mentee.person_id, History())
-        assert may_match(assignment.mentee, mentors, history)[by_id[assignment.match.mentor.person_id]]
-        assert assignment.match.repeat == (assignment.match.mentor.person_id in history.past)
-        assert assignment.match.score > 0, "a 0% pair is never proposed"
+    room = within_the_rules(planned, mentors, histories)
+    assert all(a.match.score > 0 for a in planned.assignments), "a 0% pair is never proposed"
     unmatched = {m.person_id: reason for m, reason in planned.unmatched}
     short = {m.person_id: (got, reason) for m, got, reason in planned.short}
     assert len(unmatched) == len(planned.unmatched) and len(short) == len(planned.short)

@@ -14,6 +14,7 @@ from bot.imports.mapping import propose_mapping
 from bot.imports.preview import build_preview
 from bot.imports.sheet import read_sheet
 from sandbox.fake_slack import Call, email_of
+from sandbox.slack_user import Reply
 from storage.models import MatchRequest, Pair, PairStatus, Person
 from tests.conftest import Running, run_mentorbot
 from tests.steps import (
@@ -44,18 +45,22 @@ def listed(results: Call) -> list[str]:
     return [user for row in rows for user in ("UBEN", "UDAN", "UFAY", "UGUS") if f"<@{user}>" in row["text"]["text"]]
 
 
-def ask_and_accept(app: Running, mentee: str, mentor: str, earlier_requests: int = 0) -> None:
-    """The mentee picks `mentor` from their find answer in Duo and sends a request; the mentor accepts it."""
-    results = find_in(app, mentee)
+def ask_from(app: Running, mentee: str, results: Call, mentor: str = "") -> Reply:
+    """Click Request beside `mentor` (or the first mentor) in a find answer and send the request form."""
     value = next(
         b["accessory"]["value"]
         for b in results.args["blocks"]
-        if (b.get("accessory") or {}).get("action_id") == "find.request" and f"<@{mentor}>" in b["text"]["text"]
+        if (b.get("accessory") or {}).get("action_id") == "find.request" and f"<@{mentor}" in b["text"]["text"]
     )
     opened = len(app.slack.calls_to("views.open"))
     app.user.click(mentee, "find.request", value=value)
     view = app.slack.wait_for("views.open", opened + 1)[-1].args["view"]
-    reply = app.user.submit(mentee, view, {"message": ASK, "cadence": "biweekly"})
+    return app.user.submit(mentee, view, {"message": ASK, "cadence": "biweekly"})
+
+
+def ask_and_accept(app: Running, mentee: str, mentor: str, earlier_requests: int = 0) -> None:
+    """The mentee picks `mentor` from their find answer in Duo and sends a request; the mentor accepts it."""
+    reply = ask_from(app, mentee, find_in(app, mentee), mentor)
     assert reply.status == 200 and reply.body == "", reply.body
     request_id = int(button_value(mentor_request_dm(app, mentor, earlier_requests + 1), "find.accept"))
     request_message_stored(app, request_id)
@@ -219,15 +224,7 @@ def test_a_request_from_an_old_list_for_a_kind_already_filled_is_refused_in_the_
     assert listed(peers) == ["UFAY"] and "the Peer mentors who fit you best" in peers.text(), "the kind still missing"
 
     # Dan's Request button on the list from before Ben accepted: the form says why not, and nothing is sent.
-    value = next(
-        b["accessory"]["value"]
-        for b in before.args["blocks"]
-        if (b.get("accessory") or {}).get("action_id") == "find.request" and "<@UDAN>" in b["text"]["text"]
-    )
-    opened = len(app.slack.calls_to("views.open"))
-    app.user.click("UANA", "find.request", value=value)
-    view = app.slack.wait_for("views.open", opened + 1)[-1].args["view"]
-    reply = app.user.submit("UANA", view, {"message": ASK, "cadence": "biweekly"})
+    reply = ask_from(app, "UANA", before, "UDAN")
     error = str(reply.json()["errors"]["message"])
     assert "This mentor's kind is Senior, and you're now looking for: Peer" in error
     with app.services.db.reading() as session:
@@ -245,16 +242,7 @@ def test_a_mentor_both_requested_and_proposed_by_a_round_becomes_one_pair_and_th
     app.user.command("UADMIN", "admin match duo")
     preview = app.slack.wait_for("response_url", since=mark)[-1]
     assert "1 pairs" in preview.text()
-    results = find_in(app, "UANA")
-    value = next(
-        b["accessory"]["value"]
-        for b in results.args["blocks"]
-        if (b.get("accessory") or {}).get("action_id") == "find.request"
-    )
-    opened = len(app.slack.calls_to("views.open"))
-    app.user.click("UANA", "find.request", value=value)
-    view = app.slack.wait_for("views.open", opened + 1)[-1].args["view"]
-    assert app.user.submit("UANA", view, {"message": ASK, "cadence": "biweekly"}).body == ""
+    assert ask_from(app, "UANA", find_in(app, "UANA")).body == ""
     request_id = int(button_value(mentor_request_dm(app, "UBEN"), "find.accept"))
     request_message_stored(app, request_id)
 
@@ -281,16 +269,7 @@ def test_a_round_fills_the_places_left_beside_an_open_request_and_never_proposes
     join_program(app, "UBEN", "duo", mentor())
     join_program(app, "UDAN", "duo", mentor())
     join_program(app, "UANA", "duo", {**MENTEE_PROFILE, "mentors_wanted": "2"})
-    results = find_in(app, "UANA")
-    value = next(
-        b["accessory"]["value"]
-        for b in results.args["blocks"]
-        if (b.get("accessory") or {}).get("action_id") == "find.request" and "<@UBEN>" in b["text"]["text"]
-    )
-    opened = len(app.slack.calls_to("views.open"))
-    app.user.click("UANA", "find.request", value=value)
-    view = app.slack.wait_for("views.open", opened + 1)[-1].args["view"]
-    assert app.user.submit("UANA", view, {"message": ASK, "cadence": "biweekly"}).body == ""
+    assert ask_from(app, "UANA", find_in(app, "UANA"), "UBEN").body == ""
     mentor_request_dm(app, "UBEN")
 
     mark = app.slack.mark()
