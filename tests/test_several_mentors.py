@@ -284,3 +284,22 @@ def test_a_sheet_asking_for_more_mentors_than_the_program_allows_is_told_in_the_
     ana = preview.rows[0]
     assert ana.became["mentors_wanted"] == 2
     assert ana.reasons == ["asked for 3 mentors; this program gives each mentee up to 2"]
+
+
+def test_a_mentee_who_asks_for_fewer_mentors_while_a_request_is_open_closes_it_at_the_accept(app: Running) -> None:
+    create_program(app, "Duo", mentors_per_mentee="2")
+    join_program(app, "UBEN", "duo", mentor())
+    join_program(app, "UDAN", "duo", mentor())
+    join_program(app, "UANA", "duo", {**MENTEE_PROFILE, "mentors_wanted": "2"})
+    ask_and_accept(app, "UANA", "UBEN")
+    assert ask_from(app, "UANA", find_in(app, "UANA"), "UDAN").body == ""
+    request_id = int(button_value(mentor_request_dm(app, "UDAN"), "find.accept"))
+    request_message_stored(app, request_id)
+    join_program(app, "UANA", "duo", {**MENTEE_PROFILE, "mentors_wanted": "1"})
+
+    mark = app.slack.mark()
+    app.user.click("UDAN", "find.accept", value=str(request_id), channel="DUDAN")
+    assert "found the mentor they were looking for" in app.slack.wait_for("response_url", since=mark)[-1].text()
+    assert live_mentors(app, "UANA") == {"UBEN"}
+    with app.services.db.reading() as session:
+        assert session.get_one(MatchRequest, request_id).status == "withdrawn"
