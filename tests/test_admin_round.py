@@ -79,7 +79,7 @@ def test_admin_previews_publishes_and_pairs_confirm(app: Running) -> None:
     app.user.click("UANA", "round.confirm", value=button_value(ana, "round.confirm"))
     assert "as soon as <@UBEN> says yes" in app.slack.wait_for("response_url", since=mark)[-1].text()
     app.user.click("UBEN", "round.confirm", value=button_value(ben, "round.confirm"))
-    intro = app.slack.wait_for_message("GANABEN")[-1]
+    intro = app.slack.wait_for_message("GANABEN")[0]
     assert "<@UBEN> will mentor <@UANA>" in intro.text()
     assert pairs(app)[0].status is PairStatus.ACTIVE
 

@@ -65,7 +65,7 @@ def test_request_accept_opens_a_group_dm_with_the_intro(app: Running) -> None:
 
     mark = app.slack.mark()
     app.user.click("UBEN", "find.accept", value=button_value(dm, "find.accept"), channel="DUBEN")
-    group = app.slack.wait_for_message("GANABEN")[-1]
+    group = app.slack.wait_for_message("GANABEN")[0]
     intro = group.text()
     assert "<@UBEN> will mentor <@UANA>" in intro
     assert "Why you were matched" in intro and "A first meeting" in intro
@@ -211,7 +211,7 @@ def test_accept_from_the_app_home_pairs_them_and_answers_in_the_dm(app: Running)
 
     mark, in_dm = app.slack.mark(), len(app.slack.messages_to("DUBEN"))
     assert app.user.click("UBEN", "find.accept", value=accept["value"], view=in_the_home).status == 200
-    assert "<@UBEN> will mentor <@UANA>" in app.slack.wait_for_message("GANABEN")[-1].text()
+    assert "<@UBEN> will mentor <@UANA>" in app.slack.wait_for_message("GANABEN")[0].text()
     assert "accepted <@UANA>" in app.slack.wait_for_message("DUBEN", in_dm + 1)[-1].text()
     # The request DM Ben got first is brought up to date too, so no stale Accept button is left there.
     assert "accepted <@UANA>" in app.slack.wait_for("chat.update", since=mark)[-1].text()
