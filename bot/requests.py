@@ -272,13 +272,9 @@ def create_request(
     return request_view(session, request)
 
 
-def _kind_of(session: Session, mentor: Person) -> str:
-    return mentor_kind(mentor.answers or {}, kinds_question(session.get_one(Program, mentor.program_id)))
-
-
 def _check_kind(session: Session, mentor: Person, left: Wanted) -> None:
     """`KindTaken` when the mentor's kind is not one the mentee still wants."""
-    kind = _kind_of(session, mentor)
+    kind = mentor_kind(mentor.answers or {}, kinds_question(session.get_one(Program, mentor.program_id)))
     if not fills(left, kind):
         raise KindTaken(kind, left.kinds)
 

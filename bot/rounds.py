@@ -79,23 +79,25 @@ def waiting_mentees(session: Session, program: Program) -> Waiting:
         Person.role.in_((Role.MENTEE, Role.BOTH)),
         Person.status == PersonStatus.ACTIVE,
     )
+    question = kinds_question(program)
     requests = session.execute(
-        select(MatchRequest.mentee_id, MatchRequest.mentor_id).where(
-            MatchRequest.program_id == program.id, MatchRequest.status == RequestStatus.OPEN
-        )
+        select(MatchRequest.mentee_id, Person.id, Person.slack_user_id, Person.answers)
+        .join(Person, Person.id == MatchRequest.mentor_id)
+        .where(MatchRequest.program_id == program.id, MatchRequest.status == RequestStatus.OPEN)
     )
-    asked = {mentee_id: mentor_id for mentee_id, mentor_id in requests}
+    requested = {
+        mentee_id: Partner(mentor_id, user_id, mentor_kind(answers or {}, question))
+        for mentee_id, mentor_id, user_id, answers in requests
+    }
+    asked = {mentee_id: mentor.person_id for mentee_id, mentor in requested.items()}
     if program.mentors_per_mentee <= 1:
         busy = select(Pair.mentee_id).where(Pair.status.in_((PairStatus.PROPOSED, PairStatus.ACTIVE)))
         query = query.where(Person.id.not_in(busy), Person.id.not_in(list(asked)))
     people = list(session.scalars(query.order_by(Person.id)))
     partners = live_partners(session, program, [p.id for p in people])
-    question = kinds_question(program)
-    for mentee_id, mentor_id in asked.items():
+    for mentee_id, mentor in requested.items():
         if mentee_id in partners:
-            mentor = session.get_one(Person, mentor_id)
-            kind = mentor_kind(mentor.answers or {}, question)
-            partners[mentee_id].append(Partner(mentor.id, mentor.slack_user_id, kind))
+            partners[mentee_id].append(mentor)
     left = {p: left_after(wanted_by(p, program), partners[p.id]) for p in people}
     return Waiting({p: wanted for p, wanted in left.items() if wanted.count > 0}, asked)
 
