@@ -335,6 +335,21 @@ def _furthest(remaining: Sequence[datetime], taken: Sequence[datetime], zones: S
     return max(remaining, key=lambda start: (distance(start), _on_the_half_hour(start, zones), -start.timestamp()))
 
 
+def _stretches(slot: int, clocks: Sequence[_Clock], worst: int | None) -> list[tuple[int, int]] | None:
+    """Each person's stretch for the slot; None when the clocks change during it, or as soon as one person's is
+    more than `worst` (the slot can't be the fairest)."""
+    gaps = []
+    for clock in clocks:
+        begins = clock.begins[slot]
+        if begins is None:
+            return None
+        gap = clock.stretch(begins)
+        if worst is not None and sum(gap) > worst:
+            return None
+        gaps.append(gap)
+    return gaps
+
+
 def _fairest(
     free: Sequence[int], grid: Sequence[datetime], minutes: int, clocks: Sequence[_Clock]
 ) -> Compromise | None:
@@ -342,9 +357,8 @@ def _fairest(
     A slot during which someone's clocks change is never one."""
     fairest: tuple[tuple[int, int], int, list[tuple[int, int]]] | None = None
     for slot in free:
-        begins = [clock.begins[slot] for clock in clocks]
-        gaps = [clock.stretch(at) for clock, at in zip(clocks, begins, strict=True) if at is not None]
-        if len(gaps) < len(clocks):
+        gaps = _stretches(slot, clocks, worst=fairest[0][0] if fairest else None)
+        if gaps is None:
             continue
         key = (max(early + late for early, late in gaps), sum(early + late for early, late in gaps))
         if fairest is None or key < fairest[0]:
