@@ -32,6 +32,7 @@ from bot.circles import (
     form_circles,
     form_groups,
 )
+from bot.dm_channels import open_group_dm
 from bot.errors import NotYours, RoundClosed
 from bot.group_life import CIRCLE_MAX, CIRCLE_MIN, GROUP_MIN_MENTEES, begin
 from bot.group_members import in_active_circles, member_of, past_partners
@@ -39,7 +40,6 @@ from bot.groups import started
 from bot.outbox import enqueue
 from bot.programs import open_program_in, program_in, view_of_program
 from bot.services import Services
-from bot.slack import open_dm
 from bot.views.circles import circle_intro_message, circle_unplaced_message
 from storage.models import (
     Circle,
@@ -289,11 +289,12 @@ def publish_circles(services: Services, team_id: str, round_id: int, now: dateti
 
 def start_circles(services: Services, client: WebClient, team_id: str, published: PublishedCircles) -> None:
     """Open each new group's DM, remember it, and queue the intro and the ask for an agreement there (the caller
-    delivers the queue)."""
+    delivers the queue). Past Slack's burst, each group DM waits its turn for `conversations.open` (about 50 a
+    minute per workspace, shared with every process), instead of running into 429s and leaving groups without one."""
     now = services.clock.now()
     for circle in published.circles:
         try:
-            channel = open_dm(client, list(circle.user_ids))
+            channel = open_group_dm(services.db, client, team_id, list(circle.user_ids), bulk=True)
         except SlackApiError:
             log.exception("could not open the group DM of circle %s", circle.id)
             continue

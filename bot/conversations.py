@@ -8,6 +8,7 @@ from __future__ import annotations
 from slack_sdk import WebClient
 
 from bot.calendars import busy_for_pair, providers
+from bot.dm_channels import open_group_dm
 from bot.home import refresh_home
 from bot.invites import google_calendar_link, meeting_invite, outlook_link, series_rule
 from bot.meetings import NO_REPLY, Offer, ScheduledMeeting, after_agreement, offer_times
@@ -29,7 +30,7 @@ from bot.views.meetings import (
 def start_conversation(services: Services, client: WebClient, team_id: str, pair: PairView) -> str:
     """Open (or reopen) the pair's group DM, remember it, post the intro and three times for a first meeting, and
     refresh both App Homes."""
-    channel = open_dm(client, [pair.mentor_user_id, pair.mentee_user_id])
+    channel = open_group_dm(services.db, client, team_id, [pair.mentor_user_id, pair.mentee_user_id])
     now = services.clock.now()
     # Connected calendars are asked first, so no unit of work waits on them.
     busy = busy_for_pair(services, pair, now)

@@ -1,18 +1,25 @@
 """Each person's DM channel with the bot, opened once and kept, so the messages after the first need no
-`conversations.open` (Slack's Tier 3, about 50 a minute per workspace): the outbox and direct replies alike."""
+`conversations.open` (Slack's Tier 3, about 50 a minute per workspace): the outbox and direct replies alike.
+Group DMs (a pair's, a circle's) are opened at that method's pace, shared by every process (`bot.pacing`)."""
 
 from __future__ import annotations
+
+import logging
 
 from slack_sdk import WebClient
 from sqlalchemy.orm import Session
 
+from bot.pacing import Call, Pace, SharedPace
 from bot.slack import open_dm, post
 from bot.views.blocks import Message
 from storage.db import Database
 from storage.dialects import InsertOrIgnore
 from storage.models import DirectChannel
 
+log = logging.getLogger(__name__)
 _NEW_DM = InsertOrIgnore(DirectChannel, ["team_id", "user_id"])
+# How long a bulk opener (a round's group DMs) waits for its turn: a burst of 10, then about 50 a minute.
+BULK_PATIENCE = 600.0
 
 
 def known_dm_channel(session: Session, team_id: str, user_id: str) -> str | None:
@@ -57,3 +64,17 @@ def upload_to_dm(
         title=title,
         initial_comment=comment,
     )
+
+
+def open_group_dm(
+    db: Database, client: WebClient, team_id: str, user_ids: list[str], *, bulk: bool = False, pace: Pace | None = None
+) -> str:
+    """Open a group DM at Slack's pace for new conversations (`pace`: the one in the database, shared by every
+    process). One a person is waiting on (an accept, a newcomer's welcome) goes at once and counts against the
+    pace; one of many (a round's groups) waits for its turn."""
+    pace, call = pace or SharedPace(db), Call(team_id, "conversations.open")
+    if not bulk:
+        pace.spend(call)
+    elif not pace.take(call, BULK_PATIENCE):
+        log.warning("conversations.open is held for over %d s; opening a group DM anyway", BULK_PATIENCE)
+    return open_dm(client, user_ids)

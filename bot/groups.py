@@ -14,6 +14,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from bot.celebrate import program_channel
+from bot.dm_channels import open_group_dm
 from bot.errors import InvalidShoutout
 from bot.goals import GoalInput
 from bot.group_goals import GroupGoal, add_group_goal
@@ -44,7 +45,7 @@ from bot.nudges import Nudge
 from bot.outbox import deliver, enqueue
 from bot.programs import program_admins
 from bot.services import Services
-from bot.slack import open_dm, post, upload_to_channel, user_email
+from bot.slack import post, upload_to_channel, user_email
 from bot.views.group_life import (
     GROUP_INVITE_FILENAME,
     agreement_message,
@@ -93,7 +94,7 @@ def welcome(services: Services, client: WebClient, group: GroupView, user_id: st
     now = services.clock.now()
     old = group.channel_id
     try:
-        channel = open_dm(client, list(group.members))
+        channel = open_group_dm(services.db, client, group.team_id, list(group.members))
     except SlackApiError:
         log.exception("could not open the new group DM of circle %s", group.id)
         return False
@@ -167,7 +168,7 @@ def regroup(services: Services, client: WebClient, left: Left) -> None:
     message = left_group_message(group, left.user_id, ended=False, offered=left.offered is not None)
     key = f"circle:{group.id}:left:{left.user_id}"
     try:
-        channel: str | None = open_dm(client, list(group.members))
+        channel: str | None = open_group_dm(services.db, client, group.team_id, list(group.members))
     except SlackApiError:
         log.exception("could not open the group DM of circle %s without %s", group.id, left.user_id)
         channel = None

@@ -57,6 +57,11 @@ class Pace(Protocol):
         """Slack said to wait (429 `Retry-After`): no call of this kind goes for `seconds`."""
         ...
 
+    def spend(self, call: Call) -> None:
+        """A call that goes now, its turn or not, because a person is waiting on it (an accept's group DM): it
+        counts against the pace, so the calls that can wait (the outbox, a round's group DMs) leave it room."""
+        ...
+
 
 def _gaps(call: Call, per_second: float, per_conversation: float) -> dict[str, float]:
     """Each slot this call needs, with the time it moves that slot on."""
@@ -134,6 +139,16 @@ class SharedPace:
             for slot in _locked_slots(session, gaps):
                 slot.next_at = max(slot.next_at, until + _slack(slot.key, gaps[slot.key]))
 
+    def spend(self, call: Call) -> None:
+        gaps = _gaps(call, self._per_second, self._per_conversation)
+        if not gaps:
+            return
+        with self._db.unit_of_work() as session:
+            slots = _locked_slots(session, gaps)
+            moved = _moved(self._clock(), {slot.key: slot.next_at for slot in slots}, gaps)
+            for slot in slots:
+                slot.next_at = moved[slot.key]
+
 
 class LocalPace:
     """The same pace kept in this process only: for one process that owns the workspace (the sandbox, tests)."""
@@ -164,3 +179,6 @@ class LocalPace:
         until = self._clock() + seconds
         for key, gap in _gaps(call, self._per_second, self._per_conversation).items():
             self._next[key] = max(self._next.get(key, 0.0), until + _slack(key, gap))
+
+    def spend(self, call: Call) -> None:
+        self._next.update(_moved(self._clock(), self._next, _gaps(call, self._per_second, self._per_conversation)))

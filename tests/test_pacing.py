@@ -56,3 +56,13 @@ def test_a_method_allows_a_burst_then_keeps_to_its_tier() -> None:
     assert t.slept == [], "Slack's tiers allow a burst"
     assert pace.take(Call("T1", "conversations.open"))
     assert t.slept == [1.2], "then about 50 a minute"
+
+
+def test_a_call_a_person_waits_on_goes_at_once_and_what_can_wait_goes_after_it() -> None:
+    t = FakeTime()
+    pace = LocalPace(clock=t.clock, sleep=t.sleep)
+    for _ in range(12):
+        pace.spend(Call("T1", "conversations.open"))
+    assert t.slept == [], "a person waiting on it never waits for the pace"
+    assert pace.take(Call("T1", "conversations.open"))
+    assert t.slept == [3.6], "the burst was spent, and two turns past it: the next waits for three"

@@ -95,8 +95,8 @@ def test_an_accept_costs_a_fixed_number_of_statements(inline: Running) -> None:
     # their agreement, the stored offer).
     # Each App Home it redraws also asks once for the person's groups and circles; and the accept locks the
     # mentee's row and reads their program, so that a round publishing at the same moment can't give them one
-    # mentor too many.
-    assert len(statements) <= 55, len(statements)
+    # mentor too many. Opening the pair's group DM takes a turn of the pace every process shares (three).
+    assert len(statements) <= 58, len(statements)
 
 
 def test_a_tick_costs_the_same_statements_for_each_due_pair(inline: Running) -> None:
