@@ -5,14 +5,21 @@ It is also where the pair's meeting times and calendar invites are posted.
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Callable
+from datetime import datetime, timedelta
+
 from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
 
 from bot.calendars import busy_for_pair, providers
+from bot.deliveries import first_time
 from bot.dm_channels import open_group_dm
 from bot.home import refresh_home
+from bot.installations import NotInstalled
 from bot.invites import google_calendar_link, meeting_invite, outlook_link, series_rule
 from bot.meetings import NO_REPLY, Offer, ScheduledMeeting, after_agreement, offer_times
-from bot.pairs import PairView, set_channel
+from bot.pairs import PairView, set_channel, without_conversation
 from bot.services import Services
 from bot.slack import open_dm, post, upload_to_channel, user_email
 from bot.views.intro import intro_message
@@ -26,11 +33,22 @@ from bot.views.meetings import (
     series_offer_message,
 )
 
+log = logging.getLogger(__name__)
+# A pair whose group DM Slack wouldn't open as it started (429s past every retry, an outage) gets it from the
+# scheduler: once its own try has long finished, and while the pair is this new.
+RETRY_AFTER = timedelta(minutes=2)
+RETRY_FOR = timedelta(days=2)
 
-def start_conversation(services: Services, client: WebClient, team_id: str, pair: PairView) -> str:
+
+def start_conversation(services: Services, client: WebClient, team_id: str, pair: PairView) -> bool:
     """Open (or reopen) the pair's group DM, remember it, post the intro and three times for a first meeting, and
-    refresh both App Homes."""
-    channel = open_group_dm(services.db, client, team_id, [pair.mentor_user_id, pair.mentee_user_id])
+    refresh both App Homes. False when Slack wouldn't open the group DM: the scheduler tries again
+    (`open_waiting_conversations`)."""
+    try:
+        channel = open_group_dm(services.db, client, team_id, [pair.mentor_user_id, pair.mentee_user_id])
+    except (SlackApiError, OSError) as error:
+        log.warning("could not open the group DM of pair %s, the scheduler will try again: %s", pair.id, error)
+        return False
     now = services.clock.now()
     # Connected calendars are asked first, so no unit of work waits on them.
     busy = busy_for_pair(services, pair, now)
@@ -41,7 +59,24 @@ def start_conversation(services: Services, client: WebClient, team_id: str, pair
     post(client, channel, offer_message(offer, calendars=bool(providers(services.settings))))
     for person in (pair.mentor_user_id, pair.mentee_user_id):
         refresh_home(services, client, team_id, person)
-    return channel
+    return True
+
+
+def open_waiting_conversations(services: Services, client_for: Callable[[str], WebClient], now: datetime) -> int:
+    """Start the conversation of each new pair still without a group DM; how many started. Each pair is tried by one
+    process a minute (a delivery key per pair and minute), so replicas' schedulers never post its intro twice."""
+    with services.db.reading() as session:
+        waiting = without_conversation(session, now - RETRY_FOR, now - RETRY_AFTER)
+    started = 0
+    for pair in waiting:
+        with services.db.transaction() as connection:
+            if not first_time(connection, f"intro:{pair.id}:{now:%Y-%m-%dT%H:%M}", pair.team_id, now):
+                continue
+        try:
+            started += start_conversation(services, client_for(pair.team_id), pair.team_id, pair)
+        except (NotInstalled, SlackApiError, OSError) as error:
+            log.warning("could not start the conversation of pair %s: %s", pair.id, error)
+    return started
 
 
 def meeting_times_after_agreement(services: Services, client: WebClient, pair: PairView) -> None:

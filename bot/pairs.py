@@ -142,6 +142,21 @@ def view_of(session: Session, pair: Pair) -> PairView:
     )
 
 
+def without_conversation(session: Session, started_since: datetime, started_before: datetime) -> list[PairView]:
+    """Active pairs that started in the window and still have no group DM (Slack wouldn't open it then)."""
+    pairs = session.scalars(
+        select(Pair)
+        .where(
+            Pair.status == PairStatus.ACTIVE,
+            Pair.channel_id.is_(None),
+            Pair.started_at >= started_since,
+            Pair.started_at <= started_before,
+        )
+        .order_by(Pair.id)
+    )
+    return [view_of(session, pair) for pair in pairs]
+
+
 def set_channel(session: Session, pair_id: int, channel_id: str) -> None:
     session.execute(update(Pair).where(Pair.id == pair_id).values(channel_id=channel_id))
 

@@ -10,6 +10,7 @@ from datetime import datetime
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
+from bot.conversations import open_waiting_conversations
 from bot.deliveries import prune
 from bot.due import REGISTRY
 from bot.due.work import Due, DueWork
@@ -31,6 +32,7 @@ class TickReport:
     evaluations: int = 0
     at_risk: int = 0
     closed: int = 0
+    conversations: int = 0
     delivery: Delivery = field(default_factory=Delivery)
 
     def summary(self) -> str:
@@ -38,7 +40,7 @@ class TickReport:
             f"reminders {self.reminders}, expired requests {self.expired}, fit checks {self.fit_checks}, "
             f"check-ins {self.checkins}, evaluations {self.evaluations}, at risk {self.at_risk}, "
             f"closed {self.closed}; messages sent {self.delivery.sent}, retrying {self.delivery.retried}, "
-            f"failed {self.delivery.failed}"
+            f"failed {self.delivery.failed}; group DMs opened late {self.conversations}"
         )
 
 
@@ -79,6 +81,7 @@ def run_tick(
         handled = _run(services, work, now, homes)
         if work.counts_as:
             setattr(report, work.counts_as, getattr(report, work.counts_as) + handled)
+    report.conversations = open_waiting_conversations(services, client_for, now)
     report.delivery = deliver(services.db, client_for, now, pace)
     _refresh_homes(services, client_for, homes)
     with services.db.unit_of_work() as session:
