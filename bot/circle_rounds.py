@@ -11,6 +11,7 @@ included, as a `circle_members` row, and each one's group DM and intro follow on
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, cast
@@ -32,11 +33,12 @@ from bot.circles import (
     form_circles,
     form_groups,
 )
-from bot.dm_channels import open_group_dm
+from bot.dm_channels import LATE_AFTER, LATE_FOR, late_turn, open_group_dm
 from bot.errors import NotYours, RoundClosed
 from bot.group_life import CIRCLE_MAX, CIRCLE_MIN, GROUP_MIN_MENTEES, begin
 from bot.group_members import in_active_circles, member_of, past_partners
 from bot.groups import started
+from bot.installations import NotInstalled
 from bot.outbox import enqueue
 from bot.programs import open_program_in, program_in, view_of_program
 from bot.services import Services
@@ -290,16 +292,67 @@ def publish_circles(services: Services, team_id: str, round_id: int, now: dateti
 def start_circles(services: Services, client: WebClient, team_id: str, published: PublishedCircles) -> None:
     """Open each new group's DM, remember it, and queue the intro and the ask for an agreement there (the caller
     delivers the queue). Past Slack's burst, each group DM waits its turn for `conversations.open` (about 50 a
-    minute per workspace, shared with every process), instead of running into 429s and leaving groups without one."""
-    now = services.clock.now()
+    minute per workspace, shared with every process), instead of running into 429s. A group Slack still refuses
+    gets its DM from the scheduler (`open_waiting_circles`)."""
     for circle in published.circles:
-        try:
-            channel = open_group_dm(services.db, client, team_id, list(circle.user_ids), bulk=True)
-        except SlackApiError:
-            log.exception("could not open the group DM of circle %s", circle.id)
-            continue
-        intro = circle_intro_message(circle.user_ids, circle.sentence, published.program, circle.mentor_user_id)
-        with services.db.unit_of_work() as session:
-            session.execute(update(Circle).where(Circle.id == circle.id).values(channel_id=channel))
-            enqueue(session, team_id, f"circle:{circle.id}:intro", intro, now, channel_id=channel)
-            started(session, circle.id, channel, now)
+        _start_circle(services, client, team_id, circle, published.program)
+
+
+def _start_circle(services: Services, client: WebClient, team_id: str, circle: StartedCircle, program: str) -> bool:
+    now = services.clock.now()
+    try:
+        channel = open_group_dm(services.db, client, team_id, list(circle.user_ids), bulk=True)
+    except (SlackApiError, OSError) as error:
+        log.warning("could not open the group DM of circle %s, the scheduler will try again: %s", circle.id, error)
+        return False
+    intro = circle_intro_message(circle.user_ids, circle.sentence, program, circle.mentor_user_id)
+    with services.db.unit_of_work() as session:
+        session.execute(update(Circle).where(Circle.id == circle.id).values(channel_id=channel))
+        enqueue(session, team_id, f"circle:{circle.id}:intro", intro, now, channel_id=channel)
+        started(session, circle.id, channel, now)
+    return True
+
+
+def _waiting_circles(
+    session: Session, started_since: datetime, started_before: datetime
+) -> list[tuple[str, StartedCircle, str]]:
+    """Active circles and groups that started in the window and still have no group DM: (workspace, the circle,
+    its program's name)."""
+    waiting = []
+    for circle in session.scalars(
+        select(Circle)
+        .where(
+            Circle.status == CircleStatus.ACTIVE,
+            Circle.channel_id.is_(None),
+            Circle.started_at >= started_since,
+            Circle.started_at <= started_before,
+        )
+        .order_by(Circle.id)
+    ):
+        users = list(
+            session.scalars(
+                select(Person.slack_user_id)
+                .join(CircleMember, CircleMember.person_id == Person.id)
+                .where(CircleMember.circle_id == circle.id, CircleMember.left_at.is_(None))
+                .order_by(CircleMember.id)
+            )
+        )
+        mentor = session.get(Person, circle.mentor_id) if circle.mentor_id is not None else None
+        lead = mentor.slack_user_id if mentor is not None else None
+        program = program_in(session, circle.team_id, circle.program_id).name
+        waiting.append((circle.team_id, StartedCircle(circle.id, tuple(users), circle.sentence, lead), program))
+    return waiting
+
+
+def open_waiting_circles(services: Services, client_for: Callable[[str], WebClient], now: datetime) -> int:
+    """Open the group DM of each new circle or group still without one, with its intro queued; how many opened."""
+    with services.db.reading() as session:
+        waiting = _waiting_circles(session, now - LATE_FOR, now - LATE_AFTER)
+    opened = 0
+    for team_id, circle, program in waiting:
+        if late_turn(services.db, f"circle-intro:{circle.id}", team_id, now):
+            try:
+                opened += _start_circle(services, client_for(team_id), team_id, circle, program)
+            except NotInstalled as error:
+                log.warning("could not start circle %s: %s", circle.id, error)
+    return opened

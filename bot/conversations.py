@@ -7,14 +7,13 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from bot.calendars import busy_for_pair, providers
-from bot.deliveries import first_time
-from bot.dm_channels import open_group_dm
+from bot.dm_channels import LATE_AFTER, LATE_FOR, late_turn, open_group_dm
 from bot.home import refresh_home
 from bot.installations import NotInstalled
 from bot.invites import google_calendar_link, meeting_invite, outlook_link, series_rule
@@ -34,10 +33,6 @@ from bot.views.meetings import (
 )
 
 log = logging.getLogger(__name__)
-# A pair whose group DM Slack wouldn't open as it started (429s past every retry, an outage) gets it from the
-# scheduler: once its own try has long finished, and while the pair is this new.
-RETRY_AFTER = timedelta(minutes=2)
-RETRY_FOR = timedelta(days=2)
 
 
 def start_conversation(services: Services, client: WebClient, team_id: str, pair: PairView) -> bool:
@@ -63,15 +58,13 @@ def start_conversation(services: Services, client: WebClient, team_id: str, pair
 
 
 def open_waiting_conversations(services: Services, client_for: Callable[[str], WebClient], now: datetime) -> int:
-    """Start the conversation of each new pair still without a group DM; how many started. Each pair is tried by one
-    process a minute (a delivery key per pair and minute), so replicas' schedulers never post its intro twice."""
+    """Start the conversation of each new pair still without a group DM; how many started."""
     with services.db.reading() as session:
-        waiting = without_conversation(session, now - RETRY_FOR, now - RETRY_AFTER)
+        waiting = without_conversation(session, now - LATE_FOR, now - LATE_AFTER)
     started = 0
     for pair in waiting:
-        with services.db.transaction() as connection:
-            if not first_time(connection, f"intro:{pair.id}:{now:%Y-%m-%dT%H:%M}", pair.team_id, now):
-                continue
+        if not late_turn(services.db, f"intro:{pair.id}", pair.team_id, now):
+            continue
         try:
             started += start_conversation(services, client_for(pair.team_id), pair.team_id, pair)
         except (NotInstalled, SlackApiError, OSError) as error:

@@ -5,10 +5,12 @@ Group DMs (a pair's, a circle's) are opened at that method's pace, shared by eve
 from __future__ import annotations
 
 import logging
+from datetime import datetime, timedelta
 
 from slack_sdk import WebClient
 from sqlalchemy.orm import Session
 
+from bot.deliveries import first_time
 from bot.pacing import Call, Pace, SharedPace
 from bot.slack import open_dm, post
 from bot.views.blocks import Message
@@ -20,6 +22,10 @@ log = logging.getLogger(__name__)
 _NEW_DM = InsertOrIgnore(DirectChannel, ["team_id", "user_id"])
 # How long a bulk opener (a round's group DMs) waits for its turn: a burst of 10, then about 50 a minute.
 BULK_PATIENCE = 600.0
+# A pair or group whose group DM Slack wouldn't open as it started (429s past every retry, an outage) gets it from
+# the scheduler: once its own try has long finished, and while it is this new.
+LATE_AFTER = timedelta(minutes=2)
+LATE_FOR = timedelta(days=2)
 
 
 def known_dm_channel(session: Session, team_id: str, user_id: str) -> str | None:
@@ -78,3 +84,10 @@ def open_group_dm(
     elif not pace.take(call, BULK_PATIENCE):
         log.warning("conversations.open is held for over %d s; opening a group DM anyway", BULK_PATIENCE)
     return open_dm(client, user_ids)
+
+
+def late_turn(db: Database, key: str, team_id: str, now: datetime) -> bool:
+    """Whether this process opens the late group DM `key` (a pair's, a group's) in this minute: one process a
+    minute each, so replicas' schedulers never post its intro twice."""
+    with db.transaction() as connection:
+        return first_time(connection, f"{key}:{now:%Y-%m-%dT%H:%M}", team_id, now)

@@ -10,6 +10,7 @@ from datetime import datetime
 from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
+from bot.circle_rounds import open_waiting_circles
 from bot.conversations import open_waiting_conversations
 from bot.deliveries import prune
 from bot.due import REGISTRY
@@ -82,6 +83,7 @@ def run_tick(
         if work.counts_as:
             setattr(report, work.counts_as, getattr(report, work.counts_as) + handled)
     report.conversations = open_waiting_conversations(services, client_for, now)
+    report.conversations += open_waiting_circles(services, client_for, now)
     report.delivery = deliver(services.db, client_for, now, pace)
     _refresh_homes(services, client_for, homes)
     with services.db.unit_of_work() as session:

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import timedelta
 
 from sqlalchemy import select
 
 from sandbox.fake_slack import Call
 from storage.models import Circle, CircleMember, CircleStatus
-from tests.conftest import Running
-from tests.steps import MENTEE_PROFILE, button_value
+from tests.conftest import START, Running
+from tests.steps import MENTEE_PROFILE, button_value, tick_at
 from tests.test_programs import create_program, join_program
 
 PEERS = ["UANA", "UBEN", "UCAT", "UDAN", "UEVE", "UFAY", "UGUS", "UHAL", "UIDA"]
@@ -128,3 +129,25 @@ def test_a_members_publish_click_is_refused_and_changes_nothing(app: Running) ->
     assert circles(app) == []
     assert "Circle round discarded" in click(app, "UADMIN", "circles.discard", value).text()
     assert "already published or discarded" in click(app, "UADMIN", "circles.publish", value).text()
+
+
+def test_a_circle_whose_group_dm_slack_refuses_gets_it_from_the_scheduler_with_its_intro(app: Running) -> None:
+    circle_program(app, PEERS)
+    preview = admin_command(app, "UADMIN")
+    # Slack fails the first circle's group DM on the first try and on both of the client's retries.
+    app.slack.fail("conversations.open", "500", times=3)
+    value = button_value(preview, "circles.publish")
+    assert "Circle round published: 2 circles started" in click(app, "UADMIN", "circles.publish", value).text()
+    intros(app, 1)
+    assert sorted(c.channel_id is None for c in circles(app)) == [False, True], "one circle is still without its DM"
+
+    assert tick_at(app, START + timedelta(minutes=1)).conversations == 0, "the publish's own try may still be running"
+    assert tick_at(app, START + timedelta(minutes=3)).conversations == 1
+    posted = intros(app, 2)
+    stored = circles(app)
+    assert sorted(c.args["channel"] for c in posted) == sorted(str(c.channel_id) for c in stored)
+    for circle in stored:
+        intro = next(c for c in posted if c.args["channel"] == circle.channel_id)
+        assert circle.sentence in intro.text() and intro.text().count("<@U") >= len(circle.members)
+    assert tick_at(app, START + timedelta(minutes=6)).conversations == 0
+    assert len(intros(app, 2)) == 2, "each intro is posted once"
