@@ -33,13 +33,14 @@ from bot.circles import (
     form_circles,
     form_groups,
 )
-from bot.dm_channels import LATE_AFTER, LATE_FOR, late_turn, open_group_dm
+from bot.dm_channels import late_turn, open_group_dm
 from bot.errors import NotYours, RoundClosed
 from bot.group_life import CIRCLE_MAX, CIRCLE_MIN, GROUP_MIN_MENTEES, begin
 from bot.group_members import in_active_circles, member_of, past_partners
 from bot.groups import started
 from bot.installations import NotInstalled
 from bot.outbox import enqueue
+from bot.pairs import waiting_for_dm
 from bot.programs import open_program_in, program_in, view_of_program
 from bot.services import Services
 from bot.views.circles import circle_intro_message, circle_unplaced_message
@@ -313,20 +314,13 @@ def _start_circle(services: Services, client: WebClient, team_id: str, circle: S
     return True
 
 
-def _waiting_circles(
-    session: Session, started_since: datetime, started_before: datetime
-) -> list[tuple[str, StartedCircle, str]]:
-    """Active circles and groups that started in the window and still have no group DM: (workspace, the circle,
-    its program's name)."""
+def _waiting_circles(session: Session, now: datetime) -> list[tuple[str, StartedCircle, str]]:
+    """Active circles and groups still waiting for the group DM Slack wouldn't open as they started: (workspace,
+    the circle, its program's name)."""
     waiting = []
     for circle in session.scalars(
         select(Circle)
-        .where(
-            Circle.status == CircleStatus.ACTIVE,
-            Circle.channel_id.is_(None),
-            Circle.started_at >= started_since,
-            Circle.started_at <= started_before,
-        )
+        .where(Circle.status == CircleStatus.ACTIVE, waiting_for_dm(Circle.channel_id, Circle.started_at, now))
         .order_by(Circle.id)
     ):
         users = list(
@@ -347,7 +341,7 @@ def _waiting_circles(
 def open_waiting_circles(services: Services, client_for: Callable[[str], WebClient], now: datetime) -> int:
     """Open the group DM of each new circle or group still without one, with its intro queued; how many opened."""
     with services.db.reading() as session:
-        waiting = _waiting_circles(session, now - LATE_FOR, now - LATE_AFTER)
+        waiting = _waiting_circles(session, now)
     opened = 0
     for team_id, circle, program in waiting:
         if late_turn(services.db, f"circle-intro:{circle.id}", team_id, now):

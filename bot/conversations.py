@@ -13,7 +13,7 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from bot.calendars import busy_for_pair, providers
-from bot.dm_channels import LATE_AFTER, LATE_FOR, late_turn, open_group_dm
+from bot.dm_channels import late_turn, open_group_dm
 from bot.home import refresh_home
 from bot.installations import NotInstalled
 from bot.invites import google_calendar_link, meeting_invite, outlook_link, series_rule
@@ -60,7 +60,7 @@ def start_conversation(services: Services, client: WebClient, team_id: str, pair
 def open_waiting_conversations(services: Services, client_for: Callable[[str], WebClient], now: datetime) -> int:
     """Start the conversation of each new pair still without a group DM; how many started."""
     with services.db.reading() as session:
-        waiting = without_conversation(session, now - LATE_FOR, now - LATE_AFTER)
+        waiting = without_conversation(session, now)
     started = 0
     for pair in waiting:
         if not late_turn(services.db, f"intro:{pair.id}", pair.team_id, now):

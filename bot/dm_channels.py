@@ -5,7 +5,7 @@ Group DMs (a pair's, a circle's) are opened at that method's pace, shared by eve
 from __future__ import annotations
 
 import logging
-from datetime import datetime, timedelta
+from datetime import datetime
 
 from slack_sdk import WebClient
 from sqlalchemy.orm import Session
@@ -22,10 +22,6 @@ log = logging.getLogger(__name__)
 _NEW_DM = InsertOrIgnore(DirectChannel, ["team_id", "user_id"])
 # How long a bulk opener (a round's group DMs) waits for its turn: a burst of 10, then about 50 a minute.
 BULK_PATIENCE = 600.0
-# A pair or group whose group DM Slack wouldn't open as it started (429s past every retry, an outage) gets it from
-# the scheduler: once its own try has long finished, and while it is this new.
-LATE_AFTER = timedelta(minutes=2)
-LATE_FOR = timedelta(days=2)
 
 
 def known_dm_channel(session: Session, team_id: str, user_id: str) -> str | None:

@@ -6,8 +6,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import bindparam, func, select, update
-from sqlalchemy.orm import Session, aliased
+from sqlalchemy import ColumnElement, and_, bindparam, func, select, update
+from sqlalchemy.orm import InstrumentedAttribute, Session, aliased
 
 from bot.activity import touch
 from bot.errors import NotYours
@@ -16,6 +16,10 @@ from storage.models import MatchRequest, Pair, PairSource, PairStatus, Person, P
 
 LIVE = (PairStatus.PROPOSED, PairStatus.ACTIVE)
 FIT_CHECK_AFTER = timedelta(days=14)
+# A pair or group whose group DM Slack wouldn't open as it started (429s past every retry, an outage) gets it from
+# the scheduler: once its own try has long finished, and while it is this new.
+LATE_AFTER = timedelta(minutes=2)
+LATE_FOR = timedelta(days=2)
 
 
 @dataclass(frozen=True)
@@ -142,18 +146,18 @@ def view_of(session: Session, pair: Pair) -> PairView:
     )
 
 
-def without_conversation(session: Session, started_since: datetime, started_before: datetime) -> list[PairView]:
-    """Active pairs that started in the window and still have no group DM (Slack wouldn't open it then)."""
-    pairs = session.scalars(
-        select(Pair)
-        .where(
-            Pair.status == PairStatus.ACTIVE,
-            Pair.channel_id.is_(None),
-            Pair.started_at >= started_since,
-            Pair.started_at <= started_before,
-        )
-        .order_by(Pair.id)
-    )
+def waiting_for_dm(
+    channel: InstrumentedAttribute[str | None], started_at: InstrumentedAttribute[datetime | None], now: datetime
+) -> ColumnElement[bool]:
+    """A pair or group still without a group DM, started long enough ago that its own try is over (`LATE_AFTER`)
+    and recently enough to be worth an intro (`LATE_FOR`)."""
+    return and_(channel.is_(None), started_at >= now - LATE_FOR, started_at <= now - LATE_AFTER)
+
+
+def without_conversation(session: Session, now: datetime) -> list[PairView]:
+    """Active pairs still waiting for the group DM Slack wouldn't open as they started."""
+    waiting = waiting_for_dm(Pair.channel_id, Pair.started_at, now)
+    pairs = session.scalars(select(Pair).where(Pair.status == PairStatus.ACTIVE, waiting).order_by(Pair.id))
     return [view_of(session, pair) for pair in pairs]
 
 
