@@ -5,6 +5,8 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 MODE ?= socket
 PORT ?= 3000
+# Test processes at once: most tests wait on Slack's fake, the workers or a subprocess, so two share two cores well.
+TEST_PROCESSES ?= 2
 
 .PHONY: install run test lint bench clean
 
@@ -27,7 +29,7 @@ lint: $(STAMP)
 	$(BIN)/lint-imports
 
 test: lint
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n $(TEST_PROCESSES)
 
 bench: $(STAMP)
 	@for b in bench/[!_]*.py; do echo "== $$b"; $(BIN)/python -m bench.$$(basename $$b .py) || exit 1; done

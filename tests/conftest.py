@@ -12,7 +12,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
-from sqlalchemy import create_engine, text
+from sqlalchemy import create_engine, make_url, text
 
 from bot.app import Mentorbot, build
 from bot.clock import FixedClock
@@ -32,18 +32,35 @@ START = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
 
 @pytest.fixture(scope="session")
 def database_url(tmp_path_factory: pytest.TempPathFactory) -> str:
+    """The suite's database: with TEST_DATABASE_URL, a new PostgreSQL database on that server for each process
+    that runs tests (pytest-xdist's workers run at once); otherwise a new SQLite file."""
     configured = os.environ.get("TEST_DATABASE_URL")
     if configured:
-        url = normalise_database_url(configured)
-        engine = create_engine(url)
-        with engine.begin() as connection:
-            connection.execute(text("DROP SCHEMA public CASCADE"))
-            connection.execute(text("CREATE SCHEMA public"))
-        engine.dispose()
+        runner = os.environ.get("PYTEST_XDIST_WORKER", "main")
+        url = new_database(normalise_database_url(configured), f"mentorbot_suite_{runner}")
     else:
         url = f"sqlite:///{Path(tmp_path_factory.mktemp('db')) / 'mentorbot.db'}"
     upgrade(url)
     return url
+
+
+def new_database(server_url: str, name: str) -> str:
+    """An empty PostgreSQL database called `name` on the server of `server_url` (dropped first if it exists)."""
+    server = create_engine(server_url, isolation_level="AUTOCOMMIT")
+    with server.connect() as connection:
+        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    server.dispose()
+    return make_url(server_url).set(database=name).render_as_string(hide_password=False)
+
+
+def drop_database(url: str) -> None:
+    """Drop the PostgreSQL database of `url`, from its server's default database."""
+    parsed = make_url(url)
+    server = create_engine(parsed.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    with server.connect() as connection:
+        connection.execute(text(f'DROP DATABASE IF EXISTS "{parsed.database}" WITH (FORCE)'))
+    server.dispose()
 
 
 @pytest.fixture

@@ -8,9 +8,10 @@ from typing import Any
 
 import pytest
 from alembic import command
-from sqlalchemy import Date, DateTime, MetaData, create_engine, inspect, make_url, text
+from sqlalchemy import Date, DateTime, MetaData, create_engine, inspect, make_url
 
 from storage.migrate import alembic_config, downgrade, upgrade
+from tests.conftest import drop_database, new_database
 
 
 def test_migrations_match_the_models(database_url: str) -> None:
@@ -37,14 +38,9 @@ def empty_database_url(database_url: str, tmp_path: Path) -> Iterator[str]:
     if not database_url.startswith("postgresql"):
         yield f"sqlite:///{tmp_path / 'previous-release.db'}"
         return
-    server = create_engine(database_url, isolation_level="AUTOCOMMIT")
-    with server.connect() as connection:
-        connection.execute(text("DROP DATABASE IF EXISTS mentorbot_previous_release"))
-        connection.execute(text("CREATE DATABASE mentorbot_previous_release"))
-    yield make_url(database_url).set(database="mentorbot_previous_release").render_as_string(hide_password=False)
-    with server.connect() as connection:
-        connection.execute(text("DROP DATABASE IF EXISTS mentorbot_previous_release WITH (FORCE)"))
-    server.dispose()
+    url = new_database(database_url, f"{make_url(database_url).database}_previous_release")
+    yield url
+    drop_database(url)
 
 
 def _restore(url: str, tables: dict[str, list[dict[str, Any]]]) -> None:

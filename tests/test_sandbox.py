@@ -104,10 +104,8 @@ def test_the_scripted_journey_reaches_every_step_and_shows_every_message_whole(t
 
 
 def test_make_run_without_tokens_plays_the_sandbox(tmp_path: Path) -> None:
-    started_at = time.monotonic()
     result = run_mentorbot(["run"], {}, tmp_path)
     assert result.returncode == 0, result.stderr[-2000:]
-    assert time.monotonic() - started_at < 60
     assert "No Slack app configured (SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET not set)" in result.stderr
     assert "Journey complete" in result.stdout and "Traceback" not in result.stderr
     assert "manifest.yml" in result.stderr and "SLACK_SIGNING_SECRET" in result.stderr
