@@ -33,12 +33,11 @@ from bot.circles import (
     form_circles,
     form_groups,
 )
-from bot.dm_channels import late_turn, open_group_dm
+from bot.dm_channels import open_group_dm, open_late
 from bot.errors import NotYours, RoundClosed
 from bot.group_life import CIRCLE_MAX, CIRCLE_MIN, GROUP_MIN_MENTEES, begin
 from bot.group_members import in_active_circles, member_of, past_partners
 from bot.groups import started
-from bot.installations import NotInstalled
 from bot.outbox import enqueue
 from bot.pairs import waiting_for_dm
 from bot.programs import open_program_in, program_in, view_of_program
@@ -341,12 +340,5 @@ def _waiting_circles(session: Session, now: datetime) -> list[tuple[str, Started
 def open_waiting_circles(services: Services, client_for: Callable[[str], WebClient], now: datetime) -> int:
     """Open the group DM of each new circle or group still without one, with its intro queued; how many opened."""
     with services.db.reading() as session:
-        waiting = _waiting_circles(session, now)
-    opened = 0
-    for team_id, circle, program in waiting:
-        if late_turn(services.db, f"circle-intro:{circle.id}", team_id, now):
-            try:
-                opened += _start_circle(services, client_for(team_id), team_id, circle, program)
-            except NotInstalled as error:
-                log.warning("could not start circle %s: %s", circle.id, error)
-    return opened
+        waiting = [(f"circle-intro:{item[1].id}", item[0], item) for item in _waiting_circles(session, now)]
+    return open_late(services.db, client_for, now, waiting, lambda client, item: _start_circle(services, client, *item))

@@ -13,9 +13,8 @@ from slack_sdk import WebClient
 from slack_sdk.errors import SlackApiError
 
 from bot.calendars import busy_for_pair, providers
-from bot.dm_channels import late_turn, open_group_dm
+from bot.dm_channels import open_group_dm, open_late
 from bot.home import refresh_home
-from bot.installations import NotInstalled
 from bot.invites import google_calendar_link, meeting_invite, outlook_link, series_rule
 from bot.meetings import NO_REPLY, Offer, ScheduledMeeting, after_agreement, offer_times
 from bot.pairs import PairView, set_channel, without_conversation
@@ -35,12 +34,12 @@ from bot.views.meetings import (
 log = logging.getLogger(__name__)
 
 
-def start_conversation(services: Services, client: WebClient, team_id: str, pair: PairView) -> bool:
+def start_conversation(services: Services, client: WebClient, pair: PairView) -> bool:
     """Open (or reopen) the pair's group DM, remember it, post the intro and three times for a first meeting, and
     refresh both App Homes. False when Slack wouldn't open the group DM: the scheduler tries again
     (`open_waiting_conversations`)."""
     try:
-        channel = open_group_dm(services.db, client, team_id, [pair.mentor_user_id, pair.mentee_user_id])
+        channel = open_group_dm(services.db, client, pair.team_id, [pair.mentor_user_id, pair.mentee_user_id])
     except (SlackApiError, OSError) as error:
         log.warning("could not open the group DM of pair %s, the scheduler will try again: %s", pair.id, error)
         return False
@@ -53,23 +52,17 @@ def start_conversation(services: Services, client: WebClient, team_id: str, pair
     post(client, channel, intro_message(pair))
     post(client, channel, offer_message(offer, calendars=bool(providers(services.settings))))
     for person in (pair.mentor_user_id, pair.mentee_user_id):
-        refresh_home(services, client, team_id, person)
+        refresh_home(services, client, pair.team_id, person)
     return True
 
 
 def open_waiting_conversations(services: Services, client_for: Callable[[str], WebClient], now: datetime) -> int:
     """Start the conversation of each new pair still without a group DM; how many started."""
     with services.db.reading() as session:
-        waiting = without_conversation(session, now)
-    started = 0
-    for pair in waiting:
-        if not late_turn(services.db, f"intro:{pair.id}", pair.team_id, now):
-            continue
-        try:
-            started += start_conversation(services, client_for(pair.team_id), pair.team_id, pair)
-        except (NotInstalled, SlackApiError, OSError) as error:
-            log.warning("could not start the conversation of pair %s: %s", pair.id, error)
-    return started
+        waiting = [(f"intro:{pair.id}", pair.team_id, pair) for pair in without_conversation(session, now)]
+    return open_late(
+        services.db, client_for, now, waiting, lambda client, pair: start_conversation(services, client, pair)
+    )
 
 
 def meeting_times_after_agreement(services: Services, client: WebClient, pair: PairView) -> None:

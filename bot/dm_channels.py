@@ -5,12 +5,16 @@ Group DMs (a pair's, a circle's) are opened at that method's pace, shared by eve
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable, Iterable
 from datetime import datetime
+from typing import TypeVar
 
 from slack_sdk import WebClient
+from slack_sdk.errors import SlackApiError
 from sqlalchemy.orm import Session
 
 from bot.deliveries import first_time
+from bot.installations import NotInstalled
 from bot.pacing import Call, Pace, SharedPace
 from bot.slack import open_dm, post
 from bot.views.blocks import Message
@@ -19,6 +23,7 @@ from storage.dialects import InsertOrIgnore
 from storage.models import DirectChannel
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 _NEW_DM = InsertOrIgnore(DirectChannel, ["team_id", "user_id"])
 # How long a bulk opener (a round's group DMs) waits for its turn: a burst of 10, then about 50 a minute.
 BULK_PATIENCE = 600.0
@@ -82,8 +87,23 @@ def open_group_dm(
     return open_dm(client, user_ids)
 
 
-def late_turn(db: Database, key: str, team_id: str, now: datetime) -> bool:
-    """Whether this process opens the late group DM `key` (a pair's, a group's) in this minute: one process a
-    minute each, so replicas' schedulers never post its intro twice."""
-    with db.transaction() as connection:
-        return first_time(connection, f"{key}:{now:%Y-%m-%dT%H:%M}", team_id, now)
+def open_late(
+    db: Database,
+    client_for: Callable[[str], WebClient],
+    now: datetime,
+    waiting: Iterable[tuple[str, str, T]],
+    start: Callable[[WebClient, T], bool],
+) -> int:
+    """Start each late group DM of `waiting` (its key, its workspace, what `start` opens it for) that this process
+    claims in this minute: one process a minute each, so replicas' schedulers never post its intro twice. How many
+    started; one that fails waits for a later minute."""
+    started = 0
+    for key, team_id, item in waiting:
+        with db.transaction() as connection:
+            if not first_time(connection, f"{key}:{now:%Y-%m-%dT%H:%M}", team_id, now):
+                continue
+        try:
+            started += start(client_for(team_id), item)
+        except (NotInstalled, SlackApiError, OSError) as error:
+            log.warning("could not open the late group DM %s: %s", key, error)
+    return started

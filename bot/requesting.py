@@ -115,7 +115,7 @@ def accept_clicked(services: Services, click: Click) -> None:
     # pace for new conversations (about 50 a minute per workspace), which a busy hour can reach.
     click.answer(services, mentor_accepted_update(request), replace_original=True)
     client = click.client(settings)
-    start_conversation(services, client, click.team_id, pair)
+    start_conversation(services, client, pair)
     update_mentor_message(client, request, mentor_accepted_update(request), click.message_ts)
 
 

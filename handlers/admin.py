@@ -518,7 +518,7 @@ def confirm_match(ack: Ack, body: dict[str, Any], respond: Respond, actor: Actor
         return
     if pair.status is PairStatus.ACTIVE:
         respond(replace_original=True, **started_message().as_kwargs())
-        start_conversation(actor.services, actor.client, actor.team_id, pair)
+        start_conversation(actor.services, actor.client, pair)
     else:
         respond(replace_original=True, **waiting_for_partner_message(pair, actor.user_id).as_kwargs())
 

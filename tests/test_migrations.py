@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 from alembic import command
-from sqlalchemy import Date, DateTime, MetaData, create_engine, inspect, make_url
+from sqlalchemy import Date, DateTime, MetaData, create_engine, inspect, make_url, text
 
 from storage.migrate import alembic_config, downgrade, upgrade
 from tests.conftest import drop_database, new_database
@@ -29,7 +29,8 @@ def test_migrations_downgrade_and_upgrade_again(tmp_path: Path) -> None:
     engine.dispose()
 
 
-FIXTURE = Path(__file__).parent / "fixtures" / "release-0010-rows.json"
+FIXTURES = Path(__file__).parent / "fixtures"
+Rows = dict[str, list[dict[str, Any]]]
 
 
 @pytest.fixture
@@ -43,7 +44,7 @@ def empty_database_url(database_url: str, tmp_path: Path) -> Iterator[str]:
     drop_database(url)
 
 
-def _restore(url: str, tables: dict[str, list[dict[str, Any]]]) -> None:
+def _restore(url: str, tables: Rows) -> None:
     """Write the rows back as they were read, into a database at their revision."""
     engine = create_engine(url)
     metadata = MetaData()
@@ -63,7 +64,7 @@ def _restore(url: str, tables: dict[str, list[dict[str, Any]]]) -> None:
     engine.dispose()
 
 
-def _rows(url: str) -> dict[str, list[dict[str, Any]]]:
+def _rows(url: str) -> Rows:
     engine = create_engine(url)
     metadata = MetaData()
     metadata.reflect(engine)
@@ -73,17 +74,22 @@ def _rows(url: str) -> dict[str, list[dict[str, Any]]]:
     return found
 
 
-def test_a_database_of_the_previous_release_becomes_one_program_with_every_row_kept(empty_database_url: str) -> None:
-    saved = json.loads(FIXTURE.read_text())
-    upgrade(empty_database_url, saved["revision"])
-    _restore(empty_database_url, saved["tables"])
-    before = _rows(empty_database_url)
-
-    upgrade(empty_database_url)
-    after = _rows(empty_database_url)
-
+def _upgraded_from(fixture: str, url: str) -> tuple[Rows, Rows, dict[str, int]]:
+    """Load a release's rows into `url` at that release's revision and upgrade it to the newest: the rows before,
+    the rows after, and how many each table had (checked to be the same after)."""
+    saved = json.loads((FIXTURES / fixture).read_text())
+    upgrade(url, saved["revision"])
+    _restore(url, saved["tables"])
+    before = _rows(url)
+    upgrade(url)
+    after = _rows(url)
     counts = {name: len(rows) for name, rows in before.items() if name != "alembic_version"}
     assert {name: len(after[name]) for name in counts} == counts
+    return before, after, counts
+
+
+def test_a_database_of_the_previous_release_becomes_one_program_with_every_row_kept(empty_database_url: str) -> None:
+    before, after, counts = _upgraded_from("release-0010-rows.json", empty_database_url)
     assert counts["people"] == 12 and counts["pairs"] == 6 and counts["checkins"] == 2 and counts["evaluations"] == 2
     (program,) = after["programs"]
     assert (program["name"], program["slug"], program["format"]) == ("Mentoring", "mentoring", "one_to_one")
@@ -102,16 +108,7 @@ def test_circles_of_the_previous_release_keep_every_row_and_start_their_life_wit
 ) -> None:
     """`release-0016-rows.json` was written by the previous release itself: two peer circles published through
     signed HTTP. Every row is kept; the circles gain a life with its defaults (no agreement, no meetings yet)."""
-    saved = json.loads((Path(__file__).parent / "fixtures" / "release-0016-rows.json").read_text())
-    upgrade(empty_database_url, saved["revision"])
-    _restore(empty_database_url, saved["tables"])
-    before = _rows(empty_database_url)
-
-    upgrade(empty_database_url)
-    after = _rows(empty_database_url)
-
-    counts = {name: len(rows) for name, rows in before.items() if name != "alembic_version"}
-    assert {name: len(after[name]) for name in counts} == counts
+    before, after, counts = _upgraded_from("release-0016-rows.json", empty_database_url)
     assert counts["circles"] == 2 and counts["circle_members"] == 9
     for table in ("circles", "circle_members", "people", "programs"):
         old = {row["id"]: row for row in before[table]}
@@ -122,3 +119,28 @@ def test_circles_of_the_previous_release_keep_every_row_and_start_their_life_wit
         assert circle["mentor_id"] is None and circle["next_checkin_at"] is None
     assert {p["group_size"] for p in after["programs"]} == {4}
     assert all(m["agreed_at"] is None for m in after["circle_members"])
+
+
+def test_a_database_of_release_0018_keeps_every_row_and_its_waiting_group_dms_are_found_by_their_own_index(
+    empty_database_url: str,
+) -> None:
+    """`release-0018-rows.json` was written by that release itself (`dump_release.py`: the sandbox journey through
+    signed HTTP and scheduler ticks). Every row is kept, and the scheduler's search for pairs and circles still
+    without a group DM reads a partial index of just those rows."""
+    before, after, counts = _upgraded_from("release-0018-rows.json", empty_database_url)
+    assert counts["pairs"] == 6 and counts["circles"] == 1 and counts["people"] == 19
+    assert after == {**before, "alembic_version": after["alembic_version"]}
+    engine = create_engine(empty_database_url)
+    for table in ("pairs", "circles"):
+        (index,) = [i for i in inspect(engine).get_indexes(table) if i["name"] == f"ix_{table}_waiting_for_dm"]
+        assert index["column_names"] == ["started_at"]
+    if engine.dialect.name == "sqlite":
+        with engine.connect() as connection:
+            plan = connection.execute(
+                text(
+                    "EXPLAIN QUERY PLAN SELECT id FROM pairs WHERE status = 'active' AND channel_id IS NULL"
+                    " AND started_at >= '2026-11-29' AND started_at <= '2026-12-01'"
+                )
+            ).all()
+        assert any("ix_pairs_waiting_for_dm" in str(row) for row in plan), plan
+    engine.dispose()

@@ -36,7 +36,16 @@ class Circle(Base):
     """A circle or group in one program; `sentence` is why it was formed, as its members read it."""
 
     __tablename__ = "circles"
-    __table_args__ = (Index("ix_circles_program_status", "program_id", "status"),)
+    __table_args__ = (
+        Index("ix_circles_program_status", "program_id", "status"),
+        # Each tick looks for circles still waiting for their group DM: only those rows are in this index.
+        Index(
+            "ix_circles_waiting_for_dm",
+            "started_at",
+            sqlite_where=text("channel_id IS NULL"),
+            postgresql_where=text("channel_id IS NULL"),
+        ),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     team_id: Mapped[str] = mapped_column(String(32))

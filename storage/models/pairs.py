@@ -37,6 +37,13 @@ class Pair(Base):
         Index("ix_pairs_team_status", "team_id", "status"),
         Index("ix_pairs_mentee", "mentee_id"),
         Index("ix_pairs_mentor", "mentor_id"),
+        # Each tick looks for pairs still waiting for their group DM: only those rows are in this index.
+        Index(
+            "ix_pairs_waiting_for_dm",
+            "started_at",
+            sqlite_where=text("channel_id IS NULL"),
+            postgresql_where=text("channel_id IS NULL"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
