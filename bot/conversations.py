@@ -14,7 +14,7 @@ from slack_sdk.errors import SlackApiError
 
 from bot.calendars import busy_for_pair, providers
 from bot.dm_channels import open_group_dm, open_late
-from bot.home import refresh_home
+from bot.home import refresh_homes_soon
 from bot.invites import google_calendar_link, meeting_invite, outlook_link, series_rule
 from bot.meetings import NO_REPLY, Offer, ScheduledMeeting, after_agreement, offer_times
 from bot.pairs import PairView, set_channel, without_conversation
@@ -51,8 +51,7 @@ def start_conversation(services: Services, client: WebClient, pair: PairView) ->
         offer = offer_times(session, pair, now, busy=busy)
     post(client, channel, intro_message(pair))
     post(client, channel, offer_message(offer, calendars=bool(providers(services.settings))))
-    for person in (pair.mentor_user_id, pair.mentee_user_id):
-        refresh_home(services, client, pair.team_id, person)
+    refresh_homes_soon(services, client, pair.team_id, (pair.mentor_user_id, pair.mentee_user_id))
     return True
 
 

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from functools import partial
+
 from slack_sdk import WebClient
 
 from bot.dashboard import dashboard
@@ -11,6 +14,16 @@ from bot.report import program_report, workspace_overview
 from bot.services import Services
 from bot.slack import publish_home
 from bot.views.home import home_view
+
+
+def refresh_homes_soon(services: Services, client: WebClient, team_id: str, people: Iterable[str]) -> None:
+    """Redraw these people's App Homes after a change they may not be watching: in a worker, once its jobs leave
+    it time (`bot.later`; one draw for several changes in a row); elsewhere at once."""
+    for person in people:
+        if services.later is None:
+            refresh_home(services, client, team_id, person)
+        else:
+            services.later.add(f"home:{team_id}:{person}", partial(refresh_home, services, client, team_id, person))
 
 
 def refresh_home(services: Services, client: WebClient, team_id: str, user_id: str) -> None:

@@ -58,13 +58,15 @@ def _work(settings: Settings, level: int, server_pid: int, jobs: Queue[Parcel], 
     """A worker process: run jobs from `jobs` on `worker_threads` threads, until each is told to stop."""
     from bot.clock import SystemClock
     from bot.heap import freeze_startup_heap
+    from bot.later import Later
     from bot.services import Services
     from storage.db import Database
 
     os.nice(WORKER_NICENESS)
     threading.Thread(target=_exit_after, args=(server_pid,), name="mentorbot-watchdog", daemon=True).start()
     logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s[worker]: %(message)s")
-    services = Services(settings=settings, db=Database(settings.database_url), clock=SystemClock())
+    later = Later()
+    services = Services(settings=settings, db=Database(settings.database_url), clock=SystemClock(), later=later)
     freeze_startup_heap()
     runners = [
         threading.Thread(target=_run_jobs, args=(services, jobs), name=f"mentorbot-job-{number}")
@@ -75,6 +77,7 @@ def _work(settings: Settings, level: int, server_pid: int, jobs: Queue[Parcel], 
     ready.set()
     for runner in runners:
         runner.join()
+    later.stop()
     services.db.dispose()
 
 
@@ -83,10 +86,12 @@ def _run_jobs(services: Services, jobs: Queue[Parcel]) -> None:
     its own thread, not the finds queued behind it."""
     from bot.clock import FixedClock
 
+    assert services.later is not None
     while (parcel := jobs.get()) is not None:
         job, at, args = parcel
         try:
-            job(replace(services, clock=FixedClock(at)), *args)
+            with services.later.running():
+                job(replace(services, clock=FixedClock(at)), *args)
         except Exception:
             log.exception("work after an ack failed")
 

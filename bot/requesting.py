@@ -16,7 +16,7 @@ from bot.conversations import start_conversation
 from bot.dm_channels import send_dm
 from bot.errors import MentorbotError, NoCapacity, NotYours, RequestClosed
 from bot.finding import find_answer
-from bot.home import refresh_home
+from bot.home import refresh_homes_soon
 from bot.profiles import Profile, get_profile
 from bot.requests import (
     RequestView,
@@ -54,8 +54,7 @@ def answer_find(services: Services, team_id: str, user_id: str, topic: str, resp
 
 
 def refresh_both(services: Services, client: WebClient, request: RequestView) -> None:
-    for person in (request.mentee_user_id, request.mentor_user_id):
-        refresh_home(services, client, request.team_id, person)
+    refresh_homes_soon(services, client, request.team_id, (request.mentee_user_id, request.mentor_user_id))
 
 
 def update_mentor_message(client: WebClient, request: RequestView, message: Message, clicked_ts: str = "") -> None:

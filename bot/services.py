@@ -11,6 +11,7 @@ from slack_sdk.oauth.installation_store import InstallationStore
 from bot.candidates import MentorPools
 from bot.charts import ChartFiles
 from bot.clock import Clock
+from bot.later import Later
 from bot.settings import Settings
 from storage.db import Database
 
@@ -34,3 +35,5 @@ class Services:
     installations: InstallationStore | None = None
     # Worker processes for heavy work after an ack (None: such work runs on the calling thread).
     offload: WorkQueue | None = None
+    # In a worker: work nobody waits for, run when its jobs leave time (None: such work runs at once).
+    later: Later | None = None

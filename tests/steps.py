@@ -130,19 +130,31 @@ def paired(app: Running, mentor: str = "UBEN", mentee: str = "UANA") -> int:
 def accept_request(app: Running, mentor: str, mentee: str) -> Call:
     """The mentee (both joined) asks the mentor, who accepts; returns the intro in the pair's group DM."""
     earlier = len(request_dms(app.slack.calls_to("chat.postMessage"), mentor))
+    asked = app.slack.mark()
     request_mentor(app, mentee, mentor, "I'd love help preparing my first conference talk, from outline to delivery.")
     dm = mentor_request_dm(app, mentor, earlier + 1)
     request_id = int(button_value(dm, "find.accept"))
     # This request's own message, not an earlier pair's: the accept edits it only once it is stored.
     request_message_stored(app, request_id)
+    homes_redrawn(app, asked, mentor, mentee)
     mark = app.slack.mark()
     app.user.click(mentor, "find.accept", value=str(request_id), channel=f"D{mentor}")
     channel = "G" + "".join(u[-3:] for u in sorted([mentor, mentee]))
     intro = app.slack.wait_for_message(channel)[0]
     app.slack.wait_for("response_url", since=mark)
-    # The accept ends by editing the mentor's original request message; wait for it so later steps start clean.
+    # The accept edits the mentor's original request message, then both App Homes are redrawn once the worker has
+    # time: wait for all of it so later steps start clean.
     app.slack.wait_for("chat.update", since=mark)
+    homes_redrawn(app, mark, mentor, mentee)
     return intro
+
+
+def homes_redrawn(app: Running, since: int, *people: str) -> None:
+    """Wait until each person's App Home was published after `since` (a worker redraws them after its answers)."""
+    app.slack.wait_until(
+        f"App Homes of {', '.join(people)}",
+        lambda calls: set(people) <= {c.args.get("user_id") for c in calls[since:] if c.method == "views.publish"},
+    )
 
 
 def home_stopped_offering(app: Running, user_id: str, action_id: str) -> bool:
