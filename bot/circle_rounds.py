@@ -340,5 +340,8 @@ def _waiting_circles(session: Session, now: datetime) -> list[tuple[str, Started
 def open_waiting_circles(services: Services, client_for: Callable[[str], WebClient], now: datetime) -> int:
     """Open the group DM of each new circle or group still without one, with its intro queued; how many opened."""
     with services.db.reading() as session:
-        waiting = [(f"circle-intro:{item[1].id}", item[0], item) for item in _waiting_circles(session, now)]
+        waiting = [
+            (f"circle-intro:{circle.id}", team_id, (team_id, circle, program))
+            for team_id, circle, program in _waiting_circles(session, now)
+        ]
     return open_late(services.db, client_for, now, waiting, lambda client, item: _start_circle(services, client, *item))

@@ -29,6 +29,11 @@ class Click:
     # The bot token of the click's workspace, as Bolt found it (after any rotation); kept out of logs.
     token: str = field(repr=False)
 
+    @property
+    def from_home(self) -> bool:
+        """The button was in the person's App Home, which they are looking at as it answers."""
+        return not self.response_url
+
     def client(self, settings: Settings) -> WebClient:
         return make_client(settings.slack_api_url, self.token, settings.slack_api_timeout)
 

@@ -26,18 +26,22 @@ class Later:
     def __init__(self, patience: float = PATIENCE_SECONDS) -> None:
         self._patience = patience
         # Oldest first: a key added again keeps its place and its time, with its newest work.
-        self._waiting: dict[str, tuple[float, Callable[[], None]]] = {}
+        self._waiting: dict[str, tuple[float, Callable[[], object]]] = {}
         self._jobs = 0
         self._stopping = False
         self._changed = threading.Condition()
         self._thread = threading.Thread(target=self._run, name="mentorbot-later", daemon=True)
         self._thread.start()
 
-    def add(self, key: str, work: Callable[[], None]) -> None:
+    def add(self, key: str, work: Callable[[], object]) -> None:
+        """Keep `work` for later; once the lane is stopping, it runs here and now instead of being lost."""
         with self._changed:
-            since = self._waiting[key][0] if key in self._waiting else time.monotonic()
-            self._waiting[key] = (since, work)
-            self._changed.notify_all()
+            if not self._stopping:
+                since = self._waiting[key][0] if key in self._waiting else time.monotonic()
+                self._waiting[key] = (since, work)
+                self._changed.notify_all()
+                return
+        work()
 
     @contextmanager
     def running(self) -> Iterator[None]:
@@ -65,7 +69,7 @@ class Later:
             except Exception:
                 log.exception("work after the answers failed")
 
-    def _next(self) -> Callable[[], None] | None:
+    def _next(self) -> Callable[[], object] | None:
         with self._changed:
             while True:
                 if self._waiting:

@@ -16,7 +16,7 @@ from bot.conversations import start_conversation
 from bot.dm_channels import send_dm
 from bot.errors import MentorbotError, NoCapacity, NotYours, RequestClosed
 from bot.finding import find_answer
-from bot.home import refresh_homes_soon
+from bot.home import refresh_home, refresh_homes_soon
 from bot.profiles import Profile, get_profile
 from bot.requests import (
     RequestView,
@@ -55,6 +55,12 @@ def answer_find(services: Services, team_id: str, user_id: str, topic: str, resp
 
 def refresh_both(services: Services, client: WebClient, request: RequestView) -> None:
     refresh_homes_soon(services, client, request.team_id, (request.mentee_user_id, request.mentor_user_id))
+
+
+def redraw_if_watched(services: Services, client: WebClient, click: Click) -> None:
+    """A button in the App Home: the person is looking at it, so theirs is redrawn now rather than soon."""
+    if click.from_home:
+        refresh_home(services, client, click.team_id, click.user_id)
 
 
 def update_mentor_message(client: WebClient, request: RequestView, message: Message, clicked_ts: str = "") -> None:
@@ -116,6 +122,7 @@ def accept_clicked(services: Services, click: Click) -> None:
     client = click.client(settings)
     start_conversation(services, client, pair)
     update_mentor_message(client, request, mentor_accepted_update(request), click.message_ts)
+    redraw_if_watched(services, client, click)
 
 
 def tell_declined(services: Services, client: WebClient, request: RequestView) -> None:
@@ -154,3 +161,4 @@ def withdraw_clicked(services: Services, click: Click) -> None:
     client = click.client(settings)
     update_mentor_message(client, request, withdrawn_for_mentor(request))
     refresh_both(services, client, request)
+    redraw_if_watched(services, client, click)

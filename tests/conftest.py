@@ -31,21 +31,26 @@ START = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
 
 
 @pytest.fixture(scope="session")
-def database_url(tmp_path_factory: pytest.TempPathFactory) -> str:
+def database_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """The suite's database: with TEST_DATABASE_URL, a new PostgreSQL database on that server for each process
-    that runs tests (pytest-xdist's workers run at once); otherwise a new SQLite file."""
+    that runs tests (pytest-xdist's workers run at once), dropped at the end; otherwise a new SQLite file. The
+    role in TEST_DATABASE_URL needs CREATEDB."""
     configured = os.environ.get("TEST_DATABASE_URL")
-    if configured:
-        runner = os.environ.get("PYTEST_XDIST_WORKER", "main")
-        url = new_database(normalise_database_url(configured), f"mentorbot_suite_{runner}")
-    else:
+    if not configured:
         url = f"sqlite:///{Path(tmp_path_factory.mktemp('db')) / 'mentorbot.db'}"
+        upgrade(url)
+        yield url
+        return
+    server = normalise_database_url(configured)
+    runner = os.environ.get("PYTEST_XDIST_WORKER", "main")
+    url = new_database(server, f"mentorbot_suite_{runner}_{os.getpid()}")
     upgrade(url)
-    return url
+    yield url
+    drop_database(server, url)
 
 
 def new_database(server_url: str, name: str) -> str:
-    """An empty PostgreSQL database called `name` on the server of `server_url` (dropped first if it exists)."""
+    """An empty PostgreSQL database called `name`, made through `server_url` (dropped first if it exists)."""
     server = create_engine(server_url, isolation_level="AUTOCOMMIT")
     with server.connect() as connection:
         connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
@@ -54,12 +59,11 @@ def new_database(server_url: str, name: str) -> str:
     return make_url(server_url).set(database=name).render_as_string(hide_password=False)
 
 
-def drop_database(url: str) -> None:
-    """Drop the PostgreSQL database of `url`, from its server's default database."""
-    parsed = make_url(url)
-    server = create_engine(parsed.set(database="postgres"), isolation_level="AUTOCOMMIT")
+def drop_database(server_url: str, url: str) -> None:
+    """Drop the PostgreSQL database of `url` through `server_url`, closing what is still connected to it."""
+    server = create_engine(server_url, isolation_level="AUTOCOMMIT")
     with server.connect() as connection:
-        connection.execute(text(f'DROP DATABASE IF EXISTS "{parsed.database}" WITH (FORCE)'))
+        connection.execute(text(f'DROP DATABASE IF EXISTS "{make_url(url).database}" WITH (FORCE)'))
     server.dispose()
 
 

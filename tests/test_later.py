@@ -6,6 +6,8 @@ import threading
 import time
 from collections.abc import Callable
 
+import pytest
+
 from bot.later import Later
 
 
@@ -56,10 +58,19 @@ def test_stopping_runs_everything_still_waiting_even_beside_a_job() -> None:
     assert ran == ["ana", "ben", "cat"]
 
 
-def test_work_that_fails_is_logged_and_the_next_still_runs() -> None:
+def test_work_that_fails_is_logged_and_the_next_still_runs(caplog: pytest.LogCaptureFixture) -> None:
     later = Later(patience=60)
     done = threading.Event()
     later.add("home:ana", failing)
     later.add("home:ben", done.set)
     assert done.wait(10)
     later.stop()
+    assert "work after the answers failed" in caplog.text and "the redraw failed" in caplog.text
+
+
+def test_work_added_after_the_stop_runs_at_once_instead_of_being_lost() -> None:
+    later = Later(patience=60)
+    later.stop()
+    ran: list[str] = []
+    later.add("home:ana", noting(ran, "ana"))
+    assert ran == ["ana"]

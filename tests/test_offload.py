@@ -6,6 +6,7 @@ import os
 import signal
 import time
 from collections.abc import Iterator
+from functools import partial
 from pathlib import Path
 
 import pytest
@@ -29,6 +30,12 @@ def mark_after(_services: Services, seconds: float, path: str) -> None:
     """A long job: sleep, then leave a mark that it finished."""
     time.sleep(seconds)
     Path(path).write_text("done")
+
+
+def mark_later(services: Services, path: str) -> None:
+    """A job that leaves its mark to the worker's later lane, as an App Home redraw is, and ends at once."""
+    assert services.later is not None
+    services.later.add(f"mark:{path}", partial(Path(path).write_text, services.clock.now().isoformat()))
 
 
 def workers() -> set[int]:
@@ -82,3 +89,11 @@ def test_stopping_does_not_wait_forever_for_a_backlog(
     assert "stopping the workers with jobs still queued" in caplog.text
     assert not workers()
     assert not list(tmp_path.glob("done-*")), "the stop cut the backlog short instead of waiting for it"
+
+
+def test_what_a_job_leaves_for_later_is_done_once_the_workers_have_stopped(pool: Offload, tmp_path: Path) -> None:
+    marks = [tmp_path / f"later-{number}" for number in range(3)]
+    for mark in marks:
+        pool.submit(mark_later, str(mark))
+    pool.close()
+    assert [mark.read_text() for mark in marks] == [START.isoformat()] * 3

@@ -22,6 +22,7 @@ from tests.steps import (
     MENTOR_PROFILE,
     button_value,
     buttons,
+    homes_redrawn,
     mentor_request_dm,
     request_message_stored,
 )
@@ -67,6 +68,7 @@ def ask_and_accept(app: Running, mentee: str, mentor: str, earlier_requests: int
     mark = app.slack.mark()
     app.user.click(mentor, "find.accept", value=str(request_id), channel=f"D{mentor}")
     app.slack.wait_for("chat.update", since=mark)
+    homes_redrawn(app, mark, mentor, mentee)
 
 
 def publish(app: Running, preview: Call) -> str:
