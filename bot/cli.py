@@ -287,7 +287,7 @@ def _missing(settings: Settings, names: list[str]) -> int:
 
 def _serve(settings: Settings, args: argparse.Namespace) -> int:
     from bot.app import build
-    from bot.heap import freeze_startup_heap
+    from bot.heap import freeze_startup_heap, limit_malloc_arenas
     from bot.installations import INSTALL_PATH
 
     # The OAuth install flow is served over HTTP, so many-workspace mode always serves HTTP.
@@ -295,6 +295,8 @@ def _serve(settings: Settings, args: argparse.Namespace) -> int:
     missing = settings.missing_for_http() if use_http else settings.missing_for_socket_mode()
     if missing:
         return _missing(settings, missing)
+    # Before `build` starts the request threads (each worker sets its own).
+    limit_malloc_arenas()
     mentorbot = build(settings)
     # A stop request (SIGTERM from systemd, Docker, Kubernetes) unwinds like Ctrl-C, so the work already
     # acknowledged finishes and the worker processes stop with the server.

@@ -23,7 +23,18 @@ def refresh_homes_soon(services: Services, client: WebClient, team_id: str, peop
         if services.later is None:
             refresh_home(services, client, team_id, person)
         else:
-            services.later.add(f"home:{team_id}:{person}", partial(refresh_home, services, client, team_id, person))
+            services.later.add(_home_key(team_id, person), partial(refresh_home, services, client, team_id, person))
+
+
+def refresh_home_now(services: Services, client: WebClient, team_id: str, user_id: str) -> None:
+    """Redraw the person's App Home at once (they are looking at it), instead of a redraw waiting for later."""
+    if services.later is not None:
+        services.later.discard(_home_key(team_id, user_id))
+    refresh_home(services, client, team_id, user_id)
+
+
+def _home_key(team_id: str, user_id: str) -> str:
+    return f"home:{team_id}:{user_id}"
 
 
 def refresh_home(services: Services, client: WebClient, team_id: str, user_id: str) -> None:

@@ -43,6 +43,11 @@ class Later:
                 return
         work()
 
+    def discard(self, key: str) -> None:
+        """Forget the work waiting under `key`, if any: it was done another way."""
+        with self._changed:
+            self._waiting.pop(key, None)
+
     @contextmanager
     def running(self) -> Iterator[None]:
         """Around a job: what waits here holds back while it runs."""

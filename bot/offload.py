@@ -57,11 +57,12 @@ class Busy(Exception):
 def _work(settings: Settings, level: int, server_pid: int, jobs: Queue[Parcel], ready: Event) -> None:
     """A worker process: run jobs from `jobs` on `worker_threads` threads, until each is told to stop."""
     from bot.clock import SystemClock
-    from bot.heap import freeze_startup_heap
+    from bot.heap import freeze_startup_heap, limit_malloc_arenas
     from bot.later import Later
     from bot.services import Services
     from storage.db import Database
 
+    limit_malloc_arenas()
     os.nice(WORKER_NICENESS)
     threading.Thread(target=_exit_after, args=(server_pid,), name="mentorbot-watchdog", daemon=True).start()
     logging.basicConfig(level=level, format="%(asctime)s %(levelname)s %(name)s[worker]: %(message)s")

@@ -16,7 +16,7 @@ from bot.conversations import start_conversation
 from bot.dm_channels import send_dm
 from bot.errors import MentorbotError, NoCapacity, NotYours, RequestClosed
 from bot.finding import find_answer
-from bot.home import refresh_home, refresh_homes_soon
+from bot.home import refresh_home_now, refresh_homes_soon
 from bot.profiles import Profile, get_profile
 from bot.requests import (
     RequestView,
@@ -60,7 +60,7 @@ def refresh_both(services: Services, client: WebClient, request: RequestView) ->
 def redraw_if_watched(services: Services, client: WebClient, click: Click) -> None:
     """A button in the App Home: the person is looking at it, so theirs is redrawn now rather than soon."""
     if click.from_home:
-        refresh_home(services, client, click.team_id, click.user_id)
+        refresh_home_now(services, client, click.team_id, click.user_id)
 
 
 def update_mentor_message(client: WebClient, request: RequestView, message: Message, clicked_ts: str = "") -> None:

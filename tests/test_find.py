@@ -216,6 +216,11 @@ def test_accept_from_the_app_home_pairs_them_and_answers_in_the_dm(app: Running)
     # The request DM Ben got first is brought up to date too, so no stale Accept button is left there.
     assert "accepted <@UANA>" in app.slack.wait_for("chat.update", since=mark)[-1].text()
     assert len(stored_pairs(app)) == 1
+    # Ben is looking at his App Home, so it is drawn at once with the pair, and not drawn again later.
+    app.finish_work()
+    ben_drawn = [c for c in app.slack.calls[mark:] if c.method == "views.publish" and c.args["user_id"] == "UBEN"]
+    assert len(ben_drawn) == 1
+    assert not any(b["action_id"] == "find.accept" for b in buttons(ben_drawn[0].args["view"]["blocks"]))
 
     app.user.click("UBEN", "find.accept", value=accept["value"], view=in_the_home)
     assert "already" in app.slack.wait_for_message("DUBEN", in_dm + 2)[-1].text()

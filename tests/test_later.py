@@ -74,3 +74,15 @@ def test_work_added_after_the_stop_runs_at_once_instead_of_being_lost() -> None:
     ran: list[str] = []
     later.add("home:ana", noting(ran, "ana"))
     assert ran == ["ana"]
+
+
+def test_work_discarded_before_it_ran_never_runs_and_the_rest_still_does() -> None:
+    later = Later(patience=60)
+    ran: list[str] = []
+    with later.running():
+        later.add("home:ana", noting(ran, "ana"))
+        later.add("home:ben", noting(ran, "ben"))
+        later.discard("home:ana")
+        later.discard("home:cat")
+    later.stop()
+    assert ran == ["ben"]

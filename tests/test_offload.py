@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import ctypes
 import os
 import signal
+import subprocess
+import sys
+import threading
 import time
 from collections.abc import Iterator
 from functools import partial
@@ -36,6 +40,34 @@ def mark_later(services: Services, path: str) -> None:
     """A job that leaves its mark to the worker's later lane, as an App Home redraw is, and ends at once."""
     assert services.later is not None
     services.later.add(f"mark:{path}", partial(Path(path).write_text, services.clock.now().isoformat()))
+
+
+def malloc_arenas_after_threads_allocate(path: str, threads: int = 8) -> int:
+    """Let `threads` threads allocate at once, then count this process's malloc arenas (glibc's `malloc_info`)."""
+    together = threading.Barrier(threads)
+
+    def allocate() -> None:
+        blocks = [bytearray(20_000) for _ in range(20)]
+        together.wait()
+        blocks.clear()
+
+    started = [threading.Thread(target=allocate) for _ in range(threads)]
+    for thread in started:
+        thread.start()
+    for thread in started:
+        thread.join()
+    libc = ctypes.CDLL(None)
+    libc.fopen.restype = ctypes.c_void_p
+    report = ctypes.c_void_p(libc.fopen(path.encode(), b"w"))
+    libc.malloc_info(0, report)
+    libc.fclose(report)
+    return Path(path).read_text().count("<heap nr=")
+
+
+def count_malloc_arenas(_services: Services, path: str) -> None:
+    """A job: write how many malloc arenas the worker has once eight threads allocated at once."""
+    count = malloc_arenas_after_threads_allocate(path + ".xml")
+    Path(path).write_text(str(count))
 
 
 def workers() -> set[int]:
@@ -97,3 +129,20 @@ def test_what_a_job_leaves_for_later_is_done_once_the_workers_have_stopped(pool:
         pool.submit(mark_later, str(mark))
     pool.close()
     assert [mark.read_text() for mark in marks] == [START.isoformat()] * 3
+
+
+@pytest.mark.skipif(not hasattr(ctypes.CDLL(None), "malloc_info"), reason="glibc's malloc arenas")
+def test_a_worker_keeps_to_two_malloc_arenas_however_many_threads_allocate(pool: Offload, tmp_path: Path) -> None:
+    """Each arena keeps the memory it once held, so a worker with an arena per thread grew under a steady load."""
+    count = "from tests.test_offload import malloc_arenas_after_threads_allocate as count; print(count(%r))"
+    unlimited = subprocess.run(
+        [sys.executable, "-c", count % str(tmp_path / "plain.xml")],
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=Path(__file__).resolve().parent.parent,
+        env={k: v for k, v in os.environ.items() if k != "MALLOC_ARENA_MAX"},
+    )
+    assert int(unlimited.stdout) > 2, "a plain process gives its threads more arenas"
+    pool.submit(count_malloc_arenas, str(tmp_path / "arenas"))
+    assert int(wait_for_file(tmp_path / "arenas")) <= 2
