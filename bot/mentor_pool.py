@@ -92,6 +92,9 @@ class MentorPool:
         self.mentors = list(mentors)
         n = len(self.mentors)
         self._ids = np.array([m.person_id for m in self.mentors], dtype=np.int64)
+        self._users = np.array([m.user_id for m in self.mentors], dtype=object).reshape(n)
+        # Who names someone they must not be matched with, or would like to be: few, so indexed one by one.
+        self._names_people = np.array([bool(m.do_not_match or m.prefers) for m in self.mentors], dtype=bool)
         self._usable = np.array([m.active and m.free_slots > 0 for m in self.mentors], dtype=bool)
         self._seniority = np.array([m.seniority for m in self.mentors], dtype=np.int64)
         windows = [utc_window(m) for m in self.mentors]
@@ -113,16 +116,17 @@ class MentorPool:
 
     def _index(self) -> None:
         """The lookups by person, by Slack user and by blocked user, and each mentor's number of answers."""
-        self._row = dict(zip(self._ids.tolist(), range(len(self.mentors)), strict=True))
-        self._by_user = {m.user_id: i for i, m in enumerate(self.mentors)}
+        n = len(self.mentors)
+        self._row = dict(zip(self._ids.tolist(), range(n), strict=True))
+        self._by_user = dict(zip(self._users.tolist(), range(n), strict=True))
         self._blocked_by: dict[str, list[int]] = {}
         self._preferred_by: dict[str, list[int]] = {}
-        for i, m in enumerate(self.mentors):
-            for user in m.do_not_match:
+        for i in np.flatnonzero(self._names_people).tolist():
+            for user in self.mentors[i].do_not_match:
                 self._blocked_by.setdefault(user, []).append(i)
-            for user in m.prefers:
+            for user in self.mentors[i].prefers:
                 self._preferred_by.setdefault(user, []).append(i)
-        self._answer_sizes = [np.asarray(t.sum(axis=0)).reshape(len(self.mentors)) for t in self._answers_t]
+        self._answer_sizes = [np.asarray(t.sum(axis=0)).reshape(n) for t in self._answers_t]
 
     def updated(self, changed: Sequence[Candidate], removed: Iterable[int] = ()) -> MentorPool:
         """This pool with the `removed` mentors gone and the `changed` ones (new, or replacing their own row),
@@ -153,6 +157,8 @@ class MentorPool:
         mentors = [*map(self.mentors.__getitem__, keep.tolist()), *pool.mentors]
         pool.mentors = list(map(mentors.__getitem__, order.tolist()))
         pool._ids = rows(self._ids, pool._ids)
+        pool._users = rows(self._users, pool._users)
+        pool._names_people = rows(self._names_people, pool._names_people)
         pool._usable = rows(self._usable, pool._usable)
         pool._seniority = rows(self._seniority, pool._seniority)
         pool._start = rows(self._start, pool._start)

@@ -13,6 +13,7 @@ import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from sqlalchemy import update
 from sqlalchemy.orm import Session
 
 from bot.candidates import MentorPools, available_mentors
@@ -25,7 +26,7 @@ from bot.programs import default_program
 from bot.questions import Kind, Question, Rule
 from bot.settings import Settings
 from sandbox.fake_slack import Call, FakeSlack
-from storage.models import Cadence, LearningStyle, MeetingChannel, Person, Role
+from storage.models import Cadence, LearningStyle, MeetingChannel, Person, PersonStatus, Role
 from tests.conftest import START, Running, running_app
 from tests.steps import MENTEE_PROFILE, MENTOR_PROFILE, accept_request, find, join
 from tests.test_statement_counts import counted
@@ -211,6 +212,9 @@ def test_the_cached_pool_follows_every_change_and_loads_only_the_mentors_it_has_
         with app.services.db.unit_of_work() as session:
             with counted(app) as statements:
                 pool = pools.pool(session, program_id, QUESTIONS)
+            with counted(app) as again:
+                assert pools.pool(session, program_id, QUESTIONS) is pool
+            assert len(again) == 1, "the next find reads only the fingerprint, which the pool's now matches"
             fresh = MentorPool(available_mentors(session, program_id), QUESTIONS)
         assert pool.mentors == fresh.mentors
         assert_same_as_fresh(pool, rng)
@@ -246,6 +250,95 @@ def test_the_cached_pool_follows_every_change_and_loads_only_the_mentors_it_has_
     kept = [m for m in earlier.mentors if m.person_id not in {paused_id, edited_id}]
     assert all(pool.mentor(m.person_id) is m for m in kept), "the others keep their rows, not reloaded"
     assert len(statements) == 3, statements
+
+    # The slots alone: the fingerprint, then only the rows written since the pool's version, no profile.
+    with app.services.db.unit_of_work() as session:
+        assert claim_slot(session, added_id)
+    pool, statements = brought_up_to_date()
+    assert len(statements) == 2 and "pool_version >" in statements[1], statements
+    assert "people.id IN" not in statements[1]
+
+
+def test_a_change_the_row_versions_do_not_show_still_reaches_the_pool(inline: Running) -> None:
+    """A deleted mentor leaves no row to version, and a write may leave its row below the pool's version (one that
+    writes the version itself, or on PostgreSQL one that committed after a later one): the fingerprint still
+    moves, and every mentor's state is read and compared."""
+    app, rng = inline, random.Random(12)
+    pools = MentorPools()
+    with app.services.db.unit_of_work() as session:
+        program_id = default_program(session, "T0001", START).id
+        people = [stored_mentor(session, program_id, rng, n) for n in (5, 10, 15, 20)]
+        session.flush()
+        deleted, kept_version = people[0].id, people[1].id
+        pools.pool(session, program_id, QUESTIONS)
+    with app.services.db.unit_of_work() as session:
+        session.delete(session.get_one(Person, deleted))
+    with app.services.db.unit_of_work() as session:
+        pool = pools.pool(session, program_id, QUESTIONS)
+        assert [m.person_id for m in pool.mentors] == [p.id for p in people[1:]]
+    with app.services.db.unit_of_work() as session:
+        person = session.get_one(Person, kept_version)
+        capacity = person.capacity
+        # A pair started as the mentor took on one more.
+        session.execute(
+            update(Person)
+            .where(Person.id == kept_version)
+            .values(capacity=Person.capacity + 1, active_mentees=Person.active_mentees + 1, pool_version=0)
+        )
+    with app.services.db.unit_of_work() as session:
+        with counted(app) as statements:
+            pool = pools.pool(session, program_id, QUESTIONS)
+        with counted(app) as again:
+            assert pools.pool(session, program_id, QUESTIONS) is pool
+        assert len(again) == 1
+        assert pool.mentor(kept_version).capacity == capacity + 1
+        assert pool.mentors == available_mentors(session, program_id)
+    assert "pool_version >" in statements[1], statements
+    if app.services.db.engine.dialect.name == "sqlite":
+        # PostgreSQL's trigger versions every write; SQLite's leaves a write of the version itself alone.
+        assert len(statements) == 4, "the fingerprint, the rows written since, the version, every mentor's state"
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_the_cached_pool_follows_a_long_run_of_changes_where_many_mentors_share_a_stamp(
+    inline: Running, seed: int
+) -> None:
+    """Slots taken and released, profiles edited (often at the same minute), mentors paused, back or deleted:
+    after each, the pool equals the database's mentors, and the next find reads the fingerprint alone."""
+    app, rng, now = inline, random.Random(seed), START
+    pools = MentorPools()
+    with app.services.db.unit_of_work() as session:
+        program_id = default_program(session, "T0001", START).id
+        ids = [stored_mentor(session, program_id, rng, n) for n in range(12)]
+        session.flush()
+        people = [p.id for p in ids]
+        pools.pool(session, program_id, QUESTIONS)
+    for _ in range(40):
+        with app.services.db.unit_of_work() as session:
+            person = session.get(Person, rng.choice(people))
+            if person is None:
+                continue
+            change = rng.choice(["claim", "release", "edit", "status", "delete"])
+            if change == "claim":
+                claim_slot(session, person.id)
+            elif change == "release":
+                release_slot(session, person.id)
+            elif change == "edit":
+                # Every edit stamps the profile with the time, which other edits may share (not its own last one).
+                if rng.random() < 0.5 or person.updated_at.replace(tzinfo=None) == now.replace(tzinfo=None):
+                    now += timedelta(minutes=1)
+                person.expertise, person.updated_at = [rng.choice(TOPICS)], now
+            elif change == "status":
+                active = person.status is PersonStatus.ACTIVE
+                person.status = PersonStatus.PAUSED if active else PersonStatus.ACTIVE
+            else:
+                session.delete(person)
+        with app.services.db.unit_of_work() as session:
+            pool = pools.pool(session, program_id, QUESTIONS)
+            assert pool.mentors == available_mentors(session, program_id), change
+            with counted(app) as again:
+                assert pools.pool(session, program_id, QUESTIONS) is pool
+            assert len(again) == 1, change
 
 
 # What a mentee reads.

@@ -11,6 +11,7 @@ from alembic import command
 from sqlalchemy import Date, DateTime, MetaData, create_engine, event, inspect, make_url, text
 from sqlalchemy.orm import Session
 
+from bot.candidates import MentorPools
 from bot.pairs import without_conversation
 from storage.migrate import alembic_config, downgrade, upgrade
 from tests.conftest import drop_database, new_database
@@ -131,6 +132,8 @@ def test_a_database_of_release_0018_keeps_every_row_and_its_waiting_group_dms_ar
     without a group DM reads a partial index of just those rows."""
     before, after, counts = _upgraded_from("release-0018-rows.json", empty_database_url)
     assert counts["pairs"] == 6 and counts["circles"] == 1 and counts["people"] == 19
+    # Apart from the row versions of 0020 (tested below), which start at 0.
+    assert {row.pop("pool_version") for row in after["people"]} == {0}
     assert after == {**before, "alembic_version": after["alembic_version"]}
     engine = create_engine(empty_database_url)
     for table in ("pairs", "circles"):
@@ -161,4 +164,40 @@ def test_a_database_of_release_0018_keeps_every_row_and_its_waiting_group_dms_ar
         with engine.connect() as connection:
             plan = connection.exec_driver_sql(f"EXPLAIN QUERY PLAN {statement}", parameters).all()
         assert any("ix_pairs_waiting_for_dm" in str(row) for row in plan), plan
+    engine.dispose()
+
+
+def test_after_0020_the_database_versions_every_write_to_people_and_a_pool_reads_only_what_changed(
+    empty_database_url: str,
+) -> None:
+    """Whatever writes a row (here plain SQL: a full mentor's pair ended), its version rises above every other row
+    of its program; the mentor pool of the release's program then reads just that row and follows it."""
+    _upgraded_from("release-0018-rows.json", empty_database_url)
+    engine = create_engine(empty_database_url)
+    with engine.begin() as connection:
+        mentor_id, program_id = connection.execute(
+            text(
+                "SELECT id, program_id FROM people WHERE role IN ('mentor', 'both') "
+                "AND status = 'active' AND active_mentees = capacity ORDER BY id LIMIT 1"
+            )
+        ).one()
+    pools = MentorPools()
+    with Session(engine) as session:
+        assert mentor_id not in {m.person_id for m in pools.pool(session, program_id).mentors}, "full"
+    with engine.begin() as connection:
+        connection.execute(
+            text("UPDATE people SET active_mentees = active_mentees - 1 WHERE id = :id"), {"id": mentor_id}
+        )
+        versions: dict[int, int] = dict(
+            connection.execute(
+                text("SELECT id, pool_version FROM people WHERE program_id = :p"), {"p": program_id}
+            ).all()
+        )
+    assert versions[mentor_id] > max(v for p, v in versions.items() if p != mentor_id)
+    searched: list[str] = []
+    event.listen(engine, "before_cursor_execute", lambda *args: searched.append(args[2]))
+    with Session(engine) as session:
+        assert pools.pool(session, program_id).mentor(mentor_id).free_slots == 1
+    # The fingerprint, the rows written since, and the one mentor new to the pool.
+    assert len(searched) == 3 and "pool_version >" in searched[1] and "people.id IN" in searched[2], searched
     engine.dispose()

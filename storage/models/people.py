@@ -11,6 +11,7 @@ from typing import Any
 
 from sqlalchemy import (
     JSON,
+    BigInteger,
     ForeignKey,
     Index,
     Integer,
@@ -96,6 +97,8 @@ class Person(Base):
         # Covers the mentor pool's fingerprint (bot/candidates.py), which every /mentor find reads: the
         # aggregate is answered from the index alone, without visiting each mentor's row.
         Index("ix_people_pool", "program_id", "status", "role", "capacity", "active_mentees", "updated_at"),
+        # The mentor pool's question of what changed since the version it last saw.
+        Index("ix_people_pool_version", "program_id", "pool_version"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -130,3 +133,6 @@ class Person(Base):
     status: Mapped[PersonStatus] = mapped_column(enum_column(PersonStatus), default=PersonStatus.ACTIVE)
     created_at: Mapped[datetime]
     updated_at: Mapped[datetime]
+    # The version of the row's last change, set by the database's triggers on every write (migration 0020),
+    # whatever wrote it: the mentor pools read the rows above the version they last saw. Nothing else reads it.
+    pool_version: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
