@@ -127,6 +127,7 @@ class MentorPool:
             for user in self.mentors[i].prefers:
                 self._preferred_by.setdefault(user, []).append(i)
         self._answer_sizes = [np.asarray(t.sum(axis=0)).reshape(n) for t in self._answers_t]
+        self._kinds_by_question: dict[str, np.ndarray] = {}
 
     def updated(self, changed: Sequence[Candidate], removed: Iterable[int] = ()) -> MentorPool:
         """This pool with the `removed` mentors gone and the `changed` ones (new, or replacing their own row),
@@ -309,9 +310,16 @@ class MentorPool:
             mask &= offers
         if kinds is not None:
             key, wanted = kinds
-            for row in np.flatnonzero(mask):
-                mask[row] = self.mentors[row].kind(key) in wanted
+            mask &= np.isin(self._kinds(key), list(wanted))
         return mask
+
+    def _kinds(self, key: str) -> np.ndarray:
+        """Each mentor's kind by the program's question of kinds `key`, worked out once per pool."""
+        kinds = self._kinds_by_question.get(key)
+        if kinds is None:
+            kinds = np.array([m.kind(key) for m in self.mentors], dtype=object).reshape(len(self.mentors))
+            self._kinds_by_question[key] = kinds
+        return kinds
 
     def _candidates(
         self, mentee: Candidate, history: History, topic: str | None, kinds: KindFilter | None = None
