@@ -127,9 +127,7 @@ class MentorPools:
         self._building: dict[int, threading.Lock] = {}
 
     def pool(self, session: Session, program_id: int, questions: tuple[Question, ...] = ()) -> MentorPool:
-        # A Core statement on the session's connection: no ORM result machinery for three numbers.
-        count, weighted_slots, version = session.connection().execute(_FINGERPRINT, {"program_id": program_id}).one()
-        fingerprint = (int(count), int(weighted_slots), int(version))
+        fingerprint = _fingerprint(session, program_id)
         cached = self._cached(program_id)
         if cached is not None and (cached.fingerprint, cached.questions) == (fingerprint, questions):
             return cached.pool
@@ -164,6 +162,12 @@ def _loaded(session: Session, program_id: int, only: list[int] | None = None) ->
     }
 
 
+def _fingerprint(session: Session, program_id: int) -> tuple[int, int, int]:
+    # A Core statement on the session's connection: no ORM result machinery for three numbers.
+    count, weighted_slots, version = session.connection().execute(_FINGERPRINT, {"program_id": program_id}).one()
+    return int(count), int(weighted_slots), int(version)
+
+
 def _version(session: Session, program_id: int) -> int:
     return int(session.connection().execute(select(_VERSION), {"program_id": program_id}).scalar_one())
 
@@ -184,8 +188,13 @@ def _brought_up_to_date(
     rows = connection.execute(_CHANGED, {"program_id": program_id, "version": cached.version}).all()
     seen: _Seen = {p: (capacity, taken, stamp) if room else None for p, capacity, taken, stamp, _, room in rows}
     updated = _applied(session, program_id, cached, seen, max([cached.version, *(row[4] for row in rows)]))
-    if updated is not None and updated.fingerprint != fingerprint:
-        # A change the versions do not show: every mentor's state tells what it was.
+    # Unless something was written between the two reads, a change the versions do not show: every mentor's
+    # state tells what it was.
+    if (
+        updated is not None
+        and updated.fingerprint != fingerprint
+        and updated.fingerprint != _fingerprint(session, program_id)
+    ):
         version = _version(session, program_id)
         now = {
             p: (capacity, taken, stamp)
