@@ -17,13 +17,12 @@ import tempfile
 import time
 from pathlib import Path
 
-from bench.serve import TOKEN, seed
+from bench.serve import TOKEN, bench_settings, seed
 from bot.clicks import Click
 from bot.clock import SystemClock
 from bot.later import Later
 from bot.requesting import accept_clicked
 from bot.services import Services
-from bot.settings import Settings
 from sandbox.fake_slack import FakeSlack
 from storage.db import Database
 from storage.migrate import upgrade
@@ -61,14 +60,7 @@ def main() -> None:
     warm_up = 5
     pending = seed(url, args.accepts * args.runs * 2 + warm_up)
     slack = FakeSlack().start()
-    settings = Settings(
-        database_url=url,
-        slack_bot_token=TOKEN,
-        slack_signing_secret="bench",
-        slack_api_url=slack.base_url,
-        slack_api_timeout=10,
-        scheduler_enabled=False,
-    )
+    settings = bench_settings(url, slack.base_url)
     db = Database(url)
     accepts(Services(settings=settings, db=db, clock=SystemClock()), pending, warm_up)
     medians: dict[str, list[float]] = {AT_ONCE: [], LATER: []}

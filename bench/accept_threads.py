@@ -22,13 +22,12 @@ import threading
 import time
 from pathlib import Path
 
-from bench.serve import TOKEN, seed
+from bench.serve import TOKEN, bench_settings, seed
 from bot.clicks import Click
 from bot.clock import SystemClock
 from bot.later import Later
 from bot.requesting import accept_clicked
 from bot.services import Services
-from bot.settings import Settings
 from sandbox.fake_slack import FakeSlack
 from storage.db import Database
 from storage.migrate import upgrade
@@ -41,14 +40,7 @@ WARM_UP = 10
 def run(url: str, pending: list[tuple[str, int]]) -> float:
     """Accept these requests on `THREADS` threads at once (after a few one by one); accepts a second."""
     slack = FakeSlack().start()
-    settings = Settings(
-        database_url=url,
-        slack_bot_token=TOKEN,
-        slack_signing_secret="bench",
-        slack_api_url=slack.base_url,
-        slack_api_timeout=10,
-        scheduler_enabled=False,
-    )
+    settings = bench_settings(url, slack.base_url)
     later = Later()
     services = Services(settings=settings, db=Database(url), clock=SystemClock(), later=later)
     lock = threading.Lock()

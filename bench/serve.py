@@ -45,6 +45,7 @@ from sqlalchemy import insert, select
 
 from bot.app import LISTENER_THREADS, started_pool
 from bot.heap import freeze_startup_heap
+from bot.settings import Settings
 from bot.slack import make_client
 from handlers.http import wsgi_app
 from sandbox.fake_slack import Call, FakeSlack
@@ -205,6 +206,18 @@ def app_env(database_url: str, api_url: str, workers: int, root: str) -> dict[st
         "MENTORBOT_WORKERS": str(workers),
         "PYTHONPATH": root,
     }
+
+
+def bench_settings(database_url: str, api_url: str) -> Settings:
+    """The settings of services run in the benchmark's own process against its database and fake Slack."""
+    return Settings(
+        database_url=database_url,
+        slack_bot_token=TOKEN,
+        slack_signing_secret="bench",
+        slack_api_url=api_url,
+        slack_api_timeout=10,
+        scheduler_enabled=False,
+    )
 
 
 def free_port() -> int:
