@@ -59,35 +59,37 @@ def available_mentors(session: Session, program_id: int) -> list[Candidate]:
 # When a profile last changed, as the driver hands it back: it is only compared with itself, and not making
 # 10,000 of them aware datetimes makes reading every mentor's state below 2.5 times faster on SQLite.
 _STAMP = type_coerce(Person.updated_at, String).label("stamp")
-_ROWS = Person.__table__.alias("program_rows")
 # The program's highest row version: any write to one of its people raises it (migration 0020's triggers).
-_VERSION = (
-    select(func.coalesce(func.max(_ROWS.c.pool_version), 0))
-    .where(_ROWS.c.program_id == bindparam("program_id"))
-    .scalar_subquery()
-)
-# The pool at a glance: how many mentors, a sum of their taken slots weighted by person ID, and the version.
-_FINGERPRINT = select(func.count(), func.coalesce(func.sum(Person.active_mentees * Person.id), 0), _VERSION).where(
-    *_available(bindparam("program_id"))
-)
+_VERSION = select(func.coalesce(func.max(Person.pool_version), 0)).where(Person.program_id == bindparam("program_id"))
+# The pool at a glance, from its covering index alone: how many mentors, their taken slots weighted by person ID,
+# and the sum of their row versions (which any write to one of them moves, whenever it commits).
+_FINGERPRINT = select(
+    func.count(),
+    func.coalesce(func.sum(Person.active_mentees * Person.id), 0),
+    func.coalesce(func.sum(Person.pool_version), 0),
+).where(*_available(bindparam("program_id")))
 # The program's rows written since a version, mentors or not, and whether each is one of the pool's now.
 _CHANGED = select(
     Person.id, Person.capacity, Person.active_mentees, _STAMP, Person.pool_version, and_(*_MENTOR_WITH_ROOM)
 ).where(Person.program_id == bindparam("program_id"), Person.pool_version > bindparam("version"))
-# Every available mentor's slots and profile stamp: on SQLite, from the pool's covering index alone.
-_STATES = select(Person.id, Person.capacity, Person.active_mentees, _STAMP).where(*_available(bindparam("program_id")))
+# Every available mentor's state: on SQLite, from the pool's covering index alone.
+_STATES = select(Person.id, Person.capacity, Person.active_mentees, _STAMP, Person.pool_version).where(
+    *_available(bindparam("program_id"))
+)
 # More edited profiles than this are read with the whole pool, so a bulk import never sends a huge IN list.
 _MOST_EDITED = 500
 
-# A mentor's (capacity, taken slots, profile stamp) as the pool last saw them. The stamp is what the driver reads
-# (text on SQLite, a datetime on PostgreSQL), only ever compared with stamps of the same database.
-_State = tuple[int, int, Any]
+# A mentor's (capacity, taken slots, profile stamp, row version) as the pool last saw them. The stamp is what the
+# driver reads (text on SQLite, a datetime on PostgreSQL), only ever compared with stamps of the same database.
+_State = tuple[int, int, Any, int]
 # What may have changed: by person ID, the state now, or None for someone who is not in the pool now.
 _Seen = dict[int, _State | None]
+_Fingerprint = tuple[int, int, int]
 
 
-def _weighted_slots(states: dict[int, _State]) -> int:
-    return sum(taken * p for p, (_, taken, _) in states.items())
+def _sums(states: dict[int, _State]) -> tuple[int, int]:
+    """The taken slots weighted by person ID, and the row versions, summed over these states."""
+    return sum(taken * p for p, (_, taken, _, _) in states.items()), sum(version for *_, version in states.values())
 
 
 @dataclass(frozen=True)
@@ -95,30 +97,30 @@ class _Cached:
     questions: tuple[Question, ...]
     # Each mentor of the pool's state, by person ID.
     states: dict[int, _State]
-    # `_weighted_slots(states)`, kept as the states change.
-    weighted_slots: int
-    # The highest row version read: every change the pool has not seen is above it, unless the fingerprint says so.
+    # `_sums(states)`, kept as the states change.
+    sums: tuple[int, int]
+    # The highest row version read: a change the pool has not seen is above it, unless the fingerprint says so.
     version: int
     pool: MentorPool
 
     @property
-    def fingerprint(self) -> tuple[int, int, int]:
+    def fingerprint(self) -> _Fingerprint:
         """What `_FINGERPRINT` reads while the database is as this pool saw it."""
-        return len(self.states), self.weighted_slots, self.version
+        return len(self.states), *self.sums
 
 
 class MentorPools:
     """One ranked-ready pool of mentors per program, kept current row by row as its mentors change.
 
-    Every find reads the fingerprint: how many mentors are available, a sum of their taken slots weighted by
-    person ID, and the program's highest row version (`people.pool_version`, which the database raises on every
-    write to one of the program's people). When it moves, only the rows written since the version the pool has
-    seen are read: a mentor whose slots alone moved gets new numbers, only those whose profile stamp changed (or
-    who are new to the pool) are loaded, and the others keep their rows (`MentorPool.updated`, which ranks exactly
-    as a fresh build). If the pool's fingerprint then still differs from the database's (a mentor deleted, or on
-    PostgreSQL a write committed after a later one), every mentor's state is read and compared instead. Loading
-    every profile happens once per program and process. A stale pool can only offer a mentor whose last slot was
-    just taken, and a request re-checks capacity in its own transaction anyway.
+    Every find reads the fingerprint, from the pool's covering index: how many mentors are available, their
+    taken slots weighted by person ID, and the sum of their row versions (`people.pool_version`, which the
+    database raises on every write). When it moves, only the program's rows written since the highest version
+    the pool has seen are read: a mentor whose slots alone moved gets new numbers, only those whose profile
+    stamp changed (or who are new to the pool) are loaded, and the others keep their rows (`MentorPool.updated`,
+    which ranks exactly as a fresh build). If the pool's fingerprint then still differs from the database's (a
+    mentor deleted; on PostgreSQL a write that committed after a later one, with a lower version; on SQLite a
+    deleted row's version written again), every mentor's state is read and compared instead. Loading every
+    profile happens once per program and process.
     """
 
     def __init__(self) -> None:
@@ -152,24 +154,26 @@ class MentorPools:
 
 
 def _loaded(session: Session, program_id: int, only: list[int] | None = None) -> dict[int, tuple[Candidate, _State]]:
-    """Available mentors (all, or those in `only` that still are) as candidates with their states, by ID order."""
-    statement = select(Person, _STAMP).where(*_available(program_id)).order_by(Person.id)
+    """Available mentors (all, or those in `only` that still are) as candidates with their states, by ID order. The
+    state's columns come from the rows read, not from a `Person` this session may hold already."""
+    statement = select(Person, Person.capacity, Person.active_mentees, _STAMP, Person.pool_version)
+    statement = statement.where(*_available(program_id)).order_by(Person.id)
     if only is not None:
         statement = statement.where(Person.id.in_(only))
     return {
-        person.id: (candidate(person), (person.capacity, person.active_mentees, stamp))
-        for person, stamp in session.execute(statement)
+        person.id: (candidate(person), (capacity, taken, stamp, version))
+        for person, capacity, taken, stamp, version in session.execute(statement)
     }
 
 
-def _fingerprint(session: Session, program_id: int) -> tuple[int, int, int]:
+def _fingerprint(session: Session, program_id: int) -> _Fingerprint:
     # A Core statement on the session's connection: no ORM result machinery for three numbers.
-    count, weighted_slots, version = session.connection().execute(_FINGERPRINT, {"program_id": program_id}).one()
-    return int(count), int(weighted_slots), int(version)
+    count, weighted_slots, versions = session.connection().execute(_FINGERPRINT, {"program_id": program_id}).one()
+    return int(count), int(weighted_slots), int(versions)
 
 
 def _version(session: Session, program_id: int) -> int:
-    return int(session.connection().execute(select(_VERSION), {"program_id": program_id}).scalar_one())
+    return int(session.connection().execute(_VERSION, {"program_id": program_id}).scalar_one())
 
 
 def _built(session: Session, program_id: int, questions: tuple[Question, ...]) -> _Cached:
@@ -177,16 +181,14 @@ def _built(session: Session, program_id: int, questions: tuple[Question, ...]) -
     loaded = _loaded(session, program_id)
     pool = MentorPool([mentor for mentor, _ in loaded.values()], questions)
     states = {p: state for p, (_, state) in loaded.items()}
-    return _Cached(questions, states, _weighted_slots(states), version, pool)
+    return _Cached(questions, states, _sums(states), version, pool)
 
 
-def _brought_up_to_date(
-    session: Session, program_id: int, cached: _Cached, fingerprint: tuple[int, int, int]
-) -> _Cached:
+def _brought_up_to_date(session: Session, program_id: int, cached: _Cached, fingerprint: _Fingerprint) -> _Cached:
     """The cached pool with the rows of the mentors that changed since it was made replaced, added or removed."""
     connection = session.connection()
     rows = connection.execute(_CHANGED, {"program_id": program_id, "version": cached.version}).all()
-    seen: _Seen = {p: (capacity, taken, stamp) if room else None for p, capacity, taken, stamp, _, room in rows}
+    seen: _Seen = {p: (capacity, taken, stamp, v) if room else None for p, capacity, taken, stamp, v, room in rows}
     updated = _applied(session, program_id, cached, seen, max([cached.version, *(row[4] for row in rows)]))
     # Unless something was written between the two reads, a change the versions do not show: every mentor's
     # state tells what it was.
@@ -197,8 +199,8 @@ def _brought_up_to_date(
     ):
         version = _version(session, program_id)
         now = {
-            p: (capacity, taken, stamp)
-            for p, capacity, taken, stamp in connection.execute(_STATES, {"program_id": program_id})
+            p: (capacity, taken, stamp, v)
+            for p, capacity, taken, stamp, v in connection.execute(_STATES, {"program_id": program_id})
         }
         seen = dict.fromkeys(updated.states.keys() - now.keys())
         seen.update((p, state) for p, state in now.items() if updated.states.get(p) != state)
@@ -227,7 +229,7 @@ def _applied(session: Session, program_id: int, cached: _Cached, seen: _Seen, ve
     changed = [mentor for mentor, _ in loaded.values()]
     changed += [
         replace(cached.pool.mentor(p), free_slots=max(0, capacity - taken), capacity=capacity)
-        for p, (capacity, taken, _) in slots_moved.items()
+        for p, (capacity, taken, _, _) in slots_moved.items()
     ]
     gone |= set(edited) - loaded.keys()
     came = {**slots_moved, **{p: state for p, (_, state) in loaded.items()}}
@@ -238,5 +240,6 @@ def _applied(session: Session, program_id: int, cached: _Cached, seen: _Seen, ve
     # The loaded rows' states are the ones their candidates were made from (a later change may show in the load).
     states.update(came)
     pool = cached.pool.updated(changed, gone & cached.states.keys())
-    weighted_slots = cached.weighted_slots + _weighted_slots(came) - _weighted_slots(left)
-    return _Cached(cached.questions, states, weighted_slots, version, pool)
+    (slots_came, versions_came), (slots_left, versions_left) = _sums(came), _sums(left)
+    sums = (cached.sums[0] + slots_came - slots_left, cached.sums[1] + versions_came - versions_left)
+    return _Cached(cached.questions, states, sums, version, pool)

@@ -12,6 +12,7 @@ from typing import Any
 from sqlalchemy import (
     JSON,
     BigInteger,
+    FetchedValue,
     ForeignKey,
     Index,
     Integer,
@@ -96,7 +97,9 @@ class Person(Base):
         Index("ix_people_team_user", "team_id", "slack_user_id"),
         # Covers the mentor pool's fingerprint (bot/candidates.py), which every /mentor find reads: the
         # aggregate is answered from the index alone, without visiting each mentor's row.
-        Index("ix_people_pool", "program_id", "status", "role", "capacity", "active_mentees", "updated_at"),
+        Index(
+            "ix_people_pool", "program_id", "status", "role", "capacity", "active_mentees", "updated_at", "pool_version"
+        ),
         # The mentor pool's question of what changed since the version it last saw.
         Index("ix_people_pool_version", "program_id", "pool_version"),
     )
@@ -135,4 +138,4 @@ class Person(Base):
     updated_at: Mapped[datetime]
     # The version of the row's last change, set by the database's triggers on every write (migration 0020),
     # whatever wrote it: the mentor pools read the rows above the version they last saw. Nothing else reads it.
-    pool_version: Mapped[int] = mapped_column(BigInteger, default=0, server_default="0")
+    pool_version: Mapped[int] = mapped_column(BigInteger, server_default="0", server_onupdate=FetchedValue())

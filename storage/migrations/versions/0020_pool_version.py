@@ -2,9 +2,11 @@
 
 `people.pool_version` is set by the database itself on every insert and update, whichever code writes the row:
 on PostgreSQL from a sequence (a trigger before the write), on SQLite as one more than the program's highest
-(a trigger after it; SQLite has one writer at a time). With an index on (program_id, pool_version), a cached
-mentor pool asks for the rows changed since the highest version it has seen instead of reading every mentor's
-state. Existing rows start at 0. No row changes otherwise.
+(a trigger after it; SQLite has one writer at a time; a deleted row's version may come again, and the pool's
+fingerprint notices). With an index on (program_id, pool_version), a cached mentor pool asks for the rows changed
+since the highest version it has seen instead of reading every mentor's state; the pool's covering index gains
+the version, so the fingerprint every find reads sums the mentors' versions from the index alone. Existing rows
+start at 0. No row changes otherwise.
 
 Revision ID: 0020
 Revises: 0019
@@ -42,9 +44,15 @@ POSTGRESQL_TRIGGER = (
 )
 
 
+POOL_BEFORE = ["program_id", "status", "role", "capacity", "active_mentees", "updated_at"]
+POOL_AFTER = [*POOL_BEFORE, "pool_version"]
+
+
 def upgrade() -> None:
     op.add_column("people", sa.Column("pool_version", sa.BigInteger(), server_default="0", nullable=False))
     op.create_index("ix_people_pool_version", "people", ["program_id", "pool_version"], unique=False)
+    op.drop_index("ix_people_pool", table_name="people")
+    op.create_index("ix_people_pool", "people", POOL_AFTER, unique=False)
     for statement in POSTGRESQL_TRIGGER if op.get_bind().dialect.name == "postgresql" else SQLITE_TRIGGERS:
         op.execute(statement)
 
@@ -57,6 +65,8 @@ def downgrade() -> None:
     else:
         op.execute("DROP TRIGGER people_pool_version_update")
         op.execute("DROP TRIGGER people_pool_version_insert")
+    op.drop_index("ix_people_pool", table_name="people")
+    op.create_index("ix_people_pool", "people", POOL_BEFORE, unique=False)
     op.drop_index("ix_people_pool_version", table_name="people")
     with op.batch_alter_table("people") as batch:
         batch.drop_column("pool_version")
