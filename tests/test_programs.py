@@ -361,7 +361,9 @@ def test_a_program_whose_admins_approve_members_matches_nobody_until_they_do(app
     mark = app.slack.mark()
     app.user.click("UEVE", "join.approve", value=button_value(ask, "join.approve"), channel="DUEVE")
     assert "<@UBEN> is in" in app.slack.wait_for("response_url", since=mark)[-1].text()
-    app.slack.wait_until("told", lambda _: "You're in *Leaders*" in app.slack.messages_to("DUBEN")[-1].text())
+    app.slack.wait_until(
+        "told", lambda _: bool(told := app.slack.messages_to("DUBEN")) and "You're in *Leaders*" in told[-1].text()
+    )
     mark = app.slack.mark()
     app.user.click("UADMIN", "join.decline", value=button_value(ask, "join.approve"), channel="DUADMIN")
     assert "already answered" in app.slack.wait_for("response_url", since=mark)[-1].text()
