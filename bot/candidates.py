@@ -59,7 +59,8 @@ def available_mentors(session: Session, program_id: int) -> list[Candidate]:
 # When a profile last changed, as the driver hands it back: it is only compared with itself, and not making
 # 10,000 of them aware datetimes makes reading every mentor's state below 2.5 times faster on SQLite.
 _STAMP = type_coerce(Person.updated_at, String).label("stamp")
-# The program's highest row version: any write to one of its people raises it (migration 0020's triggers).
+# The program's highest row version (migration 0020's triggers): a write the pool reads after this has a higher one,
+# or else shows in the fingerprint.
 _VERSION = select(func.coalesce(func.max(Person.pool_version), 0)).where(Person.program_id == bindparam("program_id"))
 # The pool at a glance, from its covering index alone: how many mentors, their taken slots weighted by person ID,
 # and the sum of their row versions (which any write to one of them moves, whenever it commits).
