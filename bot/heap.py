@@ -28,8 +28,8 @@ def limit_malloc_arenas(arenas: int = MALLOC_ARENAS) -> bool:
     Call it before the process starts its threads. By default glibc gives threads that allocate at the same time
     arenas of their own, up to eight per core. Each arena keeps the memory it once held: a worker whose job threads
     rebuild a program's mentor pool grew 3 to 11 MB for every 10,000 requests of a steady load, although no Python
-    object accumulated (`bench/soak.py`). With two arenas the
-    same load stays flat, and the interpreter lock means the threads hardly ever wait for each other to allocate.
+    object accumulated (`bench/soak.py`). With two arenas the same load stays flat, and the interpreter lock means
+    the threads hardly ever wait for each other to allocate.
     Where there is no glibc `mallopt` (macOS, say) nothing changes. Whether the limit was set.
     """
     if "MALLOC_ARENA_MAX" in os.environ:
