@@ -7,12 +7,14 @@ runs past midnight and belongs to the weekday it starts on.
 
 from __future__ import annotations
 
-from bisect import bisect_right
-from collections.abc import Collection, Iterator, Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from functools import lru_cache
 from zoneinfo import ZoneInfo
+
+import numpy as np
+import numpy.typing as npt
 
 from bot.cadence import WorkingHours
 
@@ -30,7 +32,11 @@ _NEVER_WORKING = _REACH * MINUTES_PER_DAY
 # How many working days either side of a meeting's start `_Clock.stretch` compares: the nearest is among them.
 _NEIGHBOURS = 3
 _EPOCH = datetime(1970, 1, 1)
+_UTC_EPOCH = _EPOCH.replace(tzinfo=UTC)
 _MINUTE = timedelta(minutes=1)
+_MICROSECOND = timedelta(microseconds=1)
+_MICROS_PER_MINUTE = 60_000_000
+_SLOTS_PER_DAY = MINUTES_PER_DAY // GRID_MINUTES
 _WEEKDAYS = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
 _MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 
@@ -95,15 +101,15 @@ def propose(
         index for index, (hours, zone) in enumerate(zip(people, zones, strict=True)) if zone.key != hours.timezone
     )
     earliest = _round_up(after + NOTICE)
-    horizon = _horizon(earliest, days)
-    grid = list(_grid(earliest, horizon))
+    grid = _Grid(earliest, _horizon(earliest, days))
     clocks = [_Clock(hours, zone, grid, minutes) for hours, zone in zip(people, zones, strict=True)]
-    overlapping = [slot for slot in range(len(grid)) if all(clock.fits(slot) for clock in clocks)]
-    if not overlapping:
-        free = [slot for slot, start in enumerate(grid) if _free(start, minutes, skip, busy)]
-        return Proposal((), minutes, assumed, _fairest(free, grid, minutes, clocks), suggest_async=True)
-    fitting = [grid[slot] for slot in overlapping if _free(grid[slot], minutes, skip, busy)]
-    return Proposal(_spread(fitting, minutes, skip, zones, count), minutes, assumed)
+    free = grid.free(minutes, skip, busy)
+    overlapping = np.logical_and.reduce([clock.fits() for clock in clocks])
+    if not overlapping.any():
+        compromise = _fairest(np.flatnonzero(free), grid, minutes, clocks)
+        return Proposal((), minutes, assumed, compromise, suggest_async=True)
+    fitting = np.flatnonzero(overlapping & free)
+    return Proposal(_spread(fitting, grid, minutes, skip, zones, clocks, count), minutes, assumed)
 
 
 def next_working_morning(after: datetime, hours: WorkingHours) -> datetime:
@@ -142,13 +148,6 @@ def _round_up(moment: datetime) -> datetime:
     return floor if floor == moment else floor + GRID
 
 
-def _grid(earliest: datetime, horizon: datetime) -> Iterator[datetime]:
-    moment = earliest
-    while moment < horizon:
-        yield moment
-        moment += GRID
-
-
 def _horizon(earliest: datetime, days: int) -> datetime:
     """The end of the `days`-th weekday after `earliest`'s own day, on the UTC calendar.
 
@@ -160,17 +159,6 @@ def _horizon(earliest: datetime, days: int) -> datetime:
         if day.weekday() < 5:
             counted += 1
     return datetime.combine(day + DAY, time(), UTC)
-
-
-def _free(start: datetime, minutes: int, skip: Collection[datetime], busy: Sequence[tuple[datetime, datetime]]) -> bool:
-    end = start + timedelta(minutes=minutes)
-    return not any(start < until and since < end for since, until in busy) and not any(
-        _overlap(start, offered, minutes) for offered in skip
-    )
-
-
-def _overlap(start: datetime, other: datetime, minutes: int) -> bool:
-    return abs(start - other) < timedelta(minutes=minutes)
 
 
 def _wall(moment: datetime, zone: ZoneInfo) -> datetime:
@@ -221,66 +209,132 @@ def _offset(moment: datetime, zone: ZoneInfo) -> int:
     return offset // _MINUTE
 
 
+def _micros(moment: datetime) -> int:
+    """An aware moment as whole microseconds since 1970 (UTC): exact, so comparisons are too."""
+    return (moment - _UTC_EPOCH) // _MICROSECOND
+
+
+@lru_cache(maxsize=1024)
+def _day_offsets(zone: ZoneInfo, day: int) -> npt.NDArray[np.int64]:
+    """How far `zone`'s clock is ahead of UTC, in minutes, at each 15-minute instant of one UTC day (days since
+    1970). Every proposal in the same days reads the same ones, so each is asked of zoneinfo once per process."""
+    midnight = _UTC_EPOCH + day * DAY
+    offsets = np.array([_offset(midnight + slot * GRID, zone) for slot in range(_SLOTS_PER_DAY)], dtype=np.int64)
+    offsets.flags.writeable = False
+    return offsets
+
+
+class _Grid:
+    """The candidate starts, every 15 minutes from `earliest` (on the grid) until `horizon`, as whole UTC minutes
+    since 1970; a slot is a position in it."""
+
+    def __init__(self, earliest: datetime, horizon: datetime) -> None:
+        self.earliest = earliest
+        self.first = (earliest - _UTC_EPOCH) // _MINUTE
+        self.utc = self.first + GRID_MINUTES * np.arange(-(-(horizon - earliest) // GRID), dtype=np.int64)
+
+    def __len__(self) -> int:
+        return len(self.utc)
+
+    def start(self, slot: int) -> datetime:
+        return self.earliest + int(slot) * GRID
+
+    def offsets(self, zone: ZoneInfo, ahead: int) -> npt.NDArray[np.int64]:
+        """`zone`'s offset at each slot's start, and at the `ahead` grid instants after the last one."""
+        first_day, first_slot = divmod(self.first // GRID_MINUTES, _SLOTS_PER_DAY)
+        needed = len(self) + ahead
+        days = -(-(first_slot + needed) // _SLOTS_PER_DAY)
+        joined = np.concatenate([_day_offsets(zone, first_day + day) for day in range(days)])
+        return joined[first_slot : first_slot + needed]
+
+    def free(
+        self, minutes: int, skip: Collection[datetime], busy: Sequence[tuple[datetime, datetime]]
+    ) -> npt.NDArray[np.bool_]:
+        """The slots whose meeting overlaps no busy interval and no time already offered."""
+        starts = self.utc * _MICROS_PER_MINUTE
+        length = minutes * _MICROS_PER_MINUTE
+        free = np.ones(len(self), dtype=np.bool_)
+        for since, until in busy:
+            free &= ~((starts < _micros(until)) & (_micros(since) < starts + length))
+        for offered in skip:
+            free &= np.abs(starts - _micros(offered)) >= length
+        return free
+
+
 class _Clock:
     """One person's side of a proposal, as whole minutes on their own clock (`_minutes`): where each candidate slot
-    begins, and their working days, sorted. Each slot is then checked with a bisection instead of date arithmetic,
-    which made an accept's first times cost it up to a hundred milliseconds."""
+    begins, and their working days, sorted. Every slot is then checked at once, by bisection in arrays instead of date
+    arithmetic per slot, which made an accept's first times cost it up to ten milliseconds."""
 
-    def __init__(self, hours: WorkingHours, zone: ZoneInfo, grid: Sequence[datetime], minutes: int) -> None:
+    def __init__(self, hours: WorkingHours, zone: ZoneInfo, grid: _Grid, minutes: int) -> None:
         # Every local day a slot can fall on, and `_REACH` days either side (a zone's date is a day from UTC's at most).
-        first, last = grid[0].date() - (_REACH + 1) * DAY, grid[-1].date() + (_REACH + 1) * DAY
+        first = grid.earliest.date() - (_REACH + 1) * DAY
+        last = grid.start(len(grid) - 1).date() + (_REACH + 1) * DAY
         shifts = [shift for offset in range((last - first).days + 1) if (shift := _shift(hours, first + offset * DAY))]
-        self._starts = [_minutes(since) for since, _ in shifts]
-        self._ends = [_minutes(until) for _, until in shifts]
+        self._starts = np.array([_minutes(since) for since, _ in shifts], dtype=np.int64)
+        self._ends = np.array([_minutes(until) for _, until in shifts], dtype=np.int64)
         self._minutes = minutes
-        self.begins = self._slots(zone, grid, minutes)
+        self.begins, self.valid = self._slots(zone, grid, minutes)
 
     @staticmethod
-    def _slots(zone: ZoneInfo, grid: Sequence[datetime], minutes: int) -> list[int | None]:
-        """Where each slot begins on this clock; None for one during which the clocks change, or as it ends.
+    def _slots(zone: ZoneInfo, grid: _Grid, minutes: int) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.bool_]]:
+        """Where each slot begins on this clock, and whether it may be offered at all: not one during which the
+        clocks change, or as it ends.
 
         Such a meeting would read oddly (23:30–01:00 for half an hour) and only a night worker could be offered one,
         twice a year, so it is never proposed.
         """
-        offsets = [_offset(start, zone) for start in grid]
-        length = timedelta(minutes=minutes)
         if minutes % GRID_MINUTES:
-            at_end = [_offset(start + length, zone) for start in grid]
+            offsets = grid.offsets(zone, 0)
+            length = timedelta(minutes=minutes)
+            at_end = np.array([_offset(grid.start(slot) + length, zone) for slot in range(len(grid))], dtype=np.int64)
         else:
-            # A slot ends where a later slot starts: only the last few ends are past the grid.
+            # A slot ends where a later slot starts.
             ahead = minutes // GRID_MINUTES
-            at_end = offsets[ahead:] + [_offset(start + length, zone) for start in grid[len(grid) - ahead :]]
-        utc = _minutes(grid[0].replace(tzinfo=None))
-        return [
-            utc + GRID_MINUTES * index + offset if offset == offset_at_end else None
-            for index, (offset, offset_at_end) in enumerate(zip(offsets, at_end, strict=True))
-        ]
+            both = grid.offsets(zone, ahead)
+            offsets, at_end = both[: len(grid)], both[ahead:]
+        return grid.utc + offsets, offsets == at_end
 
-    def fits(self, slot: int) -> bool:
-        """The slot is inside one working day: the latest to start by the slot's start, as it ends latest."""
-        begins = self.begins[slot]
-        if begins is None:
-            return False
-        latest = bisect_right(self._starts, begins) - 1
-        return latest >= 0 and begins + self._minutes <= self._ends[latest]
+    def fits(self) -> npt.NDArray[np.bool_]:
+        """Each slot is inside one working day: the latest to start by the slot's start, as it ends latest."""
+        if not len(self._starts):
+            return np.zeros(len(self.begins), dtype=np.bool_)
+        latest = np.searchsorted(self._starts, self.begins, side="right") - 1
+        ends = self._ends[np.maximum(latest, 0)]
+        return self.valid & (latest >= 0) & (self.begins + self._minutes <= ends)
 
-    def stretch(self, begins: int) -> tuple[int, int]:
-        """(minutes early, minutes late) against the nearest working day starting within `_REACH` days, the earliest
-        among equals. The shortfall is convex in a day's start, so the nearest is among the few around `begins`."""
+    def stretches(self, slots: npt.NDArray[np.intp]) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]:
+        """(minutes early, minutes late) for each slot, against the nearest working day starting within `_REACH`
+        days, the earliest among equals. The shortfall is convex in a day's start, so the nearest is among the few
+        around the slot's start."""
+        begins = self.begins[slots]
         ends, day = begins + self._minutes, begins // MINUTES_PER_DAY
-        around = bisect_right(self._starts, begins)
-        best: tuple[int, int] | None = None
-        for index in range(max(0, around - _NEIGHBOURS), min(len(self._starts), around + _NEIGHBOURS)):
-            if abs(self._starts[index] // MINUTES_PER_DAY - day) > _REACH:
-                continue
-            gap = (max(0, self._starts[index] - begins), max(0, ends - self._ends[index]))
-            if best is None or sum(gap) < sum(best):
-                best = gap
-        return best if best is not None else (0, _NEVER_WORKING)
+        early = np.zeros(len(slots), dtype=np.int64)
+        late = np.full(len(slots), _NEVER_WORKING, dtype=np.int64)
+        if not len(self._starts):
+            return early, late
+        best = np.zeros(len(slots), dtype=np.int64)
+        found = np.zeros(len(slots), dtype=np.bool_)
+        around = np.searchsorted(self._starts, begins, side="right")
+        for step in range(-_NEIGHBOURS, _NEIGHBOURS):
+            index = around + step
+            day_of = np.clip(index, 0, len(self._starts) - 1)
+            starts = self._starts[day_of]
+            near = (index >= 0) & (index < len(self._starts)) & (np.abs(starts // MINUTES_PER_DAY - day) <= _REACH)
+            gap_early = np.maximum(0, starts - begins)
+            gap_late = np.maximum(0, ends - self._ends[day_of])
+            total = gap_early + gap_late
+            better = near & (~found | (total < best))
+            early = np.where(better, gap_early, early)
+            late = np.where(better, gap_late, late)
+            best = np.where(better, total, best)
+            found |= better
+        return early, late
 
 
-def _days(start: datetime, zones: Sequence[ZoneInfo]) -> set[tuple[int, date]]:
-    return {(index, start.astimezone(zone).date()) for index, zone in enumerate(zones)}
+def _local_days(start: datetime, zones: Sequence[ZoneInfo]) -> set[tuple[int, int]]:
+    """(person, day on their own clock as days since 1970) for a time offered before."""
+    return {(index, _minutes(_wall(start, zone)) // MINUTES_PER_DAY) for index, zone in enumerate(zones)}
 
 
 def _minute_of_day(start: datetime, zone: ZoneInfo) -> int:
@@ -288,12 +342,14 @@ def _minute_of_day(start: datetime, zone: ZoneInfo) -> int:
     return local.hour * 60 + local.minute
 
 
-def _on_the_half_hour(start: datetime, zones: Sequence[ZoneInfo]) -> bool:
-    return all(start.astimezone(zone).minute in (0, 30) for zone in zones)
-
-
 def _spread(
-    fitting: Sequence[datetime], minutes: int, offered: Collection[datetime], zones: Sequence[ZoneInfo], count: int
+    fitting: npt.NDArray[np.intp],
+    grid: _Grid,
+    minutes: int,
+    offered: Collection[datetime],
+    zones: Sequence[ZoneInfo],
+    clocks: Sequence[_Clock],
+    count: int,
 ) -> tuple[datetime, ...]:
     """Pick `count` slots: a new day for everyone where possible (earliest first), then the most distant slots.
 
@@ -301,70 +357,63 @@ def _spread(
     mornings and afternoons; ties go to starts on the half hour in every zone, then to the earliest.
     """
     chosen: list[datetime] = []
-    remaining = list(fitting)
-    days = {start: _days(start, zones) for start in remaining}
-    used_days = {day for start in offered for day in _days(start, zones)}
-    while len(chosen) < count and remaining:
+    remaining = fitting
+    # Each remaining slot's day on each person's clock, and whether it starts on the half hour on every clock.
+    local_days = np.array([clock.begins[remaining] // MINUTES_PER_DAY for clock in clocks])
+    half_hour = np.logical_and.reduce([clock.begins[remaining] % 30 == 0 for clock in clocks])
+    lead_minutes = clocks[0].begins[remaining] % MINUTES_PER_DAY
+    used_days = {day for start in offered for day in _local_days(start, zones)}
+    while len(chosen) < count and len(remaining):
         taken = [*offered, *chosen]
-        fresh = [start for start in remaining if not days[start] & used_days]
-        pick = _best_of_first_day(fresh, taken, zones) if fresh else _furthest(remaining, taken, zones)
+        fresh = np.logical_and.reduce(
+            [
+                ~np.isin(days, [day for index, day in used_days if index == person])
+                for person, days in enumerate(local_days)
+            ]
+        )
+        if fresh.any():
+            first_day = local_days[0][np.argmax(fresh)]
+            candidates = fresh & (local_days[0] == first_day)
+            taken_minutes = np.array([_minute_of_day(other, zones[0]) for other in taken], dtype=np.int64)
+            apart = _nearest(lead_minutes, taken_minutes) // 30
+        else:
+            candidates = np.ones(len(remaining), dtype=np.bool_)
+            apart = _nearest(grid.utc[remaining] * _MICROS_PER_MINUTE, np.array([_micros(t) for t in taken]))
+        # The largest distance, then on the half hour, then the earliest.
+        widest = candidates & (apart == apart[candidates].max())
+        at = int(np.argmax(widest & half_hour)) if (widest & half_hour).any() else int(np.argmax(widest))
+        pick = grid.start(remaining[at])
         chosen.append(pick)
-        used_days |= days[pick]
-        remaining = [start for start in remaining if not _overlap(start, pick, minutes)]
+        used_days |= {(person, int(days[at])) for person, days in enumerate(local_days)}
+        keep = np.abs(grid.utc[remaining] - grid.utc[remaining[at]]) >= minutes
+        remaining, local_days, half_hour, lead_minutes = (
+            remaining[keep],
+            local_days[:, keep],
+            half_hour[keep],
+            lead_minutes[keep],
+        )
     return tuple(chosen)
 
 
-def _best_of_first_day(fresh: Sequence[datetime], taken: Sequence[datetime], zones: Sequence[ZoneInfo]) -> datetime:
-    lead = zones[0]
-    first_day = fresh[0].astimezone(lead).date()
-    same_day = [start for start in fresh if start.astimezone(lead).date() == first_day]
-
-    def half_hours_apart(start: datetime) -> int:
-        minute = _minute_of_day(start, lead)
-        return min((abs(minute - _minute_of_day(other, lead)) // 30 for other in taken), default=0)
-
-    return max(
-        same_day, key=lambda start: (half_hours_apart(start), _on_the_half_hour(start, zones), -start.timestamp())
-    )
+def _nearest(values: npt.NDArray[np.int64], others: npt.NDArray[np.int64]) -> npt.NDArray[np.int64]:
+    """Each value's distance to the nearest of `others`; 0 for every value when there are none."""
+    if not len(others):
+        return np.zeros(len(values), dtype=np.int64)
+    distances: npt.NDArray[np.int64] = np.abs(values[:, None] - others[None, :]).min(axis=1)
+    return distances
 
 
-def _furthest(remaining: Sequence[datetime], taken: Sequence[datetime], zones: Sequence[ZoneInfo]) -> datetime:
-    def distance(start: datetime) -> float:
-        return min((abs((start - other).total_seconds()) for other in taken), default=0.0)
-
-    return max(remaining, key=lambda start: (distance(start), _on_the_half_hour(start, zones), -start.timestamp()))
-
-
-def _stretches(slot: int, clocks: Sequence[_Clock], worst: int | None) -> list[tuple[int, int]] | None:
-    """Each person's stretch for the slot; None when the clocks change during it, or as soon as one person's is
-    more than `worst` (the slot can't be the fairest)."""
-    gaps = []
-    for clock in clocks:
-        begins = clock.begins[slot]
-        if begins is None:
-            return None
-        gap = clock.stretch(begins)
-        if worst is not None and sum(gap) > worst:
-            return None
-        gaps.append(gap)
-    return gaps
-
-
-def _fairest(
-    free: Sequence[int], grid: Sequence[datetime], minutes: int, clocks: Sequence[_Clock]
-) -> Compromise | None:
+def _fairest(free: npt.NDArray[np.intp], grid: _Grid, minutes: int, clocks: Sequence[_Clock]) -> Compromise | None:
     """The slot that minimises the most anyone is outside their day, then the total; the earliest among equals.
     A slot during which someone's clocks change is never one."""
-    fairest: tuple[tuple[int, int], int, list[tuple[int, int]]] | None = None
-    for slot in free:
-        gaps = _stretches(slot, clocks, worst=fairest[0][0] if fairest else None)
-        if gaps is None:
-            continue
-        key = (max(early + late for early, late in gaps), sum(early + late for early, late in gaps))
-        if fairest is None or key < fairest[0]:
-            fairest = (key, slot, gaps)
-    if fairest is None:
+    candidates = free[np.logical_and.reduce([clock.valid[free] for clock in clocks])]
+    if not len(candidates):
         return None
-    _, slot, gaps = fairest
-    stretches = tuple(Stretch(person, early, late) for person, (early, late) in enumerate(gaps))
-    return Compromise(grid[slot], grid[slot] + timedelta(minutes=minutes), stretches)
+    gaps = [clock.stretches(candidates) for clock in clocks]
+    outside = np.array([early + late for early, late in gaps])
+    worst, total = outside.max(axis=0), outside.sum(axis=0)
+    fairest = np.flatnonzero(worst == worst.min())
+    at = int(fairest[np.argmin(total[fairest])])
+    stretches = tuple(Stretch(person, int(early[at]), int(late[at])) for person, (early, late) in enumerate(gaps))
+    start = grid.start(candidates[at])
+    return Compromise(start, start + timedelta(minutes=minutes), stretches)
