@@ -13,7 +13,7 @@ from sqlalchemy.sql.elements import BindParameter
 from bot.matching import Candidate, topic_set
 from bot.mentor_pool import MentorPool
 from bot.questions import Question, answer_set
-from storage.models import Person, PersonStatus, Role
+from storage.models import MentorPoolSums, Person, PersonStatus, Role
 
 
 def candidate(person: Person) -> Candidate:
@@ -38,7 +38,7 @@ def candidate(person: Person) -> Candidate:
     )
 
 
-# A mentor in the pool: one who mentors, is active and has a slot free.
+# A mentor in the pool: one who mentors, is active and has a slot free (migration 0021's triggers say the same).
 _MENTOR_WITH_ROOM = (
     Person.role.in_((Role.MENTOR, Role.BOTH)),
     Person.status == PersonStatus.ACTIVE,
@@ -62,13 +62,12 @@ _STAMP = type_coerce(Person.updated_at, String).label("stamp")
 # The program's highest row version (migration 0020's triggers): a write the pool reads after this has a higher one,
 # or else shows in the fingerprint.
 _VERSION = select(func.coalesce(func.max(Person.pool_version), 0)).where(Person.program_id == bindparam("program_id"))
-# The pool at a glance, from its covering index alone: how many mentors, their taken slots weighted by person ID,
-# and the sum of their row versions (which any write to one of them moves, whenever it commits).
-_FINGERPRINT = select(
-    func.count(),
-    func.coalesce(func.sum(Person.active_mentees * Person.id), 0),
-    func.coalesce(func.sum(Person.pool_version), 0),
-).where(*_available(bindparam("program_id")))
+# The pool at a glance, one row kept by the database's triggers (migration 0021): how many mentors, their taken
+# slots weighted by person ID, and the sum of their row versions (which any write to one of them moves, whenever it
+# commits). A program with no mentor has no row.
+_FINGERPRINT = select(MentorPoolSums.mentors, MentorPoolSums.weighted_slots, MentorPoolSums.versions).where(
+    MentorPoolSums.program_id == bindparam("program_id")
+)
 # The program's rows written since a version, mentors or not, and whether each is one of the pool's now.
 _CHANGED = select(
     Person.id, Person.capacity, Person.active_mentees, _STAMP, Person.pool_version, and_(*_MENTOR_WITH_ROOM)
@@ -113,15 +112,15 @@ class _Cached:
 class MentorPools:
     """One ranked-ready pool of mentors per program, kept current row by row as its mentors change.
 
-    Every find reads the fingerprint, from the pool's covering index: how many mentors are available, their
-    taken slots weighted by person ID, and the sum of their row versions (`people.pool_version`, which the
-    database raises on every write). When it moves, only the program's rows written since the highest version
-    the pool has seen are read: a mentor whose slots alone moved gets new numbers, only those whose profile
-    stamp changed (or who are new to the pool) are loaded, and the others keep their rows (`MentorPool.updated`,
-    which ranks exactly as a fresh build). If the pool's fingerprint then still differs from the database's (a
-    mentor deleted; on PostgreSQL a write that committed after a later one, with a lower version; on SQLite a
-    deleted row's version written again), every mentor's state is read and compared instead. Loading every
-    profile happens once per program and process.
+    Every find reads the fingerprint, one row the database keeps for the program (`mentor_pool_sums`): how many
+    mentors are available, their taken slots weighted by person ID, and the sum of their row versions
+    (`people.pool_version`, which the database raises on every write). When it moves, only the program's rows
+    written since the highest version the pool has seen are read: a mentor whose slots alone moved gets new
+    numbers, only those whose profile stamp changed (or who are new to the pool) are loaded, and the others keep
+    their rows (`MentorPool.updated`, which ranks exactly as a fresh build). If the pool's fingerprint then still
+    differs from the database's (a mentor deleted; on PostgreSQL a write that committed after a later one, with a
+    lower version; on SQLite a deleted row's version written again), every mentor's state is read and compared
+    instead. Loading every profile happens once per program and process.
     """
 
     def __init__(self) -> None:
@@ -169,8 +168,8 @@ def _loaded(session: Session, program_id: int, only: list[int] | None = None) ->
 
 def _fingerprint(session: Session, program_id: int) -> _Fingerprint:
     # A Core statement on the session's connection: no ORM result machinery for three numbers.
-    count, weighted_slots, versions = session.connection().execute(_FINGERPRINT, {"program_id": program_id}).one()
-    return int(count), int(weighted_slots), int(versions)
+    sums = session.connection().execute(_FINGERPRINT, {"program_id": program_id}).one_or_none()
+    return (0, 0, 0) if sums is None else (int(sums[0]), int(sums[1]), int(sums[2]))
 
 
 def _version(session: Session, program_id: int) -> int:

@@ -6,7 +6,9 @@ from __future__ import annotations
 
 import os
 import random
+import threading
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from datetime import timedelta
 
@@ -30,6 +32,8 @@ from sandbox.fake_slack import Call, FakeSlack
 from storage.models import Cadence, LearningStyle, MeetingChannel, Person, PersonStatus, Role
 from tests.conftest import START, Running, running_app
 from tests.steps import MENTEE_PROFILE, MENTOR_PROFILE, accept_request, find, join
+from tests.test_migrations import pool_sums_and_aggregate
+from tests.test_programs import create_program, program_named
 from tests.test_statement_counts import counted
 
 QUESTIONS = (
@@ -355,13 +359,50 @@ def test_on_postgresql_a_write_that_commits_after_a_later_one_still_reaches_the_
         assert pool.mentors == available_mentors(session, program_id)
 
 
+@pytest.mark.skipif(
+    not os.environ.get("TEST_DATABASE_URL", "").startswith("postgresql"), reason="writers at once: PostgreSQL"
+)
+def test_on_postgresql_writers_of_two_programs_in_opposite_orders_all_commit_and_the_sums_stay_exact(
+    inline: Running,
+) -> None:
+    """Each transaction takes a slot in one program and gives one back in the other, half of them in each order, two
+    at a time: the sums are written at commit under one lock, so none deadlocks and the sums stay the aggregate."""
+    app, rng = inline, random.Random(14)
+    create_program(app, "Second")
+    with app.services.db.unit_of_work() as session:
+        programs = [default_program(session, "T0001", START).id, program_named(app, "second")]
+        # Two mentors in each program, so the writers share no row of people, only the programs' sums.
+        mentors = [stored_mentor(session, programs[n % 2], rng, n) for n in range(4)]
+        for mentor in mentors:
+            mentor.capacity, mentor.active_mentees = 1000, 500
+        session.flush()
+        ids = [mentor.id for mentor in mentors]
+    start = threading.Barrier(2)
+
+    def write(claimed: int, released: int) -> None:
+        start.wait()
+        for _ in range(40):
+            with app.services.db.unit_of_work() as session:
+                assert claim_slot(session, claimed)
+                release_slot(session, released)
+
+    with ThreadPoolExecutor(2) as writers:
+        # First program then second, and second then first.
+        done = [writers.submit(write, ids[0], ids[1]), writers.submit(write, ids[3], ids[2])]
+        for writer in done:
+            writer.result()
+    with app.services.db.engine.connect() as connection:
+        kept, aggregate = pool_sums_and_aggregate(connection)
+    assert kept == aggregate and {row[1] for row in kept} == {2}
+
+
 @pytest.mark.parametrize("seed", [1, 2, 3])
 def test_the_cached_pool_follows_a_long_run_of_changes_where_many_mentors_share_a_stamp(
     inline: Running, seed: int
 ) -> None:
     """Slots taken and released, profiles edited (often at the same minute), mentors paused, back or deleted,
     newcomers: one to three at a time, after which the pool equals the database's mentors and the next find
-    reads the fingerprint alone."""
+    reads the fingerprint alone, the database's sums of the pool equal to an aggregate over its mentors."""
     app, rng, now = inline, random.Random(seed), START
     pools = MentorPools()
     with app.services.db.unit_of_work() as session:
@@ -407,6 +448,8 @@ def test_the_cached_pool_follows_a_long_run_of_changes_where_many_mentors_share_
             with counted(app) as again:
                 assert pools.pool(session, program_id, QUESTIONS) is pool
             assert len(again) == 1, changes
+            kept, aggregate = pool_sums_and_aggregate(session.connection())
+            assert kept == aggregate, "the database's sums of every program's pool are the aggregate's"
 
 
 # What a mentee reads.

@@ -8,7 +8,19 @@ from typing import Any
 
 import pytest
 from alembic import command
-from sqlalchemy import Date, DateTime, MetaData, create_engine, event, inspect, make_url, text
+from sqlalchemy import (
+    Connection,
+    Date,
+    DateTime,
+    Executable,
+    MetaData,
+    Table,
+    create_engine,
+    event,
+    inspect,
+    make_url,
+    text,
+)
 from sqlalchemy.orm import Session
 
 from bot.candidates import MentorPools
@@ -132,8 +144,9 @@ def test_a_database_of_release_0018_keeps_every_row_and_its_waiting_group_dms_ar
     without a group DM reads a partial index of just those rows."""
     before, after, counts = _upgraded_from("release-0018-rows.json", empty_database_url)
     assert counts["pairs"] == 6 and counts["circles"] == 1 and counts["people"] == 19
-    # Apart from the row versions of 0020 (tested below), which start at 0.
+    # Apart from the row versions of 0020 and the pools' sums of 0021 (tested below); the versions start at 0.
     assert {row.pop("pool_version") for row in after["people"]} == {0}
+    after.pop("mentor_pool_sums")
     assert after == {**before, "alembic_version": after["alembic_version"]}
     engine = create_engine(empty_database_url)
     for table in ("pairs", "circles"):
@@ -200,4 +213,62 @@ def test_after_0020_the_database_versions_every_write_to_people_and_a_pool_reads
         assert pools.pool(session, program_id).mentor(mentor_id).free_slots == 1
     # The fingerprint, the rows written since, and the one mentor new to the pool.
     assert len(searched) == 3 and "pool_version >" in searched[1] and "people.id IN" in searched[2], searched
+    engine.dispose()
+
+
+POOL_AGGREGATE = text(
+    "SELECT program_id, count(*), sum(active_mentees * id), sum(pool_version) FROM people "
+    "WHERE role IN ('mentor', 'both') AND status = 'active' AND active_mentees < capacity GROUP BY program_id"
+)
+POOL_SUMS = text("SELECT program_id, mentors, weighted_slots, versions FROM mentor_pool_sums WHERE mentors > 0")
+
+
+def pool_sums_and_aggregate(connection: Connection) -> tuple[set[tuple[int, ...]], set[tuple[int, ...]]]:
+    """Each program's sums as the triggers kept them, and as an aggregate over its mentors finds them now."""
+    kept = {tuple(int(v) for v in row) for row in connection.execute(POOL_SUMS)}
+    return kept, {tuple(int(v) for v in row) for row in connection.execute(POOL_AGGREGATE)}
+
+
+def test_after_0021_each_programs_pool_sums_follow_every_write_to_people_whatever_writes_it(
+    empty_database_url: str,
+) -> None:
+    """The release's mentors (in three programs) are summed when the migration runs; then plain SQL writes (a mentor
+    added, given more room, a slot taken, a mentor paused, one moved to another program, one deleted) each move the
+    sums as the aggregate moves."""
+    _upgraded_from("release-0018-rows.json", empty_database_url)
+    engine = create_engine(empty_database_url)
+    with engine.begin() as connection:
+        kept, aggregate = pool_sums_and_aggregate(connection)
+        assert kept == aggregate and len(kept) == 3
+        # The program with the most mentors, and another.
+        (program_id, *_), (other, *_) = sorted(kept, key=lambda sums: -sums[1])[:2]
+        mentor_ids = [
+            row[0]
+            for row in connection.execute(
+                text("SELECT id FROM people WHERE program_id = :p AND role IN ('mentor', 'both') ORDER BY id"),
+                {"p": program_id},
+            )
+        ]
+    people = Table("people", MetaData(), autoload_with=engine)
+    with engine.begin() as connection:
+        newcomer = dict(connection.execute(people.select().where(people.c.id == mentor_ids[0])).one()._mapping)
+        # The restored rows kept their IDs, so PostgreSQL's sequence has not moved past them.
+        newcomer["id"] = connection.execute(text("SELECT max(id) + 1 FROM people")).scalar_one()
+    newcomer.update(slack_user_id="UNEW", capacity=3, active_mentees=1, status="active")
+    writes: list[Executable] = [
+        people.insert().values(newcomer),
+        text("UPDATE people SET capacity = capacity + 1 WHERE slack_user_id = 'UNEW'"),
+        text("UPDATE people SET active_mentees = active_mentees + 1 WHERE slack_user_id = 'UNEW'"),
+        text("UPDATE people SET status = 'paused' WHERE id = :first"),
+        text("UPDATE people SET program_id = :other, slack_user_id = 'UMOVED' WHERE id = :last"),
+        text("DELETE FROM people WHERE slack_user_id = 'UNEW'"),
+    ]
+    ids = {"first": mentor_ids[0], "last": mentor_ids[-1], "other": other}
+    for write in writes:
+        before = kept
+        with engine.begin() as connection:
+            connection.execute(write, ids)
+        with engine.begin() as connection:
+            kept, aggregate = pool_sums_and_aggregate(connection)
+        assert kept == aggregate and kept != before, write
     engine.dispose()

@@ -31,7 +31,7 @@ from storage.models.feedback import CheckIn, Evaluation, FitCheck, HelpRequest, 
 from storage.models.goals import Goal, GoalEvent, Milestone
 from storage.models.meetings import Meeting, MeetingStatus
 from storage.models.pairs import Agreement, MatchRequest, MatchRound, Pair
-from storage.models.people import Person, Program
+from storage.models.people import MentorPoolSums, Person, Program
 from storage.vocabulary import (
     AgreementState,
     AgreementStatus,
@@ -95,6 +95,7 @@ __all__ = [
     "Meeting",
     "MeetingChannel",
     "MeetingStatus",
+    "MentorPoolSums",
     "Milestone",
     "OfferStatus",
     "OutboxMessage",

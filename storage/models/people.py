@@ -95,8 +95,8 @@ class Person(Base):
     __table_args__ = (
         UniqueConstraint("program_id", "slack_user_id", name="uq_people_program_user"),
         Index("ix_people_team_user", "team_id", "slack_user_id"),
-        # Covers the mentor pool's fingerprint (bot/candidates.py), which every /mentor find reads: the
-        # aggregate is answered from the index alone, without visiting each mentor's row.
+        # Covers the mentor pool's read of every mentor's state (bot/candidates.py), when its fingerprint does not
+        # tell what changed: answered from the index alone, without visiting each mentor's row.
         Index(
             "ix_people_pool", "program_id", "status", "role", "capacity", "active_mentees", "updated_at", "pool_version"
         ),
@@ -139,3 +139,17 @@ class Person(Base):
     # The version of the row's last change, set by the database's triggers on every write (migration 0020),
     # whatever wrote it: the mentor pools read the rows above the version they last saw. Nothing else reads it.
     pool_version: Mapped[int] = mapped_column(BigInteger, server_default="0", server_onupdate=FetchedValue())
+
+
+class MentorPoolSums(Base):
+    """A program's mentor pool at a glance, kept by the database's triggers on `people` (migration 0021): how many
+    mentors are available (mentoring, active, a slot free), their taken slots weighted by person ID, and the sum of
+    their row versions. Every `/mentor find` compares it with its cached pool, one row instead of an aggregate over
+    every mentor. Derived from `people` alone: no foreign key, and a program with no mentor yet has no row."""
+
+    __tablename__ = "mentor_pool_sums"
+
+    program_id: Mapped[int] = mapped_column(primary_key=True, autoincrement=False)
+    mentors: Mapped[int] = mapped_column(BigInteger)
+    weighted_slots: Mapped[int] = mapped_column(BigInteger)
+    versions: Mapped[int] = mapped_column(BigInteger)
