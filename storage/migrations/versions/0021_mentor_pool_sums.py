@@ -27,9 +27,7 @@ depends_on = None
 
 def _in_pool(row: str) -> str:
     """A row that is one of its program's available mentors (as `bot.candidates._MENTOR_WITH_ROOM`)."""
-    return (
-        f"{row}.role IN ('mentor', 'both') AND {row}.status = 'active' AND {row}.active_mentees < {row}.capacity"
-    )
+    return f"{row}.role IN ('mentor', 'both') AND {row}.status = 'active' AND {row}.active_mentees < {row}.capacity"
 
 
 def _part(row: str) -> str:
