@@ -358,13 +358,13 @@ def _spread(
     """
     chosen: list[datetime] = []
     remaining = fitting
-    # Each remaining slot's day on each person's clock, and whether it starts on the half hour on every clock.
-    local_days = np.array([clock.begins[remaining] // MINUTES_PER_DAY for clock in clocks])
-    half_hour = np.logical_and.reduce([clock.begins[remaining] % 30 == 0 for clock in clocks])
-    lead_minutes = clocks[0].begins[remaining] % MINUTES_PER_DAY
     used_days = {day for start in offered for day in _local_days(start, zones)}
     while len(chosen) < count and len(remaining):
         taken = [*offered, *chosen]
+        # Each remaining slot's day on each person's clock, and whether it starts on the half hour on every clock.
+        local_days = np.array([clock.begins[remaining] // MINUTES_PER_DAY for clock in clocks])
+        half_hour = np.logical_and.reduce([clock.begins[remaining] % 30 == 0 for clock in clocks])
+        lead_minutes = clocks[0].begins[remaining] % MINUTES_PER_DAY
         fresh = np.logical_and.reduce(
             [
                 ~np.isin(days, [day for index, day in used_days if index == person])
@@ -385,13 +385,7 @@ def _spread(
         pick = grid.start(remaining[at])
         chosen.append(pick)
         used_days |= {(person, int(days[at])) for person, days in enumerate(local_days)}
-        keep = np.abs(grid.utc[remaining] - grid.utc[remaining[at]]) >= minutes
-        remaining, local_days, half_hour, lead_minutes = (
-            remaining[keep],
-            local_days[:, keep],
-            half_hour[keep],
-            lead_minutes[keep],
-        )
+        remaining = remaining[np.abs(grid.utc[remaining] - grid.utc[remaining[at]]) >= minutes]
     return tuple(chosen)
 
 
